@@ -1,0 +1,1 @@
+"""Burns and refunds: entry models and state machines, burn watcher, burn executor."""

@@ -1,0 +1,66 @@
+"""``wpokt-node`` command line. Feature packages add their own subcommands via ``register``."""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import json
+import sys
+from collections.abc import Callable, Sequence
+
+from wpokt_node import __version__
+from wpokt_node.config import load_config, redacted_dump
+from wpokt_node.errors import WpoktError
+
+Handler = Callable[[argparse.Namespace], int]
+
+# Feature modules exposing ``register(subparsers)``; each adds its commands with
+# ``parser.set_defaults(handler=...)``. Listed here so the CLI surface is explicit.
+_FEATURE_CLIS: tuple[str, ...] = ()
+
+
+def _config_check(args: argparse.Namespace) -> int:
+    settings = load_config(args.config_file)
+    print(json.dumps(redacted_dump(settings), indent=2, sort_keys=True))
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="wpokt-node", description="wPOKT bridge node (POKT <-> wPOKT, threshold-signed)"
+    )
+    parser.add_argument("--version", action="version", version=f"wpokt-node {__version__}")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    config = commands.add_parser("config", help="inspect configuration")
+    config_commands = config.add_subparsers(dest="config_command", metavar="SUBCOMMAND")
+    check = config_commands.add_parser(
+        "check", help="validate a config file and print it with secrets redacted"
+    )
+    check.add_argument("config_file", metavar="FILE")
+    check.set_defaults(handler=_config_check)
+
+    for module_name in _FEATURE_CLIS:
+        module = importlib.import_module(module_name)
+        module.register(commands)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    handler: Handler | None = getattr(args, "handler", None)
+    if handler is None:
+        parser.print_help(sys.stderr)
+        return 2
+    try:
+        return handler(args)
+    except WpoktError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

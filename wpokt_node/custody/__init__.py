@@ -1,0 +1,1 @@
+"""Signing back ends behind one interface (multisig now; Copper later)."""

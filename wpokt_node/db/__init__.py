@@ -1,0 +1,1 @@
+"""Shared MongoDB: client, collections, indexes, validators, transitions, leases, audit log."""

@@ -1,0 +1,1 @@
+"""Local chains (anvil, Pocket simulator), contract deployment and the cluster launcher."""

@@ -1,0 +1,1 @@
+"""Mints: entry model and state machine, POKT watcher, mint executor."""

@@ -1,0 +1,1 @@
+"""Pocket network (Shannon, Cosmos SDK) side of the bridge."""

@@ -1,0 +1,1 @@
+"""Process runtime: supervisor, worker loop, health heartbeats, logging."""
