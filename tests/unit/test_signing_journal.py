@@ -1,0 +1,80 @@
+"""Signing journal: at most one live payload per source event, ever, across restarts."""
+
+from __future__ import annotations
+
+import multiprocessing
+from pathlib import Path
+
+import pytest
+
+from wpokt_node.custody.journal import Decision, SigningJournal
+from wpokt_node.errors import SigningError
+
+
+def test_first_signature_then_same_payload_then_refusal(tmp_path: Path) -> None:
+    with SigningJournal(tmp_path / "j.sqlite3", node_id="node-1") as journal:
+        first = journal.authorize("mint:ABC", "h1", "MintData nonce 1")
+        again = journal.authorize("mint:ABC", "h1", "MintData nonce 1")
+        other = journal.authorize("mint:ABC", "h2", "MintData nonce 2")
+    assert (first.decision, first.may_sign) == (Decision.FIRST_SIGNATURE, True)
+    assert (again.decision, again.may_sign) == (Decision.SAME_PAYLOAD, True)
+    assert (other.decision, other.may_sign) == (Decision.REFUSED, False)
+    assert other.live_payload_hash == "h1"
+
+
+def test_the_journal_survives_a_restart(tmp_path: Path) -> None:
+    path = tmp_path / "j.sqlite3"
+    with SigningJournal(path, node_id="node-1") as journal:
+        journal.authorize("burn:0xabc:3", "h1", "release seq 7")
+    with SigningJournal(path, node_id="node-1") as journal:
+        assert not journal.authorize("burn:0xabc:3", "h2", "release seq 8").may_sign
+        assert journal.live_payload("burn:0xabc:3") == "h1"
+
+
+def test_a_retired_payload_allows_exactly_one_new_payload(tmp_path: Path) -> None:
+    with SigningJournal(tmp_path / "j.sqlite3", node_id="node-1") as journal:
+        journal.authorize("burn:0xabc:3", "h1", "release seq 7")
+        assert journal.retire("burn:0xabc:3", "h1", "vault sequence moved past 7")
+        assert not journal.retire("burn:0xabc:3", "h1", "twice")
+        assert journal.authorize("burn:0xabc:3", "h2", "release seq 9").may_sign
+        assert not journal.authorize("burn:0xabc:3", "h3", "release seq 10").may_sign
+        # a dead payload is never signed again
+        assert not journal.authorize("burn:0xabc:3", "h1", "release seq 7").may_sign
+
+
+def test_events_are_independent(tmp_path: Path) -> None:
+    with SigningJournal(tmp_path / "j.sqlite3", node_id="node-1") as journal:
+        assert journal.authorize("mint:A", "h1", "").may_sign
+        assert journal.authorize("mint:B", "h2", "").may_sign
+
+
+def test_another_nodes_journal_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "j.sqlite3"
+    SigningJournal(path, node_id="node-1").close()
+    with pytest.raises(SigningError, match="belongs to node 'node-1'"):
+        SigningJournal(path, node_id="node-2")
+
+
+def _race(path: str, payload: str, barrier: multiprocessing.synchronize.Barrier) -> None:
+    journal = SigningJournal(path, node_id="node-1")
+    barrier.wait()
+    verdict = journal.authorize("mint:RACE", payload, "")
+    journal.close()
+    raise SystemExit(0 if verdict.may_sign else 1)
+
+
+def test_concurrent_processes_get_one_live_payload(tmp_path: Path) -> None:
+    path = str(tmp_path / "j.sqlite3")
+    SigningJournal(path, node_id="node-1").close()
+    ctx = multiprocessing.get_context("spawn")
+    barrier = ctx.Barrier(6)
+    procs = [ctx.Process(target=_race, args=(path, f"h{i}", barrier)) for i in range(6)]
+    for proc in procs:
+        proc.start()
+    for proc in procs:
+        proc.join(30)
+    winners = [p for p in procs if p.exitcode == 0]
+    assert len(winners) == 1
+    with SigningJournal(path, node_id="node-1") as journal:
+        live = journal.live_payload("mint:RACE")
+    assert live is not None

@@ -1,0 +1,157 @@
+"""The node's own signing journal: slashing protection for a bridge signer.
+
+A local SQLite file on the node's disk (never the shared database) maps each source event
+(a Pocket deposit, an Ethereum burn log) to the hash of the one payload this node signed for
+it. The node records the payload hash *before* it signs; it never signs a second, different
+payload for the same source event unless the earlier payload has been proven dead on chain
+(``retire``). Re-signing the very same payload is allowed (it adds nothing new).
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from enum import StrEnum
+from pathlib import Path
+
+from wpokt_node.errors import SigningError
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS journal_meta (
+    key TEXT PRIMARY KEY,
+    value TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS signed_payloads (
+    source_event TEXT NOT NULL,
+    payload_hash TEXT NOT NULL,
+    description TEXT NOT NULL,
+    signed_at TEXT NOT NULL,
+    retired_at TEXT,
+    retired_reason TEXT,
+    PRIMARY KEY (source_event, payload_hash)
+);
+CREATE UNIQUE INDEX IF NOT EXISTS one_live_payload_per_event
+    ON signed_payloads (source_event) WHERE retired_at IS NULL;
+"""
+
+
+class Decision(StrEnum):
+    FIRST_SIGNATURE = "first_signature"
+    SAME_PAYLOAD = "same_payload"
+    REFUSED = "refused"
+
+
+@dataclass(frozen=True, slots=True)
+class JournalVerdict:
+    decision: Decision
+    live_payload_hash: str | None
+
+    @property
+    def may_sign(self) -> bool:
+        return self.decision is not Decision.REFUSED
+
+
+class SigningJournal:
+    """Thread-safe, crash-safe journal; every write is committed with synchronous=FULL."""
+
+    def __init__(self, path: str | Path, *, node_id: str) -> None:
+        self._path = Path(path)
+        self._path.parent.mkdir(parents=True, exist_ok=True)
+        self._lock = threading.Lock()
+        self._conn = sqlite3.connect(self._path, isolation_level=None, check_same_thread=False)
+        self._conn.execute("PRAGMA journal_mode=WAL")
+        self._conn.execute("PRAGMA synchronous=FULL")
+        self._conn.executescript(_SCHEMA)
+        self._bind_node(node_id)
+
+    def _bind_node(self, node_id: str) -> None:
+        with self._lock:
+            self._conn.execute("BEGIN IMMEDIATE")
+            try:
+                row = self._conn.execute(
+                    "SELECT value FROM journal_meta WHERE key = 'node_id'"
+                ).fetchone()
+                if row is None:
+                    self._conn.execute(
+                        "INSERT INTO journal_meta (key, value) VALUES ('node_id', ?)", (node_id,)
+                    )
+                elif row[0] != node_id:
+                    raise SigningError(
+                        f"signing journal {self._path} belongs to node {row[0]!r}, "
+                        f"not {node_id!r}; refusing to use another node's journal"
+                    )
+                self._conn.execute("COMMIT")
+            except BaseException:
+                self._conn.execute("ROLLBACK")
+                raise
+
+    def authorize(self, source_event: str, payload_hash: str, description: str) -> JournalVerdict:
+        """Record the intent to sign ``payload_hash`` for ``source_event``, or refuse.
+
+        Call this before signing; sign only if ``verdict.may_sign``.
+        """
+        now = datetime.now(UTC).isoformat()
+        with self._lock:
+            self._conn.execute("BEGIN IMMEDIATE")
+            try:
+                row = self._conn.execute(
+                    "SELECT payload_hash FROM signed_payloads "
+                    "WHERE source_event = ? AND retired_at IS NULL",
+                    (source_event,),
+                ).fetchone()
+                if row is None:
+                    retired = self._conn.execute(
+                        "SELECT 1 FROM signed_payloads WHERE source_event = ? AND payload_hash = ?",
+                        (source_event, payload_hash),
+                    ).fetchone()
+                    if retired is not None:
+                        # A payload proven dead never comes back to life.
+                        self._conn.execute("COMMIT")
+                        return JournalVerdict(Decision.REFUSED, None)
+                    self._conn.execute(
+                        "INSERT INTO signed_payloads "
+                        "(source_event, payload_hash, description, signed_at) VALUES (?, ?, ?, ?)",
+                        (source_event, payload_hash, description, now),
+                    )
+                    self._conn.execute("COMMIT")
+                    return JournalVerdict(Decision.FIRST_SIGNATURE, payload_hash)
+                self._conn.execute("COMMIT")
+            except BaseException:
+                self._conn.execute("ROLLBACK")
+                raise
+        live = str(row[0])
+        if live == payload_hash:
+            return JournalVerdict(Decision.SAME_PAYLOAD, live)
+        return JournalVerdict(Decision.REFUSED, live)
+
+    def retire(self, source_event: str, payload_hash: str, reason: str) -> bool:
+        """Mark a payload dead (the chain proves it can never execute); True if it was live."""
+        now = datetime.now(UTC).isoformat()
+        with self._lock:
+            cursor = self._conn.execute(
+                "UPDATE signed_payloads SET retired_at = ?, retired_reason = ? "
+                "WHERE source_event = ? AND payload_hash = ? AND retired_at IS NULL",
+                (now, reason, source_event, payload_hash),
+            )
+            return cursor.rowcount == 1
+
+    def live_payload(self, source_event: str) -> str | None:
+        with self._lock:
+            row = self._conn.execute(
+                "SELECT payload_hash FROM signed_payloads "
+                "WHERE source_event = ? AND retired_at IS NULL",
+                (source_event,),
+            ).fetchone()
+        return None if row is None else str(row[0])
+
+    def close(self) -> None:
+        with self._lock:
+            self._conn.close()
+
+    def __enter__(self) -> SigningJournal:
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self.close()

@@ -1,0 +1,94 @@
+"""The worker loop: ``run_once()`` + sleep, forever, until asked to stop.
+
+A pass that raises is logged and recorded in the heartbeat; the loop goes on after a
+jittered backoff. Entry-level errors are the task's business (one bad entry never stops a
+pass); this loop only guarantees that nothing stops the worker but a stop request.
+"""
+
+from __future__ import annotations
+
+import random
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Protocol
+
+from wpokt_node.runtime.logging import get_logger
+
+log = get_logger(__name__)
+
+
+class Task(Protocol):
+    """One worker's unit of work. ``run_once`` returns a short dict for the heartbeat."""
+
+    def run_once(self) -> dict[str, object]: ...
+
+
+@dataclass(frozen=True, slots=True)
+class LoopPolicy:
+    interval_s: float = 5.0
+    error_backoff_max_s: float = 60.0
+    jitter: float = 0.2
+
+
+@dataclass(slots=True)
+class LoopState:
+    passes: int = 0
+    consecutive_errors: int = 0
+    last_error: str | None = None
+    last_success_at: datetime | None = None
+    last_result: dict[str, object] = field(default_factory=dict)
+
+
+Heartbeat = Callable[[LoopState], None]
+
+
+def next_delay(policy: LoopPolicy, consecutive_errors: int, rng: random.Random) -> float:
+    """Interval after a good pass; exponential backoff (capped) after failed ones; jittered."""
+    base = policy.interval_s
+    if consecutive_errors:
+        base = min(
+            policy.interval_s * 2.0 ** min(consecutive_errors, 16), policy.error_backoff_max_s
+        )
+        base = max(base, policy.interval_s)
+    spread = base * policy.jitter
+    return max(0.0, base + rng.uniform(-spread, spread))
+
+
+def run_loop(
+    task: Task,
+    policy: LoopPolicy,
+    stop: threading.Event,
+    heartbeat: Heartbeat | None = None,
+    *,
+    max_passes: int | None = None,
+    rng: random.Random | None = None,
+) -> LoopState:
+    rng = rng or random.Random()  # noqa: S311 - jitter, not cryptography
+    state = LoopState()
+    while not stop.is_set():
+        started = time.monotonic()
+        try:
+            state.last_result = task.run_once()
+        except Exception as exc:
+            state.consecutive_errors += 1
+            state.last_error = f"{type(exc).__name__}: {exc}"[:500]
+            log.error("worker pass failed", error=state.last_error, exc_info=True)
+        else:
+            state.consecutive_errors = 0
+            state.last_error = None
+            state.last_success_at = datetime.now(UTC)
+        state.passes += 1
+        if heartbeat is not None:
+            try:
+                heartbeat(state)
+            except Exception as exc:
+                log.warning("heartbeat failed", error=f"{type(exc).__name__}: {exc}"[:300])
+        if max_passes is not None and state.passes >= max_passes:
+            break
+        elapsed = time.monotonic() - started
+        delay = next_delay(policy, state.consecutive_errors, rng)
+        stop.wait(max(0.0, delay - elapsed) if not state.consecutive_errors else delay)
+    return state
