@@ -12,6 +12,7 @@ from pymongo.collection import Collection
 from pymongo.database import Database
 from pymongo.errors import DuplicateKeyError, PyMongoError
 
+from wpokt_node.db.query import match
 from wpokt_node.db.schema import UNIQUE_KEYS, Status, entry_collection
 from wpokt_node.errors import DatabaseError, ValidationError
 
@@ -50,7 +51,7 @@ def insert_once(
         raise DatabaseError(f"{collection.name}: insert failed: {exc}") from None
     lookups: list[dict[str, Any]] = []
     if "_id" not in fields:
-        lookups.append({f: document[f] for f in fields})
+        lookups.append(match({f: document[f] for f in fields}))
     if "_id" in to_insert:
         lookups.append({"_id": to_insert["_id"]})
     for query in lookups:

@@ -1,21 +1,22 @@
 """Named leases with expiry: at most one holder at a time, taken over once expired.
 
-A lease document is ``{_id: name, holder, expires_at_ms, generation}``. Every change is one
-atomic conditional write: take-over is an update filtered on "expired or already mine", and a
-lease that does not exist yet is created by an insert on ``_id`` (duplicate key: someone else
-got it first). Expiry is stored as epoch milliseconds from the writing node's UTC clock.
+A lease document is ``{_id: name, holder, expires_at_ms, generation}``. ``generation`` is a
+version number incremented by every write (acquire, renew, release), so it doubles as a fencing
+token. A lease that does not exist yet is created by an insert on ``_id`` (duplicate key: someone
+else got it first); an existing one is taken over by a compare-and-set on ``generation`` after
+reading that it is expired (or ours). Renew and release are single updates filtered on the
+holder. Expiry is stored as epoch milliseconds from the writing node's UTC clock.
 
 Clock assumption: node clocks are NTP-synchronised, with skew much smaller than the TTL. A node
 whose clock runs ahead can take over a lease early; this only costs duplicated work, because
 correctness never depends on a lease (DESIGN §4: the contract nonce and the vault sequence are
-the real guards). ``generation`` increases with every successful acquire (a fencing token).
+the real guards).
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from pymongo import ReturnDocument
 from pymongo.database import Database
 from pymongo.errors import DuplicateKeyError, PyMongoError
 
@@ -36,24 +37,37 @@ def _check(name: str, holder: str, ttl_s: float | None = None) -> None:
 def acquire(db: Database[Document], name: str, holder: str, ttl_s: float) -> bool:
     """Take the lease if it is free, expired, or already ours (then it is extended)."""
     _check(name, holder, ttl_s)
-    now = now_ms()
-    expires = now + int(ttl_s * 1000)
     leases = db[LEASES]
     try:
-        doc = leases.find_one_and_update(
-            {"_id": name, "$or": [{"holder": holder}, {"expires_at_ms": {"$lte": now}}]},
-            {"$set": {"holder": holder, "expires_at_ms": expires}, "$inc": {"generation": 1}},
-            return_document=ReturnDocument.AFTER,
-        )
-        if doc is not None:
-            return bool(doc.get("holder") == holder)
-        try:
-            leases.insert_one(
-                {"_id": name, "holder": holder, "expires_at_ms": expires, "generation": 1}
-            )
-        except DuplicateKeyError:
+        current = leases.find_one({"_id": name})
+        if current is None:
+            try:
+                leases.insert_one(
+                    {
+                        "_id": name,
+                        "holder": holder,
+                        "expires_at_ms": now_ms() + int(ttl_s * 1000),
+                        "generation": 1,
+                    }
+                )
+                return True
+            except DuplicateKeyError:
+                current = leases.find_one({"_id": name})
+                if current is None:
+                    return False
+        now = now_ms()
+        if current.get("holder") != holder and int(current.get("expires_at_ms", 0)) > now:
             return False
-        return True
+        # Compare-and-set on the generation: if anyone acquired, renewed or released since
+        # our read, the generation moved and this update matches nothing.
+        result = leases.update_one(
+            {"_id": name, "generation": current.get("generation")},
+            {
+                "$set": {"holder": holder, "expires_at_ms": now + int(ttl_s * 1000)},
+                "$inc": {"generation": 1},
+            },
+        )
+        return result.matched_count == 1
     except PyMongoError as exc:
         raise DatabaseError(f"lease {name!r}: acquire failed: {exc}") from None
 
@@ -64,7 +78,7 @@ def renew(db: Database[Document], name: str, holder: str, ttl_s: float) -> bool:
     try:
         result = db[LEASES].update_one(
             {"_id": name, "holder": holder},
-            {"$set": {"expires_at_ms": now_ms() + int(ttl_s * 1000)}},
+            {"$set": {"expires_at_ms": now_ms() + int(ttl_s * 1000)}, "$inc": {"generation": 1}},
         )
     except PyMongoError as exc:
         raise DatabaseError(f"lease {name!r}: renew failed: {exc}") from None
@@ -77,7 +91,7 @@ def release(db: Database[Document], name: str, holder: str) -> bool:
     try:
         result = db[LEASES].update_one(
             {"_id": name, "holder": holder, "expires_at_ms": {"$gt": 0}},
-            {"$set": {"expires_at_ms": 0}},
+            {"$set": {"expires_at_ms": 0}, "$inc": {"generation": 1}},
         )
     except PyMongoError as exc:
         raise DatabaseError(f"lease {name!r}: release failed: {exc}") from None

@@ -22,6 +22,7 @@ from pymongo.errors import PyMongoError
 
 from wpokt_node.db.clock import utc_now
 from wpokt_node.db.entries import insert_once
+from wpokt_node.db.query import eq, match
 from wpokt_node.db.schema import (
     AUDIT,
     ENTRY_COLLECTIONS,
@@ -158,10 +159,19 @@ def repair_audit(db: Database[Document], *, since: datetime | None = None) -> in
         for name in ENTRY_COLLECTIONS:
             for entry in db[name].find(query, projection={"transitions": 1, "audit_seq": 1}):
                 have = db[AUDIT].find_one(
-                    {"entry_id": entry["_id"], "seq": entry["audit_seq"]}, projection={"_id": 1}
+                    match({"entry_id": entry["_id"], "seq": entry["audit_seq"]}),
+                    projection={"_id": 1},
                 )
                 if have is None:
                     added += _copy_to_audit(db, name, entry["_id"], entry.get("transitions", []))
     except PyMongoError as exc:
         raise DatabaseError(f"audit repair failed: {exc}") from None
     return added
+
+
+def audit_trail(db: Database[Document], entry_id: ObjectId) -> list[Document]:
+    """The audit documents of one entry, oldest first."""
+    try:
+        return list(db[AUDIT].find({"entry_id": eq(entry_id)}).sort("seq", 1))
+    except PyMongoError as exc:
+        raise DatabaseError(f"audit read failed: {exc}") from None
