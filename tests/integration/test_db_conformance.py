@@ -165,7 +165,7 @@ def test_same_node_signing_from_many_processes_signs_once(
 def test_lease_race_one_holder_and_takeover_after_expiry(
     race: Race, mongo_db: Database[Document]
 ) -> None:
-    names = [f"lease-{i}" for i in range(20)]
+    names = [f"lease-{i:02d}" for i in range(20)]
     holders = _holders(race(workers.lease_race, names, 30.0))
     assert sorted(holders) == names
     assert all(len(h) == 1 for h in holders.values())
