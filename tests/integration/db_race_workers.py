@@ -14,7 +14,7 @@ from bson import ObjectId
 from pymongo import ReturnDocument
 from pymongo.database import Database
 
-from wpokt_node.db import leases
+from wpokt_node.db import leases, nodes
 from wpokt_node.db.client import connect
 from wpokt_node.db.entries import add_signature, insert_once
 from wpokt_node.db.schema import MINTS, Status, new_entry
@@ -145,3 +145,13 @@ def lease_mutual_exclusion(uri: str, name: str, worker: int, rounds: int) -> tup
         db["critical_section"].update_one({"_id": "cs"}, {"$inc": {"inside": -1}})
         assert leases.release(db, "critical", me)
     return held, violations
+
+
+def node_race(uri: str, name: str, worker: int, node_ids: list[str]) -> int:
+    """Every worker writes its heartbeat and a cursor into the same, new node documents."""
+    db = _db(uri, name)
+    _sync()
+    for node_id in node_ids:
+        nodes.heartbeat(db, node_id, f"w{worker}", height=worker)
+        nodes.set_cursor(db, node_id, f"c{worker}", worker * 10)
+    return worker

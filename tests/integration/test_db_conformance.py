@@ -8,6 +8,7 @@ import multiprocessing
 import time
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterator
+from datetime import datetime
 from multiprocessing.pool import Pool
 from typing import Any
 
@@ -16,9 +17,9 @@ from bson import ObjectId
 from pymongo.database import Database
 
 from tests.integration import db_race_workers as workers
-from wpokt_node.db import leases
+from wpokt_node.db import leases, nodes
 from wpokt_node.db.entries import insert_once
-from wpokt_node.db.schema import AUDIT, LEASES, MINTS, Status, new_entry
+from wpokt_node.db.schema import AUDIT, LEASES, MINTS, NODES, Status, new_entry
 from wpokt_node.db.transitions import audit_trail, repair_audit, transition
 
 pytestmark = pytest.mark.conformance
@@ -227,3 +228,21 @@ def test_audit_survives_a_crash_between_the_two_writes(mongo_db: Database[Docume
     ]
     # A second copy of an existing record is refused by the unique (entry_id, seq) index.
     assert not insert_once(mongo_db[AUDIT], {**trail[0], "_id": ObjectId()}).inserted
+
+
+def test_node_documents_under_concurrent_first_writes(
+    race: Race, mongo_db: Database[Document]
+) -> None:
+    node_ids = [f"node-{i:02d}" for i in range(10)]
+    race(workers.node_race, node_ids)
+    stored = list(mongo_db[NODES].find())
+    assert sorted(d["node_id"] for d in stored) == node_ids  # one document per node
+    for doc in stored:
+        assert doc["cursors"] == {f"c{w}": w * 10 for w in range(PROCESSES)}
+        assert sorted(doc["workers"]) == [f"w{w}" for w in range(PROCESSES)]
+        for name, beat in doc["workers"].items():
+            assert beat["height"] == int(name[1:])
+            assert isinstance(beat["at"], datetime)
+            assert beat["at"].tzinfo is not None
+    assert nodes.get_cursor(mongo_db, "node-03", "c7") == 70
+    assert nodes.get_cursor(mongo_db, "node-03", "missing") is None

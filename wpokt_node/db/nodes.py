@@ -42,7 +42,7 @@ def get_cursor(db: Database[Document], node_id: str, name: str) -> int | None:
     _check_name("node_id", node_id)
     _check_name("cursor name", name)
     try:
-        doc = db[NODES].find_one({"node_id": node_id}, projection={f"cursors.{name}": 1})
+        doc = db[NODES].find_one({"node_id": node_id}, projection={"cursors": 1})
     except PyMongoError as exc:
         raise DatabaseError(f"nodes/{node_id}: read failed: {exc}") from None
     value = ((doc or {}).get("cursors") or {}).get(name)
