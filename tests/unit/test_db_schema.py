@@ -30,10 +30,11 @@ def test_status_is_a_closed_set_of_six() -> None:
     ]
 
 
-def test_transition_table_is_one_step_forward_or_failed() -> None:
+def test_transition_table_is_one_step_forward_failed_or_reprepare() -> None:
     allowed = {(a, b) for a, b in itertools.product(Status, Status) if schema.is_allowed(a, b)}
     to_failed = {(s, Status.FAILED) for s in Status if s not in (Status.EXECUTED, Status.FAILED)}
-    assert allowed == set(FORWARD) | to_failed
+    reprepare = {(Status.STARTED, Status.CONFIRMED), (Status.SIGNED, Status.CONFIRMED)}
+    assert allowed == set(FORWARD) | to_failed | reprepare
     for terminal in (Status.EXECUTED, Status.FAILED):
         assert schema.TRANSITIONS[terminal] == frozenset()
     with pytest.raises(ValidationError, match="signed -> detected"):
@@ -52,6 +53,7 @@ def test_unique_keys_are_those_of_the_design() -> None:
         "nodes": [("node_id",)],
         "leases": [],  # keyed by _id
         "audit": [("entry_id", "seq")],
+        "reservations": [],  # keyed by _id
     }
     for name in schema.ENTRY_COLLECTIONS:
         assert ("status", "created_at") in [s.fields for s in schema.INDEXES[name]]

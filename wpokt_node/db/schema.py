@@ -24,9 +24,10 @@ BURNS = "burns"
 NODES = "nodes"
 LEASES = "leases"
 AUDIT = "audit"
+RESERVATIONS = "reservations"
 
 ENTRY_COLLECTIONS: tuple[str, ...] = (MINTS, REFUNDS, BURNS)
-ALL_COLLECTIONS: tuple[str, ...] = (MINTS, REFUNDS, BURNS, NODES, LEASES, AUDIT)
+ALL_COLLECTIONS: tuple[str, ...] = (MINTS, REFUNDS, BURNS, NODES, LEASES, AUDIT, RESERVATIONS)
 
 
 class Status(StrEnum):
@@ -47,9 +48,19 @@ _FORWARD: dict[Status, Status] = {
     Status.SIGNED: Status.EXECUTED,
 }
 
-# The closed table of allowed status changes: one step forward, or any non-terminal -> failed.
+# A payload the chain has proven can never execute (a release whose vault sequence was used by
+# another tx) is prepared again: started/signed -> confirmed, with its signatures cleared.
+REPREPARE_FROM: frozenset[Status] = frozenset({Status.STARTED, Status.SIGNED})
+
+# The closed table of allowed status changes: one step forward, any non-terminal -> failed,
+# and re-prepare (started/signed -> confirmed).
 TRANSITIONS: Mapping[Status, frozenset[Status]] = {
-    status: (frozenset() if status in TERMINAL else frozenset({_FORWARD[status], Status.FAILED}))
+    status: (
+        frozenset()
+        if status in TERMINAL
+        else frozenset({_FORWARD[status], Status.FAILED})
+        | (frozenset({Status.CONFIRMED}) if status in REPREPARE_FROM else frozenset())
+    )
     for status in Status
 }
 
@@ -90,6 +101,7 @@ UNIQUE_KEYS: Mapping[str, tuple[str, ...]] = {
     NODES: ("node_id",),
     LEASES: ("_id",),
     AUDIT: ("entry_id", "seq"),
+    RESERVATIONS: ("_id",),
 }
 
 _ENTRY_QUERY_INDEXES = (
@@ -119,6 +131,7 @@ INDEXES: Mapping[str, tuple[IndexSpec, ...]] = {
         _asc(*UNIQUE_KEYS[AUDIT], unique=True),
         _asc("at"),
     ),
+    RESERVATIONS: (_asc("entry_id"),),
 }
 
 _INT = ["int", "long"]
@@ -229,6 +242,17 @@ VALIDATORS: Mapping[str, dict[str, Any]] = {
             "holder": _TEXT,
             "expires_at_ms": {"bsonType": _INT},
             "generation": {"bsonType": _INT},
+        },
+    ),
+    RESERVATIONS: _object(
+        ["_id", "kind", "scope", "number", "collection", "entry_id"],
+        {
+            "_id": _TEXT,
+            "kind": {"bsonType": "string", "enum": ["mint-nonce", "vault-sequence"]},
+            "scope": _TEXT,
+            "number": {"bsonType": _INT, "minimum": 0},
+            "collection": {"bsonType": "string", "enum": list(ENTRY_COLLECTIONS)},
+            "entry_id": {"bsonType": "objectId"},
         },
     ),
     AUDIT: _object(

@@ -26,6 +26,7 @@ from wpokt_node.db.query import eq, match
 from wpokt_node.db.schema import (
     AUDIT,
     ENTRY_COLLECTIONS,
+    REPREPARE_FROM,
     Status,
     check_transition,
     entry_collection,
@@ -75,7 +76,8 @@ def transition(
 ) -> Document | None:
     """Move the entry from ``expected`` to ``to``; return the updated entry, or None if the
     entry is missing or not in ``expected`` (another node won the race: nothing was changed).
-    Raises ValidationError for a change not in the status table."""
+    Raises ValidationError for a change not in the status table. Re-prepare (started/signed ->
+    confirmed) also clears the signatures, which belonged to the dead payload."""
     entry_collection(collection_name)
     check_transition(expected, to)
     fields = dict(set_fields or {})
@@ -99,7 +101,7 @@ def transition(
         updated = collection.find_one_and_update(
             {"_id": entry_id, "status": expected.value, "audit_seq": seq_filter},
             {
-                "$set": {**fields, "status": to.value},
+                "$set": {**fields, **_cleared(expected, to), "status": to.value},
                 "$inc": {"audit_seq": 1},
                 "$currentDate": {"updated_at": True},
                 "$addToSet": {"transitions": record},
@@ -121,6 +123,12 @@ def transition(
             error=str(exc),
         )
     return updated
+
+
+def _cleared(expected: Status, to: Status) -> dict[str, Any]:
+    if expected in REPREPARE_FROM and to is Status.CONFIRMED:
+        return {"signers": [], "signatures": []}
+    return {}
 
 
 def _copy_to_audit(
