@@ -88,12 +88,12 @@ class BroadcastResult:
         return self.code == 0
 
 
-def _uint(value: object, what: str) -> int:
+def _uint(value: object, what: str, max_digits: int = 20) -> int:
     if isinstance(value, bool):
         raise ChainError(f"Pocket REST: {what} is not an integer")
     if isinstance(value, int) and value >= 0:
         return value
-    if isinstance(value, str) and value.isdigit() and value.isascii() and len(value) <= 20:
+    if isinstance(value, str) and value.isdigit() and value.isascii() and len(value) <= max_digits:
         return int(value)
     raise ChainError(f"Pocket REST: {what} is not an unsigned integer: {str(value)[:40]!r}")
 
@@ -309,7 +309,7 @@ class PocketClient:
         coin = _dict(balance, "balance")
         if coin.get("denom") not in (denom, None, ""):
             raise ChainError("Pocket REST: balance answer is for a different denom")
-        return _uint(coin.get("amount", "0"), "balance amount")
+        return _uint(coin.get("amount", "0"), "balance amount", max_digits=78)
 
     def tx(self, tx_hash: str) -> dict[str, Any] | None:
         """The ``tx_response`` (with its decoded ``tx``) or None if the chain does not know it."""

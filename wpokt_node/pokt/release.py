@@ -154,15 +154,21 @@ def sign_release(signer: Secp256k1Signer, sign_doc: bytes) -> bytes:
     return signature
 
 
-def build_tx_body(spec: ReleaseSpec) -> bytes:
+def msg_send_tx_body(from_address: str, to_address: str, coin: Coin, memo: str) -> bytes:
+    """Protobuf ``TxBody`` bytes holding one ``MsgSend`` (no timeout, no extensions)."""
     msg = bank_tx_pb2.MsgSend(
-        from_address=spec.vault_address,
-        to_address=spec.recipient,
-        amount=[coin_pb2.Coin(denom=spec.denom, amount=str(spec.amount))],
+        from_address=from_address,
+        to_address=to_address,
+        amount=[coin_pb2.Coin(denom=coin.denom, amount=str(coin.amount))],
     )
-    body = tx_pb2.TxBody(memo=spec.memo)
+    body = tx_pb2.TxBody(memo=memo)
     body.messages.append(any_pb2.Any(type_url=MSG_SEND_TYPE_URL, value=msg.SerializeToString()))
     return bytes(body.SerializeToString())
+
+
+def build_tx_body(spec: ReleaseSpec) -> bytes:
+    coin = Coin(spec.denom, spec.amount)
+    return msg_send_tx_body(spec.vault_address, spec.recipient, coin, spec.memo)
 
 
 def build_auth_info(spec: ReleaseSpec, multisig: MultisigPubKey, signed: list[bool]) -> bytes:
