@@ -111,7 +111,8 @@ def tx_hash(raw: bytes) -> str:
 
 
 def _coin(denom: str, amount: str) -> Coin:
-    if not _INT.match(amount):
+    # sdk.Int holds at most 256 bits; longer strings fail to decode, as in the SDK.
+    if not _INT.match(amount) or len(amount) > 80 or abs(int(amount)) >= 2**256:
         raise TxError(codes.TX_DECODE, f"invalid coin amount {amount[:80]!r}")
     return Coin(denom, int(amount))
 
@@ -123,9 +124,11 @@ def _sig_data(mode_info: tx_pb2.ModeInfo, signature: bytes) -> SigData:
     if which == "multi":
         multi = multisig_pb2.MultiSignature.FromString(signature)
         bitarray = mode_info.multi.bitarray
-        size = len(bitarray.elems) * 8 - bitarray.extra_bits_stored
-        if not 0 <= bitarray.extra_bits_stored < 8 or size < 0:
+        # CompactBitArray: extra_bits_stored is how many bits of the last byte are used.
+        extra = bitarray.extra_bits_stored
+        if extra >= 8 or (extra and not bitarray.elems):
             raise TxError(codes.TX_DECODE, "malformed multisig bit array")
+        size = len(bitarray.elems) * 8 if extra == 0 else (len(bitarray.elems) - 1) * 8 + extra
         bits = tuple(bool(bitarray.elems[i // 8] & (0x80 >> (i % 8))) for i in range(size))
         if len(mode_info.multi.mode_infos) != len(multi.signatures):
             raise TxError(codes.UNAUTHORIZED, "multisig mode infos and signatures differ in number")

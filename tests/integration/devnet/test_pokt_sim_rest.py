@@ -80,7 +80,8 @@ def test_account_params_balance_and_block_shapes(
     json_format.Parse(json.dumps(body), auth_query_pb2.QueryAccountResponse())
 
     params = _get(pokt_sim, "/cosmos/auth/v1beta1/params")["params"]
-    assert params["tx_sig_limit"] == "7" and params["max_memo_characters"] == "256"
+    assert params["tx_sig_limit"] == "7"
+    assert params["max_memo_characters"] == "256"
     json_format.Parse(json.dumps({"params": params}), auth_query_pb2.QueryParamsResponse())
 
     balance = _get(pokt_sim, f"/cosmos/bank/v1beta1/balances/{user}/by_denom?denom=upokt")
@@ -99,7 +100,8 @@ def test_account_params_balance_and_block_shapes(
     assert len(latest["block"]["data"]["txs"]) == 1
     json_format.Parse(json.dumps(latest), tendermint_query_pb2.GetLatestBlockResponse())
     first = _get(pokt_sim, "/cosmos/base/tendermint/v1beta1/blocks/1")
-    assert first["block"]["header"]["height"] == "1" and first["block"]["data"]["txs"] == []
+    assert first["block"]["header"]["height"] == "1"
+    assert first["block"]["data"]["txs"] == []
     too_high = _get(pokt_sim, "/cosmos/base/tendermint/v1beta1/blocks/99", 400)
     assert too_high["code"] == 3
 

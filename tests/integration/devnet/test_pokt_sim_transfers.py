@@ -17,7 +17,7 @@ from wpokt_node.keys.signer import LocalKeySigner
 pytestmark = pytest.mark.pokt
 
 
-def _signed(wallet: DevnetWallet, to: str, amount: int, **overrides: Any) -> bytes:
+def _signed(wallet: DevnetWallet, to: str, amount: int = 100, **overrides: Any) -> bytes:
     number, sequence = wallet.account()
     arguments: dict[str, Any] = {
         "to_address": to, "amount": amount, "chain_id": "pocket",
@@ -55,6 +55,7 @@ def test_transfer_moves_balances_charges_fee_and_increments_sequence(
         ({"memo": "é" * 129}, 12, "received 258 characters"),  # counted in bytes, like Go
         ({"gas": 1000}, 11, "out of gas"),
         ({"fee": POKT_USER_BALANCE + 1}, 5, "insufficient funds"),
+        ({"amount": 10**100}, 2, "invalid coin amount"),
     ],
 )
 def test_rejections_at_broadcast_change_nothing(
@@ -65,7 +66,7 @@ def test_rejections_at_broadcast_change_nothing(
     log_part: str,
 ) -> None:
     alice, bob = pokt_wallets[0], pokt_wallets[1]
-    result = alice.broadcast(_signed(alice, bob.address, 100, **overrides))
+    result = alice.broadcast(_signed(alice, bob.address, **{"amount": 100, **overrides}))
     assert (result["code"], result["codespace"]) == (code, "sdk")
     assert log_part in result["raw_log"]
     assert result["height"] == "0"
@@ -90,7 +91,8 @@ def test_tampered_signature_is_code_4(pokt_wallets: list[DevnetWallet]) -> None:
     signature[10] ^= 0x40
     raw.signatures[0] = bytes(signature)
     result = alice.broadcast(raw.SerializeToString())
-    assert result["code"] == 4 and "signature verification failed" in result["raw_log"]
+    assert result["code"] == 4
+    assert "signature verification failed" in result["raw_log"]
 
 
 def test_high_s_signature_is_rejected(pokt_wallets: list[DevnetWallet]) -> None:
@@ -110,8 +112,10 @@ def test_insufficient_funds_is_included_with_code_5_and_fee_charged(
 ) -> None:
     alice, bob = pokt_wallets[0], pokt_wallets[1]
     outcome = alice.transfer(bob.address, POKT_USER_BALANCE, fee=7)
-    assert outcome.code == 5 and outcome.height == 2
-    assert "spendable balance" in outcome.raw_log and "insufficient funds" in outcome.raw_log
+    assert outcome.code == 5
+    assert outcome.height == 2
+    assert "spendable balance" in outcome.raw_log
+    assert "insufficient funds" in outcome.raw_log
     assert alice.balance() == POKT_USER_BALANCE - 7
     assert bob.balance() == POKT_USER_BALANCE
     assert alice.account() == (0, 1)
@@ -127,7 +131,8 @@ def test_duplicate_broadcast_is_code_19(pokt_wallets: list[DevnetWallet]) -> Non
     raw = _signed(alice, bob.address, 100)
     assert alice.broadcast(raw)["code"] == 0
     again = alice.broadcast(raw)
-    assert again["code"] == 19 and "tx already in mempool" in again["raw_log"]
+    assert again["code"] == 19
+    assert "tx already in mempool" in again["raw_log"]
 
 
 def test_minimum_fee_and_unknown_sender(
@@ -137,7 +142,8 @@ def test_minimum_fee_and_unknown_sender(
     funded = DevnetWallet(pokt_users[0], sim.url)
     stranger = DevnetWallet(pokt_users[1], sim.url)
     low = funded.broadcast(_signed(funded, stranger.address, 1, fee=99))
-    assert low["code"] == 13 and "required: 100upokt" in low["raw_log"]
+    assert low["code"] == 13
+    assert "required: 100upokt" in low["raw_log"]
     assert funded.broadcast(_signed(funded, stranger.address, 1, fee=100))["code"] == 0
     unknown = build_signed_send(
         pokt_users[2], to_address=funded.address, amount=1, chain_id="pocket",
@@ -180,7 +186,8 @@ def test_search_by_recipient_with_height_filter_order_and_pages(
     carol.send(alice.address, 1)  # to someone else: never in bob's results
     query = f"transfer.recipient='{bob.address}' AND tx.height>=3"
     ascending = _search(pokt_sim, query=query, order_by="ORDER_BY_ASC", page="1", limit="3")
-    assert ascending["total"] == "4" and ascending["pagination"] is None
+    assert ascending["total"] == "4"
+    assert ascending["pagination"] is None
     assert [r["txhash"] for r in ascending["tx_responses"]] == hashes[1:4]
     assert len(ascending["txs"]) == 3
     second = _search(pokt_sim, query=query, order_by="ORDER_BY_ASC", page="2", limit="3")
@@ -196,7 +203,8 @@ def test_search_by_recipient_with_height_filter_order_and_pages(
     beyond = requests.get(
         pokt_sim.url + "/cosmos/tx/v1beta1/txs", params={"query": query, "page": "9"}, timeout=5
     )
-    assert beyond.status_code == 500 and "page should be within" in beyond.json()["message"]
+    assert beyond.status_code == 500
+    assert "page should be within" in beyond.json()["message"]
 
 
 def test_wallet_send_raises_on_refusal(pokt_wallets: list[DevnetWallet]) -> None:

@@ -52,7 +52,8 @@ MAINNET_TX_HASH = "85392373F54577562067030BF0D61596C91188AA5E6CA8FFE731BD0349296
 def test_multisig_amino_encoding_and_address_match_cosmjs() -> None:
     group = MultisigKey(2, tuple(Secp256k1Key(bytes.fromhex(k)) for k in COSMJS_KEYS))
     hrp, data = bech32_reference.bech32_decode(COSMJS_GROUP1_BECH32)
-    assert hrp == "wasmpub" and data is not None
+    assert hrp == "wasmpub"
+    assert data is not None
     amino = bytes(bech32_reference.convertbits(data, 5, 8, False) or [])
     assert group.amino_bytes() == amino
     assert address_to_bytes(group.address).hex() == COSMJS_GROUP1_ADDRESS
@@ -65,7 +66,8 @@ def test_direct_mode_verifies_a_mainnet_transaction() -> None:
     tx = decode_tx(raw)
     assert tx.hash == MAINNET_TX_HASH
     info = tx.signer_infos[0]
-    assert info.public_key is not None and info.sequence == 0
+    assert info.public_key is not None
+    assert info.sequence == 0
     sign_bytes = direct_sign_bytes(tx.body_bytes, tx.auth_info_bytes, "cosmoshub-4", 546179)
     verify_signature(info.public_key, info.sig, lambda mode: sign_bytes)
     assert info.sig.mode == SIGN_MODE_DIRECT  # type: ignore[union-attr]
