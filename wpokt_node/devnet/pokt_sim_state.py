@@ -1,0 +1,362 @@
+"""The simulated chain: accounts, mempool, blocks, tx results and the tx index.
+
+Faithful to the SDK v0.50 + CometBFT behaviour the node relies on:
+- CheckTx (broadcast) runs only the ante handler against the check state (committed state
+  plus the mempool's effects); a rejected tx is answered with its code and never stored.
+- A block delivers each mempool tx: ante again, then the messages. A message failure
+  (e.g. insufficient funds, code 5) keeps the ante effects (fee paid, sequence +1), is
+  included in the block with its code, and only its ante events are indexed (fee transfer,
+  tx events) - so a search on ``transfer.recipient`` never finds a failed send.
+- Bytes already seen (in the mempool or committed) are refused with code 19 ("tx already
+  in mempool"), as CometBFT's tx cache makes the SDK answer.
+
+Thread safety: every public method takes the state's lock.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import os
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from cosmpy.protos.cosmos.base.abci.v1beta1 import abci_pb2
+from google.protobuf import any_pb2
+
+from wpokt_node.devnet import pokt_sim_errors as codes
+from wpokt_node.devnet.pokt_sim_accounts import Account, AccountStore
+from wpokt_node.devnet.pokt_sim_ante import FEE_COLLECTOR, run_ante
+from wpokt_node.devnet.pokt_sim_bank import execute_msgs
+from wpokt_node.devnet.pokt_sim_errors import TxError
+from wpokt_node.devnet.pokt_sim_events import Event
+from wpokt_node.devnet.pokt_sim_genesis import Genesis
+from wpokt_node.devnet.pokt_sim_keys import pubkey_from_json
+from wpokt_node.devnet.pokt_sim_search import Condition, matches
+from wpokt_node.devnet.pokt_sim_tx import DecodedTx, decode_tx, tx_hash
+
+Clock = Callable[[], datetime]
+SNAPSHOT_VERSION = 1
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+@dataclass(frozen=True, slots=True)
+class CheckResult:
+    """What a broadcast answers: code 0 and the hash, or the rejection."""
+
+    txhash: str
+    code: int = 0
+    raw_log: str = ""
+    gas_wanted: int = 0
+    gas_used: int = 0
+
+    @property
+    def codespace(self) -> str:
+        return codes.CODESPACE if self.code else ""
+
+
+@dataclass(slots=True)
+class TxRecord:
+    tx: DecodedTx
+    height: int
+    index: int
+    code: int
+    raw_log: str
+    gas_wanted: int
+    gas_used: int
+    events: list[Event]
+    timestamp: datetime
+    data_hex: str = ""
+
+    @property
+    def hash(self) -> str:
+        return self.tx.hash
+
+    @property
+    def codespace(self) -> str:
+        return codes.CODESPACE if self.code else ""
+
+    def index_attributes(self) -> dict[str, list[str]]:
+        attributes: dict[str, list[str]] = {
+            "tx.height": [str(self.height)],
+            "tx.hash": [self.hash],
+        }
+        for ev in self.events:
+            for key, value in ev.attributes:
+                attributes.setdefault(f"{ev.type}.{key}", []).append(value)
+        return attributes
+
+
+@dataclass(slots=True)
+class Block:
+    height: int
+    time: datetime
+    tx_hashes: list[str] = field(default_factory=list)
+
+
+def _msg_send_data() -> str:
+    response = any_pb2.Any(type_url="/cosmos.bank.v1beta1.MsgSendResponse")
+    encoded: bytes = abci_pb2.TxMsgData(msg_responses=[response]).SerializeToString()
+    return encoded.hex().upper()
+
+
+class ChainState:
+    def __init__(self, genesis: Genesis, clock: Clock = _now) -> None:
+        self.genesis = genesis
+        self._clock = clock
+        self._lock = threading.RLock()
+        self._accounts = AccountStore()
+        self._check = self._accounts.branch()
+        self._mempool: list[DecodedTx] = []
+        self._seen: set[str] = set()
+        self._records: dict[str, TxRecord] = {}
+        self._ordered: list[TxRecord] = []
+        self._blocks: dict[int, Block] = {}
+        self._height = genesis.start_height
+        self._blocks[self._height] = Block(self._height, clock())
+        self._init_accounts()
+
+    def _init_accounts(self) -> None:
+        explicit = {a.account_number for a in self.genesis.accounts if a.account_number is not None}
+        next_free = 0
+        for genesis_account in self.genesis.accounts:
+            number = genesis_account.account_number
+            if number is None:
+                while next_free in explicit:
+                    next_free += 1
+                number = next_free
+                next_free += 1
+            account = self._accounts.create(genesis_account.address, account_number=number)
+            account.balances.update(genesis_account.balances)
+            account.pub_key = genesis_account.pub_key
+        if self._accounts.get(FEE_COLLECTOR) is None:
+            self._accounts.create(FEE_COLLECTOR).module_name = "fee_collector"
+        self._check = self._accounts.branch()
+
+    # -- writes ---------------------------------------------------------------------------
+
+    def broadcast(self, raw: bytes) -> CheckResult:
+        """CheckTx; in instant mode an accepted tx is also committed at once in its own block."""
+        digest = tx_hash(raw)
+        with self._lock:
+            if digest in self._seen:
+                return CheckResult(
+                    digest, codes.TX_IN_MEMPOOL_CACHE, TxError(codes.TX_IN_MEMPOOL_CACHE).raw_log
+                )
+            try:
+                tx = decode_tx(raw)
+            except TxError as failure:
+                return CheckResult(digest, failure.code, failure.raw_log)
+            branch = self._check.branch()
+            try:
+                outcome = run_ante(branch, tx, self.genesis, self._height + 1)
+            except TxError as failure:
+                return CheckResult(digest, failure.code, failure.raw_log, tx.gas_limit)
+            branch.commit()
+            self._mempool.append(tx)
+            self._seen.add(digest)
+            result = CheckResult(digest, 0, "", tx.gas_limit, outcome.gas.used)
+            if self.genesis.instant:
+                self.produce_block()
+            return result
+
+    def produce_block(self) -> Block:
+        with self._lock:
+            height = self._height + 1
+            previous = self._blocks[self._height].time
+            block = Block(height, max(self._clock(), previous))
+            for index, tx in enumerate(self._mempool):
+                record = self._deliver(tx, height, index, block.time)
+                self._records[record.hash] = record
+                self._ordered.append(record)
+                block.tx_hashes.append(record.hash)
+            self._mempool = []
+            self._check = self._accounts.branch()
+            self._blocks[height] = block
+            self._height = height
+            if block.tx_hashes and self.genesis.state_file:
+                self._save(Path(self.genesis.state_file))
+            return block
+
+    def _deliver(self, tx: DecodedTx, height: int, index: int, time: datetime) -> TxRecord:
+        ante_branch = self._accounts.branch()
+        try:
+            outcome = run_ante(ante_branch, tx, self.genesis, height)
+        except TxError as failure:
+            return TxRecord(
+                tx, height, index, failure.code, failure.raw_log, tx.gas_limit, 0, [], time
+            )
+        ante_branch.commit()
+        msg_branch = self._accounts.branch()
+        try:
+            msg_events = execute_msgs(msg_branch, tx, self.genesis, outcome.gas)
+        except TxError as failure:
+            used = min(outcome.gas.used, tx.gas_limit)
+            return TxRecord(
+                tx,
+                height,
+                index,
+                failure.code,
+                failure.raw_log,
+                tx.gas_limit,
+                used,
+                outcome.events,
+                time,
+            )
+        msg_branch.commit()
+        return TxRecord(
+            tx,
+            height,
+            index,
+            0,
+            "",
+            tx.gas_limit,
+            outcome.gas.used,
+            outcome.events + msg_events,
+            time,
+            _msg_send_data(),
+        )
+
+    # -- reads ----------------------------------------------------------------------------
+
+    @property
+    def height(self) -> int:
+        with self._lock:
+            return self._height
+
+    def account(self, address: str) -> Account | None:
+        with self._lock:
+            found = self._accounts.get(address)
+            return found.copy() if found else None
+
+    def block(self, height: int) -> Block | None:
+        with self._lock:
+            found = self._blocks.get(height)
+            return Block(found.height, found.time, list(found.tx_hashes)) if found else None
+
+    def latest_block(self) -> Block:
+        with self._lock:
+            block = self.block(self._height)
+            assert block is not None
+            return block
+
+    def raw_txs(self, hashes: list[str]) -> list[bytes]:
+        with self._lock:
+            return [self._records[h].tx.raw for h in hashes]
+
+    def get_tx(self, digest: str) -> TxRecord | None:
+        with self._lock:
+            return self._records.get(digest.upper())
+
+    def search(
+        self, conditions: list[Condition], *, descending: bool, page: int, limit: int
+    ) -> tuple[list[TxRecord], int]:
+        """Matching included txs ordered by (height, index); raise ValueError on a bad page."""
+        with self._lock:
+            found = [r for r in self._ordered if matches(conditions, r.index_attributes())]
+        if descending:
+            found.reverse()
+        total = len(found)
+        pages = max(1, -(-total // limit))
+        if not 1 <= page <= pages:
+            raise ValueError(f"page should be within [1, {pages}] range, given {page}")
+        start = (page - 1) * limit
+        return found[start : start + limit], total
+
+    # -- persistence ----------------------------------------------------------------------
+
+    def _snapshot(self) -> dict[str, Any]:
+        return {
+            "version": SNAPSHOT_VERSION,
+            "chain_id": self.genesis.chain_id,
+            "height": self._height,
+            "next_account_number": self._accounts.next_number,
+            "accounts": [
+                {
+                    "address": a.address,
+                    "account_number": a.account_number,
+                    "sequence": a.sequence,
+                    "pub_key": a.pub_key.to_json() if a.pub_key else None,
+                    "balances": {d: str(v) for d, v in a.balances.items()},
+                    "module_name": a.module_name,
+                }
+                for a in self._accounts
+            ],
+            "blocks": [[b.height, b.time.isoformat(), b.tx_hashes] for b in self._blocks.values()],
+            "txs": [
+                {
+                    "raw": base64.b64encode(r.tx.raw).decode(),
+                    "height": r.height,
+                    "index": r.index,
+                    "code": r.code,
+                    "raw_log": r.raw_log,
+                    "gas_wanted": r.gas_wanted,
+                    "gas_used": r.gas_used,
+                    "events": [e.to_json() for e in r.events],
+                    "timestamp": r.timestamp.isoformat(),
+                    "data": r.data_hex,
+                }
+                for r in self._ordered
+            ],
+        }
+
+    def _save(self, path: Path) -> None:
+        temporary = path.with_name(path.name + ".tmp")
+        temporary.write_text(json.dumps(self._snapshot()), encoding="utf-8")
+        os.replace(temporary, path)
+
+    def save(self) -> None:
+        """Write the state file now (no-op without ``state_file``); mempool txs are not kept."""
+        with self._lock:
+            if self.genesis.state_file:
+                self._save(Path(self.genesis.state_file))
+
+    def restore(self, path: Path) -> None:
+        """Replace the state with a snapshot written by ``save`` (same chain id required)."""
+        snapshot = json.loads(path.read_text(encoding="utf-8"))
+        if snapshot.get("version") != SNAPSHOT_VERSION:
+            raise ValueError(f"{path}: unsupported state file version")
+        if snapshot.get("chain_id") != self.genesis.chain_id:
+            raise ValueError(f"{path}: state of chain {snapshot.get('chain_id')!r}")
+        with self._lock:
+            accounts = AccountStore(next_number=int(snapshot["next_account_number"]))
+            for raw in snapshot["accounts"]:
+                account = accounts.create(raw["address"], account_number=raw["account_number"])
+                account.sequence = int(raw["sequence"])
+                account.pub_key = pubkey_from_json(raw["pub_key"]) if raw["pub_key"] else None
+                account.balances = {d: int(v) for d, v in raw["balances"].items()}
+                account.module_name = raw["module_name"]
+            blocks = {
+                int(h): Block(int(h), datetime.fromisoformat(t), list(hashes))
+                for h, t, hashes in snapshot["blocks"]
+            }
+            records = [
+                TxRecord(
+                    tx=decode_tx(base64.b64decode(raw["raw"])),
+                    height=raw["height"],
+                    index=raw["index"],
+                    code=raw["code"],
+                    raw_log=raw["raw_log"],
+                    gas_wanted=raw["gas_wanted"],
+                    gas_used=raw["gas_used"],
+                    events=[Event.from_json(e) for e in raw["events"]],
+                    timestamp=datetime.fromisoformat(raw["timestamp"]),
+                    data_hex=raw["data"],
+                )
+                for raw in snapshot["txs"]
+            ]
+            self._accounts = accounts
+            self._check = accounts.branch()
+            self._mempool = []
+            self._blocks = blocks
+            self._height = int(snapshot["height"])
+            self._ordered = records
+            self._records = {r.hash: r for r in records}
+            self._seen = set(self._records)

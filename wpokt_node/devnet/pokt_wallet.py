@@ -1,0 +1,204 @@
+"""A devnet user wallet: sign (SIGN_MODE_DIRECT) and broadcast a MsgSend with a memo.
+
+Used by the tests and ``wpokt-node devnet deposit`` to play a user who sends POKT to the
+vault. Talks to any Cosmos REST endpoint (the simulator, or a real node).
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import time
+from dataclasses import dataclass
+from typing import Any
+
+import requests
+from cosmpy.protos.cosmos.bank.v1beta1 import tx_pb2 as bank_tx_pb2
+from cosmpy.protos.cosmos.base.v1beta1 import coin_pb2
+from cosmpy.protos.cosmos.crypto.secp256k1 import keys_pb2
+from cosmpy.protos.cosmos.tx.signing.v1beta1 import signing_pb2
+from cosmpy.protos.cosmos.tx.v1beta1 import tx_pb2
+from google.protobuf import any_pb2
+
+from wpokt_node.errors import ChainError
+from wpokt_node.keys.signer import Secp256k1Signer, pokt_address_of
+
+DENOM = "upokt"
+DEFAULT_GAS = 200_000
+
+
+def build_signed_send(
+    signer: Secp256k1Signer,
+    *,
+    to_address: str,
+    amount: int,
+    chain_id: str,
+    account_number: int,
+    sequence: int,
+    memo: str = "",
+    fee: int = 0,
+    gas: int = DEFAULT_GAS,
+    denom: str = DENOM,
+) -> bytes:
+    """TxRaw bytes of a MsgSend from the signer's address, signed in SIGN_MODE_DIRECT."""
+    send = bank_tx_pb2.MsgSend(
+        from_address=pokt_address_of(signer.public_key),
+        to_address=to_address,
+        amount=[coin_pb2.Coin(denom=denom, amount=str(amount))],
+    )
+    body = tx_pb2.TxBody(
+        messages=[
+            any_pb2.Any(type_url="/cosmos.bank.v1beta1.MsgSend", value=send.SerializeToString())
+        ],
+        memo=memo,
+    )
+    public_key = any_pb2.Any(
+        type_url="/cosmos.crypto.secp256k1.PubKey",
+        value=keys_pb2.PubKey(key=signer.public_key).SerializeToString(),
+    )
+    auth_info = tx_pb2.AuthInfo(
+        signer_infos=[
+            tx_pb2.SignerInfo(
+                public_key=public_key,
+                mode_info=tx_pb2.ModeInfo(
+                    single=tx_pb2.ModeInfo.Single(mode=signing_pb2.SIGN_MODE_DIRECT)
+                ),
+                sequence=sequence,
+            )
+        ],
+        fee=tx_pb2.Fee(
+            amount=[coin_pb2.Coin(denom=DENOM, amount=str(fee))] if fee else [],
+            gas_limit=gas,
+        ),
+    )
+    body_bytes = body.SerializeToString()
+    auth_info_bytes = auth_info.SerializeToString()
+    sign_doc = tx_pb2.SignDoc(
+        body_bytes=body_bytes,
+        auth_info_bytes=auth_info_bytes,
+        chain_id=chain_id,
+        account_number=account_number,
+    )
+    digest = hashlib.sha256(sign_doc.SerializeToString()).digest()
+    signature = signer.sign_digest(digest).rs_bytes()
+    raw = tx_pb2.TxRaw(
+        body_bytes=body_bytes, auth_info_bytes=auth_info_bytes, signatures=[signature]
+    )
+    return bytes(raw.SerializeToString())
+
+
+@dataclass(frozen=True, slots=True)
+class TxOutcome:
+    txhash: str
+    code: int
+    raw_log: str
+    height: int
+
+
+class DevnetWallet:
+    def __init__(
+        self,
+        signer: Secp256k1Signer,
+        rest_url: str,
+        *,
+        chain_id: str = "pocket",
+        request_timeout_s: float = 10.0,
+    ) -> None:
+        self.signer = signer
+        self.rest_url = rest_url.rstrip("/")
+        self.chain_id = chain_id
+        self.request_timeout_s = request_timeout_s
+        self._session = requests.Session()
+
+    @property
+    def address(self) -> str:
+        return pokt_address_of(self.signer.public_key)
+
+    def _get(self, path: str) -> requests.Response:
+        try:
+            return self._session.get(self.rest_url + path, timeout=self.request_timeout_s)
+        except requests.RequestException as exc:
+            raise ChainError(f"Pocket REST request failed: {type(exc).__name__}") from None
+
+    def account(self) -> tuple[int, int]:
+        """(account_number, sequence) of this wallet's account."""
+        response = self._get(f"/cosmos/auth/v1beta1/accounts/{self.address}")
+        if response.status_code == 404:
+            raise ChainError(f"account {self.address} does not exist on chain (never funded)")
+        if response.status_code != 200:
+            raise ChainError(f"account query failed with HTTP {response.status_code}")
+        account = response.json()["account"]
+        return int(account["account_number"]), int(account["sequence"])
+
+    def balance(self, denom: str = DENOM) -> int:
+        response = self._get(f"/cosmos/bank/v1beta1/balances/{self.address}/by_denom?denom={denom}")
+        if response.status_code != 200:
+            raise ChainError(f"balance query failed with HTTP {response.status_code}")
+        return int(response.json()["balance"]["amount"])
+
+    def broadcast(self, tx_bytes: bytes) -> dict[str, Any]:
+        """POST the tx (sync mode); returns the ``tx_response`` whatever its code."""
+        payload = {"tx_bytes": base64.b64encode(tx_bytes).decode(), "mode": "BROADCAST_MODE_SYNC"}
+        try:
+            response = self._session.post(
+                self.rest_url + "/cosmos/tx/v1beta1/txs", json=payload,
+                timeout=self.request_timeout_s,
+            )  # fmt: skip
+        except requests.RequestException as exc:
+            raise ChainError(f"broadcast failed: {type(exc).__name__}") from None
+        if response.status_code != 200:
+            raise ChainError(f"broadcast failed with HTTP {response.status_code}: {response.text}")
+        result: dict[str, Any] = response.json()["tx_response"]
+        return result
+
+    def wait_for_tx(self, txhash: str, timeout_s: float = 30.0) -> TxOutcome:
+        deadline = time.monotonic() + timeout_s
+        while True:
+            response = self._get(f"/cosmos/tx/v1beta1/txs/{txhash}")
+            if response.status_code == 200:
+                tx_response = response.json()["tx_response"]
+                return TxOutcome(
+                    txhash, int(tx_response["code"]), tx_response["raw_log"],
+                    int(tx_response["height"]),
+                )  # fmt: skip
+            if response.status_code != 404:
+                raise ChainError(f"tx query failed with HTTP {response.status_code}")
+            if time.monotonic() > deadline:
+                raise ChainError(f"tx {txhash} not included within {timeout_s:g}s")
+            time.sleep(0.1)
+
+    def transfer(
+        self,
+        to_address: str,
+        amount: int,
+        *,
+        memo: str = "",
+        fee: int = 0,
+        gas: int = DEFAULT_GAS,
+        timeout_s: float = 30.0,
+    ) -> TxOutcome:
+        """Sign, broadcast, wait for inclusion; raise ChainError if the broadcast is refused."""
+        account_number, sequence = self.account()
+        tx_bytes = build_signed_send(
+            self.signer, to_address=to_address, amount=amount, chain_id=self.chain_id,
+            account_number=account_number, sequence=sequence, memo=memo, fee=fee, gas=gas,
+        )  # fmt: skip
+        result = self.broadcast(tx_bytes)
+        if int(result["code"]) != 0:
+            raise ChainError(
+                f"broadcast refused with code {result['code']} ({result['codespace']}): "
+                f"{result['raw_log']}"
+            )
+        return self.wait_for_tx(result["txhash"], timeout_s)
+
+    def send(self, to_address: str, amount: int, *, memo: str = "", fee: int = 0) -> str:
+        """Transfer and require success; returns the tx hash."""
+        outcome = self.transfer(to_address, amount, memo=memo, fee=fee)
+        if outcome.code != 0:
+            raise ChainError(
+                f"tx {outcome.txhash} failed with code {outcome.code}: {outcome.raw_log}"
+            )
+        return outcome.txhash
+
+    def close(self) -> None:
+        self._session.close()

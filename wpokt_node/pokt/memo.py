@@ -1,0 +1,108 @@
+"""Deposit memos: ``{"address": "0x…", "chain_id": "<ethereum chain id>"}``.
+
+Rules (docs/pocket.md): the memo is at most 256 characters; surrounding whitespace is trimmed;
+it must be one JSON object with exactly the keys ``address`` and ``chain_id`` (unknown,
+duplicate or differently-cased keys are rejected, so every JSON parser reads the same memo);
+``address`` is ``0x`` + 40 hex digits in any case, not the zero address, returned checksummed;
+``chain_id`` is a JSON string equal to the configured Ethereum chain id. ``parse_deposit_memo``
+never raises: it returns a result with a machine-readable reason.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from enum import StrEnum
+
+from eth_utils.address import to_checksum_address
+
+MAX_MEMO_CHARACTERS = 256
+_HEX_ADDRESS = re.compile(r"0x[0-9a-fA-F]{40}")
+_ZERO_ADDRESS = "0x" + "0" * 40
+_MEMO_KEYS = frozenset({"address", "chain_id"})
+
+
+class RefundReason(StrEnum):
+    """Why a transfer into the vault is paid back instead of minted."""
+
+    MEMO_TOO_LONG = "memo_too_long"
+    MEMO_NOT_JSON = "memo_not_json"
+    MEMO_UNKNOWN_KEYS = "memo_unknown_keys"
+    MEMO_BAD_ADDRESS = "memo_bad_address"
+    MEMO_ZERO_ADDRESS = "memo_zero_address"
+    MEMO_WRONG_CHAIN_ID = "memo_wrong_chain_id"
+    AMOUNT_OVER_CAP = "amount_over_cap"
+    BRIDGE_PAUSED = "bridge_paused"
+    MULTIPLE_TRANSFERS = "multiple_transfers"
+    MULTIPLE_COINS = "multiple_coins"
+    UNSUPPORTED_MESSAGE = "unsupported_message"
+
+
+@dataclass(frozen=True, slots=True)
+class MemoResult:
+    """``ok`` with a checksummed ``address``, or not ``ok`` with a ``reason``."""
+
+    ok: bool
+    address: str | None = None
+    reason: RefundReason | None = None
+
+    @classmethod
+    def valid(cls, address: str) -> MemoResult:
+        return cls(True, address, None)
+
+    @classmethod
+    def invalid(cls, reason: RefundReason) -> MemoResult:
+        return cls(False, None, reason)
+
+
+class _DuplicateKeyError(ValueError):
+    pass
+
+
+def _no_duplicates(pairs: list[tuple[str, object]]) -> dict[str, object]:
+    result: dict[str, object] = {}
+    for key, value in pairs:
+        if key in result:
+            raise _DuplicateKeyError(key)
+        result[key] = value
+    return result
+
+
+def _reject_constant(name: str) -> object:
+    raise ValueError(f"{name} is not JSON")
+
+
+def parse_deposit_memo(memo: object, eth_chain_id: int | str) -> MemoResult:
+    """Validate a deposit memo against the configured Ethereum chain id. Never raises."""
+    try:
+        return _parse(memo, str(eth_chain_id))
+    except Exception:  # a defect here must refund, never crash the watcher
+        return MemoResult.invalid(RefundReason.MEMO_NOT_JSON)
+
+
+def _parse(memo: object, eth_chain_id: str) -> MemoResult:
+    if not isinstance(memo, str):
+        return MemoResult.invalid(RefundReason.MEMO_NOT_JSON)
+    if len(memo) > MAX_MEMO_CHARACTERS:
+        return MemoResult.invalid(RefundReason.MEMO_TOO_LONG)
+    try:
+        data = json.loads(
+            memo.strip(), object_pairs_hook=_no_duplicates, parse_constant=_reject_constant
+        )
+    except (ValueError, RecursionError):
+        return MemoResult.invalid(RefundReason.MEMO_NOT_JSON)
+    if not isinstance(data, dict):
+        return MemoResult.invalid(RefundReason.MEMO_NOT_JSON)
+    if set(data) - _MEMO_KEYS:
+        return MemoResult.invalid(RefundReason.MEMO_UNKNOWN_KEYS)
+    address = data.get("address")
+    if not isinstance(address, str) or not _HEX_ADDRESS.fullmatch(address.strip()):
+        return MemoResult.invalid(RefundReason.MEMO_BAD_ADDRESS)
+    address = address.strip()
+    if address.lower() == _ZERO_ADDRESS:
+        return MemoResult.invalid(RefundReason.MEMO_ZERO_ADDRESS)
+    chain_id = data.get("chain_id")
+    if not isinstance(chain_id, str) or chain_id.strip() != eth_chain_id:
+        return MemoResult.invalid(RefundReason.MEMO_WRONG_CHAIN_ID)
+    return MemoResult.valid(str(to_checksum_address(address.lower())))
