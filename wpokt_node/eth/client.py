@@ -212,7 +212,7 @@ class EthClient:
         retrying = Retrying(
             stop=stop_after_attempt(self.retry.attempts),
             wait=wait_exponential_jitter(
-                initial=self.retry.initial_wait_s, max=self.retry.max_wait_s
+                multiplier=self.retry.initial_wait_s, max=self.retry.max_wait_s
             ),
             retry=retry_if_exception(_is_transient),
             before_sleep=before_sleep,

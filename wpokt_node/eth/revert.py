@@ -6,6 +6,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from eth_abi.abi import decode as abi_decode
+from eth_utils.address import to_checksum_address
 from eth_utils.crypto import keccak
 
 from wpokt_node.eth.artifacts import controller_abi, token_abi
@@ -26,7 +27,9 @@ def _custom_errors(abis: Iterable[list[dict[str, Any]]]) -> dict[bytes, tuple[st
     return errors
 
 
-def _format_arg(value: object) -> str:
+def _format_arg(value: object, abi_type: str) -> str:
+    if abi_type == "address" and isinstance(value, str):
+        return str(to_checksum_address(value))
     if isinstance(value, bytes):
         return "0x" + value.hex()
     return str(value)
@@ -53,7 +56,9 @@ def decode_revert(data: bytes | str | None) -> str:
         if known is not None:
             name, types = known
             args = abi_decode(types, payload) if types else ()
-            return f"{name}({', '.join(_format_arg(a) for a in args)})"
+            return (
+                f"{name}({', '.join(_format_arg(a, t) for a, t in zip(args, types, strict=True))})"
+            )
     except Exception:  # noqa: S110 - malformed payload: fall through to the raw form
         pass
     return f"reverted with data 0x{raw.hex()}"

@@ -55,7 +55,11 @@ class SignedTransaction:
 
 
 class TransactionSender:
-    """Signs and sends transactions from one gas key with local nonce tracking."""
+    """Signs and sends transactions from one gas key.
+
+    Nonces come from the chain's pending count; nonces signed here but not yet broadcast are
+    skipped, so several transactions can be prepared before any is sent, without gaps.
+    """
 
     def __init__(
         self,
@@ -69,7 +73,7 @@ class TransactionSender:
         self.chain_id = chain_id
         self.fees = fees or FeePolicy()
         self.address = eth_address_of(signer.public_key)
-        self._next_nonce: int | None = None
+        self._unsent: set[int] = set()
         self._lock = threading.Lock()
 
     def __repr__(self) -> str:
@@ -90,16 +94,17 @@ class TransactionSender:
         return max_fee, tip
 
     def _allocate_nonce(self) -> int:
+        """The chain's pending nonce, skipping nonces signed here but not yet broadcast."""
         pending = int(self.client.request("eth_getTransactionCount", [self.address, "pending"]), 16)
         with self._lock:
-            nonce = pending if self._next_nonce is None else max(pending, self._next_nonce)
-            self._next_nonce = nonce + 1
+            nonce = max([pending, *(n + 1 for n in self._unsent)])
+            self._unsent.add(nonce)
             return nonce
 
-    def reset_nonce(self) -> None:
-        """Forget the local nonce (after a failed broadcast); the next one comes from the chain."""
+    def release(self, signed: SignedTransaction) -> None:
+        """Give back the nonce of a signed transaction that will not be broadcast."""
         with self._lock:
-            self._next_nonce = None
+            self._unsent.discard(signed.nonce)
 
     def simulate(self, to: str, data: bytes, gas_limit: int, what: str) -> None:
         """eth_call the transaction first; raise TransactionRevertedError with the reason."""
@@ -129,11 +134,17 @@ class TransactionSender:
             "data": data,
             "accessList": [],
         }
-        digest = TypedTransaction.from_dict(tx).hash()
-        signature = self.signer.sign_digest(digest)
-        signed = TypedTransaction.from_dict(
-            {**tx, "v": signature.recovery_id, "r": signature.r, "s": signature.s}
-        )
+        try:
+            digest = TypedTransaction.from_dict(tx).hash()
+            signature = self.signer.sign_digest(digest)
+            signed = TypedTransaction.from_dict(
+                {**tx, "v": signature.recovery_id, "r": signature.r, "s": signature.s}
+            )
+        except Exception:
+            if nonce is None:
+                with self._lock:
+                    self._unsent.discard(tx_nonce)
+            raise
         raw = signed.encode()
         return SignedTransaction(
             tx_hash="0x" + keccak(raw).hex(),
@@ -151,8 +162,9 @@ class TransactionSender:
         except RpcError as exc:
             if any(marker in exc.rpc_message.lower() for marker in _ALREADY_KNOWN):
                 return signed.tx_hash
-            self.reset_nonce()
             raise
+        finally:
+            self.release(signed)
         if str(result).lower() != signed.tx_hash:
             raise ChainError(f"node returned tx hash {result}, expected {signed.tx_hash}")
         log.info("eth_tx_sent", tx_hash=signed.tx_hash, nonce=signed.nonce, sender=self.address)
