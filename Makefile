@@ -19,7 +19,10 @@ $(PY_STAMP): pyproject.toml
 	@touch $@
 
 $(NPM_STAMP): package.json package-lock.json
-	npm ci --no-audit --no-fund --loglevel=error
+	# npm >= 11 makes `npm ci` demand every platform's optional anvil binary in the lock file;
+	# the registry here only serves this platform's, so fall back to a lock-respecting install.
+	npm ci --no-audit --no-fund --loglevel=error 2>/dev/null || \
+		npm install --no-audit --no-fund --no-save --loglevel=error
 	@touch $@
 
 lint: $(PY_STAMP)

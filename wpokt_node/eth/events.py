@@ -1,0 +1,102 @@
+"""Decode the token's ``BurnAndBridge`` and ``Minted`` logs (all their parameters are indexed)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from eth_utils.address import to_checksum_address
+from eth_utils.crypto import keccak
+
+from wpokt_node.errors import ValidationError
+from wpokt_node.eth.client import LogRecord
+from wpokt_node.pokt.address import address_from_bytes
+
+BURN_AND_BRIDGE_SIGNATURE = "BurnAndBridge(uint256,address,address)"
+MINTED_SIGNATURE = "Minted(address,uint256,uint256)"
+BURN_AND_BRIDGE_TOPIC = keccak(text=BURN_AND_BRIDGE_SIGNATURE)
+MINTED_TOPIC = keccak(text=MINTED_SIGNATURE)
+
+
+def topic_hex(topic: bytes) -> str:
+    return "0x" + topic.hex()
+
+
+def address_topic(address: str) -> str:
+    return "0x" + bytes(12).hex() + str(to_checksum_address(address))[2:].lower()
+
+
+def uint_topic(value: int) -> str:
+    return "0x" + value.to_bytes(32, "big").hex()
+
+
+def _topic_address_bytes(topic: bytes, what: str) -> bytes:
+    if len(topic) != 32 or any(topic[:12]):
+        raise ValidationError(f"{what} topic is not a left-padded 20-byte address")
+    return topic[12:]
+
+
+def _topic_uint(topic: bytes, what: str) -> int:
+    if len(topic) != 32:
+        raise ValidationError(f"{what} topic is not 32 bytes")
+    return int.from_bytes(topic, "big")
+
+
+@dataclass(frozen=True, slots=True)
+class BurnEvent:
+    """One ``BurnAndBridge`` log: ``to_address`` is the ``pokt1…`` recipient."""
+
+    transaction_hash: str
+    log_index: int
+    block_number: int
+    block_hash: str
+    token_address: str
+    amount: int
+    from_address: str
+    to_address: str
+
+
+@dataclass(frozen=True, slots=True)
+class MintedEvent:
+    transaction_hash: str
+    log_index: int
+    block_number: int
+    block_hash: str
+    recipient: str
+    amount: int
+    nonce: int
+
+
+def decode_burn(log: LogRecord) -> BurnEvent:
+    """Raise ValidationError if ``log`` is not a well-formed BurnAndBridge log."""
+    if len(log.topics) != 4 or log.topics[0] != BURN_AND_BRIDGE_TOPIC:
+        raise ValidationError(
+            f"log {log.transaction_hash}:{log.log_index} is not a BurnAndBridge event"
+        )
+    if log.data:
+        raise ValidationError(f"BurnAndBridge log {log.transaction_hash} has unexpected data")
+    pokt_bytes = _topic_address_bytes(log.topics[2], "poktAddress")
+    from_bytes = _topic_address_bytes(log.topics[3], "from")
+    return BurnEvent(
+        transaction_hash=log.transaction_hash.lower(),
+        log_index=log.log_index,
+        block_number=log.block_number,
+        block_hash=log.block_hash.lower(),
+        token_address=log.address,
+        amount=_topic_uint(log.topics[1], "amount"),
+        from_address=str(to_checksum_address(from_bytes)),
+        to_address=address_from_bytes(pokt_bytes),
+    )
+
+
+def decode_minted(log: LogRecord) -> MintedEvent:
+    if len(log.topics) != 4 or log.topics[0] != MINTED_TOPIC:
+        raise ValidationError(f"log {log.transaction_hash}:{log.log_index} is not a Minted event")
+    return MintedEvent(
+        transaction_hash=log.transaction_hash.lower(),
+        log_index=log.log_index,
+        block_number=log.block_number,
+        block_hash=log.block_hash.lower(),
+        recipient=str(to_checksum_address(_topic_address_bytes(log.topics[1], "recipient"))),
+        amount=_topic_uint(log.topics[2], "amount"),
+        nonce=_topic_uint(log.topics[3], "nonce"),
+    )

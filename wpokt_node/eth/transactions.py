@@ -1,0 +1,210 @@
+"""Send EIP-1559 transactions signed by a ``Secp256k1Signer`` (the node's gas key).
+
+The signer may be a raw key, a keystore or KMS: only ``sign_digest`` is used. Sending is split
+into ``sign`` (gives the tx hash, so callers can record it first) and ``broadcast``.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from dataclasses import dataclass
+from typing import Any
+
+from eth_account.typed_transactions.typed_transaction import TypedTransaction
+from eth_utils.address import to_checksum_address
+from eth_utils.crypto import keccak
+
+from wpokt_node.errors import ChainError
+from wpokt_node.eth.client import EthClient, ReceiptRecord, RpcError
+from wpokt_node.eth.revert import decode_revert
+from wpokt_node.keys.signer import Secp256k1Signer, eth_address_of
+from wpokt_node.runtime.logging import get_logger
+
+log = get_logger(__name__)
+_ALREADY_KNOWN = ("already known", "already imported", "known transaction")
+
+
+class TransactionRevertedError(ChainError):
+    """A transaction (or its simulation) reverted; ``reason`` is the decoded revert reason."""
+
+    def __init__(self, what: str, reason: str, tx_hash: str | None = None) -> None:
+        self.reason = reason
+        self.tx_hash = tx_hash
+        where = f" (tx {tx_hash})" if tx_hash else ""
+        super().__init__(f"{what} reverted: {reason}{where}")
+
+
+@dataclass(frozen=True, slots=True)
+class FeePolicy:
+    """EIP-1559 fees: ``max_fee = base_fee * multiplier + tip``, optionally capped."""
+
+    base_fee_multiplier: int = 2
+    priority_fee_wei: int | None = None  # None: ask the node (eth_maxPriorityFeePerGas)
+    max_fee_cap_wei: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class SignedTransaction:
+    tx_hash: str
+    raw: bytes
+    nonce: int
+    sender: str
+    to: str | None
+    max_fee_per_gas: int
+
+
+class TransactionSender:
+    """Signs and sends transactions from one gas key.
+
+    Nonces come from the chain's pending count; nonces signed here but not yet broadcast are
+    skipped, so several transactions can be prepared before any is sent, without gaps.
+    """
+
+    def __init__(
+        self,
+        client: EthClient,
+        signer: Secp256k1Signer,
+        chain_id: int,
+        fees: FeePolicy | None = None,
+    ) -> None:
+        self.client = client
+        self.signer = signer
+        self.chain_id = chain_id
+        self.fees = fees or FeePolicy()
+        self.address = eth_address_of(signer.public_key)
+        self._unsent: set[int] = set()
+        self._lock = threading.Lock()
+
+    def __repr__(self) -> str:
+        return f"TransactionSender({self.address} via {self.client.endpoint})"
+
+    def _fees(self) -> tuple[int, int]:
+        latest = self.client.block("latest")
+        base = latest.base_fee_per_gas if latest and latest.base_fee_per_gas is not None else 0
+        tip = self.fees.priority_fee_wei
+        if tip is None:
+            tip = int(self.client.request("eth_maxPriorityFeePerGas", []), 16)
+        max_fee = base * self.fees.base_fee_multiplier + tip
+        if self.fees.max_fee_cap_wei is not None and max_fee > self.fees.max_fee_cap_wei:
+            raise ChainError(
+                f"gas price too high: max fee {max_fee} wei exceeds the cap "
+                f"{self.fees.max_fee_cap_wei} wei"
+            )
+        return max_fee, tip
+
+    def _allocate_nonce(self) -> int:
+        """The chain's pending nonce, skipping nonces signed here but not yet broadcast."""
+        pending = int(self.client.request("eth_getTransactionCount", [self.address, "pending"]), 16)
+        with self._lock:
+            nonce = max([pending, *(n + 1 for n in self._unsent)])
+            self._unsent.add(nonce)
+            return nonce
+
+    def release(self, signed: SignedTransaction) -> None:
+        """Give back the nonce of a signed transaction that will not be broadcast."""
+        with self._lock:
+            self._unsent.discard(signed.nonce)
+
+    def simulate(self, to: str, data: bytes, gas_limit: int, what: str) -> None:
+        """eth_call the transaction first; raise TransactionRevertedError with the reason."""
+        call = {"from": self.address, "to": to, "data": "0x" + data.hex(), "gas": hex(gas_limit)}
+        try:
+            self.client.request("eth_call", [call, "pending"])
+        except RpcError as exc:
+            if exc.data is not None or "revert" in exc.rpc_message.lower():
+                reason = decode_revert(exc.data) if exc.data else exc.rpc_message
+                raise TransactionRevertedError(what, reason) from None
+            raise
+
+    def sign(
+        self, to: str | None, data: bytes, gas_limit: int, value: int = 0, nonce: int | None = None
+    ) -> SignedTransaction:
+        max_fee, tip = self._fees()
+        tx_nonce = self._allocate_nonce() if nonce is None else nonce
+        tx: dict[str, Any] = {
+            "type": 2,
+            "chainId": self.chain_id,
+            "nonce": tx_nonce,
+            "maxFeePerGas": max_fee,
+            "maxPriorityFeePerGas": tip,
+            "gas": gas_limit,
+            "to": str(to_checksum_address(to)) if to else b"",
+            "value": value,
+            "data": data,
+            "accessList": [],
+        }
+        try:
+            digest = TypedTransaction.from_dict(tx).hash()
+            signature = self.signer.sign_digest(digest)
+            signed = TypedTransaction.from_dict(
+                {**tx, "v": signature.recovery_id, "r": signature.r, "s": signature.s}
+            )
+        except Exception:
+            if nonce is None:
+                with self._lock:
+                    self._unsent.discard(tx_nonce)
+            raise
+        raw = signed.encode()
+        return SignedTransaction(
+            tx_hash="0x" + keccak(raw).hex(),
+            raw=raw,
+            nonce=tx_nonce,
+            sender=self.address,
+            to=tx["to"] or None,
+            max_fee_per_gas=max_fee,
+        )
+
+    def broadcast(self, signed: SignedTransaction) -> str:
+        """Send the signed bytes; re-sending the same bytes is harmless."""
+        try:
+            result = self.client.request("eth_sendRawTransaction", ["0x" + signed.raw.hex()])
+        except RpcError as exc:
+            if any(marker in exc.rpc_message.lower() for marker in _ALREADY_KNOWN):
+                return signed.tx_hash
+            raise
+        finally:
+            self.release(signed)
+        if str(result).lower() != signed.tx_hash:
+            raise ChainError(f"node returned tx hash {result}, expected {signed.tx_hash}")
+        log.info("eth_tx_sent", tx_hash=signed.tx_hash, nonce=signed.nonce, sender=self.address)
+        return signed.tx_hash
+
+    def wait_for_receipt(
+        self, tx_hash: str, timeout_s: float = 120.0, poll_s: float = 0.25
+    ) -> ReceiptRecord:
+        deadline = time.monotonic() + timeout_s
+        while True:
+            receipt = self.client.receipt(tx_hash)
+            if receipt is not None:
+                return receipt
+            if time.monotonic() >= deadline:
+                raise ChainError(f"no receipt for {tx_hash} after {timeout_s:.0f}s")
+            time.sleep(poll_s)
+
+    def revert_reason(self, tx_hash: str) -> str:
+        """Replay a mined, reverted transaction at its block to recover the reason."""
+        raw = self.client.request("eth_getTransactionByHash", [tx_hash])
+        receipt = self.client.receipt(tx_hash)
+        if raw is None or receipt is None:
+            return "transaction not found"
+        call = {"from": raw["from"], "to": raw["to"], "data": raw["input"], "gas": raw["gas"]}
+        try:
+            self.client.request("eth_call", [call, hex(receipt.block_number)])
+        except RpcError as exc:
+            return decode_revert(exc.data) if exc.data else exc.rpc_message
+        return "reverted (the replay did not revert; state changed within the block)"
+
+    def send(
+        self, to: str | None, data: bytes, gas_limit: int, what: str, timeout_s: float = 120.0
+    ) -> ReceiptRecord:
+        """Sign, broadcast and wait; raise TransactionRevertedError if it reverted."""
+        signed = self.sign(to, data, gas_limit)
+        self.broadcast(signed)
+        return self.check_receipt(self.wait_for_receipt(signed.tx_hash, timeout_s), what)
+
+    def check_receipt(self, receipt: ReceiptRecord, what: str) -> ReceiptRecord:
+        if receipt.status != 1:
+            reason = self.revert_reason(receipt.transaction_hash)
+            raise TransactionRevertedError(what, reason, receipt.transaction_hash)
+        return receipt
