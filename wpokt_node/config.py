@@ -119,6 +119,9 @@ class EthereumSettings(_Strict):
     chain_id: int = Field(ge=1)
     token_address: EthAddress
     mint_controller_address: EthAddress
+    validator_addresses: list[EthAddress] = Field(
+        description="the N MintController validators (EIP-712 signers), one per node"
+    )
     confirmations: int | Literal["finalized"] = Field(
         12, description="blocks of depth, or 'finalized' to use the finalized block tag"
     )
@@ -236,6 +239,14 @@ class Settings(_Strict):
             )
         if len(set(keys)) != len(keys):
             raise ValueError("pocket.member_public_keys contains a duplicate key")
+        validators = self.ethereum.validator_addresses
+        if len(validators) != self.cluster.nodes:
+            raise ValueError(
+                f"ethereum.validator_addresses has {len(validators)} addresses but cluster.nodes "
+                f"is {self.cluster.nodes}"
+            )
+        if len(set(validators)) != len(validators):
+            raise ValueError("ethereum.validator_addresses contains a duplicate address")
         if self.network is not Network.DEVNET:
             for name in ("eth_signer", "pokt_signer", "eth_gas"):
                 key: KeySettings = getattr(self.keys, name)

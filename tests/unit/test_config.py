@@ -159,3 +159,12 @@ def test_config_check_exits_one_on_a_bad_file(
     err = capsys.readouterr().err
     assert "surprise: unknown key" in err
     assert "mongodb: missing value" in err
+
+
+def test_example_vault_is_the_multisig_of_its_member_keys() -> None:
+    from wpokt_node.pokt.multisig import vault_address
+
+    settings = load_config(EXAMPLE, environ={})
+    assert settings.pocket.vault_address == vault_address(
+        settings.cluster.threshold, settings.pocket.member_public_keys
+    )

@@ -40,6 +40,7 @@ def _settings(rest_url: str = "http://127.0.0.1:1", **pocket: Any) -> Settings:
             "chain_id": 1,
             "token_address": eth,
             "mint_controller_address": eth,
+            "validator_addresses": ["0x" + f"{i + 1:02x}" * 20 for i in range(12)],
         },
         "pocket": {
             "rest_url": rest_url,

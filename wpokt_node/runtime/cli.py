@@ -1,0 +1,102 @@
+"""Node commands: ``run``, ``health``, ``status``."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+from wpokt_node.config import load_config
+from wpokt_node.db.client import connect_settings
+from wpokt_node.runtime.context import build_context
+from wpokt_node.runtime.logging import configure_logging, get_logger
+from wpokt_node.runtime.startup import run_startup_checks
+from wpokt_node.runtime.status import cluster_status, node_health
+from wpokt_node.runtime.supervisor import supervise
+
+
+def register(commands: Any) -> None:
+    run = commands.add_parser("run", help="run this node: startup checks, then the four workers")
+    run.add_argument("--config", required=True, type=Path)
+    run.add_argument(
+        "--skip-startup-checks",
+        action="store_true",
+        help="start even if the chains disagree with the config (for diagnosis only)",
+    )
+    run.set_defaults(handler=_run)
+
+    health = commands.add_parser(
+        "health", help="exit 0 if all four workers of this node beat recently, else 1"
+    )
+    health.add_argument("--config", required=True, type=Path)
+    health.set_defaults(handler=_health)
+
+    status = commands.add_parser(
+        "status", help="entries by status, stuck entries, and who has not signed what"
+    )
+    status.add_argument("--config", required=True, type=Path)
+    status.add_argument("--stuck-after", type=float, default=900.0, metavar="SECONDS")
+    status.add_argument("--json", action="store_true", help="machine-readable output")
+    status.set_defaults(handler=_status)
+
+
+def _run(args: argparse.Namespace) -> int:
+    settings = load_config(args.config)
+    configure_logging(settings.log_level, node_id=settings.node_id, worker="supervisor")
+    log = get_logger(__name__)
+    if not args.skip_startup_checks:
+        context = build_context(settings)
+        try:
+            passed = run_startup_checks(context)
+        finally:
+            context.close()
+        log.info("startup checks passed", checks=passed)
+    return supervise(args.config.resolve())
+
+
+def _health(args: argparse.Namespace) -> int:
+    settings = load_config(args.config)
+    db = connect_settings(settings)
+    try:
+        report = node_health(db, settings.node_id, settings.workers.heartbeat_stale_s)
+    finally:
+        db.client.close()
+    for line in report:
+        age = "never" if line.age_s is None else f"{line.age_s:.1f}s ago"
+        state = "ok" if line.healthy else "STALE"
+        error = f"  last error: {line.last_error}" if line.last_error else ""
+        print(f"{line.worker:<14} {state:<5} heartbeat {age}{error}")
+    return 0 if all(line.healthy for line in report) else 1
+
+
+def _status(args: argparse.Namespace) -> int:
+    settings = load_config(args.config)
+    db = connect_settings(settings)
+    try:
+        status = cluster_status(db, stuck_after_s=args.stuck_after)
+    finally:
+        db.client.close()
+    if args.json:
+        json.dump(
+            {
+                "counts": status.counts,
+                "stuck": status.stuck,
+                "unsigned_by_node": status.unsigned_by_node,
+            },
+            sys.stdout,
+            indent=2,
+            sort_keys=True,
+        )
+        print()
+        return 0
+    for collection, counts in status.counts.items():
+        shown = ", ".join(f"{k} {v}" for k, v in counts.items() if v)
+        print(f"{collection:<8} {shown or 'empty'}")
+    print(f"stuck (no change for {args.stuck_after:.0f}s): {len(status.stuck)}")
+    for entry in status.stuck:
+        print(f"  {entry['collection']}/{entry['id']} {entry['status']} since {entry['since']}")
+    for node, entries in sorted(status.unsigned_by_node.items()):
+        print(f"{node} has not signed {len(entries)} started entries: {', '.join(entries[:10])}")
+    return 0

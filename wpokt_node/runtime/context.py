@@ -1,0 +1,68 @@
+"""Everything one worker process needs, built once from the node's settings."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from pymongo.database import Database
+
+from wpokt_node.config import Settings
+from wpokt_node.custody.journal import SigningJournal
+from wpokt_node.custody.signing import Signer
+from wpokt_node.db.client import connect_settings
+from wpokt_node.eth.client import EthClient
+from wpokt_node.eth.contracts import ControllerContract, TokenContract
+from wpokt_node.keys.signer import Secp256k1Signer
+from wpokt_node.keys.sources import load_signer
+from wpokt_node.pokt.client import PocketClient
+
+Document = dict[str, Any]
+
+
+@dataclass
+class NodeContext:
+    settings: Settings
+    db: Database[Document]
+    eth: EthClient
+    token: TokenContract
+    controller: ControllerContract
+    pokt: PocketClient
+    eth_signer: Secp256k1Signer
+    pokt_signer: Secp256k1Signer
+    eth_gas: Secp256k1Signer
+    journal: SigningJournal
+
+    @property
+    def node_id(self) -> str:
+        return self.settings.node_id
+
+    def signer(self) -> Signer:
+        """The signing-rule parameters of this node, read fresh (pause can change)."""
+        return Signer(
+            db=self.db,
+            journal=self.journal,
+            node_id=self.node_id,
+            threshold=self.settings.cluster.threshold,
+            paused=self.settings.caps.paused,
+        )
+
+    def close(self) -> None:
+        self.journal.close()
+        self.db.client.close()
+
+
+def build_context(settings: Settings) -> NodeContext:
+    eth = EthClient.from_settings(settings.ethereum)
+    return NodeContext(
+        settings=settings,
+        db=connect_settings(settings),
+        eth=eth,
+        token=TokenContract(eth, settings.ethereum.token_address),
+        controller=ControllerContract(eth, settings.ethereum.mint_controller_address),
+        pokt=PocketClient(settings.pocket.rest_url, timeout_s=settings.pocket.rpc_timeout_s),
+        eth_signer=load_signer(settings.keys.eth_signer, purpose="eth_signer"),
+        pokt_signer=load_signer(settings.keys.pokt_signer, purpose="pokt_signer"),
+        eth_gas=load_signer(settings.keys.eth_gas, purpose="eth_gas"),
+        journal=SigningJournal(settings.journal_path, node_id=settings.node_id),
+    )

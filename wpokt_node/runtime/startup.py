@@ -1,0 +1,89 @@
+"""Startup checks (DESIGN §7): refuse to run, with one clear line, when the node's view of the
+chains, the database or its own keys disagrees with its configuration."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from pymongo.errors import PyMongoError
+
+from wpokt_node.db.schema import ALL_COLLECTIONS, INDEXES
+from wpokt_node.errors import StartupCheckError, WpoktError
+from wpokt_node.eth.startup import run_ethereum_startup_checks
+from wpokt_node.keys.signer import eth_address_of
+from wpokt_node.pokt.startup import run_pocket_startup_checks
+from wpokt_node.runtime.context import NodeContext
+
+
+def check_database(context: NodeContext) -> None:
+    """MongoDB answers and ``wpokt-node db init`` has been applied (every unique index exists)."""
+    try:
+        for name in ALL_COLLECTIONS:
+            wanted = {spec.keys for spec in INDEXES[name] if spec.unique}
+            if not wanted:
+                continue
+            present = {
+                tuple((field, int(direction)) for field, direction in info["key"].items())
+                for info in context.db[name].list_indexes()
+                if info.get("unique")
+            }
+            missing = wanted - present
+            if missing:
+                raise StartupCheckError(
+                    f"database {context.db.name}: collection {name} lacks its unique index "
+                    f"{sorted(missing)[0]}; run `wpokt-node db init --config FILE` first"
+                )
+    except PyMongoError as exc:
+        raise StartupCheckError(f"database {context.db.name} is not usable: {exc}") from None
+
+
+def check_own_keys(context: NodeContext) -> None:
+    settings = context.settings
+    own_validator = eth_address_of(context.eth_signer.public_key)
+    if own_validator not in settings.ethereum.validator_addresses:
+        raise StartupCheckError(
+            f"this node's eth_signer address {own_validator} is not in ethereum.validator_addresses"
+        )
+    own_member = context.pokt_signer.public_key.hex()
+    if own_member not in settings.pocket.member_public_keys:
+        raise StartupCheckError(
+            f"this node's pokt_signer public key {own_member} is not in pocket.member_public_keys"
+        )
+
+
+def check_ethereum(context: NodeContext) -> None:
+    settings = context.settings
+    run_ethereum_startup_checks(
+        context.eth,
+        settings.ethereum,
+        validators=settings.ethereum.validator_addresses,
+        threshold=settings.cluster.threshold,
+    )
+
+
+def check_pocket(context: NodeContext) -> None:
+    run_pocket_startup_checks(context.pokt, context.settings, context.pokt_signer.public_key)
+
+
+CHECKS: tuple[tuple[str, Callable[[NodeContext], None]], ...] = (
+    ("database", check_database),
+    ("own keys", check_own_keys),
+    ("ethereum", check_ethereum),
+    ("pocket", check_pocket),
+)
+
+
+def run_startup_checks(context: NodeContext) -> list[str]:
+    """Run every check; raise StartupCheckError listing each failure on its own line."""
+    failures: list[str] = []
+    passed: list[str] = []
+    for name, check in CHECKS:
+        try:
+            check(context)
+        except WpoktError as exc:
+            failures.append(f"{name}: {exc}")
+        else:
+            passed.append(name)
+    if failures:
+        raise StartupCheckError("refusing to start:\n" + "\n".join(f"  - {f}" for f in failures))
+    return passed

@@ -1,0 +1,97 @@
+"""What ``wpokt-node health`` and ``wpokt-node status`` read from the shared database."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from pymongo.database import Database
+
+from wpokt_node.db.nodes import node_document
+from wpokt_node.db.schema import ENTRY_COLLECTIONS, NODES, TERMINAL, Status
+from wpokt_node.runtime.supervisor import WORKER_NAMES
+
+Document = dict[str, Any]
+
+
+@dataclass(frozen=True, slots=True)
+class WorkerHealth:
+    worker: str
+    healthy: bool
+    age_s: float | None
+    last_error: str | None
+
+
+def node_health(
+    db: Database[Document],
+    node_id: str,
+    stale_after_s: float,
+    *,
+    now_ms: int | None = None,
+    workers: Sequence[str] = WORKER_NAMES,
+) -> list[WorkerHealth]:
+    """One line per worker: healthy when its last heartbeat is younger than ``stale_after_s``."""
+    now = int(time.time() * 1000) if now_ms is None else now_ms
+    beats = ((node_document(db, node_id) or {}).get("workers")) or {}
+    report = []
+    for worker in workers:
+        beat = beats.get(worker) or {}
+        at_ms = beat.get("at_ms")
+        age = None if not isinstance(at_ms, int) else max(0.0, (now - at_ms) / 1000)
+        report.append(
+            WorkerHealth(
+                worker=worker,
+                healthy=age is not None and age <= stale_after_s,
+                age_s=age,
+                last_error=beat.get("last_error"),
+            )
+        )
+    return report
+
+
+@dataclass(slots=True)
+class ClusterStatus:
+    counts: dict[str, dict[str, int]] = field(default_factory=dict)
+    stuck: list[dict[str, Any]] = field(default_factory=list)
+    unsigned_by_node: dict[str, list[str]] = field(default_factory=dict)
+
+
+def cluster_status(
+    db: Database[Document], *, stuck_after_s: float, known_nodes: Sequence[str] = ()
+) -> ClusterStatus:
+    status = ClusterStatus()
+    open_statuses = [s.value for s in Status if s not in TERMINAL]
+    cutoff = datetime.now(UTC) - timedelta(seconds=stuck_after_s)
+    nodes = set(known_nodes) | {
+        str(doc["node_id"]) for doc in db[NODES].find({}, projection={"node_id": 1})
+    }
+    for name in ENTRY_COLLECTIONS:
+        counts = {s.value: 0 for s in Status}
+        for row in db[name].aggregate([{"$group": {"_id": "$status", "n": {"$sum": 1}}}]):
+            counts[str(row["_id"])] = int(row["n"])
+        status.counts[name] = counts
+        for entry in db[name].find(
+            {"status": {"$in": open_statuses}},
+            projection={"status": 1, "updated_at": 1, "transaction_hash": 1, "signers": 1},
+        ):
+            updated = entry.get("updated_at")
+            if isinstance(updated, datetime):
+                updated = updated if updated.tzinfo else updated.replace(tzinfo=UTC)
+                if updated < cutoff:
+                    status.stuck.append(
+                        {
+                            "collection": name,
+                            "id": str(entry["_id"]),
+                            "status": entry.get("status"),
+                            "transaction_hash": entry.get("transaction_hash"),
+                            "since": updated.isoformat(),
+                        }
+                    )
+            if entry.get("status") == Status.STARTED.value:
+                signed = set(entry.get("signers") or [])
+                for node in sorted(nodes - signed):
+                    status.unsigned_by_node.setdefault(node, []).append(f"{name}/{entry['_id']}")
+    return status

@@ -1,0 +1,106 @@
+"""Entry point of one worker process: ``python -m wpokt_node.runtime.worker_main``.
+
+Started by the supervisor; loads the config, builds the node context, and runs the worker's
+task in the loop of ``runtime/worker.py`` until SIGTERM/SIGINT, beating into ``nodes``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import os
+import signal
+import sys
+import threading
+import time
+from collections.abc import Callable, Sequence
+from types import FrameType
+
+from wpokt_node.config import Settings, load_config
+from wpokt_node.db.nodes import heartbeat
+from wpokt_node.errors import WpoktError
+from wpokt_node.runtime.context import NodeContext, build_context
+from wpokt_node.runtime.logging import configure_logging, get_logger
+from wpokt_node.runtime.supervisor import WORKER_NAMES
+from wpokt_node.runtime.worker import LoopPolicy, LoopState, Task, run_loop
+
+# worker name -> "module:function" building its Task from a NodeContext
+WORKER_FACTORIES: dict[str, str] = {
+    "pokt-watcher": "wpokt_node.mint.watcher:build",
+    "mint-executor": "wpokt_node.mint.executor:build",
+    "burn-watcher": "wpokt_node.burn.watcher:build",
+    "burn-executor": "wpokt_node.burn.executor:build",
+}
+EXIT_CONFIG = 2
+
+log = get_logger(__name__)
+
+
+def build_task(worker: str, context: NodeContext) -> Task:
+    module_name, _, function = WORKER_FACTORIES[worker].partition(":")
+    factory: Callable[[NodeContext], Task] = getattr(importlib.import_module(module_name), function)
+    return factory(context)
+
+
+def loop_policy(settings: Settings, worker: str) -> LoopPolicy:
+    worker_settings = getattr(settings.workers, worker.replace("-", "_"))
+    return LoopPolicy(interval_s=worker_settings.interval_s)
+
+
+def make_heartbeat(context: NodeContext, worker: str) -> Callable[[LoopState], None]:
+    def beat(state: LoopState) -> None:
+        heartbeat(
+            context.db,
+            context.node_id,
+            worker,
+            at_ms=int(time.time() * 1000),
+            passes=state.passes,
+            consecutive_errors=state.consecutive_errors,
+            last_error=state.last_error,
+            last_result={k: v for k, v in state.last_result.items() if _plain(v)},
+        )
+
+    return beat
+
+
+def _plain(value: object) -> bool:
+    return value is None or isinstance(value, str | int | float | bool)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="wpokt-node-worker")
+    parser.add_argument("--config", required=True)
+    parser.add_argument("--worker", required=True, choices=WORKER_NAMES)
+    args = parser.parse_args(argv)
+    try:
+        settings = load_config(args.config)
+    except WpoktError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_CONFIG
+    configure_logging(settings.log_level, node_id=settings.node_id, worker=args.worker)
+    stop = threading.Event()
+
+    def request_stop(_signum: int, _frame: FrameType | None) -> None:
+        stop.set()
+
+    signal.signal(signal.SIGTERM, request_stop)
+    signal.signal(signal.SIGINT, request_stop)
+    try:
+        context = build_context(settings)
+    except WpoktError as exc:
+        log.error("worker cannot start", error=str(exc))
+        return 1
+    try:
+        task = build_task(args.worker, context)
+        log.info("worker running", pid=os.getpid())
+        run_loop(
+            task, loop_policy(settings, args.worker), stop, make_heartbeat(context, args.worker)
+        )
+    finally:
+        context.close()
+    log.info("worker stopped")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
