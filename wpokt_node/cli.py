@@ -20,6 +20,7 @@ _FEATURE_CLIS: tuple[str, ...] = (
     "wpokt_node.runtime.cli",
     "wpokt_node.db.cli",
     "wpokt_node.devnet.cli",
+    "wpokt_node.devnet.cluster_cli",
 )
 
 

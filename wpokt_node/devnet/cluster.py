@@ -1,0 +1,442 @@
+"""A complete local bridge on one machine: database, anvil, Pocket simulator, N nodes.
+
+``up`` starts every service detached (own session, pid recorded in ``DIR/devnet.json``),
+deploys the contracts, generates every key, creates the T-of-N vault, funds the test users,
+writes one config per node and starts the nodes; ``down`` stops everything by pid. Keys are
+devnet keys kept in ``DIR/keys.json`` (mode 0600) and handed to the nodes through their
+environment; never use this launcher for real funds.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+import sys
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import requests
+import yaml
+
+from wpokt_node.db.bootstrap import init_db
+from wpokt_node.db.client import connect
+from wpokt_node.db.server import free_port, ping
+from wpokt_node.devnet.anvil import find_anvil
+from wpokt_node.devnet.deploy import deploy_contracts
+from wpokt_node.devnet.processes import Service, is_alive, kill_hard, spawn, stop
+from wpokt_node.errors import WpoktError
+from wpokt_node.eth.client import EthClient
+from wpokt_node.keys.signer import LocalKeySigner, eth_address_of, pokt_address_of
+from wpokt_node.pokt.multisig import vault_address
+from wpokt_node.runtime.status import node_health
+
+STATE_FILE = "devnet.json"
+KEYS_FILE = "keys.json"
+ETH_CHAIN_ID = 31337
+POKT_CHAIN_ID = "pocket"
+ENV_ETH_SIGNER = "WPOKT_DEVNET_ETH_SIGNER_KEY"
+ENV_POKT_SIGNER = "WPOKT_DEVNET_POKT_SIGNER_KEY"
+ENV_ETH_GAS = "WPOKT_DEVNET_ETH_GAS_KEY"
+USER_POKT_BALANCE = 1_000_000 * 10**6  # 1,000,000 POKT
+GAS_BALANCE_WEI = 100 * 10**18
+
+
+class DevnetError(WpoktError):
+    """The devnet could not be started, found or stopped."""
+
+
+@dataclass(frozen=True, slots=True)
+class DevnetOptions:
+    nodes: int = 12
+    threshold: int = 9
+    eth_block_time_s: float = 1.0
+    pokt_block_time_s: float = 1.0
+    worker_interval_s: float = 1.0
+    eth_confirmations: int = 2
+    pokt_confirmations: int = 1
+    fee_upokt: int = 10_000
+    max_deposit_upokt: int | None = None
+    mongodb_uri: str | None = None
+    database: str = "wpokt"
+    healthy_timeout_s: float = 240.0
+
+
+@dataclass
+class Devnet:
+    """A devnet directory and what ``devnet.json`` says about it."""
+
+    dir: Path
+    state: dict[str, Any] = field(default_factory=dict)
+
+    @classmethod
+    def load(cls, directory: Path) -> Devnet:
+        path = directory / STATE_FILE
+        try:
+            state = json.loads(path.read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            raise DevnetError(
+                f"no devnet in {directory} (no {STATE_FILE}); run `devnet up`"
+            ) from None
+        except (OSError, ValueError) as exc:
+            raise DevnetError(f"{path} is unreadable: {exc}") from None
+        return cls(directory, state)
+
+    def save(self) -> None:
+        path = self.dir / STATE_FILE
+        tmp = path.with_suffix(".tmp")
+        tmp.write_text(json.dumps(self.state, indent=2, sort_keys=True), encoding="utf-8")
+        tmp.replace(path)
+
+    # --- facts -----------------------------------------------------------------------------
+
+    @property
+    def mongodb_uri(self) -> str:
+        return str(self.state["mongodb_uri"])
+
+    @property
+    def database(self) -> str:
+        return str(self.state["database"])
+
+    @property
+    def eth_url(self) -> str:
+        return str(self.state["eth_rpc_url"])
+
+    @property
+    def pokt_url(self) -> str:
+        return str(self.state["pokt_rest_url"])
+
+    @property
+    def node_ids(self) -> list[str]:
+        return [str(n) for n in self.state["node_ids"]]
+
+    def config_path(self, node_id: str) -> Path:
+        return self.dir / "nodes" / node_id / "config.yaml"
+
+    def keys(self) -> dict[str, Any]:
+        data: dict[str, Any] = json.loads((self.dir / KEYS_FILE).read_text(encoding="utf-8"))
+        return data
+
+    def services(self) -> dict[str, Service]:
+        return {
+            name: Service.from_json(raw) for name, raw in self.state.get("services", {}).items()
+        }
+
+    def _record(self, service: Service) -> None:
+        self.state.setdefault("services", {})[service.name] = service.to_json()
+        self.save()
+
+    # --- nodes -----------------------------------------------------------------------------
+
+    def node_env(self, node_id: str) -> dict[str, str]:
+        keys = self.keys()["nodes"][node_id]
+        env = {k: v for k, v in os.environ.items() if not k.startswith("WPOKT_")}
+        env.update(
+            {
+                ENV_ETH_SIGNER: keys["eth_signer"],
+                ENV_POKT_SIGNER: keys["pokt_signer"],
+                ENV_ETH_GAS: keys["eth_gas"],
+            }
+        )
+        return env
+
+    def start_node(self, node_id: str) -> Service:
+        argv = [sys.executable, "-m", "wpokt_node.cli", "run", "--config"]
+        argv.append(str(self.config_path(node_id)))
+        service = spawn(
+            node_id, argv, self.dir / "logs" / f"{node_id}.log", env=self.node_env(node_id)
+        )
+        self._record(service)
+        return service
+
+    def kill_node(self, node_id: str) -> None:
+        """SIGKILL a node and all its workers (fault injection)."""
+        kill_hard(self.services()[node_id])
+
+    def stop_node(self, node_id: str) -> None:
+        stop([self.services()[node_id]])
+
+    def node_alive(self, node_id: str) -> bool:
+        service = self.services().get(node_id)
+        return service is not None and is_alive(service.pid)
+
+    def wait_healthy(
+        self,
+        node_ids: list[str] | None = None,
+        timeout_s: float = 240.0,
+        progress: Callable[[str], None] | None = None,
+    ) -> None:
+        wanted = node_ids or self.node_ids
+        db = connect(self.mongodb_uri, self.database)
+        try:
+            deadline = time.monotonic() + timeout_s
+            healthy: set[str] = set()
+            while True:
+                for node_id in wanted:
+                    if node_id in healthy:
+                        continue
+                    if not self.node_alive(node_id):
+                        raise DevnetError(
+                            f"{node_id} exited; see {self.dir / 'logs' / (node_id + '.log')}"
+                        )
+                    if all(w.healthy for w in node_health(db, node_id, 30.0)):
+                        healthy.add(node_id)
+                        if progress:
+                            progress(f"{node_id} healthy ({len(healthy)}/{len(wanted)})")
+                if len(healthy) == len(wanted):
+                    return
+                if time.monotonic() > deadline:
+                    missing = sorted(set(wanted) - healthy)
+                    raise DevnetError(f"nodes not healthy after {timeout_s:.0f}s: {missing}")
+                time.sleep(0.5)
+        finally:
+            db.client.close()
+
+
+def _wait(what: str, probe: Callable[[], bool], timeout_s: float, service: Service) -> None:
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        if not is_alive(service.pid):
+            raise DevnetError(f"{what} exited during start-up; see {service.log}")
+        try:
+            if probe():
+                return
+        except (requests.RequestException, OSError, ValueError):
+            pass
+        time.sleep(0.1)
+    raise DevnetError(f"{what} did not become ready in {timeout_s:.0f}s; see {service.log}")
+
+
+def _eth_ready(url: str) -> bool:
+    body = {"jsonrpc": "2.0", "id": 1, "method": "eth_chainId", "params": []}
+    return requests.post(url, json=body, timeout=2).status_code == 200
+
+
+def _pokt_ready(url: str) -> bool:
+    return (
+        requests.get(url + "/cosmos/base/tendermint/v1beta1/blocks/latest", timeout=2).status_code
+        == 200
+    )
+
+
+def _new_key() -> str:
+    return "0x" + secrets.token_bytes(32).hex()
+
+
+def _generate_keys(node_ids: list[str]) -> dict[str, Any]:
+    return {
+        "admin": _new_key(),
+        "eth_user": _new_key(),
+        "pokt_user": _new_key(),
+        "nodes": {
+            node_id: {"eth_signer": _new_key(), "pokt_signer": _new_key(), "eth_gas": _new_key()}
+            for node_id in node_ids
+        },
+    }
+
+
+def _write_private(path: Path, text: str) -> None:
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as handle:
+        handle.write(text)
+
+
+def _signer(hex_key: str) -> LocalKeySigner:
+    return LocalKeySigner.from_hex(hex_key)
+
+
+def node_config(
+    devnet: Devnet, node_id: str, options: DevnetOptions, facts: Mapping[str, Any]
+) -> dict[str, Any]:
+    node_dir = devnet.dir / "nodes" / node_id
+    interval = {"interval_s": options.worker_interval_s}
+    caps: dict[str, Any] = {}
+    if options.max_deposit_upokt is not None:
+        caps["max_deposit_upokt"] = options.max_deposit_upokt
+    return {
+        "node_id": node_id,
+        "network": "devnet",
+        "cluster": {"nodes": options.nodes, "threshold": options.threshold},
+        "mongodb": {"uri": devnet.mongodb_uri, "database": devnet.database},
+        "ethereum": {
+            "rpc_url": devnet.eth_url,
+            "chain_id": ETH_CHAIN_ID,
+            "token_address": facts["token"],
+            "mint_controller_address": facts["controller"],
+            "validator_addresses": facts["validators"],
+            "confirmations": options.eth_confirmations,
+            "start_block": facts["deploy_block"],
+            "reorg_margin": 8,
+        },
+        "pocket": {
+            "rest_url": devnet.pokt_url,
+            "chain_id": POKT_CHAIN_ID,
+            "vault_address": facts["vault"],
+            "member_public_keys": facts["members"],
+            "confirmations": options.pokt_confirmations,
+            "start_height": 1,
+            "fee_upokt": options.fee_upokt,
+        },
+        "keys": {
+            "eth_signer": {"source": "env", "env_var": ENV_ETH_SIGNER},
+            "pokt_signer": {"source": "env", "env_var": ENV_POKT_SIGNER},
+            "eth_gas": {"source": "env", "env_var": ENV_ETH_GAS},
+        },
+        "workers": {
+            "pokt_watcher": interval,
+            "mint_executor": interval,
+            "burn_watcher": interval,
+            "burn_executor": interval,
+            "heartbeat_stale_s": 30,
+            "lease_ttl_s": 10,
+        },
+        "caps": caps,
+        "journal_path": str(node_dir / "journal.sqlite3"),
+    }
+
+
+def up(
+    directory: Path, options: DevnetOptions, progress: Callable[[str], None] | None = None
+) -> Devnet:
+    """Start a whole devnet in ``directory``; on any failure everything started is stopped."""
+    say = progress or (lambda _message: None)
+    directory = directory.resolve()
+    directory.mkdir(parents=True, exist_ok=True)
+    if (directory / STATE_FILE).exists():
+        existing = Devnet.load(directory)
+        if any(is_alive(s.pid) for s in existing.services().values()):
+            raise DevnetError(f"a devnet is already running in {directory}; run `devnet down`")
+    node_ids = [f"node-{i:02d}" for i in range(1, options.nodes + 1)]
+    devnet = Devnet(directory, {"node_ids": node_ids, "options": _options_json(options)})
+    devnet.save()
+    try:
+        _start_services(devnet, options, say)
+        facts = _bootstrap_chains(devnet, options, node_ids, say)
+        for node_id in node_ids:
+            path = devnet.config_path(node_id)
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(
+                yaml.safe_dump(node_config(devnet, node_id, options, facts), sort_keys=False),
+                encoding="utf-8",
+            )
+        say(f"starting {len(node_ids)} nodes")
+        for node_id in node_ids:
+            devnet.start_node(node_id)
+        devnet.wait_healthy(timeout_s=options.healthy_timeout_s, progress=say)
+    except BaseException:
+        down(directory)
+        raise
+    return devnet
+
+
+def _options_json(options: DevnetOptions) -> dict[str, Any]:
+    data = {k: getattr(options, k) for k in DevnetOptions.__dataclass_fields__}
+    data["mongodb_uri"] = None  # may hold a password; the effective URI is stored separately
+    return data
+
+
+def _start_services(devnet: Devnet, options: DevnetOptions, say: Callable[[str], None]) -> None:
+    logs = devnet.dir / "logs"
+    if options.mongodb_uri:
+        devnet.state["mongodb_uri"] = options.mongodb_uri
+    else:
+        port = free_port()
+        argv = [sys.executable, "-m", "wpokt_node.cli", "db", "serve"]
+        argv += ["--dir", str(devnet.dir / "db"), "--port", str(port)]
+        service = spawn("database", argv, logs / "database.log")
+        devnet._record(service)
+        uri = f"mongodb://127.0.0.1:{port}"
+        _wait("the database", lambda: ping(uri), 30, service)
+        devnet.state["mongodb_uri"] = uri
+    devnet.state["database"] = options.database
+    say(f"database ready at {devnet.state['mongodb_uri'].split('@')[-1]}")
+
+    port = free_port()
+    argv = [str(find_anvil()), "--host", "127.0.0.1", "--port", str(port)]
+    argv += ["--chain-id", str(ETH_CHAIN_ID), "--silent"]
+    if options.eth_block_time_s > 0:
+        argv += ["--block-time", str(options.eth_block_time_s)]
+    service = spawn("anvil", argv, logs / "anvil.log")
+    devnet._record(service)
+    devnet.state["eth_rpc_url"] = f"http://127.0.0.1:{port}"
+    _wait("anvil", lambda: _eth_ready(devnet.eth_url), 30, service)
+    say(f"anvil ready at {devnet.eth_url}")
+    devnet.save()
+
+
+def _bootstrap_chains(
+    devnet: Devnet, options: DevnetOptions, node_ids: list[str], say: Callable[[str], None]
+) -> dict[str, Any]:
+    keys = _generate_keys(node_ids)
+    _write_private(devnet.dir / KEYS_FILE, json.dumps(keys, indent=2))
+    node_keys = keys["nodes"]
+    validators = [eth_address_of(_signer(node_keys[n]["eth_signer"]).public_key) for n in node_ids]
+    members = [_signer(node_keys[n]["pokt_signer"]).public_key.hex() for n in node_ids]
+    vault = vault_address(options.threshold, members)
+
+    eth = EthClient(devnet.eth_url)
+    admin = _signer(keys["admin"])
+    eth_user = eth_address_of(_signer(keys["eth_user"]).public_key)
+    gas_payers = [eth_address_of(_signer(node_keys[n]["eth_gas"]).public_key) for n in node_ids]
+    for address in [eth_address_of(admin.public_key), eth_user, *gas_payers]:
+        eth.request("anvil_setBalance", [address, hex(GAS_BALANCE_WEI)])
+    deployment = deploy_contracts(eth, admin, validators, options.threshold)
+    say(f"contracts deployed: wPOKT {deployment.token}, MintController {deployment.controller}")
+
+    pokt_user = pokt_address_of(_signer(keys["pokt_user"]).public_key)
+    genesis = {
+        "chain_id": POKT_CHAIN_ID,
+        "block_time_s": options.pokt_block_time_s,
+        "auth_params": {"tx_sig_limit": max(7, options.nodes)},
+        "accounts": [{"address": pokt_user, "balance": USER_POKT_BALANCE}],
+        "state_file": str(devnet.dir / "pokt-state.json"),
+    }
+    genesis_path = devnet.dir / "pokt-genesis.json"
+    genesis_path.write_text(json.dumps(genesis, indent=2), encoding="utf-8")
+    port = free_port()
+    argv = [sys.executable, "-m", "wpokt_node.cli", "devnet", "pokt", "--port", str(port)]
+    argv += ["--genesis", str(genesis_path)]
+    service = spawn("pokt-sim", argv, devnet.dir / "logs" / "pokt-sim.log")
+    devnet._record(service)
+    devnet.state["pokt_rest_url"] = f"http://127.0.0.1:{port}"
+    _wait("the Pocket simulator", lambda: _pokt_ready(devnet.pokt_url), 30, service)
+    say(
+        f"Pocket simulator ready at {devnet.pokt_url}; vault {vault} ({options.threshold}-of-"
+        f"{options.nodes})"
+    )
+
+    db = connect(devnet.mongodb_uri, devnet.database)
+    try:
+        init_db(db)
+    finally:
+        db.client.close()
+
+    facts = {
+        "token": deployment.token,
+        "controller": deployment.controller,
+        "deploy_block": deployment.deploy_block,
+        "validators": validators,
+        "members": members,
+        "vault": vault,
+        "eth_user": eth_user,
+        "pokt_user": pokt_user,
+    }
+    devnet.state.update(facts)
+    devnet.save()
+    return facts
+
+
+def down(directory: Path) -> list[str]:
+    """Stop every service of the devnet in ``directory``: nodes first, then the chains and
+    the database. Returns the names that had to be killed."""
+    devnet = Devnet.load(directory.resolve())
+    services = devnet.services()
+    nodes = [s for name, s in services.items() if name in set(devnet.node_ids)]
+    others = [s for name, s in services.items() if name not in set(devnet.node_ids)]
+    killed = stop(nodes, grace_s=12.0) + stop(list(reversed(others)), grace_s=10.0)
+    devnet.state["services"] = {}
+    devnet.save()
+    return killed
