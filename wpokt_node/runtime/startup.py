@@ -4,7 +4,9 @@ chains, the database or its own keys disagrees with its configuration."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
+from pymongo.database import Database
 from pymongo.errors import PyMongoError
 
 from wpokt_node.db.schema import ALL_COLLECTIONS, INDEXES
@@ -14,8 +16,14 @@ from wpokt_node.keys.signer import eth_address_of
 from wpokt_node.pokt.startup import run_pocket_startup_checks
 from wpokt_node.runtime.context import NodeContext
 
+Document = dict[str, Any]
+
 
 def check_database(context: NodeContext) -> None:
+    check_database_initialised(context.db)
+
+
+def check_database_initialised(db: Database[Document]) -> None:
     """MongoDB answers and ``wpokt-node db init`` has been applied (every unique index exists)."""
     try:
         for name in ALL_COLLECTIONS:
@@ -24,17 +32,17 @@ def check_database(context: NodeContext) -> None:
                 continue
             present = {
                 tuple((field, int(direction)) for field, direction in info["key"].items())
-                for info in context.db[name].list_indexes()
+                for info in db[name].list_indexes()
                 if info.get("unique")
             }
             missing = wanted - present
             if missing:
                 raise StartupCheckError(
-                    f"database {context.db.name}: collection {name} lacks its unique index "
+                    f"database {db.name}: collection {name} lacks its unique index "
                     f"{sorted(missing)[0]}; run `wpokt-node db init --config FILE` first"
                 )
     except PyMongoError as exc:
-        raise StartupCheckError(f"database {context.db.name} is not usable: {exc}") from None
+        raise StartupCheckError(f"database {db.name} is not usable: {exc}") from None
 
 
 def check_own_keys(context: NodeContext) -> None:
