@@ -7,8 +7,10 @@ import os
 from pathlib import Path
 from typing import Any
 
+from wpokt_node.amounts import parse_amount
+from wpokt_node.devnet.actions import burn, deposit, snapshot
 from wpokt_node.devnet.cli import devnet_commands
-from wpokt_node.devnet.cluster import DevnetOptions, down, up
+from wpokt_node.devnet.cluster import Devnet, DevnetOptions, down, up
 
 
 def register(subparsers: Any) -> None:
@@ -25,6 +27,23 @@ def register(subparsers: Any) -> None:
     stop = group.add_parser("down", help="stop everything `devnet up` started in DIR")
     stop.add_argument("--dir", required=True, type=Path)
     stop.set_defaults(handler=_down)
+
+    give = group.add_parser("deposit", help="send POKT from the devnet user into the vault")
+    give.add_argument("--dir", required=True, type=Path)
+    give.add_argument("--amount", required=True, help="upokt (integer base units)")
+    give.add_argument("--eth-address", required=True, help="the wPOKT recipient (0x…)")
+    give.add_argument("--memo", help="send this raw memo instead of the valid JSON one")
+    give.set_defaults(handler=_deposit)
+
+    back = group.add_parser("burn", help="burnAndBridge wPOKT from the devnet Ethereum user")
+    back.add_argument("--dir", required=True, type=Path)
+    back.add_argument("--amount", required=True, help="wPOKT base units (6 decimals)")
+    back.add_argument("--pokt-address", required=True, help="the POKT recipient (pokt1…)")
+    back.set_defaults(handler=_burn)
+
+    show = group.add_parser("show", help="balances, supply, vault and entries")
+    show.add_argument("--dir", required=True, type=Path)
+    show.set_defaults(handler=_show)
 
 
 def _up(args: argparse.Namespace) -> int:
@@ -47,4 +66,37 @@ def _down(args: argparse.Namespace) -> int:
         print(f"devnet down (had to kill: {', '.join(killed)})")
     else:
         print("devnet down")
+    return 0
+
+
+def _deposit(args: argparse.Namespace) -> int:
+    devnet = Devnet.load(args.dir)
+    amount = parse_amount(args.amount, what="--amount")
+    tx_hash = deposit(devnet, amount, args.eth_address, memo=args.memo)
+    print(f"deposited {amount} upokt into {devnet.state['vault']}: tx {tx_hash}")
+    return 0
+
+
+def _burn(args: argparse.Namespace) -> int:
+    devnet = Devnet.load(args.dir)
+    amount = parse_amount(args.amount, what="--amount")
+    tx_hash = burn(devnet, amount, args.pokt_address)
+    print(f"burned {amount} wPOKT for {args.pokt_address}: tx {tx_hash}")
+    return 0
+
+
+def _show(args: argparse.Namespace) -> int:
+    view = snapshot(Devnet.load(args.dir))
+    print(f"pokt user   {view.pokt_user}  {view.pokt_user_balance} upokt")
+    print(f"vault       {view.vault}  {view.vault_balance} upokt")
+    print(f"eth user    {view.eth_user}  {view.eth_user_wpokt} wPOKT units")
+    print(f"wPOKT total supply {view.wpokt_supply}")
+    for name, entries in view.entries.items():
+        print(f"{name}: {len(entries)}")
+        for entry in entries:
+            extra = entry["error"] or entry["reason"] or ""
+            print(
+                f"  {entry['id']} {entry['status']:<9} amount {entry['amount']} -> {entry['to']}"
+                f" signers {entry['signers']} {extra}".rstrip()
+            )
     return 0
