@@ -16,7 +16,7 @@ Handler = Callable[[argparse.Namespace], int]
 
 # Feature modules exposing ``register(subparsers)``; each adds its commands with
 # ``parser.set_defaults(handler=...)``. Listed here so the CLI surface is explicit.
-_FEATURE_CLIS: tuple[str, ...] = ()
+_FEATURE_CLIS: tuple[str, ...] = ("wpokt_node.db.cli",)
 
 
 def _config_check(args: argparse.Namespace) -> int:

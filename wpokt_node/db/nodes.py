@@ -1,0 +1,90 @@
+"""Per-node state in ``nodes``: scan cursors and worker heartbeats (one document per node)."""
+
+from __future__ import annotations
+
+import os
+import re
+from datetime import date, datetime
+from typing import Any
+
+from pymongo.collection import Collection
+from pymongo.database import Database
+from pymongo.errors import DuplicateKeyError, PyMongoError
+
+from wpokt_node.db.schema import NODES
+from wpokt_node.errors import DatabaseError, ValidationError
+
+Document = dict[str, Any]
+
+_NAME = re.compile(r"[A-Za-z0-9_-]{1,64}")
+
+
+def _check_name(what: str, value: str) -> None:
+    if not _NAME.fullmatch(value):
+        raise ValidationError(f"{what} must be 1-64 chars of letters, digits, '_' or '-'")
+
+
+def _upsert(nodes: Collection[Document], node_id: str, update: dict[str, Any]) -> None:
+    # Two first writes for the same node can both try to insert; the loser's retry updates.
+    for attempt in range(2):
+        try:
+            nodes.update_one({"node_id": node_id}, update, upsert=True)
+            return
+        except DuplicateKeyError:
+            if attempt:
+                raise
+        except PyMongoError as exc:
+            raise DatabaseError(f"nodes/{node_id}: write failed: {exc}") from None
+
+
+def get_cursor(db: Database[Document], node_id: str, name: str) -> int | None:
+    """The node's saved scan position ``name`` (e.g. a block height), or None if never set."""
+    _check_name("node_id", node_id)
+    _check_name("cursor name", name)
+    try:
+        doc = db[NODES].find_one({"node_id": node_id}, projection={"cursors": 1})
+    except PyMongoError as exc:
+        raise DatabaseError(f"nodes/{node_id}: read failed: {exc}") from None
+    value = ((doc or {}).get("cursors") or {}).get(name)
+    return None if value is None else int(value)
+
+
+def set_cursor(db: Database[Document], node_id: str, name: str, value: int) -> None:
+    _check_name("node_id", node_id)
+    _check_name("cursor name", name)
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        raise ValidationError(f"cursor {name} must be a non-negative int, got {value!r}")
+    _upsert(
+        db[NODES],
+        node_id,
+        {"$set": {f"cursors.{name}": value}, "$currentDate": {"updated_at": True}},
+    )
+
+
+def heartbeat(db: Database[Document], node_id: str, worker: str, **fields: Any) -> None:
+    """Record that ``worker`` of ``node_id`` is alive: ``workers.<worker>`` gets ``at`` (server
+    time), ``pid`` and ``fields`` (ints, strings, None, lists, dicts; no dates: use epoch ms)."""
+    _check_name("node_id", node_id)
+    _check_name("worker", worker)
+    values: dict[str, Any] = {"pid": os.getpid(), **fields}
+    for key, value in values.items():
+        if not key or "." in key or key.startswith("$") or key == "at":
+            raise ValidationError(f"heartbeat field name {key!r} is not allowed")
+        if isinstance(value, datetime | date):
+            raise ValidationError(f"heartbeat field {key}: dates are not allowed, use epoch ms")
+    prefix = f"workers.{worker}"
+    _upsert(
+        db[NODES],
+        node_id,
+        {
+            "$set": {f"{prefix}.{k}": v for k, v in values.items()},
+            "$currentDate": {f"{prefix}.at": True, "updated_at": True},
+        },
+    )
+
+
+def node_document(db: Database[Document], node_id: str) -> Document | None:
+    try:
+        return db[NODES].find_one({"node_id": node_id})
+    except PyMongoError as exc:
+        raise DatabaseError(f"nodes/{node_id}: read failed: {exc}") from None

@@ -1,0 +1,294 @@
+"""The shared database's contract: collection names, entry statuses, indexes and validators.
+
+This is what every node and the frontend rely on (documented in ``docs/schema.md``). Change it
+only additively: new optional fields, new statuses never, new indexes freely.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+from bson import ObjectId
+
+from wpokt_node.amounts import amount_to_db
+from wpokt_node.db.clock import utc_now
+from wpokt_node.errors import ValidationError
+
+MINTS = "mints"
+REFUNDS = "refunds"
+BURNS = "burns"
+NODES = "nodes"
+LEASES = "leases"
+AUDIT = "audit"
+
+ENTRY_COLLECTIONS: tuple[str, ...] = (MINTS, REFUNDS, BURNS)
+ALL_COLLECTIONS: tuple[str, ...] = (MINTS, REFUNDS, BURNS, NODES, LEASES, AUDIT)
+
+
+class Status(StrEnum):
+    DETECTED = "detected"
+    CONFIRMED = "confirmed"
+    STARTED = "started"
+    SIGNED = "signed"
+    EXECUTED = "executed"
+    FAILED = "failed"
+
+
+TERMINAL: frozenset[Status] = frozenset({Status.EXECUTED, Status.FAILED})
+
+_FORWARD: dict[Status, Status] = {
+    Status.DETECTED: Status.CONFIRMED,
+    Status.CONFIRMED: Status.STARTED,
+    Status.STARTED: Status.SIGNED,
+    Status.SIGNED: Status.EXECUTED,
+}
+
+# The closed table of allowed status changes: one step forward, or any non-terminal -> failed.
+TRANSITIONS: Mapping[Status, frozenset[Status]] = {
+    status: (frozenset() if status in TERMINAL else frozenset({_FORWARD[status], Status.FAILED}))
+    for status in Status
+}
+
+
+def is_allowed(source: Status, target: Status) -> bool:
+    return target in TRANSITIONS[source]
+
+
+def check_transition(source: Status, target: Status) -> None:
+    if not is_allowed(source, target):
+        raise ValidationError(f"status change {source.value} -> {target.value} is not allowed")
+
+
+@dataclass(frozen=True)
+class IndexSpec:
+    keys: tuple[tuple[str, int], ...]
+    unique: bool = False
+
+    @property
+    def name(self) -> str:
+        kind = "uniq" if self.unique else "idx"
+        return kind + "_" + "_".join(field for field, _ in self.keys)
+
+    @property
+    def fields(self) -> tuple[str, ...]:
+        return tuple(field for field, _ in self.keys)
+
+
+def _asc(*fields: str, unique: bool = False) -> IndexSpec:
+    return IndexSpec(keys=tuple((f, 1) for f in fields), unique=unique)
+
+
+# The unique key of each collection (DESIGN §3); leases are keyed by ``_id``.
+UNIQUE_KEYS: Mapping[str, tuple[str, ...]] = {
+    MINTS: ("transaction_hash", "from_address", "amount"),
+    REFUNDS: ("transaction_hash",),
+    BURNS: ("transaction_hash", "log_index"),
+    NODES: ("node_id",),
+    LEASES: ("_id",),
+    AUDIT: ("entry_id", "seq"),
+}
+
+_ENTRY_QUERY_INDEXES = (
+    _asc("status", "created_at"),
+    _asc("status", "height"),
+)
+
+INDEXES: Mapping[str, tuple[IndexSpec, ...]] = {
+    MINTS: (
+        _asc(*UNIQUE_KEYS[MINTS], unique=True),
+        *_ENTRY_QUERY_INDEXES,
+        _asc("to_address", "nonce"),
+    ),
+    REFUNDS: (
+        _asc(*UNIQUE_KEYS[REFUNDS], unique=True),
+        *_ENTRY_QUERY_INDEXES,
+        _asc("sequence"),
+    ),
+    BURNS: (
+        _asc(*UNIQUE_KEYS[BURNS], unique=True),
+        *_ENTRY_QUERY_INDEXES,
+        _asc("sequence"),
+    ),
+    NODES: (_asc(*UNIQUE_KEYS[NODES], unique=True),),
+    LEASES: (),
+    AUDIT: (
+        _asc(*UNIQUE_KEYS[AUDIT], unique=True),
+        _asc("at"),
+    ),
+}
+
+_INT = ["int", "long"]
+_DIGITS = {"bsonType": "string", "pattern": "^[0-9]+$"}
+_TEXT = {"bsonType": "string"}
+_OPTIONAL_TEXT = {"bsonType": ["string", "null"]}
+_STATUS = {"bsonType": "string", "enum": [s.value for s in Status]}
+
+_SIGNATURE = {
+    "bsonType": "object",
+    "required": ["node_id", "signer", "signature"],
+    "properties": {"node_id": _TEXT, "signer": _TEXT, "signature": _TEXT},
+}
+
+_TRANSITION_RECORD = {
+    "bsonType": "object",
+    "required": ["seq", "from", "to", "node_id", "at"],
+    "properties": {
+        "seq": {"bsonType": _INT},
+        "from": _STATUS,
+        "to": _STATUS,
+        "node_id": _TEXT,
+        "at": {"bsonType": "date"},
+        "reason": _OPTIONAL_TEXT,
+    },
+}
+
+_ENTRY_REQUIRED = [
+    "transaction_hash",
+    "height",
+    "from_address",
+    "to_address",
+    "amount",
+    "status",
+    "signers",
+    "signatures",
+    "created_at",
+    "updated_at",
+    "audit_seq",
+]
+
+_ENTRY_PROPERTIES: dict[str, Any] = {
+    "transaction_hash": _TEXT,
+    "height": {"bsonType": _INT, "minimum": 0},
+    "confirmations": {"bsonType": _INT, "minimum": 0},
+    "from_address": _TEXT,
+    "to_address": _TEXT,
+    "amount": _DIGITS,
+    "memo": _OPTIONAL_TEXT,
+    "status": _STATUS,
+    "signers": {"bsonType": "array", "items": _TEXT},
+    "signatures": {"bsonType": "array", "items": _SIGNATURE},
+    "order": {"bsonType": ["object", "null"]},
+    "execution_tx_hash": _OPTIONAL_TEXT,
+    "created_at": {"bsonType": "date"},
+    "updated_at": {"bsonType": "date"},
+    "error": _OPTIONAL_TEXT,
+    "audit_seq": {"bsonType": _INT, "minimum": 0},
+    "transitions": {"bsonType": "array", "items": _TRANSITION_RECORD},
+}
+
+
+def _object(required: list[str], properties: Mapping[str, Any]) -> dict[str, Any]:
+    # No ``additionalProperties: false``: the schema evolves additively.
+    return {
+        "$jsonSchema": {
+            "bsonType": "object",
+            "required": required,
+            "properties": dict(properties),
+        }
+    }
+
+
+VALIDATORS: Mapping[str, dict[str, Any]] = {
+    MINTS: _object(
+        _ENTRY_REQUIRED,
+        {**_ENTRY_PROPERTIES, "nonce": {"bsonType": [*_INT, "null"], "minimum": 0}},
+    ),
+    REFUNDS: _object(
+        [*_ENTRY_REQUIRED, "reason"],
+        {
+            **_ENTRY_PROPERTIES,
+            "reason": _TEXT,
+            "sequence": {"bsonType": [*_INT, "null"], "minimum": 0},
+        },
+    ),
+    BURNS: _object(
+        [*_ENTRY_REQUIRED, "log_index"],
+        {
+            **_ENTRY_PROPERTIES,
+            "log_index": {"bsonType": _INT, "minimum": 0},
+            "sequence": {"bsonType": [*_INT, "null"], "minimum": 0},
+        },
+    ),
+    NODES: _object(
+        ["node_id"],
+        {
+            "node_id": _TEXT,
+            "cursors": {"bsonType": "object"},
+            "workers": {"bsonType": "object"},
+            "updated_at": {"bsonType": "date"},
+        },
+    ),
+    LEASES: _object(
+        ["holder", "expires_at_ms"],
+        {
+            "_id": _TEXT,
+            "holder": _TEXT,
+            "expires_at_ms": {"bsonType": _INT},
+            "generation": {"bsonType": _INT},
+        },
+    ),
+    AUDIT: _object(
+        ["entry_id", "collection", "seq", "from", "to", "node_id", "at"],
+        {
+            "entry_id": {"bsonType": "objectId"},
+            "collection": {"bsonType": "string", "enum": list(ENTRY_COLLECTIONS)},
+            "seq": {"bsonType": _INT, "minimum": 1},
+            "from": _STATUS,
+            "to": _STATUS,
+            "node_id": _TEXT,
+            "at": {"bsonType": "date"},
+            "reason": _OPTIONAL_TEXT,
+        },
+    ),
+}
+
+
+def new_entry(
+    *,
+    transaction_hash: str,
+    height: int,
+    from_address: str,
+    to_address: str,
+    amount: int,
+    memo: str | None = None,
+    confirmations: int = 0,
+    now: datetime | None = None,
+    **extra: Any,
+) -> dict[str, Any]:
+    """A fresh ``detected`` entry with every standard field; ``extra`` adds per-kind fields
+    (``log_index`` for burns, ``reason`` for refunds, ``nonce`` / ``sequence`` ...)."""
+    stamp = now or utc_now()
+    document: dict[str, Any] = {
+        "_id": ObjectId(),
+        "transaction_hash": transaction_hash,
+        "height": height,
+        "confirmations": confirmations,
+        "from_address": from_address,
+        "to_address": to_address,
+        "amount": amount_to_db(amount),
+        "memo": memo,
+        "status": Status.DETECTED.value,
+        "signers": [],
+        "signatures": [],
+        "order": None,
+        "execution_tx_hash": None,
+        "created_at": stamp,
+        "updated_at": stamp,
+        "error": None,
+        "audit_seq": 0,
+        "transitions": [],
+    }
+    document.update(extra)
+    return document
+
+
+def entry_collection(name: str) -> str:
+    if name not in ENTRY_COLLECTIONS:
+        raise ValidationError(
+            f"{name!r} is not an entry collection ({', '.join(ENTRY_COLLECTIONS)})"
+        )
+    return name
