@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 from pymongo.database import Database
+from structlog.testing import capture_logs
 
 from tests.fixtures.anvil import CHAIN_ID, FAST_RETRY, EthEnv
 from wpokt_node.burn import watcher as watcher_module
@@ -168,7 +169,12 @@ def test_rpc_down_is_reported_and_the_loop_can_continue(
     eth_env: EthEnv, mongo_db: Database[Document]
 ) -> None:
     down = _watcher(eth_env, mongo_db, rpc=f"http://127.0.0.1:{free_port()}")
-    result = down.run_once()
+    with capture_logs() as logs:
+        result = down.run_once()
+    events = [entry["event"] for entry in logs]
+    assert events.count("eth_rpc_retry") == 1  # 2 attempts: one retry, then give up
+    assert events[-1] == "burn_watcher_failed"
+    assert logs[-1]["log_level"] == "error"
     assert result.error is not None
     assert "after 2 attempts" in result.error
     assert get_cursor(mongo_db, NODE, CURSOR_NAME) is None
