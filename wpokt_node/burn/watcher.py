@@ -45,12 +45,16 @@ class BurnWatcher:
         settings: EthereumSettings,
         *,
         cursor_name: str = CURSOR_NAME,
+        max_blocks_per_run: int = 100_000,
     ) -> None:
+        if max_blocks_per_run < 1:
+            raise ValueError("max_blocks_per_run must be at least 1")
         self.db = db
         self.node_id = node_id
         self.client = client
         self.settings = settings
         self.cursor_name = cursor_name
+        self.max_blocks_per_run = max_blocks_per_run
         self.scanner = LogScanner(client, settings.scan_chunk_size)
 
     def run_once(self) -> BurnScanResult:
@@ -66,6 +70,10 @@ class BurnWatcher:
             )
             if blocks is None:
                 return BurnScanResult(None, 0, 0, cursor)
+            # a long backlog is worked off over several runs, so the loop keeps beating
+            blocks = BlockRange(
+                blocks.first, min(blocks.last, blocks.first + self.max_blocks_per_run - 1)
+            )
             topics: list[str | None] = [topic_hex(BURN_AND_BRIDGE_TOPIC)]
             for chunk in self.scanner.scan(self.settings.token_address, topics, blocks):
                 for entry in chunk.logs:
