@@ -80,6 +80,10 @@ class AnvilOptions:
     accounts: int = 10
     balance_eth: int = 10_000
     port: int | None = None
+    # The contracts target the cancun EVM; anvil 1.7's default (later) hardforks also make
+    # mining cost grow with chain length, which makes long test chains slow.
+    hardfork: str = "cancun"
+    prune_history: int | None = 512  # keep this many historical states in memory; None: all
     startup_timeout_s: float = 30.0
     extra_args: tuple[str, ...] = ()
 
@@ -118,6 +122,9 @@ class Anvil:
             str(opts.balance_eth),
             "--silent",
         ]
+        args += ["--hardfork", opts.hardfork]
+        if opts.prune_history is not None:
+            args += ["--prune-history", str(opts.prune_history)]
         if opts.block_time_s is not None:
             args += ["--block-time", str(opts.block_time_s)]
         return args + list(opts.extra_args)

@@ -162,6 +162,8 @@ class TransactionSender:
         except RpcError as exc:
             if any(marker in exc.rpc_message.lower() for marker in _ALREADY_KNOWN):
                 return signed.tx_hash
+            if "nonce too low" in exc.rpc_message.lower() and self._is_known(signed.tx_hash):
+                return signed.tx_hash  # this very transaction was already mined
             raise
         finally:
             self.release(signed)
@@ -169,6 +171,9 @@ class TransactionSender:
             raise ChainError(f"node returned tx hash {result}, expected {signed.tx_hash}")
         log.info("eth_tx_sent", tx_hash=signed.tx_hash, nonce=signed.nonce, sender=self.address)
         return signed.tx_hash
+
+    def _is_known(self, tx_hash: str) -> bool:
+        return self.client.request("eth_getTransactionByHash", [tx_hash]) is not None
 
     def wait_for_receipt(
         self, tx_hash: str, timeout_s: float = 120.0, poll_s: float = 0.25

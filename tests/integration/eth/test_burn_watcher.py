@@ -1,0 +1,183 @@
+"""The burn watcher fills ``burns`` from anvil exactly once per log (embedded MongoDB)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+import pytest
+from pymongo.database import Database
+from structlog.testing import capture_logs
+
+from tests.fixtures.anvil import CHAIN_ID, FAST_RETRY, EthEnv
+from wpokt_node.burn import watcher as watcher_module
+from wpokt_node.burn.watcher import CURSOR_NAME, BurnWatcher
+from wpokt_node.config import EthereumSettings
+from wpokt_node.db.entries import InsertOutcome, insert_once
+from wpokt_node.db.nodes import get_cursor
+from wpokt_node.db.schema import BURNS
+from wpokt_node.devnet.anvil import free_port
+from wpokt_node.errors import DatabaseError
+from wpokt_node.eth.burn_check import BurnLogState, ExpectedBurn, check_burn_log
+from wpokt_node.eth.client import EthClient
+from wpokt_node.eth.confirmations import ConfirmationPolicy
+from wpokt_node.pokt.address import address_from_bytes
+
+pytestmark = pytest.mark.eth
+
+Document = dict[str, Any]
+NODE = "node-01"
+POKT = bytes.fromhex("a1a2a3a4a5a6a7a8a9aaabacadaeafb0b1b2b3b4")
+
+
+def _watcher(
+    env: EthEnv, db: Database[Document], *, chunk: int = 1000, margin: int = 16, rpc: str = ""
+) -> BurnWatcher:
+    settings = EthereumSettings.model_validate(
+        {
+            "rpc_url": rpc or env.anvil.url,
+            "chain_id": CHAIN_ID,
+            "token_address": env.deployment.token,
+            "mint_controller_address": env.deployment.controller,
+            "start_block": env.deployment.deploy_block,
+            "scan_chunk_size": chunk,
+            "reorg_margin": margin,
+            "confirmations": 3,
+        }
+    )
+    client = EthClient(settings.rpc_url, timeout_s=2, retry=FAST_RETRY)
+    return BurnWatcher(db, NODE, client, settings)
+
+
+def _burns(db: Database[Document]) -> list[Document]:
+    return list(db[BURNS].find({}, sort=[("height", 1), ("log_index", 1)]))
+
+
+def test_burn_entries_have_the_agreed_shape(eth_env: EthEnv, mongo_db: Database[Document]) -> None:
+    eth_env.mint(eth_env.holder_address, 5_000_000)
+    receipt = eth_env.burn(1_234_567, POKT)
+    eth_env.anvil.mine(2)
+    result = _watcher(eth_env, mongo_db).run_once()
+    assert (result.inserted, result.error) == (1, None)
+    [doc] = _burns(mongo_db)
+    assert doc["transaction_hash"] == receipt.transaction_hash
+    assert doc["log_index"] == receipt.logs[-1].log_index
+    assert doc["height"] == receipt.block_number
+    assert doc["block_hash"] == receipt.block_hash
+    assert doc["confirmations"] == 3
+    assert doc["from_address"] == eth_env.holder_address
+    assert doc["to_address"] == address_from_bytes(POKT)
+    assert doc["amount"] == "1234567"
+    assert doc["status"] == "detected"
+    assert (doc["signers"], doc["signatures"]) == ([], [])
+    assert doc["memo"] is None
+    assert doc["order"] is None
+    assert doc["sequence"] is None
+    assert doc["execution_tx_hash"] is None
+    assert doc["error"] is None
+    assert doc["audit_seq"] == 0
+    assert isinstance(doc["created_at"], datetime)
+    assert doc["created_at"] == doc["updated_at"]
+    assert get_cursor(mongo_db, NODE, CURSOR_NAME) == eth_env.anvil.block_number()
+
+
+def test_every_log_is_recorded_exactly_once_across_runs(
+    eth_env: EthEnv, mongo_db: Database[Document]
+) -> None:
+    eth_env.mint(eth_env.holder_address, 1_000_000)
+    watcher = _watcher(eth_env, mongo_db, chunk=250, margin=64)
+    expected = []
+    for i, gap in enumerate([0, 3, 700, 1, 1999, 40, 600, 2]):
+        if gap:
+            eth_env.anvil.mine(gap)
+        expected.append(eth_env.burn(1_000 + i, POKT).transaction_hash)
+        if i % 3 == 0:
+            assert watcher.run_once().error is None
+    eth_env.anvil.mine(500)
+    watcher.max_blocks_per_run = 700  # the backlog takes several runs
+    for _ in range(4):
+        assert watcher.run_once().error is None
+    docs = _burns(mongo_db)
+    assert [d["transaction_hash"] for d in docs] == expected
+    assert [d["amount"] for d in docs] == [str(1_000 + i) for i in range(8)]
+    assert get_cursor(mongo_db, NODE, CURSOR_NAME) == eth_env.anvil.block_number()
+
+
+def test_reorged_burn_stays_unconfirmed_and_the_replacement_is_found(
+    eth_env: EthEnv, mongo_db: Database[Document]
+) -> None:
+    eth_env.mint(eth_env.holder_address, 10_000)
+    watcher = _watcher(eth_env, mongo_db, margin=16)
+    fork_point = eth_env.anvil.snapshot()
+    orphan = eth_env.burn(111, POKT)
+    assert watcher.run_once().inserted == 1
+    cursor = get_cursor(mongo_db, NODE, CURSOR_NAME)
+    eth_env.anvil.revert(fork_point)
+    replacement = eth_env.burn(222, POKT)  # same height as the orphan, on the new fork
+    assert cursor is not None
+    assert replacement.block_number <= cursor  # only the reorg margin re-scan can find it
+    eth_env.anvil.mine(5)
+    assert watcher.run_once().inserted == 1
+    docs = {d["transaction_hash"]: d for d in _burns(mongo_db)}
+    assert set(docs) == {orphan.transaction_hash, replacement.transaction_hash}
+    policy = ConfirmationPolicy(required_depth=3)
+
+    def check(tx: str) -> Any:
+        doc = docs[tx]
+        expected = ExpectedBurn(
+            tx, doc["log_index"], int(doc["amount"]), doc["from_address"], doc["to_address"]
+        )
+        return check_burn_log(eth_env.client, eth_env.deployment.token, expected, policy)
+
+    gone = check(orphan.transaction_hash)
+    assert gone.state is BurnLogState.MISSING
+    assert not gone.confirmed
+    kept = check(replacement.transaction_hash)
+    assert kept.exists
+    assert kept.confirmed
+
+
+def test_cursor_does_not_pass_a_failed_insert(
+    eth_env: EthEnv, mongo_db: Database[Document], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    eth_env.mint(eth_env.holder_address, 10_000)
+    first = eth_env.burn(1, POKT)
+    eth_env.anvil.mine(300)
+    eth_env.burn(2, POKT)
+    watcher = _watcher(eth_env, mongo_db, chunk=100)
+    real_insert = insert_once
+    calls = {"n": 0}
+
+    def flaky(collection: Any, document: Any, **kwargs: Any) -> InsertOutcome:
+        calls["n"] += 1
+        if calls["n"] == 2:
+            raise DatabaseError("burns: insert failed: simulated outage")
+        return real_insert(collection, document, **kwargs)
+
+    monkeypatch.setattr(watcher_module, "insert_once", flaky)
+    result = watcher.run_once()
+    assert result.error is not None
+    assert "simulated outage" in result.error
+    cursor = get_cursor(mongo_db, NODE, CURSOR_NAME)
+    assert cursor is not None
+    assert first.block_number <= cursor < first.block_number + 300
+    assert len(_burns(mongo_db)) == 1
+    assert watcher.run_once().error is None
+    assert [d["amount"] for d in _burns(mongo_db)] == ["1", "2"]
+
+
+def test_rpc_down_is_reported_and_the_loop_can_continue(
+    eth_env: EthEnv, mongo_db: Database[Document]
+) -> None:
+    down = _watcher(eth_env, mongo_db, rpc=f"http://127.0.0.1:{free_port()}")
+    with capture_logs() as logs:
+        result = down.run_once()
+    events = [entry["event"] for entry in logs]
+    assert events.count("eth_rpc_retry") == 1  # 2 attempts: one retry, then give up
+    assert events[-1] == "burn_watcher_failed"
+    assert logs[-1]["log_level"] == "error"
+    assert result.error is not None
+    assert "after 2 attempts" in result.error
+    assert get_cursor(mongo_db, NODE, CURSOR_NAME) is None
+    assert _watcher(eth_env, mongo_db).run_once().error is None
+    assert get_cursor(mongo_db, NODE, CURSOR_NAME) == eth_env.anvil.block_number()
