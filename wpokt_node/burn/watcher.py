@@ -8,6 +8,7 @@ by their unique ``(transaction_hash, log_index)`` and inserted once.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from pymongo.database import Database
 
@@ -22,6 +23,9 @@ from wpokt_node.eth.confirmations import confirmation_depth
 from wpokt_node.eth.events import BURN_AND_BRIDGE_TOPIC, decode_burn, topic_hex
 from wpokt_node.eth.log_scan import BlockRange, LogScanner, next_scan_range
 from wpokt_node.runtime.logging import get_logger
+
+if TYPE_CHECKING:
+    from wpokt_node.runtime.context import NodeContext
 
 log = get_logger(__name__)
 CURSOR_NAME = "eth_burns"
@@ -105,3 +109,22 @@ class BurnWatcher:
         document = burn_document(event, confirmation_depth(event.block_number, head))
         outcome = insert_once(self.db[BURNS], document)
         return 1 if outcome.inserted else 0
+
+
+class BurnWatcherTask:
+    """The ``burn-watcher`` worker: one scan per pass; a failed scan fails the pass (so the
+    heartbeat records it and the loop backs off)."""
+
+    def __init__(self, watcher: BurnWatcher) -> None:
+        self.watcher = watcher
+
+    def run_once(self) -> dict[str, object]:
+        result = self.watcher.run_once()
+        if result.error is not None:
+            raise ChainError(f"burn scan failed at cursor {result.cursor}: {result.error}")
+        return {"logs_seen": result.logs_seen, "inserted": result.inserted, "cursor": result.cursor}
+
+
+def build(context: NodeContext) -> BurnWatcherTask:
+    settings = context.settings
+    return BurnWatcherTask(BurnWatcher(context.db, context.node_id, context.eth, settings.ethereum))

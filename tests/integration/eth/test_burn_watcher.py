@@ -39,6 +39,7 @@ def _watcher(
             "chain_id": CHAIN_ID,
             "token_address": env.deployment.token,
             "mint_controller_address": env.deployment.controller,
+            "validator_addresses": list(env.deployment.validators),
             "start_block": env.deployment.deploy_block,
             "scan_chunk_size": chunk,
             "reorg_margin": margin,

@@ -28,6 +28,7 @@ def _settings(env: EthEnv, **overrides: object) -> EthereumSettings:
         "chain_id": CHAIN_ID,
         "token_address": env.deployment.token,
         "mint_controller_address": env.deployment.controller,
+        "validator_addresses": list(env.deployment.validators),
     }
     values.update(overrides)
     return EthereumSettings.model_validate(values)
