@@ -11,6 +11,7 @@ from wpokt_node.amounts import parse_amount
 from wpokt_node.devnet.actions import burn, deposit, snapshot
 from wpokt_node.devnet.cli import devnet_commands
 from wpokt_node.devnet.cluster import Devnet, DevnetOptions, down, up
+from wpokt_node.runtime.logging import configure_logging
 
 
 def register(subparsers: Any) -> None:
@@ -47,6 +48,7 @@ def register(subparsers: Any) -> None:
 
 
 def _up(args: argparse.Namespace) -> int:
+    configure_logging("warning", worker="devnet")
     options = DevnetOptions(
         nodes=args.nodes,
         threshold=args.threshold,
@@ -70,6 +72,7 @@ def _down(args: argparse.Namespace) -> int:
 
 
 def _deposit(args: argparse.Namespace) -> int:
+    configure_logging("warning", worker="devnet")
     devnet = Devnet.load(args.dir)
     amount = parse_amount(args.amount, what="--amount")
     tx_hash = deposit(devnet, amount, args.eth_address, memo=args.memo)
@@ -78,6 +81,7 @@ def _deposit(args: argparse.Namespace) -> int:
 
 
 def _burn(args: argparse.Namespace) -> int:
+    configure_logging("warning", worker="devnet")
     devnet = Devnet.load(args.dir)
     amount = parse_amount(args.amount, what="--amount")
     tx_hash = burn(devnet, amount, args.pokt_address)
@@ -86,6 +90,7 @@ def _burn(args: argparse.Namespace) -> int:
 
 
 def _show(args: argparse.Namespace) -> int:
+    configure_logging("warning", worker="devnet")
     view = snapshot(Devnet.load(args.dir))
     print(f"pokt user   {view.pokt_user}  {view.pokt_user_balance} upokt")
     print(f"vault       {view.vault}  {view.vault_balance} upokt")
