@@ -252,6 +252,7 @@ class EthMintCustody:
         if isinstance(nonce, bool) or not isinstance(nonce, int) or nonce < 1:
             raise RebuildMismatchError(f"stored nonce {nonce!r} is not a positive integer")
         order = self.order(verdict.recipient, verdict.amount, nonce)
+        self._check_reservation(entry, verdict.recipient, nonce)
         chain_nonce = self.token.get_user_nonce(verdict.recipient)
         if nonce <= chain_nonce and self._minted_event(self.mint_data(order)) is None:
             raise RebuildMismatchError(
@@ -259,6 +260,19 @@ class EthMintCustody:
                 f"{verdict.recipient}, and it was not used by this mint"
             )
         return order
+
+    def _check_reservation(self, entry: Entry, recipient: str, nonce: int) -> None:
+        """The nonce must be the one allocated to this entry (an edited nonce is not)."""
+        try:
+            reservation = self.db[RESERVATIONS].find_one(
+                {"_id": nonce_reservation_id(recipient, nonce)}
+            )
+        except PyMongoError as exc:
+            raise DatabaseError(f"reservations: read failed: {exc}") from None
+        if reservation is None or reservation.get("entry_id") != entry.get("_id"):
+            raise RebuildMismatchError(
+                f"nonce {nonce} of {recipient} is not the nonce allocated to this entry"
+            )
 
     # -- payload, signatures -------------------------------------------------------------------
 
