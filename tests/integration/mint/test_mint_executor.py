@@ -10,6 +10,7 @@ import pytest
 
 from tests.fixtures.anvil import CHAIN_ID
 from tests.fixtures.mint_cluster import (
+    GAS_KEYS,
     USER_ETH_KEY,
     MintCluster,
     MintClusterFactory,
@@ -140,14 +141,15 @@ def test_entry_edited_after_started_gets_no_more_signatures(
     assert (entry["status"], entry["signers"]) == ("started", ["node-0"])
 
     # When someone edits the payload in MongoDB, consistently in the entry and its order
-    edits: dict[str, Any] = {
+    all_edits: dict[str, dict[str, Any]] = {
         "amount": {"amount": "40000000", "order.amount": "40000000"},
         "recipient": {
             "to_address": recipient_address(13),
             "order.recipient": recipient_address(13),
         },
         "nonce": {"nonce": 2, "order.nonce": 2},
-    }[field]
+    }
+    edits = all_edits[field]
     mint_cluster.db["mints"].update_one({"_id": entry["_id"]}, {"$set": edits})
     mint_cluster.execute(1, 2, 0, passes=2)
 
@@ -345,3 +347,34 @@ def test_mint_executed_by_the_user_is_recognised(mint_cluster: MintCluster) -> N
     assert (entry["status"], entry["execution_tx_hash"]) == ("executed", receipt.transaction_hash)
     assert mint_cluster.token.balance_of(recipient) == 2_500_000
     assert mint_cluster.token.get_user_nonce(recipient) == 1
+
+
+def test_recorded_tx_whose_gas_nonce_was_used_elsewhere_is_replaced(
+    mint_cluster: MintCluster, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Given an execution tx recorded but never broadcast (the node died), after which the gas
+    # key's nonce was used by another transaction: the recorded tx can never land
+    recipient = recipient_address(20)
+    tx_hash = to_signed(mint_cluster, 1_500_000, recipient)
+    custody = mint_cluster.nodes[0].executor.custody
+
+    def crash(_signed: SignedTransaction) -> str:
+        raise SystemExit("killed between record and broadcast")
+
+    monkeypatch.setattr(custody.sender, "broadcast", crash)
+    with pytest.raises(SystemExit):
+        mint_cluster.execute(0)
+    monkeypatch.undo()
+    dead = mint_cluster.mint(tx_hash)["execution_tx_hash"]
+    gas = TransactionSender(mint_cluster.eth, LocalKeySigner.from_hex(GAS_KEYS[0]), CHAIN_ID)
+    gas.send(gas.address, b"", 21_000, "unrelated transfer")
+
+    # When the node runs again
+    mint_cluster.execute(0, passes=2)
+
+    # Then a new tx replaced the dead one and the mint happened once
+    entry = mint_cluster.mint(tx_hash)
+    assert entry["status"] == "executed"
+    assert entry["execution_tx_hash"] not in (None, dead)
+    assert mint_cluster.token.get_user_nonce(recipient) == 1
+    assert mint_cluster.token.balance_of(recipient) == 1_500_000

@@ -7,7 +7,8 @@ from typing import Any
 
 import pytest
 
-from tests.fixtures.mint_cluster import MintCluster, recipient_address
+from tests.fixtures.mint_cluster import MintCluster, MintClusterFactory, recipient_address
+from wpokt_node.db.entries import insert_once
 from wpokt_node.db.nodes import get_cursor
 from wpokt_node.errors import DatabaseError
 from wpokt_node.mint import watcher as watcher_module
@@ -29,7 +30,11 @@ def test_valid_deposit_becomes_one_mint_and_bad_memo_one_refund(mint_cluster: Mi
     assert (summary["mints"], summary["refunds"], summary["known"]) == (1, 1, 0)
     [mint] = mint_cluster.mints()
     assert mint["transaction_hash"] == good
-    assert (mint["to_address"], mint["amount"], mint["status"]) == (recipient, "5000000", "detected")
+    assert (mint["to_address"], mint["amount"], mint["status"]) == (
+        recipient,
+        "5000000",
+        "detected",
+    )
     assert mint["from_address"] == mint_cluster.wallets[0].address
     [refund] = list(mint_cluster.db["refunds"].find())
     assert refund["transaction_hash"] == bad
@@ -77,7 +82,7 @@ def test_cursor_moves_only_after_every_insert(
     # Given two deposits and a database that fails the second insert
     first = mint_cluster.deposit(1_000_000, recipient_address(3), user=0)
     second = mint_cluster.deposit(1_500_000, recipient_address(3), user=1)
-    real_insert = watcher_module.insert_once
+    real_insert = insert_once
     calls: list[int] = []
 
     def flaky_insert(*args: Any, **kwargs: Any) -> Any:
@@ -100,3 +105,21 @@ def test_cursor_moves_only_after_every_insert(
     assert (summary["mints"], summary["known"]) == (1, 1)
     assert [m["transaction_hash"] for m in mint_cluster.mints()] == [first, second]
     assert get_cursor(mint_cluster.db, "node-0", "pokt") == mint_cluster.sim.state.height
+
+
+def test_watcher_batch_stops_at_a_height_boundary(mint_cluster_factory: MintClusterFactory) -> None:
+    # Given a watcher that handles one tx per pass and three deposits
+    cluster: MintCluster = mint_cluster_factory(
+        overrides=[{"workers": {"pokt_watcher": {"batch_size": 1}}}]
+    )
+    hashes = [cluster.deposit(1_000_000 + i, recipient_address(21), user=i) for i in range(3)]
+
+    # When it runs three times
+    cursors = []
+    for _ in range(3):
+        cursors.append(cluster.watch(0)["cursor"])
+
+    # Then each pass records one deposit and the cursor never skips an unrecorded one
+    assert [m["transaction_hash"] for m in cluster.mints()] == hashes
+    heights = [m["height"] for m in cluster.mints()]
+    assert cursors == [heights[0], heights[1], cluster.sim.state.height]
