@@ -17,7 +17,7 @@ One pass handles, in this order, at most ``batch_size`` entries of each status:
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from bson import ObjectId
@@ -36,7 +36,7 @@ from wpokt_node.custody.signing import (
 from wpokt_node.db import leases
 from wpokt_node.db.schema import MINTS, Status
 from wpokt_node.db.transitions import transition
-from wpokt_node.errors import DatabaseError
+from wpokt_node.errors import DatabaseError, WpoktError
 from wpokt_node.eth.transactions import TransactionSender
 from wpokt_node.runtime.context import NodeContext
 from wpokt_node.runtime.logging import get_logger
@@ -109,10 +109,12 @@ class MintExecutor:
         except PyMongoError as exc:
             raise DatabaseError(f"mints: read failed: {exc}") from None
 
-    def _guarded(self, summary: dict[str, int], entry: Document, step: Any) -> None:
+    def _guarded(
+        self, summary: dict[str, int], entry: Document, step: Callable[[Document], str]
+    ) -> None:
         """Run one entry's step; one bad entry never stops the pass."""
         try:
-            outcome = str(step(entry))
+            outcome = step(entry)
         except NotReadyError as exc:
             log.info("mint not ready", entry_id=str(entry.get("_id")), reason=str(exc))
             outcome = "not_ready"
@@ -215,8 +217,8 @@ class MintExecutor:
                 live = signer.journal.live_payload(self.custody.source_event(entry))
                 if live is not None and live == self.custody.payload_hash(stored):
                     return stored
-            except Exception:  # noqa: S110 - a malformed stored order: rebuild instead
-                pass
+            except WpoktError:
+                log.warning("stored order unreadable; rebuilding", entry_id=str(entry["_id"]))
         try:
             return self.custody.rebuild(entry)
         except RebuildMismatchError:
