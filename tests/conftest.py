@@ -4,4 +4,5 @@ pytest_plugins = [
     "tests.fixtures.mongo",
     "tests.fixtures.anvil",
     "tests.fixtures.pokt",
+    "tests.fixtures.mint_cluster",
 ]

@@ -1,0 +1,90 @@
+"""The pokt-watcher worker: finds transfers into the vault and records mint or refund entries.
+
+Each pass reads the latest height first, then scans the vault's incoming transfers from the
+node's ``pokt`` cursor (the last height fully scanned; ``pocket.start_height`` at first) up to
+that height, classifies every tx with this node's rules, and inserts one ``mints`` entry (valid
+deposit) or ``refunds`` entry (bad memo, cap ...) per tx. A duplicate key means another node (or
+an earlier pass) already recorded it. The cursor moves only after every insert succeeded, so a
+crash re-scans and inserts nothing twice.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pymongo.database import Database
+
+from wpokt_node.config import Settings
+from wpokt_node.db.entries import insert_once
+from wpokt_node.db.nodes import get_cursor, set_cursor
+from wpokt_node.pokt.client import PocketClient
+from wpokt_node.pokt.deposit_rules import deposit_rules
+from wpokt_node.pokt.deposits import classify_deposit
+from wpokt_node.pokt.entries import entry_document
+from wpokt_node.runtime.context import NodeContext
+from wpokt_node.runtime.logging import get_logger
+
+log = get_logger(__name__)
+
+Document = dict[str, Any]
+CURSOR = "pokt"
+
+
+class PoktWatcher:
+    def __init__(self, settings: Settings, db: Database[Document], pokt: PocketClient) -> None:
+        self.settings = settings
+        self.db = db
+        self.pokt = pokt
+        self.rules = deposit_rules(settings)
+        self.vault = settings.pocket.vault_address
+        self.batch_size = settings.workers.pokt_watcher.batch_size
+
+    @property
+    def node_id(self) -> str:
+        return self.settings.node_id
+
+    def run_once(self) -> dict[str, object]:
+        cursor = get_cursor(self.db, self.node_id, CURSOR)
+        first = self.settings.pocket.start_height if cursor is None else cursor + 1
+        latest = self.pokt.latest_height()
+        summary: dict[str, object] = {"from_height": first, "latest_height": latest}
+        if first > latest:
+            return summary
+        scanned_to = latest
+        counts = {"mints": 0, "refunds": 0, "ignored": 0, "known": 0}
+        seen = 0
+        last_height = first - 1
+        for response in self.pokt.search_transfers_to(self.vault, first):
+            verdict = classify_deposit(response, self.rules)
+            height = verdict.height if verdict.height is not None else last_height
+            if height > latest:
+                break
+            if seen >= self.batch_size and height > last_height:
+                scanned_to = last_height  # every tx below ``height`` is recorded
+                break
+            seen += 1
+            last_height = height
+            built = entry_document(verdict, self.vault)
+            if built is None:
+                counts["ignored"] += 1
+                continue
+            collection, document = built
+            outcome = insert_once(self.db[collection], document)
+            if outcome.inserted:
+                counts[collection] += 1
+                log.info(
+                    "deposit recorded",
+                    collection=collection,
+                    entry_id=str(outcome.id),
+                    transaction_hash=document["transaction_hash"],
+                    amount=document["amount"],
+                )
+            else:
+                counts["known"] += 1
+        set_cursor(self.db, self.node_id, CURSOR, scanned_to)
+        summary.update(counts, cursor=scanned_to)
+        return summary
+
+
+def build(context: NodeContext) -> PoktWatcher:
+    return PoktWatcher(context.settings, context.db, context.pokt)

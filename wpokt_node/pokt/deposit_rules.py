@@ -1,0 +1,23 @@
+"""The deposit classification rules of this node, from its settings.
+
+Every node must classify the same tx the same way, so only cluster-wide settings go in:
+the vault, the Ethereum chain id, the denom, the per-deposit cap and the release fee. The
+per-node ``caps.paused`` switch is not one of them (a paused node signs nothing, but it
+still sees deposits as everyone else does).
+"""
+
+from __future__ import annotations
+
+from wpokt_node.config import Settings
+from wpokt_node.pokt.deposits import DepositRules
+
+
+def deposit_rules(settings: Settings) -> DepositRules:
+    return DepositRules(
+        vault_address=settings.pocket.vault_address,
+        eth_chain_id=settings.ethereum.chain_id,
+        denom=settings.pocket.denom,
+        max_deposit=settings.caps.max_deposit_upokt,
+        paused=False,
+        refund_fee=settings.pocket.fee_upokt,
+    )
