@@ -338,7 +338,7 @@ class ReleaseExecutor:
             )
             if outcome.kind is OutcomeKind.DEAD:
                 self.journal.retire(event, live, f"proven dead on chain: {outcome.detail}")
-                log.info("journal payload retired", entry_id=str(entry["_id"]), event=event)
+                log.info("journal payload retired", entry_id=str(entry["_id"]), source_event=event)
             return
 
     def _reprepare(self, collection: str, entry: Document, expected: Status, reason: str) -> str:

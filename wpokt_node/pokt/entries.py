@@ -45,6 +45,7 @@ def _common(entry: Classification, vault_address: str, now: datetime | None) -> 
         "updated_at": moment,
         "error": None,
         "audit_seq": 0,
+        "transitions": [],
     }
 
 

@@ -21,10 +21,10 @@ from wpokt_node.db.entries import insert_once
 from wpokt_node.db.schema import REFUNDS
 from wpokt_node.eth.client import EthClient
 from wpokt_node.keys.signer import LocalKeySigner, eth_address_of, pokt_address_of
+from wpokt_node.pokt.address import address_to_bytes
 from wpokt_node.pokt.client import PocketClient
 from wpokt_node.pokt.deposits import DepositKind, DepositRules, classify_deposit
 from wpokt_node.pokt.entries import refund_entry_document
-from wpokt_node.pokt.address import address_to_bytes
 from wpokt_node.pokt.multisig import MultisigPubKey
 
 Document = dict[str, Any]
@@ -34,7 +34,9 @@ THRESHOLD = 2
 FEE = 20_000
 ETH_CONFIRMATIONS = 3
 VAULT_BALANCE = 10_000_000_000
-MEMBERS = [LocalKeySigner(hashlib.sha256(b"burn test member %d" % i).digest()) for i in range(NODES)]
+MEMBERS = [
+    LocalKeySigner(hashlib.sha256(b"burn test member %d" % i).digest()) for i in range(NODES)
+]
 VAULT = MultisigPubKey.create(THRESHOLD, [m.public_key for m in MEMBERS])
 
 
@@ -89,7 +91,9 @@ class Node:
 
 
 class ReleaseCluster:
-    def __init__(self, db: Database[Document], mongo_uri: str, eth: EthEnv, pokt_url: str, tmp: Path):
+    def __init__(
+        self, db: Database[Document], mongo_uri: str, eth: EthEnv, pokt_url: str, tmp: Path
+    ):
         self.db = db
         self.eth = eth
         self.pokt_url = pokt_url

@@ -41,16 +41,20 @@ Document = dict[str, Any]
 
 
 @pytest.fixture
+def vault_sim_url(pokt_sim_factory: PoktSimFactory, pokt_users: list[LocalKeySigner]) -> str:
+    """A Pocket simulator with the test users and the 2-of-3 vault funded."""
+    return pokt_sim_factory(pokt_vault_genesis(pokt_users)).url
+
+
+@pytest.fixture
 def cluster(
     mongo_db: Database[Document],
     mongo_uri: str,
     eth_env: EthEnv,
-    pokt_sim_factory: PoktSimFactory,
-    pokt_users: list[LocalKeySigner],
+    vault_sim_url: str,
     tmp_path: Path,
 ) -> Iterator[ReleaseCluster]:
-    sim = pokt_sim_factory(pokt_vault_genesis(pokt_users))
-    yield from cluster_context(mongo_db, mongo_uri, eth_env, sim.url, tmp_path)
+    yield from cluster_context(mongo_db, mongo_uri, eth_env, vault_sim_url, tmp_path)
 
 
 @pytest.fixture
@@ -103,7 +107,8 @@ def test_burn_is_paid_from_the_vault_once(cluster: ReleaseCluster) -> None:
     assert len(entry["signers"]) == 2
     assert _steps(cluster, entry) == HAPPY_PATH
     landed = cluster.pokt.tx(entry["execution_tx_hash"])
-    assert landed is not None and landed["code"] == 0
+    assert landed is not None
+    assert landed["code"] == 0
     assert landed["tx"]["body"]["memo"] == entry["order"]["memo"]
 
     # And more passes change nothing
@@ -232,12 +237,14 @@ def test_forged_second_entries_get_no_second_signature(
     forged_refund_id = cluster.db[REFUNDS].insert_one(forged_refund).inserted_id
     cluster.run(2)
 
-    # Then they reach started but no node signs them: each node's journal refuses
-    for collection, entry_id in ((BURNS, burn_id), (REFUNDS, forged_refund_id)):
+    # Then no node that signed the real payload signs the forged one (its journal refuses),
+    # so the forged entries never reach the threshold
+    for collection, entry_id, real in ((BURNS, burn_id, burn), (REFUNDS, forged_refund_id, refund)):
         forged = _entry(cluster, collection, {"_id": entry_id})
         assert forged["status"] == "started"
-        assert forged["signatures"] == []
-        assert sorted(forged["refusals"]) == ["node-0", "node-1", "node-2"]
+        assert not set(forged["signers"]) & set(real["signers"])
+        assert len(forged["signers"]) < 2
+        assert set(forged["refusals"]) == set(real["signers"])
         assert all("signing journal" in r["reason"] for r in forged["refusals"].values())
     assert cluster.balance(to) == 4_000_000 - FEE
     assert wallet.balance() == POKT_USER_BALANCE - FEE
@@ -279,6 +286,7 @@ def test_racing_executors_pay_once(cluster: ReleaseCluster) -> None:
 
     # Then the payout happened exactly once
     assert len(results) == 2
+    assert sum(int(r.get("broadcast", 0)) for r in results) >= 1  # type: ignore[call-overload]
     fresh = _entry(cluster, BURNS, {"_id": entry["_id"]})
     assert fresh["status"] == "executed"
     assert cluster.balance(to) == 3_000_000 - FEE
@@ -301,7 +309,8 @@ def test_crash_between_record_and_broadcast_rebroadcasts_the_same_bytes(
     node.executor.run_once()
     recorded = _entry(cluster, BURNS, {"_id": entry["_id"]})
     assert recorded["status"] == "signed"
-    assert recorded["execution_tx_hash"] and recorded["execution_tx_bytes"]
+    assert recorded["execution_tx_hash"]
+    assert recorded["execution_tx_bytes"]
     assert cluster.balance(to) == 0
 
     # When it comes back
@@ -318,20 +327,14 @@ def test_crash_between_record_and_broadcast_rebroadcasts_the_same_bytes(
     assert cluster.balance(VAULT.address()) == VAULT_BALANCE - 2_500_000
 
 
-def test_dead_release_is_prepared_again_and_paid_once(cluster: ReleaseCluster) -> None:
-    # Given a signed burn at sequence s that nobody has broadcast
-    to = recipient("dead")
-    entry = _signed_but_not_broadcast(cluster, 6_000_000, to)
-    old_sequence = entry["sequence"]
-    old_hash = cluster.nodes[0].executor.custodies[BURNS].payload_hash(entry["order"])
-
-    # When another vault tx consumes sequence s
+def _consume_vault_sequence(cluster: ReleaseCluster, sequence: int) -> None:
+    """Two members sign and broadcast some other vault tx at ``sequence``."""
     account = cluster.pokt.account(VAULT.address())
     assert account is not None
     other = ReleaseSpec(
         chain_id="pocket",
         account_number=account.account_number,
-        sequence=old_sequence,
+        sequence=sequence,
         vault_address=VAULT.address(),
         recipient=recipient("operator"),
         amount=1,
@@ -344,7 +347,18 @@ def test_dead_release_is_prepared_again_and_paid_once(cluster: ReleaseCluster) -
         other, VAULT, {m.public_key: sign_release(m, doc) for m in MEMBERS[:2]}
     )
     assert cluster.pokt.broadcast(assembled.tx_bytes).code == 0
-    assert cluster.vault_sequence() == old_sequence + 1
+    assert cluster.vault_sequence() == sequence + 1
+
+
+def test_dead_release_is_prepared_again_and_paid_once(cluster: ReleaseCluster) -> None:
+    # Given a signed burn at sequence s that nobody has broadcast
+    to = recipient("dead")
+    entry = _signed_but_not_broadcast(cluster, 6_000_000, to)
+    old_sequence = entry["sequence"]
+    old_hash = cluster.nodes[0].executor.custodies[BURNS].payload_hash(entry["order"])
+
+    # When another vault tx consumes sequence s
+    _consume_vault_sequence(cluster, old_sequence)
     leases.release(cluster.db, "release-executor", "phantom")
     cluster.run(2)
 
@@ -358,9 +372,15 @@ def test_dead_release_is_prepared_again_and_paid_once(cluster: ReleaseCluster) -
     assert cluster.balance(to) == 6_000_000 - FEE
     assert cluster.balance(VAULT.address()) == VAULT_BALANCE - 6_000_000 - 1 - FEE
     source_event = f"eth:{entry['transaction_hash']}:{entry['log_index']}"
-    for node in cluster.nodes:
-        live = node.journal.live_payload(source_event)
-        assert live is not None and live != old_hash
+    # And both nodes that signed the dead payload retired it in their own journals: node-0 when
+    # it proved the death and re-prepared, node-1 from its own proof before signing again
+    assert set(entry["signers"]) == {"node-0", "node-1"}
+    assert set(fresh["signers"]) == {"node-1", "node-2"}
+    new_hash = cluster.nodes[0].executor.custodies[BURNS].payload_hash(fresh["order"])
+    assert cluster.nodes[0].journal.live_payload(source_event) is None
+    assert cluster.nodes[1].journal.live_payload(source_event) == new_hash
+    for node in cluster.nodes[:2]:
+        assert not node.journal.authorize(source_event, old_hash, "again").may_sign
 
 
 def test_burn_in_a_reorged_block_never_confirms(cluster: ReleaseCluster) -> None:
@@ -388,3 +408,44 @@ def test_burn_in_a_reorged_block_never_confirms(cluster: ReleaseCluster) -> None
     assert "gone" in fresh["error"]
     assert _steps(cluster, fresh) == [("detected", "failed")]
     assert cluster.balance(VAULT.address()) == VAULT_BALANCE
+
+
+def test_started_release_whose_sequence_was_used_is_prepared_again(
+    cluster: ReleaseCluster,
+) -> None:
+    # Given a burn started at sequence s, not signed yet
+    to = recipient("dead while started")
+    tx_hash = cluster.burn(2_000_000, to)
+    cluster.watcher().run_once()
+    cluster.run(nodes=[cluster.preparer()])
+    entry = _entry(cluster, BURNS, {"transaction_hash": tx_hash})
+    assert (entry["status"], entry["signatures"]) == ("started", [])
+
+    # When another vault tx takes sequence s
+    _consume_vault_sequence(cluster, entry["sequence"])
+    cluster.run(2)
+
+    # Then the burn is paid once, at the next sequence
+    fresh = _entry(cluster, BURNS, {"_id": entry["_id"]})
+    assert (fresh["status"], fresh["sequence"]) == ("executed", entry["sequence"] + 1)
+    assert ("started", "confirmed") in _steps(cluster, fresh)
+    assert cluster.balance(to) == 2_000_000 - FEE
+
+
+def test_edited_refund_gets_no_signature(cluster: ReleaseCluster, wallet: DevnetWallet) -> None:
+    # Given a refund started by a node that signs nothing, then given another reason and amount
+    entry_id = cluster.refund_entry(wallet.send(VAULT.address(), 1_000_000, memo="x"))
+    cluster.run(nodes=[cluster.preparer()])
+    cluster.db[REFUNDS].update_one(
+        {"_id": entry_id},
+        {"$set": {"amount": "9000000", "order.amount": str(9_000_000 - FEE)}},
+    )
+
+    # When the nodes run
+    cluster.run(2)
+
+    # Then nobody signs and the refund is not paid
+    fresh = _entry(cluster, REFUNDS, {"_id": entry_id})
+    assert (fresh["status"], fresh["signatures"]) == ("started", [])
+    assert all("amount" in r["reason"] for r in fresh["refusals"].values())
+    assert wallet.balance() == POKT_USER_BALANCE - 1_000_000
