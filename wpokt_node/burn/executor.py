@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Mapping
+from datetime import datetime
 from typing import Any
 
 from pymongo.database import Database
@@ -157,7 +158,7 @@ class ReleaseExecutor:
         if status is Status.SIGNED:  # only the release at the vault's sequence can land
             found.sort(key=lambda item: _sequence_of(item[1]))
         else:
-            found.sort(key=lambda item: item[1].get("created_at") or 0)
+            found.sort(key=lambda item: _created_key(item[1]))
         return found[:limit]
 
     # -- detected -----------------------------------------------------------------------------
@@ -448,6 +449,11 @@ class ReleaseExecutor:
 def _sequence_of(entry: Mapping[str, Any]) -> int:
     value = entry.get("sequence")
     return value if isinstance(value, int) and not isinstance(value, bool) else 2**63
+
+
+def _created_key(entry: Mapping[str, Any]) -> float:
+    value = entry.get("created_at")
+    return value.timestamp() if isinstance(value, datetime) else 0.0
 
 
 def _retired_orders(entry: Mapping[str, Any]) -> list[dict[str, Any]]:
