@@ -311,6 +311,7 @@ def test_mint_entry_document() -> None:
         "updated_at": NOW,
         "error": None,
         "audit_seq": 0,
+        "transitions": [],
     }
 
 
