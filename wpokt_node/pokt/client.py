@@ -366,6 +366,25 @@ class PocketClient:
                 raise ChainError("Pocket REST: tx search pagination does not advance")
             page += 1
 
+    def tx_at_sequence(self, address: str, sequence: int) -> dict[str, Any] | None:
+        """The committed tx (success or failure) signed by ``address`` at account ``sequence``,
+        found through the ante handler's ``tx.acc_seq`` event; None if the index has none."""
+        address = normalize_pokt_address(address)
+        if isinstance(sequence, bool) or not isinstance(sequence, int) or sequence < 0:
+            raise ValidationError(f"sequence must be a non-negative integer, got {sequence!r}")
+        query = f"tx.acc_seq='{address}/{sequence}'"
+        data, _ = self._search_page(query, 1, 10, False)
+        responses = data.get("tx_responses") or []
+        txs = data.get("txs") or []
+        if not isinstance(responses, list) or not isinstance(txs, list):
+            raise ChainError("Pocket REST: tx search answer without a tx_responses list")
+        if not responses:
+            return None
+        response = dict(_dict(responses[0], "tx_response"))
+        if "tx" not in response and txs and isinstance(txs[0], dict):
+            response["tx"] = txs[0]
+        return response
+
     def _search_page(
         self, query: str, page: int, limit: int, use_events: bool
     ) -> tuple[dict[str, Any], bool]:
