@@ -37,6 +37,12 @@ pytest: setup
 
 test: setup lint typecheck pytest
 
+DEMO_DIR ?= .devnet/demo
+
+# The main job: a local 12-node (9-of-12) bridge moves a deposit, a burn and a bad-memo refund.
+demo: setup
+	$(BIN)/wpokt-node devnet demo --dir $(DEMO_DIR)
+
 contracts: setup
 	$(BIN)/python scripts/build_contracts.py
 

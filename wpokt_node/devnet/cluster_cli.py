@@ -11,6 +11,7 @@ from wpokt_node.amounts import parse_amount
 from wpokt_node.devnet.actions import burn, deposit, snapshot
 from wpokt_node.devnet.cli import devnet_commands
 from wpokt_node.devnet.cluster import Devnet, DevnetOptions, down, up
+from wpokt_node.devnet.demo import run_demo
 from wpokt_node.runtime.logging import configure_logging
 
 
@@ -42,6 +43,18 @@ def register(subparsers: Any) -> None:
     back.add_argument("--pokt-address", required=True, help="the POKT recipient (pokt1…)")
     back.set_defaults(handler=_burn)
 
+    demo = group.add_parser(
+        "demo", help="up, deposit -> mint, burn -> payout, bad memo -> refund, summary, down"
+    )
+    demo.add_argument("--dir", required=True, type=Path)
+    demo.add_argument("--nodes", type=int, default=12)
+    demo.add_argument("--threshold", type=int, default=9)
+    demo.add_argument("--block-time", type=float, default=1.0, metavar="S")
+    demo.add_argument("--timeout", type=float, default=300.0, metavar="S",
+                      help="longest wait for any one entry")  # fmt: skip
+    demo.add_argument("--keep", action="store_true", help="leave the devnet running")
+    demo.set_defaults(handler=_demo)
+
     show = group.add_parser("show", help="balances, supply, vault and entries")
     show.add_argument("--dir", required=True, type=Path)
     show.set_defaults(handler=_show)
@@ -59,6 +72,20 @@ def _up(args: argparse.Namespace) -> int:
     )
     devnet = up(args.dir, options, progress=lambda message: print(message, flush=True))
     print(f"devnet up: {len(devnet.node_ids)} nodes healthy; state in {devnet.dir}")
+    return 0
+
+
+def _demo(args: argparse.Namespace) -> int:
+    configure_logging("warning", worker="devnet")
+    options = DevnetOptions(
+        nodes=args.nodes,
+        threshold=args.threshold,
+        eth_block_time_s=args.block_time,
+        pokt_block_time_s=args.block_time,
+        mongodb_uri=os.environ.get("MONGODB_URI") or None,
+    )
+    run_demo(args.dir, options, say=lambda line: print(line, flush=True),
+             timeout_s=args.timeout, keep=args.keep)  # fmt: skip
     return 0
 
 

@@ -1,0 +1,171 @@
+"""The main job: a local N-node bridge moves a deposit, a burn and a bad-memo refund.
+
+Brings the devnet up, deposits POKT with a valid memo and waits for the mint, burns part of
+it and waits for the POKT payout, sends a deposit with a bad memo and waits for the refund,
+checks the bridge invariants, prints a summary and tears everything down. Every status change
+of every entry is printed as it happens.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from pymongo.database import Database
+
+from wpokt_node.db.client import connect
+from wpokt_node.db.schema import BURNS, MINTS, REFUNDS, Status
+from wpokt_node.devnet.actions import Snapshot, burn, deposit, snapshot
+from wpokt_node.devnet.cluster import Devnet, DevnetOptions, down, up
+from wpokt_node.devnet.invariants import check_invariants
+from wpokt_node.errors import WpoktError
+
+Document = dict[str, Any]
+Say = Callable[[str], None]
+
+DEPOSIT_UPOKT = 25_000_000  # 25 POKT
+BURN_UNITS = 10_000_000  # 10 wPOKT
+BAD_MEMO_UPOKT = 3_000_000  # 3 POKT
+
+
+class DemoError(WpoktError):
+    """The demo did not see the bridge do what it must."""
+
+
+@dataclass
+class StatusWatcher:
+    """Prints each entry's status changes; remembers when each status was first seen."""
+
+    db: Database[Document]
+    say: Say
+    seen: dict[tuple[str, str], str] = field(default_factory=dict)
+    first_seen: dict[tuple[str, str, str], float] = field(default_factory=dict)
+
+    def poll(self) -> None:
+        for collection in (MINTS, BURNS, REFUNDS):
+            projection = {"status": 1, "transaction_hash": 1, "signers": 1, "error": 1}
+            for doc in self.db[collection].find({}, projection=projection):
+                key = (collection, str(doc["transaction_hash"]))
+                status = str(doc["status"])
+                self.first_seen.setdefault((*key, status), time.monotonic())
+                if self.seen.get(key) != status:
+                    self.seen[key] = status
+                    signers = len(doc.get("signers") or [])
+                    extra = f" ({signers} signatures)" if status == Status.SIGNED.value else ""
+                    if status == Status.FAILED.value:
+                        extra = f" error: {doc.get('error')}"
+                    self.say(f"  {collection[:-1]:<6} {key[1][:18]}… {status}{extra}")
+
+    def wait_for(self, collection: str, tx_hash: str, timeout_s: float) -> float:
+        """Wait until the entry is executed; returns seconds from detection to execution."""
+        deadline = time.monotonic() + timeout_s
+        key = (collection, tx_hash)
+        while time.monotonic() < deadline:
+            self.poll()
+            status = self.seen.get(key)
+            if status == Status.EXECUTED.value:
+                start = self.first_seen.get((*key, Status.DETECTED.value))
+                end = self.first_seen[(*key, Status.EXECUTED.value)]
+                return end - (start if start is not None else end)
+            if status == Status.FAILED.value:
+                raise DemoError(f"the {collection[:-1]} of {tx_hash} failed")
+            time.sleep(0.25)
+        raise DemoError(
+            f"the {collection[:-1]} of {tx_hash} was not executed within {timeout_s:.0f}s "
+            f"(last status: {self.seen.get(key, 'not detected')})"
+        )
+
+
+def _balances(view: Snapshot, say: Say) -> None:
+    say(f"  Pocket user {view.pokt_user}: {view.pokt_user_balance / 1e6:,.6f} POKT")
+    say(f"  vault       {view.vault}: {view.vault_balance / 1e6:,.6f} POKT")
+    say(f"  Eth user    {view.eth_user}: {view.eth_user_wpokt / 1e6:,.6f} wPOKT")
+    say(f"  wPOKT total supply: {view.wpokt_supply / 1e6:,.6f}")
+
+
+def run_demo(
+    directory: Path,
+    options: DevnetOptions,
+    say: Say = print,
+    timeout_s: float = 300.0,
+    keep: bool = False,
+) -> None:
+    timings: dict[str, float] = {}
+    started = time.monotonic()
+    say(f"== starting a {options.threshold}-of-{options.nodes} devnet in {directory}")
+    devnet = up(directory, options, progress=lambda message: say(f"  {message}"))
+    timings["devnet up"] = time.monotonic() - started
+    try:
+        _bridge(devnet, options, say, timeout_s, timings)
+    finally:
+        if keep:
+            say(f"== devnet left running; stop it with: wpokt-node devnet down --dir {directory}")
+        else:
+            say("== tearing down")
+            down(directory)
+    say("== timings")
+    for name, seconds in timings.items():
+        say(f"  {name:<28} {seconds:6.1f} s")
+    say("== demo succeeded: deposit minted, burn paid back, bad memo refunded")
+
+
+def _bridge(
+    devnet: Devnet, options: DevnetOptions, say: Say, timeout_s: float, timings: dict[str, float]
+) -> None:
+    db = connect(devnet.mongodb_uri, devnet.database)
+    watcher = StatusWatcher(db, say)
+    try:
+        eth_user = str(devnet.state["eth_user"])
+        pokt_user = str(devnet.state["pokt_user"])
+        fee = options.fee_upokt
+        start = snapshot(devnet)
+        say("== balances before")
+        _balances(start, say)
+
+        say(f"== deposit {DEPOSIT_UPOKT / 1e6:g} POKT into the vault, memo -> {eth_user}")
+        begin = time.monotonic()
+        deposit_tx = deposit(devnet, DEPOSIT_UPOKT, eth_user)
+        timings["mint (detected->executed)"] = watcher.wait_for(MINTS, deposit_tx, timeout_s)
+        timings["mint (deposit->executed)"] = time.monotonic() - begin
+        minted = snapshot(devnet)
+        _expect(minted.eth_user_wpokt - start.eth_user_wpokt == DEPOSIT_UPOKT, "wPOKT minted 1:1")
+
+        say(f"== burn {BURN_UNITS / 1e6:g} wPOKT back to {pokt_user}")
+        begin = time.monotonic()
+        burn_tx = burn(devnet, BURN_UNITS, pokt_user).lower()
+        timings["burn (detected->executed)"] = watcher.wait_for(BURNS, burn_tx, timeout_s)
+        timings["burn (burn->paid)"] = time.monotonic() - begin
+        paid = snapshot(devnet)
+        _expect(
+            paid.pokt_user_balance - minted.pokt_user_balance == BURN_UNITS - fee,
+            f"POKT paid back (amount - fee of {fee} upokt)",
+        )
+
+        say(f"== deposit {BAD_MEMO_UPOKT / 1e6:g} POKT with a bad memo")
+        begin = time.monotonic()
+        bad_tx = deposit(devnet, BAD_MEMO_UPOKT, eth_user, memo='{"address": "not an address"}')
+        timings["refund (detected->executed)"] = watcher.wait_for(REFUNDS, bad_tx, timeout_s)
+        timings["refund (deposit->paid)"] = time.monotonic() - begin
+        end = snapshot(devnet)
+        _expect(
+            paid.pokt_user_balance - end.pokt_user_balance == fee,
+            f"refunded (amount - fee of {fee} upokt)",
+        )
+
+        report = check_invariants(
+            db, wpokt_supply=end.wpokt_supply, vault_balance=end.vault_balance
+        )
+        _expect(report.ok, "bridge invariants: " + "; ".join(report.problems))
+        say("== balances after")
+        _balances(end, say)
+        say("  invariants hold: supply = minted - burned; vault = deposits - refunds - payouts")
+    finally:
+        db.client.close()
+
+
+def _expect(condition: bool, what: str) -> None:
+    if not condition:
+        raise DemoError(f"check failed: {what}")
