@@ -42,7 +42,6 @@ class StatusWatcher:
     db: Database[Document]
     say: Say
     seen: dict[tuple[str, str], str] = field(default_factory=dict)
-    first_seen: dict[tuple[str, str, str], float] = field(default_factory=dict)
 
     def poll(self) -> None:
         for collection in (MINTS, BURNS, REFUNDS):
@@ -50,7 +49,6 @@ class StatusWatcher:
             for doc in self.db[collection].find({}, projection=projection):
                 key = (collection, str(doc["transaction_hash"]))
                 status = str(doc["status"])
-                self.first_seen.setdefault((*key, status), time.monotonic())
                 if self.seen.get(key) != status:
                     self.seen[key] = status
                     signers = len(doc.get("signers") or [])
@@ -59,17 +57,15 @@ class StatusWatcher:
                         extra = f" error: {doc.get('error')}"
                     self.say(f"  {collection[:-1]:<6} {key[1][:18]}… {status}{extra}")
 
-    def wait_for(self, collection: str, tx_hash: str, timeout_s: float) -> float:
-        """Wait until the entry is executed; returns seconds from detection to execution."""
+    def wait_for(self, collection: str, tx_hash: str, timeout_s: float) -> None:
+        """Wait until the entry is executed."""
         deadline = time.monotonic() + timeout_s
         key = (collection, tx_hash)
         while time.monotonic() < deadline:
             self.poll()
             status = self.seen.get(key)
             if status == Status.EXECUTED.value:
-                start = self.first_seen.get((*key, Status.DETECTED.value))
-                end = self.first_seen[(*key, Status.EXECUTED.value)]
-                return end - (start if start is not None else end)
+                return
             if status == Status.FAILED.value:
                 raise DemoError(f"the {collection[:-1]} of {tx_hash} failed")
             time.sleep(0.25)
@@ -128,7 +124,7 @@ def _bridge(
         say(f"== deposit {DEPOSIT_UPOKT / 1e6:g} POKT into the vault, memo -> {eth_user}")
         begin = time.monotonic()
         deposit_tx = deposit(devnet, DEPOSIT_UPOKT, eth_user)
-        timings["mint (detected->executed)"] = watcher.wait_for(MINTS, deposit_tx, timeout_s)
+        watcher.wait_for(MINTS, deposit_tx, timeout_s)
         timings["mint (deposit->executed)"] = time.monotonic() - begin
         minted = snapshot(devnet)
         _expect(minted.eth_user_wpokt - start.eth_user_wpokt == DEPOSIT_UPOKT, "wPOKT minted 1:1")
@@ -136,7 +132,7 @@ def _bridge(
         say(f"== burn {BURN_UNITS / 1e6:g} wPOKT back to {pokt_user}")
         begin = time.monotonic()
         burn_tx = burn(devnet, BURN_UNITS, pokt_user).lower()
-        timings["burn (detected->executed)"] = watcher.wait_for(BURNS, burn_tx, timeout_s)
+        watcher.wait_for(BURNS, burn_tx, timeout_s)
         timings["burn (burn->paid)"] = time.monotonic() - begin
         paid = snapshot(devnet)
         _expect(
@@ -147,7 +143,7 @@ def _bridge(
         say(f"== deposit {BAD_MEMO_UPOKT / 1e6:g} POKT with a bad memo")
         begin = time.monotonic()
         bad_tx = deposit(devnet, BAD_MEMO_UPOKT, eth_user, memo='{"address": "not an address"}')
-        timings["refund (detected->executed)"] = watcher.wait_for(REFUNDS, bad_tx, timeout_s)
+        watcher.wait_for(REFUNDS, bad_tx, timeout_s)
         timings["refund (deposit->paid)"] = time.monotonic() - begin
         end = snapshot(devnet)
         _expect(
