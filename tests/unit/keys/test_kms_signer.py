@@ -79,7 +79,7 @@ def test_moto_wrong_key_spec_is_rejected_at_start(moto_kms: Any) -> None:
         KmsSigner(key_id, client=moto_kms)
 
 
-def test_moto_wrong_key_usage_is_rejected_at_start(moto_kms: Any) -> None:
+def test_moto_symmetric_key_is_rejected_at_start(moto_kms: Any) -> None:
     key_id = moto_key(moto_kms, "SYMMETRIC_DEFAULT", usage="ENCRYPT_DECRYPT")
     with pytest.raises(KeyMaterialError, match="expected ECC_SECG_P256K1"):
         KmsSigner(key_id, client=moto_kms)
@@ -116,6 +116,7 @@ def stubbed_signer(
     signatures: list[tuple[bytes, bytes]],
     *,
     spec: str = "ECC_SECG_P256K1",
+    usage: str = "SIGN_VERIFY",
     sign_error: str | None = None,
 ) -> KmsSigner:
     client = boto3.client(
@@ -128,7 +129,7 @@ def stubbed_signer(
             "KeyId": KEY_ID,
             "PublicKey": fake.spki(),
             "KeySpec": spec,
-            "KeyUsage": "SIGN_VERIFY",
+            "KeyUsage": usage,
             "SigningAlgorithms": SIGN_ALGORITHMS,
         },
         {"KeyId": KEY_ID},
@@ -200,6 +201,11 @@ def test_pocket_sign_doc_signature_verifies_like_a_local_one(fake_key: FakeKmsKe
 def test_wrong_spec_through_the_api_model_is_rejected(fake_key: FakeKmsKey) -> None:
     with pytest.raises(KeyMaterialError, match="ECC_NIST_P256"):
         stubbed_signer(fake_key, [], spec="ECC_NIST_P256")
+
+
+def test_wrong_usage_is_rejected(fake_key: FakeKmsKey) -> None:
+    with pytest.raises(KeyMaterialError, match="key usage ENCRYPT_DECRYPT, expected SIGN_VERIFY"):
+        stubbed_signer(fake_key, [], usage="ENCRYPT_DECRYPT")
 
 
 def test_public_key_on_another_curve_is_rejected() -> None:
