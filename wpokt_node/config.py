@@ -174,6 +174,10 @@ class KeySettings(_Strict):
     def _source_fields(self) -> KeySettings:
         if self.source is KeySource.KEYSTORE and self.path is None:
             raise ValueError("a keystore key needs 'path'")
+        if self.source is KeySource.KEYSTORE and (self.password_file is None) == (
+            self.password_env is None
+        ):
+            raise ValueError("a keystore key needs exactly one of 'password_file', 'password_env'")
         if self.source is KeySource.KMS and not self.kms_key_id:
             raise ValueError("a kms key needs 'kms_key_id'")
         if self.source is KeySource.ENV and not self.env_var:

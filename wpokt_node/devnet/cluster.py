@@ -3,8 +3,9 @@
 ``up`` starts every service detached (own session, pid recorded in ``DIR/devnet.json``),
 deploys the contracts, generates every key, creates the T-of-N vault, funds the test users,
 writes one config per node and starts the nodes; ``down`` stops everything by pid. Keys are
-devnet keys kept in ``DIR/keys.json`` (mode 0600) and handed to the nodes through their
-environment; never use this launcher for real funds.
+devnet keys kept in ``DIR/keys.json`` (mode 0600); each node reads its own from encrypted
+keystores in ``DIR/nodes/<id>/keys/`` (the lowest Argon2id cost the loader accepts, a random
+password in a 0600 file beside them); never use this launcher for real funds.
 """
 
 from __future__ import annotations
@@ -30,6 +31,9 @@ from wpokt_node.devnet.deploy import deploy_contracts
 from wpokt_node.devnet.processes import Service, is_alive, kill_hard, spawn, stop
 from wpokt_node.errors import WpoktError
 from wpokt_node.eth.client import EthClient
+from wpokt_node.keys.kdf import MIN_MEMORY_KIB, MIN_TIME_COST, KdfParams
+from wpokt_node.keys.keystore import KEY_PURPOSES, create_keystore
+from wpokt_node.keys.secret import Secret
 from wpokt_node.keys.signer import LocalKeySigner, eth_address_of, pokt_address_of
 from wpokt_node.pokt.multisig import vault_address
 from wpokt_node.runtime.status import node_health
@@ -38,9 +42,8 @@ STATE_FILE = "devnet.json"
 KEYS_FILE = "keys.json"
 ETH_CHAIN_ID = 31337
 POKT_CHAIN_ID = "pocket"
-ENV_ETH_SIGNER = "WPOKT_DEVNET_ETH_SIGNER_KEY"
-ENV_POKT_SIGNER = "WPOKT_DEVNET_POKT_SIGNER_KEY"
-ENV_ETH_GAS = "WPOKT_DEVNET_ETH_GAS_KEY"
+# Devnet keystores use the cheapest accepted KDF: a dozen nodes start at once on one machine.
+DEVNET_KDF = KdfParams(time_cost=MIN_TIME_COST, memory_kib=MIN_MEMORY_KIB, parallelism=1)
 USER_POKT_BALANCE = 1_000_000 * 10**6  # 1,000,000 POKT
 GAS_BALANCE_WEI = 100 * 10**18
 
@@ -131,17 +134,11 @@ class Devnet:
 
     # --- nodes -----------------------------------------------------------------------------
 
+    def node_keys_dir(self, node_id: str) -> Path:
+        return self.dir / "nodes" / node_id / "keys"
+
     def node_env(self, node_id: str) -> dict[str, str]:
-        keys = self.keys()["nodes"][node_id]
-        env = {k: v for k, v in os.environ.items() if not k.startswith("WPOKT_")}
-        env.update(
-            {
-                ENV_ETH_SIGNER: keys["eth_signer"],
-                ENV_POKT_SIGNER: keys["pokt_signer"],
-                ENV_ETH_GAS: keys["eth_gas"],
-            }
-        )
-        return env
+        return {k: v for k, v in os.environ.items() if not k.startswith("WPOKT_")}
 
     def start_node(self, node_id: str) -> Service:
         argv = [sys.executable, "-m", "wpokt_node.cli", "run", "--config"]
@@ -248,6 +245,43 @@ def _signer(hex_key: str) -> LocalKeySigner:
     return LocalKeySigner.from_hex(hex_key)
 
 
+def keys_section(devnet: Devnet, node_id: str) -> dict[str, Any]:
+    """The ``keys`` config of a devnet node: its keystores and their password file."""
+    keys_dir = devnet.node_keys_dir(node_id)
+    return {
+        purpose: {
+            "source": "keystore",
+            "path": str(keys_dir / f"{purpose}.json"),
+            "password_file": str(keys_dir / "password"),
+        }
+        for purpose in KEY_PURPOSES
+    }
+
+
+def write_node_keystores(devnet: Devnet, node_id: str) -> None:
+    """Encrypt the node's three keys (from ``keys.json``) into the keystores its config names."""
+    section = keys_section(devnet, node_id)
+    devnet.node_keys_dir(node_id).mkdir(parents=True, exist_ok=True)
+    password = secrets.token_urlsafe(24)
+    _write_private(Path(section["eth_signer"]["password_file"]), password + "\n")
+    raw_keys = devnet.keys()["nodes"][node_id]
+    for purpose in KEY_PURPOSES:
+        path = Path(section[purpose]["path"])
+        key = bytearray.fromhex(str(raw_keys[purpose]).removeprefix("0x"))
+        try:
+            create_keystore(
+                path,
+                key,
+                password=Secret(password),
+                node_id=node_id,
+                purpose=purpose,
+                kdf=DEVNET_KDF,
+                force=True,
+            )
+        finally:
+            key[:] = bytes(len(key))
+
+
 def node_config(
     devnet: Devnet, node_id: str, options: DevnetOptions, facts: Mapping[str, Any]
 ) -> dict[str, Any]:
@@ -280,11 +314,7 @@ def node_config(
             "start_height": 1,
             "fee_upokt": options.fee_upokt,
         },
-        "keys": {
-            "eth_signer": {"source": "env", "env_var": ENV_ETH_SIGNER},
-            "pokt_signer": {"source": "env", "env_var": ENV_POKT_SIGNER},
-            "eth_gas": {"source": "env", "env_var": ENV_ETH_GAS},
-        },
+        "keys": keys_section(devnet, node_id),
         "workers": {
             "pokt_watcher": interval,
             "mint_executor": interval,
@@ -318,6 +348,7 @@ def up(
         for node_id in node_ids:
             path = devnet.config_path(node_id)
             path.parent.mkdir(parents=True, exist_ok=True)
+            write_node_keystores(devnet, node_id)
             path.write_text(
                 yaml.safe_dump(node_config(devnet, node_id, options, facts), sort_keys=False),
                 encoding="utf-8",

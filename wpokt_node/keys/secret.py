@@ -3,8 +3,17 @@
 from __future__ import annotations
 
 import hmac
+import re
 
 REDACTED = "[REDACTED]"
+
+# scheme://user:password@host — a password in a URI cannot hold a raw '@', '/' or whitespace.
+_URI_PASSWORD = re.compile(r"(?P<head>\b[a-zA-Z][a-zA-Z0-9+.-]*://[^:/@\s]*:)[^@/\s]+@")
+
+
+def redact_uri_passwords(text: str) -> str:
+    """``text`` with the password of every ``scheme://user:password@`` URI replaced."""
+    return _URI_PASSWORD.sub(lambda m: f"{m.group('head')}{REDACTED}@", text)
 
 
 class Secret:

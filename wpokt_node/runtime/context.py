@@ -61,8 +61,12 @@ def build_context(settings: Settings) -> NodeContext:
         token=TokenContract(eth, settings.ethereum.token_address),
         controller=ControllerContract(eth, settings.ethereum.mint_controller_address),
         pokt=PocketClient(settings.pocket.rest_url, timeout_s=settings.pocket.rpc_timeout_s),
-        eth_signer=load_signer(settings.keys.eth_signer, purpose="eth_signer"),
-        pokt_signer=load_signer(settings.keys.pokt_signer, purpose="pokt_signer"),
-        eth_gas=load_signer(settings.keys.eth_gas, purpose="eth_gas"),
+        eth_signer=load_signer(
+            settings.keys.eth_signer, purpose="eth_signer", node_id=settings.node_id
+        ),
+        pokt_signer=load_signer(
+            settings.keys.pokt_signer, purpose="pokt_signer", node_id=settings.node_id
+        ),
+        eth_gas=load_signer(settings.keys.eth_gas, purpose="eth_gas", node_id=settings.node_id),
         journal=SigningJournal(settings.journal_path, node_id=settings.node_id),
     )
