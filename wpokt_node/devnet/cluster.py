@@ -149,6 +149,17 @@ class Devnet:
         self._record(service)
         return service
 
+    def restart_service(self, name: str, down_s: float = 0.0) -> Service:
+        """Stop a service (e.g. ``database``) and start it again with the same command line."""
+        old = self.services()[name]
+        stop([old])
+        time.sleep(down_s)
+        service = spawn(name, old.argv, Path(old.log))
+        self._record(service)
+        if name == "database":
+            _wait("the database", lambda: ping(self.mongodb_uri), 30, service)
+        return service
+
     def kill_node(self, node_id: str) -> None:
         """SIGKILL a node and all its workers (fault injection)."""
         kill_hard(self.services()[node_id])

@@ -1,0 +1,256 @@
+"""End to end on the 12-node / threshold-9 devnet: round trips, nonce ordering, nodes killed,
+the database restarted, an entry edited in the database. After every test the bridge must
+become quiescent and its invariants must hold."""
+
+from __future__ import annotations
+
+import os
+import secrets
+import time
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import pytest
+from eth_utils.address import to_checksum_address
+from pymongo.database import Database
+
+from wpokt_node.db.client import connect
+from wpokt_node.db.schema import BURNS, MINTS, REFUNDS, TERMINAL, Status
+from wpokt_node.devnet.actions import burn, deposit, snapshot
+from wpokt_node.devnet.cluster import Devnet, DevnetOptions, down, up
+from wpokt_node.devnet.invariants import check_invariants
+from wpokt_node.eth.client import EthClient
+from wpokt_node.eth.contracts import TokenContract
+
+pytestmark = [pytest.mark.e2e, pytest.mark.slow, pytest.mark.timeout(900)]
+
+Document = dict[str, Any]
+NODES = 12
+THRESHOLD = 9
+FEE = 10_000
+OPEN = sorted(s.value for s in Status if s not in TERMINAL)
+
+
+@pytest.fixture(scope="module")
+def devnet(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Devnet]:
+    directory = tmp_path_factory.mktemp("e2e")
+    options = DevnetOptions(
+        nodes=NODES,
+        threshold=THRESHOLD,
+        eth_block_time_s=1.0,
+        pokt_block_time_s=1.0,
+        worker_interval_s=1.0,
+        fee_upokt=FEE,
+        mongodb_uri=os.environ.get("MONGODB_URI") or None,
+        database=f"e2e_{os.getpid()}",
+        healthy_timeout_s=300,
+    )
+    network = up(directory, options)
+    try:
+        yield network
+    finally:
+        down(directory)
+
+
+@pytest.fixture(scope="module")
+def db(devnet: Devnet) -> Iterator[Database[Document]]:
+    database = connect(devnet.mongodb_uri, devnet.database)
+    yield database
+    database.client.close()
+
+
+@pytest.fixture(autouse=True)
+def invariants_hold_afterwards(devnet: Devnet, db: Database[Document]) -> Iterator[None]:
+    yield
+    for node_id in devnet.node_ids:
+        if not devnet.node_alive(node_id):
+            devnet.start_node(node_id)
+    wait_for(
+        "every entry to finish",
+        lambda: all(db[c].find_one({"status": {"$in": OPEN}}) is None for c in ENTRIES),
+        240,
+    )
+    view = snapshot(devnet)
+    report = check_invariants(db, wpokt_supply=view.wpokt_supply, vault_balance=view.vault_balance)
+    assert report.ok, report.problems
+    failed = [d for c in ENTRIES for d in db[c].find({"status": Status.FAILED.value})]
+    assert failed == [], [d.get("error") for d in failed]
+
+
+ENTRIES = (MINTS, BURNS, REFUNDS)
+
+
+def wait_for(what: str, predicate: Callable[[], bool], timeout_s: float = 180.0) -> None:
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        if predicate():
+            return
+        time.sleep(0.25)
+    raise AssertionError(f"timed out after {timeout_s:.0f}s waiting for {what}")
+
+
+def entry(db: Database[Document], collection: str, tx_hash: str) -> Document | None:
+    return db[collection].find_one({"transaction_hash": tx_hash})
+
+
+def status_of(db: Database[Document], collection: str, tx_hash: str) -> str | None:
+    found = entry(db, collection, tx_hash)
+    return None if found is None else str(found["status"])
+
+
+def wait_executed(
+    db: Database[Document], collection: str, tx_hash: str, timeout_s: float = 180.0
+) -> Document:
+    wait_for(
+        f"{collection} {tx_hash} executed",
+        lambda: status_of(db, collection, tx_hash) == Status.EXECUTED.value,
+        timeout_s,
+    )
+    found = entry(db, collection, tx_hash)
+    assert found is not None
+    return found
+
+
+def fresh_eth_address() -> str:
+    return str(to_checksum_address("0x" + secrets.token_hex(20)))
+
+
+def wpokt_balance(devnet: Devnet, address: str) -> int:
+    return TokenContract(EthClient(devnet.eth_url), str(devnet.state["token"])).balance_of(address)
+
+
+def test_round_trip_mint_burn_and_refund(devnet: Devnet, db: Database[Document]) -> None:
+    eth_user, pokt_user = str(devnet.state["eth_user"]), str(devnet.state["pokt_user"])
+    before = snapshot(devnet)
+
+    mint_tx = deposit(devnet, 20_000_000, eth_user)
+    mint = wait_executed(db, MINTS, mint_tx)
+    assert len(mint["signers"]) >= THRESHOLD
+    assert snapshot(devnet).eth_user_wpokt == before.eth_user_wpokt + 20_000_000
+
+    burn_tx = burn(devnet, 8_000_000, pokt_user).lower()
+    wait_executed(db, BURNS, burn_tx)
+    after_burn = snapshot(devnet)
+    assert after_burn.eth_user_wpokt == before.eth_user_wpokt + 12_000_000
+    assert after_burn.pokt_user_balance == before.pokt_user_balance - 20_000_000 + 8_000_000 - FEE
+
+    refund_tx = deposit(devnet, 2_000_000, eth_user, memo='{"address":"0x0","chain_id":"31337"}')
+    refund = wait_executed(db, REFUNDS, refund_tx)
+    assert refund["reason"]
+    assert entry(db, MINTS, refund_tx) is None
+    assert snapshot(devnet).pokt_user_balance == after_burn.pokt_user_balance - FEE
+
+
+def test_many_deposits_to_one_recipient_take_consecutive_nonces(
+    devnet: Devnet, db: Database[Document]
+) -> None:
+    recipient = fresh_eth_address()
+    amounts = [1_000_000 + i for i in range(5)]
+    txs = [deposit(devnet, amount, recipient) for amount in amounts]
+    mints = [wait_executed(db, MINTS, tx) for tx in txs]
+    assert sorted(int(m["nonce"]) for m in mints) == [1, 2, 3, 4, 5]
+    token = TokenContract(EthClient(devnet.eth_url), str(devnet.state["token"]))
+    assert token.get_user_nonce(recipient) == 5
+    assert token.balance_of(recipient) == sum(amounts)
+
+
+def test_three_nodes_killed_while_signing_still_completes(
+    devnet: Devnet, db: Database[Document]
+) -> None:
+    recipient = fresh_eth_address()
+    txs = [deposit(devnet, 3_000_000 + i, recipient) for i in range(3)]
+    victims = ["node-10", "node-11", "node-12"]
+    for node_id in victims:
+        devnet.kill_node(node_id)
+    assert not any(devnet.node_alive(n) for n in victims)
+    for tx in txs:
+        wait_executed(db, MINTS, tx)
+    assert wpokt_balance(devnet, recipient) == sum(3_000_000 + i for i in range(3))
+    for node_id in victims:
+        devnet.start_node(node_id)
+    devnet.wait_healthy(victims, timeout_s=180)
+
+
+def test_four_nodes_down_nothing_executes_until_they_return(
+    devnet: Devnet, db: Database[Document]
+) -> None:
+    recipient = fresh_eth_address()
+    victims = ["node-01", "node-04", "node-07", "node-12"]
+    for node_id in victims:
+        devnet.kill_node(node_id)
+    supply_before = snapshot(devnet).wpokt_supply
+    tx = deposit(devnet, 4_000_000, recipient)
+    wait_for("the mint to be started", lambda: status_of(db, MINTS, tx) == "started", 120)
+    time.sleep(15)  # the 8 live nodes have had many passes
+    stuck = entry(db, MINTS, tx)
+    assert stuck is not None
+    assert stuck["status"] == Status.STARTED.value
+    assert len(stuck["signers"]) <= NODES - len(victims)
+    assert set(stuck["signers"]).isdisjoint(victims)
+    assert wpokt_balance(devnet, recipient) == 0
+    assert snapshot(devnet).wpokt_supply == supply_before
+
+    for node_id in victims:
+        devnet.start_node(node_id)
+    wait_executed(db, MINTS, tx)
+    assert wpokt_balance(devnet, recipient) == 4_000_000
+
+
+def test_database_restart_mid_flight_loses_and_duplicates_nothing(
+    devnet: Devnet, db: Database[Document]
+) -> None:
+    recipient = fresh_eth_address()
+    first = deposit(devnet, 5_000_000, recipient)
+    devnet.restart_service("database", down_s=3)
+    second = deposit(devnet, 6_000_000, recipient)
+    burn_tx = burn(devnet, 1_000_000, str(devnet.state["pokt_user"])).lower()
+    for collection, tx in ((MINTS, first), (MINTS, second), (BURNS, burn_tx)):
+        wait_executed(db, collection, tx, timeout_s=240)
+        assert len(list(db[collection].find({"transaction_hash": tx}))) == 1
+    assert wpokt_balance(devnet, recipient) == 11_000_000
+
+
+def test_an_entry_edited_after_started_never_executes(
+    devnet: Devnet, db: Database[Document]
+) -> None:
+    recipient = fresh_eth_address()
+    victims = ["node-02", "node-05", "node-08", "node-11"]
+    for node_id in victims:
+        devnet.kill_node(node_id)
+    tx = deposit(devnet, 7_000_000, recipient)
+    wait_for("the mint to be started", lambda: status_of(db, MINTS, tx) == "started", 120)
+    original = entry(db, MINTS, tx)
+    assert original is not None
+    attacker = fresh_eth_address()
+    # the payload is what gets signed: its amount and recipient are forged. (The entry's own
+    # `amount` is part of its unique key; editing it would let a watcher record the real
+    # deposit again as a second entry, which then never gathers T signatures either.)
+    forged_order = dict(original["order"], amount="70000000", recipient=attacker)
+    db[MINTS].update_one(
+        {"_id": original["_id"]}, {"$set": {"to_address": attacker, "order": forged_order}}
+    )
+    for node_id in victims:
+        devnet.start_node(node_id)
+    devnet.wait_healthy(victims, timeout_s=180)
+
+    def refused_by_all_returning_nodes() -> bool:
+        found = entry(db, MINTS, tx)
+        return found is not None and set(victims) <= set((found.get("refusals") or {}).keys())
+
+    wait_for("the returning nodes to refuse", refused_by_all_returning_nodes, 120)
+    time.sleep(5)
+    edited = entry(db, MINTS, tx)
+    assert edited is not None
+    assert edited["status"] == Status.STARTED.value
+    assert set(edited["signers"]).isdisjoint(victims)
+    assert wpokt_balance(devnet, attacker) == 0
+    assert wpokt_balance(devnet, recipient) == 0
+
+    # an operator restores the entry: it is then signed and paid as the chain says
+    db[MINTS].update_one(
+        {"_id": original["_id"]},
+        {"$set": {"to_address": original["to_address"], "order": original["order"]}},
+    )
+    wait_executed(db, MINTS, tx)
+    assert wpokt_balance(devnet, recipient) == 7_000_000
+    assert wpokt_balance(devnet, attacker) == 0
