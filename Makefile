@@ -37,6 +37,13 @@ pytest: setup
 
 test: setup lint typecheck pytest
 
+BENCH_ARGS ?=
+
+# Not part of `make test`: a 12-node devnet under load; writes docs/benchmarks.md (+ PNG).
+bench: setup
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[test,bench]'
+	$(BIN)/python scripts/bench.py $(BENCH_ARGS)
+
 DEMO_DIR ?= .devnet/demo
 
 # The main job: a local 12-node (9-of-12) bridge moves a deposit, a burn and a bad-memo refund.

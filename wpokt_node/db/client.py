@@ -11,6 +11,7 @@ from pymongo.database import Database
 from pymongo.errors import ConfigurationError, PyMongoError
 
 from wpokt_node.config import Settings, redact_uri
+from wpokt_node.db.counters import COMMANDS
 from wpokt_node.errors import DatabaseError
 
 Document = dict[str, Any]
@@ -42,6 +43,7 @@ def connect(uri: str, database: str, *, timeout_ms: int = 5000) -> Database[Docu
             connectTimeoutMS=timeout_ms,
             socketTimeoutMS=max(timeout_ms * 6, 30_000),
             appname="wpokt-node",
+            event_listeners=[COMMANDS],
         )
     except (ConfigurationError, PyMongoError, ValueError, TypeError) as exc:
         raise DatabaseError(

@@ -17,6 +17,7 @@ from collections.abc import Callable, Sequence
 from types import FrameType
 
 from wpokt_node.config import Settings, load_config
+from wpokt_node.db.counters import COMMANDS
 from wpokt_node.db.nodes import heartbeat
 from wpokt_node.errors import WpoktError
 from wpokt_node.runtime.context import NodeContext, build_context
@@ -58,6 +59,7 @@ def make_heartbeat(context: NodeContext, worker: str) -> Callable[[LoopState], N
             consecutive_errors=state.consecutive_errors,
             last_error=state.last_error,
             last_result={k: v for k, v in state.last_result.items() if _plain(v)},
+            db_commands=COMMANDS.count,
         )
 
     return beat
