@@ -33,6 +33,7 @@ from wpokt_node.eth.contracts import TokenContract
 from wpokt_node.eth.transactions import TransactionSender
 from wpokt_node.keys.signer import LocalKeySigner
 from wpokt_node.pokt.address import address_to_bytes
+from wpokt_node.runtime.logging import configure_logging
 from wpokt_node.runtime.sockets import descendants
 
 Document = dict[str, Any]
@@ -217,6 +218,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--report", type=Path, default=ROOT / "docs" / "benchmarks.md")
     parser.add_argument("--timeout", type=float, default=1800.0)
     args = parser.parse_args(argv)
+    configure_logging("warning", worker="bench")
 
     options = DevnetOptions(nodes=args.nodes, threshold=args.threshold, database="bench")
     print(f"bringing up a {args.threshold}-of-{args.nodes} devnet in {args.dir}", flush=True)
