@@ -31,7 +31,8 @@ Document = dict[str, Any]
 
 
 def write_config(tmp_path: Path, db: Database[Document]) -> Path:
-    host, port = db.client.address
+    client: Any = db.client
+    host, port = client.address
     members = [m.public_key.hex() for m in cluster_members()]
     config = {
         "node_id": "node-0",

@@ -58,7 +58,8 @@ def wpokt_balance(cluster: MintCluster, recipient: str) -> int:
 def write_config(cluster: MintCluster, node: int, tmp_path: Path) -> Path:
     settings = cluster.nodes[node].context.settings
     data = redacted_dump(settings)
-    host, port = cluster.db.client.address
+    client: Any = cluster.db.client
+    host, port = client.address
     data["mongodb"]["uri"] = f"mongodb://{host}:{port}"
     path = tmp_path / f"node-{node}.yaml"
     path.write_text(yaml.safe_dump(data), encoding="utf-8")
