@@ -214,7 +214,17 @@ class CapsSettings(_Strict):
     daily_mint_cap_upokt: BaseUnits | None = Field(
         None, description="rolling 24 h cap on minted amount across the cluster"
     )
-    paused: bool = Field(False, description="pause this node only: it signs nothing")
+    paused: bool = Field(False, description="pause this node only: it signs and sends nothing")
+
+    @model_validator(mode="after")
+    def _deposit_fits_daily_cap(self) -> CapsSettings:
+        deposit, daily = self.max_deposit_upokt, self.daily_mint_cap_upokt
+        if deposit is not None and daily is not None and deposit > daily:
+            raise ValueError(
+                f"max_deposit_upokt ({deposit}) is above daily_mint_cap_upokt ({daily}): such a "
+                "deposit could never be minted"
+            )
+        return self
 
 
 class Settings(_Strict):

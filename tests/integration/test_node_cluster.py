@@ -147,7 +147,8 @@ def test_health_and_status_commands(cluster: Devnet) -> None:
         timeout=60,
     )
     assert status.returncode == 0, status.stderr
-    assert status.stdout.startswith("mints")
+    assert status.stdout.startswith("bridge   running")
+    assert "\nmints " in status.stdout
 
 
 def test_a_killed_worker_is_restarted_by_its_supervisor(cluster: Devnet) -> None:

@@ -54,6 +54,7 @@ def test_unique_keys_are_those_of_the_design() -> None:
         "leases": [],  # keyed by _id
         "audit": [("entry_id", "seq")],
         "reservations": [],  # keyed by _id
+        "control": [],  # keyed by _id
     }
     for name in schema.ENTRY_COLLECTIONS:
         assert ("status", "created_at") in [s.fields for s in schema.INDEXES[name]]

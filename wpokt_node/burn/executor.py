@@ -58,6 +58,7 @@ from wpokt_node.keys.signer import Secp256k1Signer
 from wpokt_node.pokt.client import PocketClient
 from wpokt_node.runtime.context import NodeContext
 from wpokt_node.runtime.logging import get_logger
+from wpokt_node.runtime.pause import pause_reason
 
 log = get_logger(__name__)
 
@@ -108,8 +109,11 @@ class ReleaseExecutor:
             journal=self.journal,
             node_id=self.node_id,
             threshold=self.settings.cluster.threshold,
-            paused=self.settings.caps.paused,
+            paused=self.paused() is not None,
         )
+
+    def paused(self) -> str | None:
+        return pause_reason(self.db, self.settings)
 
     # -- the pass -----------------------------------------------------------------------------
 
@@ -404,6 +408,11 @@ class ReleaseExecutor:
             return self._reprepare(collection, entry, Status.SIGNED, outcome.detail)
         if not self._is_executor():
             return "waiting"
+        if outcome.kind in (OutcomeKind.PENDING, OutcomeKind.NOT_SUBMITTED):
+            paused = self.paused()
+            if paused is not None:
+                log.info("release not broadcast: paused", entry_id=str(entry["_id"]), why=paused)
+                return "paused"
         if outcome.kind is OutcomeKind.PENDING:
             if not outcome.extra.get("included"):
                 custody.rebroadcast(entry)

@@ -1,8 +1,10 @@
-"""``wpokt-node db serve`` (embedded nx-27017 server) and ``wpokt-node db init``."""
+"""``wpokt-node db serve`` (embedded nx-27017 server), ``db init`` and
+``db create-readonly-user``."""
 
 from __future__ import annotations
 
 import argparse
+import getpass
 import signal
 import sys
 import threading
@@ -13,7 +15,9 @@ from typing import Any
 from wpokt_node.config import load_config
 from wpokt_node.db.bootstrap import init_db_report
 from wpokt_node.db.client import connect_settings
+from wpokt_node.db.readonly import AuthUnsupportedError, create_readonly_user
 from wpokt_node.db.server import EmbeddedMongo
+from wpokt_node.keys.passwords import resolve_password
 
 DEFAULT_PORT = 27017
 
@@ -34,6 +38,20 @@ def register(subparsers: Any) -> None:
     )
     init.add_argument("--config", required=True, metavar="FILE", help="node config file")
     init.set_defaults(handler=_init)
+
+    readonly = commands.add_parser(
+        "create-readonly-user",
+        help="create a frontend user that may only `find` in the public collections",
+    )
+    readonly.add_argument("--config", required=True, metavar="FILE", help="node config file")
+    readonly.add_argument("--user", required=True, help="the new user's name")
+    readonly.add_argument(
+        "--password-file", type=Path, default=None, help="file holding the new user's password"
+    )
+    readonly.add_argument(
+        "--role", default=None, help="role name (default <database>_frontend_read)"
+    )
+    readonly.set_defaults(handler=_create_readonly_user)
 
 
 def _serve(args: argparse.Namespace) -> int:
@@ -80,4 +98,28 @@ def _init(args: argparse.Namespace) -> int:
     for warning in report.warnings:
         print(f"warning: {warning}", file=sys.stderr)
     print(f"initialised database {db.name!r} on {settings.redacted_mongodb_uri}")
+    return 0
+
+
+def _user_prompt(text: str) -> str:
+    return getpass.getpass(text.replace("Keystore password", "Password of the new user"))
+
+
+def _create_readonly_user(args: argparse.Namespace) -> int:
+    settings = load_config(args.config)
+    password = resolve_password(
+        password_file=args.password_file, password_env=None, prompt=_user_prompt, confirm=True
+    )
+    db = connect_settings(settings)
+    try:
+        created = create_readonly_user(db, user=args.user, password=password, role=args.role)
+    except AuthUnsupportedError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        print(f"no user was created on {settings.redacted_mongodb_uri}", file=sys.stderr)
+        return 1
+    finally:
+        db.client.close()
+    verb = "updated" if created.role_updated else "created"
+    print(f"role {created.role!r} {verb}: find on {', '.join(created.collections)}")
+    print(f"user {created.user!r} created in database {created.database!r} (authSource)")
     return 0

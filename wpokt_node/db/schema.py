@@ -25,9 +25,21 @@ NODES = "nodes"
 LEASES = "leases"
 AUDIT = "audit"
 RESERVATIONS = "reservations"
+CONTROL = "control"
 
 ENTRY_COLLECTIONS: tuple[str, ...] = (MINTS, REFUNDS, BURNS)
-ALL_COLLECTIONS: tuple[str, ...] = (MINTS, REFUNDS, BURNS, NODES, LEASES, AUDIT, RESERVATIONS)
+ALL_COLLECTIONS: tuple[str, ...] = (
+    MINTS,
+    REFUNDS,
+    BURNS,
+    NODES,
+    LEASES,
+    AUDIT,
+    RESERVATIONS,
+    CONTROL,
+)
+# What the frontend may read (docs/schema.md); leases and reservations are internal.
+PUBLIC_COLLECTIONS: tuple[str, ...] = (MINTS, REFUNDS, BURNS, NODES, AUDIT, CONTROL)
 
 
 class Status(StrEnum):
@@ -102,6 +114,7 @@ UNIQUE_KEYS: Mapping[str, tuple[str, ...]] = {
     LEASES: ("_id",),
     AUDIT: ("entry_id", "seq"),
     RESERVATIONS: ("_id",),
+    CONTROL: ("_id",),
 }
 
 _ENTRY_QUERY_INDEXES = (
@@ -132,6 +145,7 @@ INDEXES: Mapping[str, tuple[IndexSpec, ...]] = {
         _asc("at"),
     ),
     RESERVATIONS: (_asc("entry_id"),),
+    CONTROL: (),
 }
 
 _INT = ["int", "long"]
@@ -191,6 +205,9 @@ _ENTRY_PROPERTIES: dict[str, Any] = {
     "error": _OPTIONAL_TEXT,
     "audit_seq": {"bsonType": _INT, "minimum": 0},
     "transitions": {"bsonType": "array", "items": _TRANSITION_RECORD},
+    "held": _OPTIONAL_TEXT,
+    "held_detail": _OPTIONAL_TEXT,
+    "started_at_ms": {"bsonType": [*_INT, "null"], "minimum": 0},
 }
 
 
@@ -253,6 +270,19 @@ VALIDATORS: Mapping[str, dict[str, Any]] = {
             "number": {"bsonType": _INT, "minimum": 0},
             "collection": {"bsonType": "string", "enum": list(ENTRY_COLLECTIONS)},
             "entry_id": {"bsonType": "objectId"},
+        },
+    ),
+    CONTROL: _object(
+        ["_id", "kind", "paused", "seq", "at_ms"],
+        {
+            "_id": _TEXT,
+            "kind": {"bsonType": "string", "enum": ["bridge_pause", "bridge_pause_change"]},
+            # nx-27017 stores a boolean written by $set as 0/1
+            "paused": {"bsonType": ["bool", *_INT]},
+            "seq": {"bsonType": _INT, "minimum": 1},
+            "at_ms": {"bsonType": _INT, "minimum": 0},
+            "reason": _OPTIONAL_TEXT,
+            "by": _OPTIONAL_TEXT,
         },
     ),
     AUDIT: _object(

@@ -6,17 +6,22 @@ One pass handles, in this order, at most ``batch_size`` entries of each status:
   configured depth -> ``confirmed``. A deposit that vanished (the RPC is past its height and
   does not know it) or no longer classifies as this exact mint -> ``failed``.
 - ``confirmed``: allocate the nonce (``custody.prepare``) and store the order -> ``started``,
-  before anyone signs.
-- ``started``: the signing rule (``custody.signing.sign_entry``), then ``signed`` once
+  before anyone signs; with a daily cap, only while the 24 h window allows (``daily_cap``),
+  else the entry stays ``confirmed`` with ``held: "daily_mint_cap"``.
+- ``started``: the daily cap again (this node's own check), then the signing rule
+  (``custody.signing.sign_entry``; a paused node signs nothing), then ``signed`` once
   ``threshold`` distinct valid signatures exist.
 - ``signed``: read the outcome first. Any node moves an entry whose mint is on chain to
-  ``executed``. Only the holder of the ``mint-executor`` lease submits: per recipient in nonce
-  order, a nonce only once the chain is at nonce - 1; a pending tx is rebroadcast with the same
-  bytes; a nonce consumed by something else -> ``failed`` (never reassigned).
+  ``executed``. Only the holder of the ``mint-executor`` lease submits, and not while paused:
+  per recipient in nonce order, a nonce only once the chain is at nonce - 1 and the
+  MintController's current mint limit covers the amount (else ``held: "mint_limit"``); a
+  pending tx is rebroadcast with the same bytes; a nonce consumed by something else ->
+  ``failed`` (never reassigned).
 """
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -24,6 +29,7 @@ from bson import ObjectId
 from pymongo.database import Database
 from pymongo.errors import PyMongoError
 
+from wpokt_node.amounts import amount_from_db
 from wpokt_node.custody.base import NotReadyError, OutcomeKind, RebuildMismatchError
 from wpokt_node.custody.eth_mint import EthMintCustody
 from wpokt_node.custody.signing import (
@@ -38,6 +44,12 @@ from wpokt_node.db.schema import MINTS, Status
 from wpokt_node.db.transitions import transition
 from wpokt_node.errors import DatabaseError, WpoktError
 from wpokt_node.eth.transactions import TransactionSender
+from wpokt_node.mint.daily_cap import (
+    HELD_DAILY_CAP,
+    HELD_MINT_LIMIT,
+    fits_to_sign,
+    fits_to_start,
+)
 from wpokt_node.runtime.context import NodeContext
 from wpokt_node.runtime.logging import get_logger
 
@@ -45,6 +57,11 @@ log = get_logger(__name__)
 
 Document = dict[str, Any]
 EXECUTOR_LEASE = "mint-executor"
+DAILY_CAP_LEASE = "mint-daily-cap"
+
+
+def _now_ms() -> int:
+    return int(time.time() * 1000)
 
 
 def build_custody(context: NodeContext) -> EthMintCustody:
@@ -179,6 +196,22 @@ class MintExecutor:
     # -- confirmed -----------------------------------------------------------------------------
 
     def _start(self, entry: Document) -> str:
+        cap = self.settings.caps.daily_mint_cap_upokt
+        if cap is None:
+            return self._allocate(entry)
+        ttl = self.settings.workers.lease_ttl_s
+        if not leases.acquire(self.db, DAILY_CAP_LEASE, self.node_id, ttl):
+            raise NotReadyError(f"lease {DAILY_CAP_LEASE} is held by another node")
+        try:
+            amount = amount_from_db(entry.get("amount"))
+            if not fits_to_start(self.db, cap, amount, _now_ms()):
+                self._hold(entry, Status.CONFIRMED, HELD_DAILY_CAP, f"daily mint cap {cap}")
+                return "held_daily_cap"
+            return self._allocate(entry)
+        finally:
+            leases.release(self.db, DAILY_CAP_LEASE, self.node_id)
+
+    def _allocate(self, entry: Document) -> str:
         prepared = self.custody.prepare(entry)
         moved = transition(
             self.db,
@@ -188,13 +221,40 @@ class MintExecutor:
             to=Status.STARTED,
             node_id=self.node_id,
             reason=f"nonce {prepared.number}",
-            set_fields={"order": prepared.order, "nonce": prepared.number},
+            set_fields={
+                "order": prepared.order,
+                "nonce": prepared.number,
+                "started_at_ms": _now_ms(),
+                "held": None,
+                "held_detail": None,
+            },
         )
         return "started" if moved else "race_lost"
+
+    def _hold(self, entry: Document, status: Status, held: str | None, detail: str | None) -> None:
+        """Show on the entry why it waits (``held``), or clear it; writes only on a change."""
+        if entry.get("held") == held and entry.get("held_detail") == detail:
+            return
+        if held is not None:
+            log.info("mint held", entry_id=str(entry["_id"]), held=held, detail=detail)
+        try:
+            self.db[MINTS].update_one(
+                {"_id": entry["_id"], "status": status.value},
+                {"$set": {"held": held, "held_detail": detail}},
+            )
+        except PyMongoError as exc:
+            raise DatabaseError(f"mints: recording held state failed: {exc}") from None
 
     # -- started -------------------------------------------------------------------------------
 
     def _sign(self, entry: Document) -> str:
+        cap = self.settings.caps.daily_mint_cap_upokt
+        if cap is not None and self.node_id not in (entry.get("signers") or []):
+            if not fits_to_sign(self.db, cap, entry["_id"], _now_ms()):
+                self._hold(entry, Status.STARTED, HELD_DAILY_CAP, f"daily mint cap {cap}")
+                return "held_daily_cap"
+            if entry.get("held") == HELD_DAILY_CAP:
+                self._hold(entry, Status.STARTED, None, None)
         signer = self.context.signer()
         step, order = sign_entry(signer, self.custody, MINTS, entry)
         fresh = self._reload(entry["_id"])
@@ -253,6 +313,10 @@ class MintExecutor:
             return "not_executor"
         if outcome.kind is OutcomeKind.FAILED:
             return self._fail(entry, Status.SIGNED, outcome.detail)
+        paused = self.context.paused()
+        if paused is not None:
+            log.info("mint not submitted: paused", entry_id=str(entry["_id"]), why=paused)
+            return "paused"
         if outcome.kind is OutcomeKind.PENDING:
             if not outcome.extra.get("mined"):
                 self.custody.rebroadcast(entry)
@@ -263,6 +327,14 @@ class MintExecutor:
         nonce = entry.get("nonce")
         if not isinstance(nonce, int) or outcome.extra.get("chain_nonce") != nonce - 1:
             return "waiting_for_earlier_nonce"
+        available = self.context.controller.mint_limit().current
+        amount = amount_from_db(order.get("amount"))
+        if available < amount:
+            detail = f"MintController allows {available} now, mint needs {amount}"
+            self._hold(entry, Status.SIGNED, HELD_MINT_LIMIT, detail)
+            return "waiting_for_mint_limit"
+        if entry.get("held") is not None:
+            self._hold(entry, Status.SIGNED, None, None)
         replaces = outcome.tx_hash
 
         def record(tx_hash: str, fields: Mapping[str, Any]) -> bool:

@@ -6,6 +6,11 @@ that height, classifies every tx with this node's rules, and inserts one ``mints
 deposit) or ``refunds`` entry (bad memo, cap ...) per tx. A duplicate key means another node (or
 an earlier pass) already recorded it. The cursor moves only after every insert succeeded, so a
 crash re-scans and inserts nothing twice.
+
+While the bridge is paused (the cluster control record, ``wpokt-node admin pause``) the
+watcher holds: it records nothing and keeps its cursor, so deposits made during the pause are
+classified with the ordinary rules after ``resume`` (docs/security.md explains why they are
+not refunded at once). A node paused only by its own config keeps watching.
 """
 
 from __future__ import annotations
@@ -15,6 +20,7 @@ from typing import Any
 from pymongo.database import Database
 
 from wpokt_node.config import Settings
+from wpokt_node.db.control import read_bridge_pause
 from wpokt_node.db.entries import insert_once
 from wpokt_node.db.nodes import get_cursor, set_cursor
 from wpokt_node.pokt.client import PocketClient
@@ -38,6 +44,7 @@ class PoktWatcher:
         self.rules = deposit_rules(settings)
         self.vault = settings.pocket.vault_address
         self.batch_size = settings.workers.pokt_watcher.batch_size
+        self._held = False
 
     @property
     def node_id(self) -> str:
@@ -46,6 +53,15 @@ class PoktWatcher:
     def run_once(self) -> dict[str, object]:
         cursor = get_cursor(self.db, self.node_id, CURSOR)
         first = self.settings.pocket.start_height if cursor is None else cursor + 1
+        pause = read_bridge_pause(self.db)
+        if pause.paused:
+            if not self._held:
+                log.warning("deposits held: the bridge is paused", from_height=first)
+            self._held = True
+            return {"paused": True, "held_from_height": first}
+        if self._held:
+            log.info("bridge resumed: scanning deposits again", from_height=first)
+        self._held = False
         latest = self.pokt.latest_height()
         summary: dict[str, object] = {"from_height": first, "latest_height": latest}
         if first > latest:

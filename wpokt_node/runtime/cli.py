@@ -71,6 +71,9 @@ def _health(args: argparse.Namespace) -> int:
     return 0 if all(line.healthy for line in report) else 1
 
 
+_HELD_TEXT = {"daily_mint_cap": "daily cap", "mint_limit": "the on-chain mint limit"}
+
+
 def _status(args: argparse.Namespace) -> int:
     settings = load_config(args.config)
     db = connect_settings(settings)
@@ -79,24 +82,29 @@ def _status(args: argparse.Namespace) -> int:
     finally:
         db.client.close()
     if args.json:
-        json.dump(
-            {
-                "counts": status.counts,
-                "stuck": status.stuck,
-                "unsigned_by_node": status.unsigned_by_node,
-            },
-            sys.stdout,
-            indent=2,
-            sort_keys=True,
-        )
+        json.dump(status.to_json(), sys.stdout, indent=2, sort_keys=True)
         print()
         return 0
+    print(f"bridge   {status.bridge_pause.describe()}")
+    if status.paused_nodes:
+        print(f"paused nodes (caps.paused): {', '.join(status.paused_nodes)}")
+    cap = settings.caps.daily_mint_cap_upokt
+    cap_text = f" of daily cap {cap}" if cap is not None else " (no daily cap)"
+    print(f"minted in the last 24 h: {status.minted_24h}{cap_text}")
     for collection, counts in status.counts.items():
         shown = ", ".join(f"{k} {v}" for k, v in counts.items() if v)
         print(f"{collection:<8} {shown or 'empty'}")
     print(f"stuck (no change for {args.stuck_after:.0f}s): {len(status.stuck)}")
     for entry in status.stuck:
         print(f"  {entry['collection']}/{entry['id']} {entry['status']} since {entry['since']}")
+    if status.held:
+        print(f"held (waiting for a limit): {len(status.held)}")
+    for held in status.held:
+        reason = _HELD_TEXT.get(held["held"], held["held"])
+        print(
+            f"  {held['collection']}/{held['id']} {held['status']} amount {held['amount']} "
+            f"held by {reason}" + (f" ({held['detail']})" if held.get("detail") else "")
+        )
     for node, entries in sorted(status.unsigned_by_node.items()):
         print(f"{node} has not signed {len(entries)} started entries: {', '.join(entries[:10])}")
     return 0

@@ -16,6 +16,7 @@ from wpokt_node.eth.contracts import ControllerContract, TokenContract
 from wpokt_node.keys.signer import Secp256k1Signer
 from wpokt_node.keys.sources import load_signer
 from wpokt_node.pokt.client import PocketClient
+from wpokt_node.runtime.pause import pause_reason
 
 Document = dict[str, Any]
 
@@ -44,8 +45,12 @@ class NodeContext:
             journal=self.journal,
             node_id=self.node_id,
             threshold=self.settings.cluster.threshold,
-            paused=self.settings.caps.paused,
+            paused=self.paused() is not None,
         )
+
+    def paused(self) -> str | None:
+        """Why this node must not sign or send right now (config or cluster pause), or None."""
+        return pause_reason(self.db, self.settings)
 
     def close(self) -> None:
         self.journal.close()

@@ -10,8 +10,10 @@ from typing import Any
 
 from pymongo.database import Database
 
+from wpokt_node.db.control import BridgePause, read_bridge_pause
 from wpokt_node.db.nodes import node_document
 from wpokt_node.db.schema import ENTRY_COLLECTIONS, NODES, TERMINAL, Status
+from wpokt_node.mint.daily_cap import minted_in_window
 from wpokt_node.runtime.supervisor import WORKER_NAMES
 
 Document = dict[str, Any]
@@ -57,6 +59,28 @@ class ClusterStatus:
     counts: dict[str, dict[str, int]] = field(default_factory=dict)
     stuck: list[dict[str, Any]] = field(default_factory=list)
     unsigned_by_node: dict[str, list[str]] = field(default_factory=dict)
+    bridge_pause: BridgePause = field(default_factory=lambda: BridgePause(paused=False))
+    paused_nodes: list[str] = field(default_factory=list)
+    held: list[dict[str, Any]] = field(default_factory=list)
+    minted_24h: int = 0
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "counts": self.counts,
+            "stuck": self.stuck,
+            "unsigned_by_node": self.unsigned_by_node,
+            "bridge_pause": self.bridge_pause.to_json(),
+            "paused_nodes": self.paused_nodes,
+            "held": self.held,
+            "minted_24h": str(self.minted_24h),
+        }
+
+
+def _paused_by_config(node: Document) -> bool:
+    workers = node.get("workers")
+    if not isinstance(workers, dict):
+        return False
+    return any(isinstance(w, dict) and w.get("paused") in (True, 1) for w in workers.values())
 
 
 def cluster_status(
@@ -65,9 +89,11 @@ def cluster_status(
     status = ClusterStatus()
     open_statuses = [s.value for s in Status if s not in TERMINAL]
     cutoff = datetime.now(UTC) - timedelta(seconds=stuck_after_s)
-    nodes = set(known_nodes) | {
-        str(doc["node_id"]) for doc in db[NODES].find({}, projection={"node_id": 1})
-    }
+    node_docs = list(db[NODES].find({}, projection={"node_id": 1, "workers": 1}))
+    nodes = set(known_nodes) | {str(doc["node_id"]) for doc in node_docs}
+    status.paused_nodes = sorted(str(d["node_id"]) for d in node_docs if _paused_by_config(d))
+    status.bridge_pause = read_bridge_pause(db)
+    status.minted_24h = minted_in_window(db, int(time.time() * 1000))
     for name in ENTRY_COLLECTIONS:
         counts = {s.value: 0 for s in Status}
         for row in db[name].aggregate([{"$group": {"_id": "$status", "n": {"$sum": 1}}}]):
@@ -75,8 +101,27 @@ def cluster_status(
         status.counts[name] = counts
         for entry in db[name].find(
             {"status": {"$in": open_statuses}},
-            projection={"status": 1, "updated_at": 1, "transaction_hash": 1, "signers": 1},
+            projection={
+                "status": 1,
+                "updated_at": 1,
+                "transaction_hash": 1,
+                "signers": 1,
+                "held": 1,
+                "held_detail": 1,
+                "amount": 1,
+            },
         ):
+            if isinstance(entry.get("held"), str):
+                status.held.append(
+                    {
+                        "collection": name,
+                        "id": str(entry["_id"]),
+                        "status": entry.get("status"),
+                        "amount": entry.get("amount"),
+                        "held": entry["held"],
+                        "detail": entry.get("held_detail"),
+                    }
+                )
             updated = entry.get("updated_at")
             if isinstance(updated, datetime):
                 updated = updated if updated.tzinfo else updated.replace(tzinfo=UTC)
