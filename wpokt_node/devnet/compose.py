@@ -93,7 +93,7 @@ def _node(node_id: str) -> dict[str, Any]:
         "networks": [NETWORK],
         "restart": "unless-stopped",
         "read_only": True,
-        "tmpfs": ["/tmp"],
+        "tmpfs": ["/tmp"],  # noqa: S108 (the container's own private tmpfs)
         **_hardened(),
         "stop_grace_period": "15s",
         "healthcheck": {
