@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import json
+import logging
 import stat
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+import structlog
 
 from tests.fixtures.mongo import unique_db_name
 from wpokt_node.cli import main
@@ -26,6 +28,17 @@ from wpokt_node.pokt.multisig import vault_address
 pytestmark = [pytest.mark.deploy, pytest.mark.eth]
 
 NODES, THRESHOLD = 3, 2
+
+
+@pytest.fixture(autouse=True)
+def _restore_logging() -> Iterator[None]:
+    """``devnet setup`` configures logging onto the captured stderr: undo it afterwards."""
+    root = logging.getLogger()
+    handlers, level = list(root.handlers), root.level
+    yield
+    structlog.reset_defaults()
+    root.handlers[:] = handlers
+    root.setLevel(level)
 
 
 @pytest.fixture
