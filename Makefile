@@ -51,7 +51,7 @@ $(DEPLOY_STAMP): pyproject.toml
 deploy-check: $(PY_STAMP) $(DEPLOY_STAMP)
 	$(DEPLOY_VENV)/bin/python scripts/terraform_fmt.py
 	$(DEPLOY_VENV)/bin/checkov --quiet --compact --skip-download --framework terraform dockerfile \
-		-d terraform -f deploy/Dockerfile
+		-d terraform -d deploy
 	$(DEPLOY_VENV)/bin/python scripts/check_compose_schema.py
 	$(BIN)/pytest -m deploy -q
 
