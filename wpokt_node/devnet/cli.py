@@ -31,7 +31,10 @@ def register(subparsers: Any) -> None:
     pokt = devnet_commands(subparsers).add_parser(
         "pokt", help="run the Pocket simulator (Cosmos REST) in the foreground"
     )
-    pokt.add_argument("--port", type=int, default=0, help="TCP port on 127.0.0.1 (0: any free)")
+    pokt.add_argument("--port", type=int, default=0, help="TCP port (0: any free)")
+    pokt.add_argument(
+        "--host", default="127.0.0.1", help="address to listen on (0.0.0.0 only inside a container)"
+    )
     pokt.add_argument("--genesis", metavar="FILE", help="genesis JSON (default: empty chain)")
     pokt.add_argument(
         "--block-time", type=float, metavar="S", help="seconds per block; 0 = instant mode"
@@ -53,9 +56,9 @@ def _run_pokt(args: argparse.Namespace) -> int:
     if not 0 <= args.port <= 65535:
         raise ConfigError(["--port must be between 0 and 65535"])
     try:
-        simulator = PoktSimulator(genesis, port=args.port)
+        simulator = PoktSimulator(genesis, port=args.port, host=args.host)
     except OSError as exc:
-        raise ConfigError([f"cannot listen on 127.0.0.1:{args.port}: {exc.strerror}"]) from None
+        raise ConfigError([f"cannot listen on {args.host}:{args.port}: {exc.strerror}"]) from None
     except ValueError as exc:
         raise ConfigError([f"cannot restore the state file: {exc}"]) from None
     simulator.run_until_signal()

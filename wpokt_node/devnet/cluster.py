@@ -234,7 +234,7 @@ def _new_key() -> str:
     return "0x" + secrets.token_bytes(32).hex()
 
 
-def _generate_keys(node_ids: list[str]) -> dict[str, Any]:
+def generate_keys(node_ids: list[str]) -> dict[str, Any]:
     return {
         "admin": _new_key(),
         "eth_user": _new_key(),
@@ -246,7 +246,7 @@ def _generate_keys(node_ids: list[str]) -> dict[str, Any]:
     }
 
 
-def _write_private(path: Path, text: str) -> None:
+def write_private(path: Path, text: str) -> None:
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with os.fdopen(fd, "w", encoding="utf-8") as handle:
         handle.write(text)
@@ -258,7 +258,11 @@ def _signer(hex_key: str) -> LocalKeySigner:
 
 def keys_section(devnet: Devnet, node_id: str) -> dict[str, Any]:
     """The ``keys`` config of a devnet node: its keystores and their password file."""
-    keys_dir = devnet.node_keys_dir(node_id)
+    return keystore_section(devnet.node_keys_dir(node_id))
+
+
+def keystore_section(keys_dir: Path) -> dict[str, Any]:
+    """``keys`` config naming the three keystores in ``keys_dir`` (as the node sees them)."""
     return {
         purpose: {
             "source": "keystore",
@@ -271,11 +275,15 @@ def keys_section(devnet: Devnet, node_id: str) -> dict[str, Any]:
 
 def write_node_keystores(devnet: Devnet, node_id: str) -> None:
     """Encrypt the node's three keys (from ``keys.json``) into the keystores its config names."""
-    section = keys_section(devnet, node_id)
-    devnet.node_keys_dir(node_id).mkdir(parents=True, exist_ok=True)
+    write_keystores(devnet.node_keys_dir(node_id), node_id, devnet.keys()["nodes"][node_id])
+
+
+def write_keystores(keys_dir: Path, node_id: str, raw_keys: Mapping[str, Any]) -> None:
+    """Encrypt one node's three hex keys into ``keys_dir`` with a fresh random password."""
+    section = keystore_section(keys_dir)
+    keys_dir.mkdir(parents=True, exist_ok=True)
     password = secrets.token_urlsafe(24)
-    _write_private(Path(section["eth_signer"]["password_file"]), password + "\n")
-    raw_keys = devnet.keys()["nodes"][node_id]
+    write_private(Path(section["eth_signer"]["password_file"]), password + "\n")
     for purpose in KEY_PURPOSES:
         path = Path(section[purpose]["path"])
         key = bytearray.fromhex(str(raw_keys[purpose]).removeprefix("0x"))
@@ -293,10 +301,36 @@ def write_node_keystores(devnet: Devnet, node_id: str) -> None:
             key[:] = bytes(len(key))
 
 
+@dataclass(frozen=True, slots=True)
+class NodeEndpoints:
+    """What a node connects to and where its files are, as the node itself sees them."""
+
+    mongodb_uri: str
+    database: str
+    eth_url: str
+    pokt_url: str
+    keys_dir: Path
+    journal_path: Path
+
+
 def node_config(
     devnet: Devnet, node_id: str, options: DevnetOptions, facts: Mapping[str, Any]
 ) -> dict[str, Any]:
-    node_dir = devnet.dir / "nodes" / node_id
+    endpoints = NodeEndpoints(
+        mongodb_uri=devnet.mongodb_uri,
+        database=devnet.database,
+        eth_url=devnet.eth_url,
+        pokt_url=devnet.pokt_url,
+        keys_dir=devnet.node_keys_dir(node_id),
+        journal_path=devnet.dir / "nodes" / node_id / "journal.sqlite3",
+    )
+    return node_settings(node_id, options, facts, endpoints)
+
+
+def node_settings(
+    node_id: str, options: DevnetOptions, facts: Mapping[str, Any], endpoints: NodeEndpoints
+) -> dict[str, Any]:
+    """One node's config (as a dict ready for YAML) for a cluster set up with ``facts``."""
     interval = {"interval_s": options.worker_interval_s}
     caps: dict[str, Any] = {}
     if options.max_deposit_upokt is not None:
@@ -305,9 +339,9 @@ def node_config(
         "node_id": node_id,
         "network": "devnet",
         "cluster": {"nodes": options.nodes, "threshold": options.threshold},
-        "mongodb": {"uri": devnet.mongodb_uri, "database": devnet.database},
+        "mongodb": {"uri": endpoints.mongodb_uri, "database": endpoints.database},
         "ethereum": {
-            "rpc_url": devnet.eth_url,
+            "rpc_url": endpoints.eth_url,
             "chain_id": ETH_CHAIN_ID,
             "token_address": facts["token"],
             "mint_controller_address": facts["controller"],
@@ -317,7 +351,7 @@ def node_config(
             "reorg_margin": 8,
         },
         "pocket": {
-            "rest_url": devnet.pokt_url,
+            "rest_url": endpoints.pokt_url,
             "chain_id": POKT_CHAIN_ID,
             "vault_address": facts["vault"],
             "member_public_keys": facts["members"],
@@ -325,7 +359,7 @@ def node_config(
             "start_height": 1,
             "fee_upokt": options.fee_upokt,
         },
-        "keys": keys_section(devnet, node_id),
+        "keys": keystore_section(endpoints.keys_dir),
         "workers": {
             "pokt_watcher": interval,
             "mint_executor": interval,
@@ -335,7 +369,7 @@ def node_config(
             "lease_ttl_s": 10,
         },
         "caps": caps,
-        "journal_path": str(node_dir / "journal.sqlite3"),
+        "journal_path": str(endpoints.journal_path),
     }
 
 
@@ -412,31 +446,12 @@ def _start_services(devnet: Devnet, options: DevnetOptions, say: Callable[[str],
 def _bootstrap_chains(
     devnet: Devnet, options: DevnetOptions, node_ids: list[str], say: Callable[[str], None]
 ) -> dict[str, Any]:
-    keys = _generate_keys(node_ids)
-    _write_private(devnet.dir / KEYS_FILE, json.dumps(keys, indent=2))
-    node_keys = keys["nodes"]
-    validators = [eth_address_of(_signer(node_keys[n]["eth_signer"]).public_key) for n in node_ids]
-    members = [_signer(node_keys[n]["pokt_signer"]).public_key.hex() for n in node_ids]
-    vault = vault_address(options.threshold, members)
+    keys = generate_keys(node_ids)
+    write_private(devnet.dir / KEYS_FILE, json.dumps(keys, indent=2))
+    facts = deploy_cluster_contracts(devnet.eth_url, keys, node_ids, options, say)
 
-    eth = EthClient(devnet.eth_url)
-    admin = _signer(keys["admin"])
-    eth_user = eth_address_of(_signer(keys["eth_user"]).public_key)
-    gas_payers = [eth_address_of(_signer(node_keys[n]["eth_gas"]).public_key) for n in node_ids]
-    for address in [eth_address_of(admin.public_key), eth_user, *gas_payers]:
-        eth.request("anvil_setBalance", [address, hex(GAS_BALANCE_WEI)])
-    deployment = deploy_contracts(eth, admin, validators, options.threshold)
-    say(f"contracts deployed: wPOKT {deployment.token}, MintController {deployment.controller}")
-
-    pokt_user = pokt_address_of(_signer(keys["pokt_user"]).public_key)
-    genesis = {
-        "chain_id": POKT_CHAIN_ID,
-        "block_time_s": options.pokt_block_time_s,
-        "auth_params": {"tx_sig_limit": max(7, options.nodes)},
-        "accounts": [{"address": pokt_user, "balance": USER_POKT_BALANCE}],
-        "state_file": str(devnet.dir / "pokt-state.json"),
-    }
     genesis_path = devnet.dir / "pokt-genesis.json"
+    genesis = pokt_genesis(options, facts["pokt_user"], devnet.dir / "pokt-state.json")
     genesis_path.write_text(json.dumps(genesis, indent=2), encoding="utf-8")
     port = free_port()
     argv = [sys.executable, "-m", "wpokt_node.cli", "devnet", "pokt", "--port", str(port)]
@@ -446,8 +461,8 @@ def _bootstrap_chains(
     devnet.state["pokt_rest_url"] = f"http://127.0.0.1:{port}"
     _wait("the Pocket simulator", lambda: _pokt_ready(devnet.pokt_url), 30, service)
     say(
-        f"Pocket simulator ready at {devnet.pokt_url}; vault {vault} ({options.threshold}-of-"
-        f"{options.nodes})"
+        f"Pocket simulator ready at {devnet.pokt_url}; vault {facts['vault']} "
+        f"({options.threshold}-of-{options.nodes})"
     )
 
     db = connect(devnet.mongodb_uri, devnet.database)
@@ -456,7 +471,34 @@ def _bootstrap_chains(
     finally:
         db.client.close()
 
-    facts = {
+    devnet.state.update(facts)
+    devnet.save()
+    return facts
+
+
+def deploy_cluster_contracts(
+    eth_url: str,
+    keys: Mapping[str, Any],
+    node_ids: list[str],
+    options: DevnetOptions,
+    say: Callable[[str], None],
+) -> dict[str, Any]:
+    """Fund the gas payers and test user on anvil, deploy the contracts with the nodes'
+    validators, and derive the T-of-N vault: the facts every node config is built from."""
+    node_keys = keys["nodes"]
+    validators = [eth_address_of(_signer(node_keys[n]["eth_signer"]).public_key) for n in node_ids]
+    members = [_signer(node_keys[n]["pokt_signer"]).public_key.hex() for n in node_ids]
+    vault = vault_address(options.threshold, members)
+
+    eth = EthClient(eth_url)
+    admin = _signer(keys["admin"])
+    eth_user = eth_address_of(_signer(keys["eth_user"]).public_key)
+    gas_payers = [eth_address_of(_signer(node_keys[n]["eth_gas"]).public_key) for n in node_ids]
+    for address in [eth_address_of(admin.public_key), eth_user, *gas_payers]:
+        eth.request("anvil_setBalance", [address, hex(GAS_BALANCE_WEI)])
+    deployment = deploy_contracts(eth, admin, validators, options.threshold)
+    say(f"contracts deployed: wPOKT {deployment.token}, MintController {deployment.controller}")
+    return {
         "token": deployment.token,
         "controller": deployment.controller,
         "deploy_block": deployment.deploy_block,
@@ -464,11 +506,19 @@ def _bootstrap_chains(
         "members": members,
         "vault": vault,
         "eth_user": eth_user,
-        "pokt_user": pokt_user,
+        "pokt_user": pokt_address_of(_signer(keys["pokt_user"]).public_key),
     }
-    devnet.state.update(facts)
-    devnet.save()
-    return facts
+
+
+def pokt_genesis(options: DevnetOptions, pokt_user: str, state_file: Path) -> dict[str, Any]:
+    """The Pocket simulator's genesis: the funded test user and a tx_sig_limit >= N."""
+    return {
+        "chain_id": POKT_CHAIN_ID,
+        "block_time_s": options.pokt_block_time_s,
+        "auth_params": {"tx_sig_limit": max(7, options.nodes)},
+        "accounts": [{"address": pokt_user, "balance": USER_POKT_BALANCE}],
+        "state_file": str(state_file),
+    }
 
 
 def down(directory: Path) -> list[str]:

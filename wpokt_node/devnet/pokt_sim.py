@@ -24,12 +24,13 @@ HOST = "127.0.0.1"
 
 
 class PoktSimulator:
-    def __init__(self, genesis: Genesis, *, port: int = 0) -> None:
+    def __init__(self, genesis: Genesis, *, port: int = 0, host: str = HOST) -> None:
         self.genesis = genesis
+        self.host = host
         self.state = ChainState(genesis)
         if genesis.state_file and Path(genesis.state_file).exists():
             self.state.restore(Path(genesis.state_file))
-        self._server = make_server(self.state, HOST, port)
+        self._server = make_server(self.state, host, port)
         self._stopping = threading.Event()
         self._threads: list[threading.Thread] = []
 
@@ -39,7 +40,7 @@ class PoktSimulator:
 
     @property
     def url(self) -> str:
-        return f"http://{HOST}:{self.port}"
+        return f"http://{self.host}:{self.port}"
 
     def start(self) -> PoktSimulator:
         serve = threading.Thread(

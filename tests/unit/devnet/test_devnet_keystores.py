@@ -12,7 +12,7 @@ from wpokt_node.config import KeySettings
 from wpokt_node.devnet.cluster import (
     KEYS_FILE,
     Devnet,
-    _generate_keys,
+    generate_keys,
     keys_section,
     write_node_keystores,
 )
@@ -27,7 +27,7 @@ def test_devnet_nodes_load_their_keys_from_keystores(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     node_ids = ["node-01", "node-02"]
-    keys = _generate_keys(node_ids)
+    keys = generate_keys(node_ids)
     (tmp_path / KEYS_FILE).write_text(json.dumps(keys))
     devnet = Devnet(tmp_path, {"node_ids": node_ids})
     monkeypatch.setenv("WPOKT_SOMETHING", "x")
