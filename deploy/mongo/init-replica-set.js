@@ -25,7 +25,7 @@ if (!admin.runCommand({ hello: 1 }).isWritablePrimary) {
 }
 
 // The frontend reads the public bridge records only: not leases or reservations.
-const publicCollections = ["mints", "refunds", "burns", "nodes", "audit"];
+const publicCollections = ["mints", "refunds", "burns", "nodes", "audit", "control"];
 if (!admin.getRole("wpoktPublicRead")) {
   admin.createRole({
     role: "wpoktPublicRead",

@@ -12,7 +12,7 @@ import pytest
 import yaml
 
 from wpokt_node.cli import main
-from wpokt_node.db.schema import ALL_COLLECTIONS, LEASES, RESERVATIONS
+from wpokt_node.db.schema import PUBLIC_COLLECTIONS
 from wpokt_node.devnet.compose import compose_document, render_compose
 
 pytestmark = pytest.mark.deploy
@@ -157,7 +157,7 @@ def test_frontend_user_reads_public_collections_only() -> None:
     match = re.search(r"const publicCollections = \[([^\]]*)\]", script)
     assert match is not None
     granted = set(re.findall(r'"([a-z_]+)"', match.group(1)))
-    assert granted == set(ALL_COLLECTIONS) - {LEASES, RESERVATIONS}
+    assert granted == set(PUBLIC_COLLECTIONS)
     assert 'actions: ["find"]' in script
 
 
