@@ -50,7 +50,7 @@ from wpokt_node.custody.signing import (
 )
 from wpokt_node.db import leases
 from wpokt_node.db.schema import BURNS, REFUNDS, Status
-from wpokt_node.db.transitions import transition
+from wpokt_node.db.transitions import fail_entry, transition
 from wpokt_node.errors import DatabaseError, ValidationError
 from wpokt_node.eth.burn_check import BurnLogState, ExpectedBurn, check_burn_log
 from wpokt_node.eth.client import EthClient
@@ -245,15 +245,8 @@ class ReleaseExecutor:
 
     def _fail(self, collection: str, entry: Document, expected: Status, error: str) -> str:
         log.warning("release failed", entry_id=str(entry["_id"]), error=error)
-        moved = transition(
-            self.db,
-            collection,
-            entry["_id"],
-            expected=expected,
-            to=Status.FAILED,
-            node_id=self.node_id,
-            reason=error,
-            set_fields={"error": error},
+        moved = fail_entry(
+            self.db, collection, entry["_id"], expected=expected, node_id=self.node_id, error=error
         )
         return "failed" if moved else "race_lost"
 

@@ -183,3 +183,30 @@ def audit_trail(db: Database[Document], entry_id: ObjectId) -> list[Document]:
         return list(db[AUDIT].find({"entry_id": eq(entry_id)}).sort("seq", 1))
     except PyMongoError as exc:
         raise DatabaseError(f"audit read failed: {exc}") from None
+
+
+ERROR_LIMIT = 500
+
+
+def fail_entry(
+    db: Database[Document],
+    collection_name: str,
+    entry_id: ObjectId,
+    *,
+    expected: Status,
+    node_id: str,
+    error: str,
+) -> Document | None:
+    """Move the entry from ``expected`` to ``failed``, recording ``error`` as the entry's
+    ``error`` and the transition's reason. None if another node moved it first."""
+    text = error[:ERROR_LIMIT]
+    return transition(
+        db,
+        collection_name,
+        entry_id,
+        expected=expected,
+        to=Status.FAILED,
+        node_id=node_id,
+        reason=text,
+        set_fields={"error": text},
+    )

@@ -41,7 +41,7 @@ from wpokt_node.custody.signing import (
 )
 from wpokt_node.db import leases
 from wpokt_node.db.schema import MINTS, Status
-from wpokt_node.db.transitions import transition
+from wpokt_node.db.transitions import fail_entry, transition
 from wpokt_node.errors import DatabaseError, WpoktError
 from wpokt_node.eth.transactions import TransactionSender
 from wpokt_node.mint.daily_cap import (
@@ -148,15 +148,8 @@ class MintExecutor:
 
     def _fail(self, entry: Document, expected: Status, error: str) -> str:
         log.error("mint failed", alert=True, entry_id=str(entry["_id"]), error=error)
-        moved = transition(
-            self.db,
-            MINTS,
-            entry["_id"],
-            expected=expected,
-            to=Status.FAILED,
-            node_id=self.node_id,
-            reason=error[:500],
-            set_fields={"error": error[:500]},
+        moved = fail_entry(
+            self.db, MINTS, entry["_id"], expected=expected, node_id=self.node_id, error=error
         )
         return "failed" if moved else "race_lost"
 
