@@ -19,6 +19,7 @@ from __future__ import annotations
 import time
 from collections.abc import Mapping
 from datetime import datetime
+from functools import partial
 from typing import Any
 
 from pymongo.database import Database
@@ -27,7 +28,6 @@ from pymongo.errors import PyMongoError
 from wpokt_node.amounts import amount_from_db
 from wpokt_node.config import Settings
 from wpokt_node.custody.base import (
-    NotReadyError,
     OutcomeKind,
     RebuildMismatchError,
     RecordExecution,
@@ -59,6 +59,7 @@ from wpokt_node.pokt.client import PocketClient
 from wpokt_node.runtime.context import NodeContext
 from wpokt_node.runtime.logging import get_logger
 from wpokt_node.runtime.pause import pause_reason
+from wpokt_node.runtime.worker import run_entry_step
 
 log = get_logger(__name__)
 
@@ -118,7 +119,7 @@ class ReleaseExecutor:
     # -- the pass -----------------------------------------------------------------------------
 
     def run_once(self) -> dict[str, object]:
-        summary: dict[str, int] = {"handled": 0, "errors": 0}
+        summary: dict[str, int] = {"handled": 0}
         budget = self.batch_size
         stages = (
             (Status.DETECTED, self._detected),
@@ -133,22 +134,14 @@ class ReleaseExecutor:
             for collection, entry in entries:
                 budget -= 1
                 summary["handled"] += 1
-                try:
-                    result = handle(collection, entry)
-                except NotReadyError as exc:
-                    result = "not_ready"
-                    log.info("release not ready", entry_id=str(entry["_id"]), detail=str(exc))
-                except Exception as exc:
-                    summary["errors"] += 1
-                    log.error(
-                        "release step failed",
-                        entry_id=str(entry["_id"]),
-                        collection=collection,
-                        status=status.value,
-                        error=f"{type(exc).__name__}: {exc}"[:500],
-                    )
-                    continue
-                summary[result] = summary.get(result, 0) + 1
+                run_entry_step(
+                    summary,
+                    entry["_id"],
+                    partial(handle, collection, entry),
+                    what="release",
+                    collection=collection,
+                    status=status.value,
+                )
         return dict(summary)
 
     def _open(self, status: Status, limit: int) -> list[tuple[str, Document]]:

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Mapping
+from functools import partial
 from typing import Any
 
 from bson import ObjectId
@@ -52,6 +53,7 @@ from wpokt_node.mint.daily_cap import (
 )
 from wpokt_node.runtime.context import NodeContext
 from wpokt_node.runtime.logging import get_logger
+from wpokt_node.runtime.worker import run_entry_step
 
 log = get_logger(__name__)
 
@@ -130,21 +132,9 @@ class MintExecutor:
         self, summary: dict[str, int], entry: Document, step: Callable[[Document], str]
     ) -> None:
         """Run one entry's step; one bad entry never stops the pass."""
-        try:
-            outcome = step(entry)
-        except NotReadyError as exc:
-            log.info("mint not ready", entry_id=str(entry.get("_id")), reason=str(exc))
-            outcome = "not_ready"
-        except Exception as exc:
-            log.error(
-                "mint step failed",
-                entry_id=str(entry.get("_id")),
-                status=entry.get("status"),
-                error=f"{type(exc).__name__}: {exc}"[:500],
-                exc_info=True,
-            )
-            outcome = "error"
-        summary[outcome] = summary.get(outcome, 0) + 1
+        run_entry_step(
+            summary, entry.get("_id"), partial(step, entry), what="mint", status=entry.get("status")
+        )
 
     def _fail(self, entry: Document, expected: Status, error: str) -> str:
         log.error("mint failed", alert=True, entry_id=str(entry["_id"]), error=error)
