@@ -50,7 +50,7 @@ from wpokt_node.custody.signing import (
 )
 from wpokt_node.db import leases
 from wpokt_node.db.schema import BURNS, REFUNDS, Status
-from wpokt_node.db.transitions import fail_entry, transition
+from wpokt_node.db.transitions import fail_entry, record_confirmations, transition
 from wpokt_node.errors import DatabaseError, ValidationError
 from wpokt_node.eth.burn_check import BurnLogState, ExpectedBurn, check_burn_log
 from wpokt_node.eth.client import EthClient
@@ -188,20 +188,10 @@ class ReleaseExecutor:
             return "waiting"
         assert check.event is not None
         fields = {"confirmations": check.confirmations, "height": check.event.block_number}
-        if check.confirmed:
-            moved = transition(
-                self.db,
-                BURNS,
-                entry["_id"],
-                expected=Status.DETECTED,
-                to=Status.CONFIRMED,
-                node_id=self.node_id,
-                reason=f"{check.confirmations} confirmations",
-                set_fields=fields,
-            )
-            return "confirmed" if moved else "race_lost"
-        self._update_detected(BURNS, entry, fields)
-        return "waiting"
+        return record_confirmations(
+            self.db, BURNS, entry["_id"], confirmed=check.confirmed, fields=fields,
+            node_id=self.node_id,
+        )  # fmt: skip
 
     def _detected_refund(self, entry: Document) -> str:
         response = self.pokt.tx(str(entry["transaction_hash"]))
@@ -212,29 +202,11 @@ class ReleaseExecutor:
             return self._fail(REFUNDS, entry, Status.DETECTED, "deposit tx failed on chain")
         height = int(response.get("height") or 0)
         confirmations = max(0, self.pokt.latest_height() - height + 1)
-        if confirmations >= self.config.pokt_confirmations:
-            moved = transition(
-                self.db,
-                REFUNDS,
-                entry["_id"],
-                expected=Status.DETECTED,
-                to=Status.CONFIRMED,
-                node_id=self.node_id,
-                reason=f"{confirmations} confirmations",
-                set_fields={"confirmations": confirmations},
-            )
-            return "confirmed" if moved else "race_lost"
-        self._update_detected(REFUNDS, entry, {"confirmations": confirmations})
-        return "waiting"
-
-    def _update_detected(self, collection: str, entry: Document, fields: Mapping[str, Any]) -> None:
-        try:
-            self.db[collection].update_one(
-                {"_id": entry["_id"], "status": Status.DETECTED.value},
-                {"$set": dict(fields), "$currentDate": {"updated_at": True}},
-            )
-        except PyMongoError as exc:
-            raise DatabaseError(f"{collection}: confirmations update failed: {exc}") from None
+        return record_confirmations(
+            self.db, REFUNDS, entry["_id"],
+            confirmed=confirmations >= self.config.pokt_confirmations,
+            fields={"confirmations": confirmations}, node_id=self.node_id,
+        )  # fmt: skip
 
     def _fail(self, collection: str, entry: Document, expected: Status, error: str) -> str:
         log.warning("release failed", entry_id=str(entry["_id"]), error=error)

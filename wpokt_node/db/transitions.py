@@ -210,3 +210,38 @@ def fail_entry(
         reason=text,
         set_fields={"error": text},
     )
+
+
+def record_confirmations(
+    db: Database[Document],
+    collection_name: str,
+    entry_id: ObjectId,
+    *,
+    confirmed: bool,
+    fields: Mapping[str, Any],
+    node_id: str,
+) -> str:
+    """For a ``detected`` entry: move it to ``confirmed`` with ``fields`` (its confirmation
+    count, ...) when ``confirmed``, else just record ``fields``. Returns ``confirmed``,
+    ``race_lost`` (another node moved it first) or ``waiting``."""
+    if confirmed:
+        moved = transition(
+            db,
+            collection_name,
+            entry_id,
+            expected=Status.DETECTED,
+            to=Status.CONFIRMED,
+            node_id=node_id,
+            reason=f"{fields.get('confirmations')} confirmations",
+            set_fields=fields,
+        )
+        return "confirmed" if moved else "race_lost"
+    _check_set_fields(fields)
+    try:
+        db[entry_collection(collection_name)].update_one(
+            {"_id": entry_id, "status": Status.DETECTED.value},
+            {"$set": dict(fields), "$currentDate": {"updated_at": True}},
+        )
+    except PyMongoError as exc:
+        raise DatabaseError(f"{collection_name}: confirmations update failed: {exc}") from None
+    return "waiting"

@@ -42,7 +42,7 @@ from wpokt_node.custody.signing import (
 )
 from wpokt_node.db import leases
 from wpokt_node.db.schema import MINTS, Status
-from wpokt_node.db.transitions import fail_entry, transition
+from wpokt_node.db.transitions import fail_entry, record_confirmations, transition
 from wpokt_node.errors import DatabaseError, WpoktError
 from wpokt_node.eth.transactions import TransactionSender
 from wpokt_node.mint.daily_cap import (
@@ -155,26 +155,11 @@ class MintExecutor:
                 return self._fail(entry, Status.DETECTED, "deposit tx not found on Pocket")
             return "waiting"
         confirmations = checked.confirmations
-        if confirmations >= self.settings.pocket.confirmations:
-            moved = transition(
-                self.db,
-                MINTS,
-                entry["_id"],
-                expected=Status.DETECTED,
-                to=Status.CONFIRMED,
-                node_id=self.node_id,
-                reason=f"{confirmations} confirmations",
-                set_fields={"confirmations": confirmations},
-            )
-            return "confirmed" if moved else "race_lost"
-        try:
-            self.db[MINTS].update_one(
-                {"_id": entry["_id"], "status": Status.DETECTED.value},
-                {"$set": {"confirmations": confirmations}, "$currentDate": {"updated_at": True}},
-            )
-        except PyMongoError as exc:
-            raise DatabaseError(f"mints: confirmations update failed: {exc}") from None
-        return "waiting"
+        return record_confirmations(
+            self.db, MINTS, entry["_id"],
+            confirmed=confirmations >= self.settings.pocket.confirmations,
+            fields={"confirmations": confirmations}, node_id=self.node_id,
+        )  # fmt: skip
 
     # -- confirmed -----------------------------------------------------------------------------
 
