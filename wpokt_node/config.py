@@ -28,9 +28,9 @@ from pydantic import (
 )
 from pydantic import ValidationError as PydanticValidationError
 
+from wpokt_node.addresses import normalize as normalize_pokt_address
 from wpokt_node.amounts import parse_amount
 from wpokt_node.errors import ConfigError, ValidationError
-from wpokt_node.pokt.address import normalize as normalize_pokt_address
 
 ENV_PREFIX = "WPOKT_"
 ENV_NESTING = "__"

@@ -37,3 +37,8 @@ class KeyMaterialError(WpoktError):
 
 class ValidationError(WpoktError):
     """Input from a user, a chain or the shared database failed validation."""
+
+
+class NotReadyError(WpoktError):
+    """Not possible yet, but expected to become possible (an earlier nonce or sequence is open,
+    a lease is held by another node, a deposit lacks confirmations): try again later."""

@@ -12,7 +12,6 @@ import pytest
 import structlog
 
 from tests.fixtures.mongo import unique_db_name
-from wpokt_node.cli import main
 from wpokt_node.config import load_config
 from wpokt_node.db.client import connect
 from wpokt_node.db.schema import ALL_COLLECTIONS
@@ -22,6 +21,7 @@ from wpokt_node.devnet.pokt_sim import PoktSimulator
 from wpokt_node.devnet.pokt_sim_genesis import load_genesis
 from wpokt_node.eth.client import EthClient
 from wpokt_node.keys.sources import load_signer
+from wpokt_node.node.cli import main
 from wpokt_node.pokt.client import PocketClient
 from wpokt_node.pokt.multisig import vault_address
 

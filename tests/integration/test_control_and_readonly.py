@@ -12,7 +12,6 @@ from pymongo.database import Database
 from pymongo.errors import OperationFailure
 
 from tests.fixtures.mint_cluster import cluster_members, cluster_validators
-from wpokt_node.cli import main
 from wpokt_node.db.control import parse_bridge_pause, pause_history, read_bridge_pause
 from wpokt_node.db.readonly import (
     AuthUnsupportedError,
@@ -23,6 +22,7 @@ from wpokt_node.db.readonly import (
 from wpokt_node.db.schema import CONTROL, PUBLIC_COLLECTIONS
 from wpokt_node.keys.secret import Secret
 from wpokt_node.keys.signer import eth_address_of
+from wpokt_node.node.cli import main
 from wpokt_node.pokt.multisig import vault_address
 
 pytestmark = pytest.mark.security

@@ -16,7 +16,6 @@ from bson import ObjectId
 from pymongo.database import Database
 
 from tests.fixtures.mongo import unique_db_name
-from wpokt_node.cli import main
 from wpokt_node.db.bootstrap import init_db, init_db_report
 from wpokt_node.db.client import connect
 from wpokt_node.db.entries import insert_once
@@ -24,6 +23,7 @@ from wpokt_node.db.schema import ALL_COLLECTIONS, INDEXES, MINTS, Status, new_en
 from wpokt_node.db.server import EmbeddedMongo, free_port, ping
 from wpokt_node.db.transitions import audit_trail, transition
 from wpokt_node.errors import DatabaseError
+from wpokt_node.node.cli import main
 
 pytestmark = pytest.mark.conformance
 
@@ -181,7 +181,7 @@ def test_db_serve_prints_the_uri_and_stops_cleanly_on_sigterm(tmp_path: Path) ->
     port = free_port()
     directory = tmp_path / "served"
     process = subprocess.Popen(
-        [sys.executable, "-m", "wpokt_node.cli", "db", "serve", "--dir", str(directory),
+        [sys.executable, "-m", "wpokt_node.node.cli", "db", "serve", "--dir", str(directory),
          "--port", str(port)],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,

@@ -22,7 +22,7 @@ from wpokt_node.devnet.actions import burn, deposit, snapshot
 from wpokt_node.devnet.cluster import Devnet, DevnetOptions, down, up
 from wpokt_node.devnet.invariants import check_invariants
 from wpokt_node.devnet.processes import is_alive
-from wpokt_node.runtime.sockets import descendants, listening_sockets
+from wpokt_node.devnet.sockets import descendants, listening_sockets
 
 pytestmark = [pytest.mark.node, pytest.mark.slow, pytest.mark.timeout(600)]
 
@@ -131,7 +131,7 @@ def test_nodes_open_no_listening_socket(cluster: Devnet) -> None:
 def test_health_and_status_commands(cluster: Devnet) -> None:
     config = str(cluster.config_path("node-01"))
     health = subprocess.run(
-        [sys.executable, "-m", "wpokt_node.cli", "health", "--config", config],
+        [sys.executable, "-m", "wpokt_node.node.cli", "health", "--config", config],
         capture_output=True,
         text=True,
         check=False,
@@ -140,7 +140,7 @@ def test_health_and_status_commands(cluster: Devnet) -> None:
     assert health.returncode == 0, health.stdout + health.stderr
     assert health.stdout.count(" ok ") == 4
     status = subprocess.run(
-        [sys.executable, "-m", "wpokt_node.cli", "status", "--config", config],
+        [sys.executable, "-m", "wpokt_node.node.cli", "status", "--config", config],
         capture_output=True,
         text=True,
         check=False,
@@ -176,7 +176,7 @@ def test_run_refuses_to_start_when_the_chain_disagrees(cluster: Devnet, tmp_path
     bad.write_text(yaml.safe_dump(config))
     started = time.monotonic()
     result = subprocess.run(
-        [sys.executable, "-m", "wpokt_node.cli", "run", "--config", str(bad)],
+        [sys.executable, "-m", "wpokt_node.node.cli", "run", "--config", str(bad)],
         capture_output=True,
         text=True,
         check=False,

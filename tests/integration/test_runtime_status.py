@@ -13,8 +13,8 @@ from wpokt_node.db.entries import add_signature, insert_once
 from wpokt_node.db.nodes import heartbeat
 from wpokt_node.db.schema import MINTS, Status, new_entry
 from wpokt_node.db.transitions import transition
-from wpokt_node.runtime.status import cluster_status, node_health
-from wpokt_node.runtime.supervisor import WORKER_NAMES
+from wpokt_node.node.status import cluster_status, node_health
+from wpokt_node.node.supervisor import WORKER_NAMES
 
 pytestmark = pytest.mark.node
 
@@ -98,7 +98,7 @@ def test_startup_refuses_a_database_without_db_init(mongo_uri: str) -> None:
     from wpokt_node.db.bootstrap import init_db
     from wpokt_node.db.client import connect
     from wpokt_node.errors import StartupCheckError
-    from wpokt_node.runtime.startup import check_database_initialised
+    from wpokt_node.node.startup import check_database_initialised
 
     db = connect(mongo_uri, unique_db_name("noinit"))
     try:

@@ -9,9 +9,9 @@ from typing import Any
 import pytest
 import yaml
 
-from wpokt_node.cli import main
 from wpokt_node.config import load_config, parse_settings, redact_uri
 from wpokt_node.errors import ConfigError
+from wpokt_node.node.cli import main
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "deploy" / "config.example.yaml"
 

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from wpokt_node.custody.journal import Decision, SigningJournal
 from wpokt_node.errors import SigningError
+from wpokt_node.payout.journal import Decision, SigningJournal
 
 
 def test_first_signature_then_same_payload_then_refusal(tmp_path: Path) -> None:

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from wpokt_node.runtime.supervisor import EXIT_CRASH_LOOP, RestartPolicy, Supervisor
+from wpokt_node.node.supervisor import EXIT_CRASH_LOOP, RestartPolicy, Supervisor
 
 SLEEPER = "import time\nwhile True:\n    time.sleep(0.05)\n"
 CRASHER = "import sys\nsys.exit(7)\n"
@@ -111,7 +111,7 @@ def test_sigterm_to_the_supervisor_process_stops_all_within_ten_seconds(tmp_path
     script.write_text(
         "import sys\n"
         "from tests.unit.test_supervisor import ScriptSupervisor, SLEEPER\n"
-        "from wpokt_node.runtime.supervisor import RestartPolicy\n"
+        "from wpokt_node.node.supervisor import RestartPolicy\n"
         "sup = ScriptSupervisor({'a': SLEEPER, 'b': SLEEPER, 'c': SLEEPER, 'd': SLEEPER},"
         " RestartPolicy())\n"
         "sys.exit(sup.run())\n"

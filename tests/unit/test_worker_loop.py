@@ -5,8 +5,9 @@ from __future__ import annotations
 import random
 import threading
 
-from wpokt_node.custody.base import NotReadyError
-from wpokt_node.runtime.worker import LoopPolicy, LoopState, next_delay, run_entry_step, run_loop
+from wpokt_node.errors import NotReadyError
+from wpokt_node.node.worker import LoopPolicy, LoopState, next_delay, run_loop
+from wpokt_node.payout.steps import run_entry_step
 
 
 class Flaky:

@@ -32,7 +32,6 @@ from wpokt_node.custody.base import (
     RebuildMismatchError,
     RecordExecution,
 )
-from wpokt_node.custody.journal import SigningJournal
 from wpokt_node.custody.pokt_release import (
     AMOUNT_NOT_ABOVE_FEE,
     ReleaseConfig,
@@ -41,13 +40,6 @@ from wpokt_node.custody.pokt_release import (
     payout_amount,
     spec_from_order,
 )
-from wpokt_node.custody.signing import (
-    Signer,
-    SignStep,
-    promote_if_signed,
-    sign_entry,
-    stored_signatures,
-)
 from wpokt_node.db import leases
 from wpokt_node.db.schema import BURNS, REFUNDS, Status
 from wpokt_node.db.transitions import fail_entry, record_confirmations, transition
@@ -55,11 +47,18 @@ from wpokt_node.errors import DatabaseError, ValidationError
 from wpokt_node.eth.burn_check import BurnLogState, ExpectedBurn, check_burn_log
 from wpokt_node.eth.client import EthClient
 from wpokt_node.keys.signer import Secp256k1Signer
+from wpokt_node.logs import get_logger
+from wpokt_node.payout.journal import SigningJournal
+from wpokt_node.payout.pause import pause_reason
+from wpokt_node.payout.signing import (
+    Signer,
+    SignStep,
+    promote_if_signed,
+    sign_entry,
+    stored_signatures,
+)
+from wpokt_node.payout.steps import run_entry_step
 from wpokt_node.pokt.client import PocketClient
-from wpokt_node.runtime.context import NodeContext
-from wpokt_node.runtime.logging import get_logger
-from wpokt_node.runtime.pause import pause_reason
-from wpokt_node.runtime.worker import run_entry_step
 
 log = get_logger(__name__)
 
@@ -426,14 +425,3 @@ def _created_key(entry: Mapping[str, Any]) -> float:
 def _retired_orders(entry: Mapping[str, Any]) -> list[dict[str, Any]]:
     value = entry.get("retired_orders")
     return [r for r in value if isinstance(r, dict)] if isinstance(value, list) else []
-
-
-def build(context: NodeContext) -> ReleaseExecutor:
-    return ReleaseExecutor(
-        settings=context.settings,
-        db=context.db,
-        pokt=context.pokt,
-        eth=context.eth,
-        pokt_signer=context.pokt_signer,
-        journal=context.journal,
-    )

@@ -8,7 +8,6 @@ by their unique ``(transaction_hash, log_index)`` and inserted once.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
 from pymongo.database import Database
 
@@ -22,10 +21,7 @@ from wpokt_node.eth.client import EthClient, LogRecord
 from wpokt_node.eth.confirmations import confirmation_depth
 from wpokt_node.eth.events import BURN_AND_BRIDGE_TOPIC, decode_burn, topic_hex
 from wpokt_node.eth.log_scan import BlockRange, LogScanner, next_scan_range
-from wpokt_node.runtime.logging import get_logger
-
-if TYPE_CHECKING:
-    from wpokt_node.runtime.context import NodeContext
+from wpokt_node.logs import get_logger
 
 log = get_logger(__name__)
 CURSOR_NAME = "eth_burns"
@@ -123,8 +119,3 @@ class BurnWatcherTask:
         if result.error is not None:
             raise ChainError(f"burn scan failed at cursor {result.cursor}: {result.error}")
         return {"logs_seen": result.logs_seen, "inserted": result.inserted, "cursor": result.cursor}
-
-
-def build(context: NodeContext) -> BurnWatcherTask:
-    settings = context.settings
-    return BurnWatcherTask(BurnWatcher(context.db, context.node_id, context.eth, settings.ethereum))

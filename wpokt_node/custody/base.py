@@ -27,10 +27,6 @@ class RebuildMismatchError(WpoktError):
         super().__init__(reason)
 
 
-class NotReadyError(WpoktError):
-    """The payload cannot be prepared or executed yet (e.g. an earlier nonce/sequence is open)."""
-
-
 @dataclass(frozen=True, slots=True)
 class SignatureRecord:
     """One node's signature as stored on an entry (``signatures`` array)."""

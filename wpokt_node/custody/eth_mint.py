@@ -23,7 +23,6 @@ from wpokt_node.amounts import amount_from_db, amount_to_db
 from wpokt_node.config import Settings
 from wpokt_node.custody.base import (
     Entry,
-    NotReadyError,
     Outcome,
     OutcomeKind,
     Prepared,
@@ -34,7 +33,7 @@ from wpokt_node.custody.base import (
 from wpokt_node.db import leases
 from wpokt_node.db.query import eq
 from wpokt_node.db.schema import MINTS, RESERVATIONS, Status
-from wpokt_node.errors import DatabaseError, SigningError, ValidationError
+from wpokt_node.errors import DatabaseError, NotReadyError, SigningError, ValidationError
 from wpokt_node.eth.client import EthClient, RpcError
 from wpokt_node.eth.confirmations import ConfirmationPolicy
 from wpokt_node.eth.contracts import ControllerContract, TokenContract
@@ -44,11 +43,11 @@ from wpokt_node.eth.log_scan import BlockRange
 from wpokt_node.eth.mint import MintSubmitter, find_minted_event
 from wpokt_node.eth.transactions import TransactionSender
 from wpokt_node.keys.signer import Secp256k1Signer, eth_address_of
+from wpokt_node.logs import get_logger
 from wpokt_node.pokt.client import PocketClient
 from wpokt_node.pokt.deposit_rules import deposit_rules
 from wpokt_node.pokt.deposits import Classification, classify_deposit
 from wpokt_node.pokt.release import normalize_pokt_tx_hash
-from wpokt_node.runtime.logging import get_logger
 
 log = get_logger(__name__)
 

@@ -25,7 +25,6 @@ from wpokt_node.amounts import amount_from_db
 from wpokt_node.config import Settings
 from wpokt_node.custody.base import (
     Entry,
-    NotReadyError,
     Outcome,
     OutcomeKind,
     Prepared,
@@ -36,11 +35,12 @@ from wpokt_node.custody.base import (
 from wpokt_node.db import leases
 from wpokt_node.db.query import eq
 from wpokt_node.db.schema import BURNS, REFUNDS, RESERVATIONS, Status
-from wpokt_node.errors import ChainError, DatabaseError, ValidationError, WpoktError
+from wpokt_node.errors import ChainError, DatabaseError, NotReadyError, ValidationError, WpoktError
 from wpokt_node.eth.burn_check import BurnLogState, ExpectedBurn, check_burn_log
 from wpokt_node.eth.client import EthClient
 from wpokt_node.eth.confirmations import ConfirmationPolicy
 from wpokt_node.keys.signer import Secp256k1Signer, verify_digest
+from wpokt_node.logs import get_logger
 from wpokt_node.pokt.client import Account, BroadcastResult, PocketClient
 from wpokt_node.pokt.deposits import DepositKind, DepositRules, classify_deposit
 from wpokt_node.pokt.multisig import MultisigPubKey
@@ -54,7 +54,6 @@ from wpokt_node.pokt.release import (
     refund_release_memo,
     sign_release,
 )
-from wpokt_node.runtime.logging import get_logger
 
 log = get_logger(__name__)
 

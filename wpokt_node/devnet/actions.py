@@ -6,6 +6,7 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
+from wpokt_node.addresses import address_to_bytes
 from wpokt_node.db.client import connect
 from wpokt_node.db.schema import ENTRY_COLLECTIONS
 from wpokt_node.devnet.cluster import ETH_CHAIN_ID, Devnet
@@ -14,7 +15,6 @@ from wpokt_node.eth.client import EthClient
 from wpokt_node.eth.contracts import TokenContract
 from wpokt_node.eth.transactions import TransactionSender
 from wpokt_node.keys.signer import LocalKeySigner
-from wpokt_node.pokt.address import address_to_bytes
 from wpokt_node.pokt.client import PocketClient
 
 BURN_GAS = 150_000

@@ -12,7 +12,7 @@ from typing import Any
 from wpokt_node.devnet.pokt_sim import PoktSimulator
 from wpokt_node.devnet.pokt_sim_genesis import Genesis, load_genesis
 from wpokt_node.errors import ConfigError
-from wpokt_node.runtime.logging import configure_logging
+from wpokt_node.logs import configure_logging
 
 _DEVNET_COMMANDS = "_devnet_commands"
 

@@ -35,8 +35,8 @@ from wpokt_node.keys.kdf import MIN_MEMORY_KIB, MIN_TIME_COST, KdfParams
 from wpokt_node.keys.keystore import KEY_PURPOSES, create_keystore
 from wpokt_node.keys.secret import Secret
 from wpokt_node.keys.signer import LocalKeySigner, eth_address_of, pokt_address_of
+from wpokt_node.node.status import node_health
 from wpokt_node.pokt.multisig import vault_address
-from wpokt_node.runtime.status import node_health
 
 STATE_FILE = "devnet.json"
 KEYS_FILE = "keys.json"
@@ -141,7 +141,7 @@ class Devnet:
         return {k: v for k, v in os.environ.items() if not k.startswith("WPOKT_")}
 
     def start_node(self, node_id: str) -> Service:
-        argv = [sys.executable, "-m", "wpokt_node.cli", "run", "--config"]
+        argv = [sys.executable, "-m", "wpokt_node.node.cli", "run", "--config"]
         argv.append(str(self.config_path(node_id)))
         service = spawn(
             node_id, argv, self.dir / "logs" / f"{node_id}.log", env=self.node_env(node_id)
@@ -420,7 +420,7 @@ def _start_services(devnet: Devnet, options: DevnetOptions, say: Callable[[str],
         devnet.state["mongodb_uri"] = options.mongodb_uri
     else:
         port = free_port()
-        argv = [sys.executable, "-m", "wpokt_node.cli", "db", "serve"]
+        argv = [sys.executable, "-m", "wpokt_node.node.cli", "db", "serve"]
         argv += ["--dir", str(devnet.dir / "db"), "--port", str(port)]
         service = spawn("database", argv, logs / "database.log")
         devnet._record(service)
@@ -454,7 +454,7 @@ def _bootstrap_chains(
     genesis = pokt_genesis(options, facts["pokt_user"], devnet.dir / "pokt-state.json")
     genesis_path.write_text(json.dumps(genesis, indent=2), encoding="utf-8")
     port = free_port()
-    argv = [sys.executable, "-m", "wpokt_node.cli", "devnet", "pokt", "--port", str(port)]
+    argv = [sys.executable, "-m", "wpokt_node.node.cli", "devnet", "pokt", "--port", str(port)]
     argv += ["--genesis", str(genesis_path)]
     service = spawn("pokt-sim", argv, devnet.dir / "logs" / "pokt-sim.log")
     devnet._record(service)

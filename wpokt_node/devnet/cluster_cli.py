@@ -12,7 +12,7 @@ from wpokt_node.devnet.actions import burn, deposit, snapshot
 from wpokt_node.devnet.cli import devnet_commands
 from wpokt_node.devnet.cluster import Devnet, DevnetOptions, down, up
 from wpokt_node.devnet.demo import run_demo
-from wpokt_node.runtime.logging import configure_logging
+from wpokt_node.logs import configure_logging
 
 
 def register(subparsers: Any) -> None:

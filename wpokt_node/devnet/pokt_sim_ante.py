@@ -13,6 +13,7 @@ import base64
 import hashlib
 from dataclasses import dataclass, field
 
+from wpokt_node.addresses import address_from_bytes, normalize
 from wpokt_node.devnet import pokt_sim_errors as codes
 from wpokt_node.devnet.pokt_sim_accounts import Account, AccountStore
 from wpokt_node.devnet.pokt_sim_errors import TxError
@@ -36,7 +37,6 @@ from wpokt_node.devnet.pokt_sim_tx import (
 )
 from wpokt_node.devnet.pokt_sim_verify import BadSignatureError, verify_signature
 from wpokt_node.errors import ValidationError
-from wpokt_node.pokt.address import address_from_bytes, normalize
 
 FEE_COLLECTOR = address_from_bytes(hashlib.sha256(b"fee_collector").digest()[:20])
 

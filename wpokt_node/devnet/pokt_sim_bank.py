@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from wpokt_node.addresses import normalize
 from wpokt_node.devnet import pokt_sim_errors as codes
 from wpokt_node.devnet.pokt_sim_accounts import AccountStore
 from wpokt_node.devnet.pokt_sim_ante import FEE_COLLECTOR, GasMeter
@@ -16,7 +17,6 @@ from wpokt_node.devnet.pokt_sim_tx import (
     valid_denom,
 )
 from wpokt_node.errors import ValidationError
-from wpokt_node.pokt.address import normalize
 
 BLOCKED_RECIPIENTS = frozenset({FEE_COLLECTOR})
 

@@ -22,9 +22,9 @@ import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from wpokt_node.addresses import normalize
 from wpokt_node.devnet.pokt_sim_keys import PubKey, PubKeyError, pubkey_from_json
 from wpokt_node.errors import ConfigError, ValidationError
-from wpokt_node.pokt.address import normalize
 
 DENOM = "upokt"
 

@@ -21,11 +21,11 @@ from urllib.parse import parse_qs, unquote, urlsplit
 
 import structlog
 
+from wpokt_node.addresses import normalize
 from wpokt_node.devnet import pokt_sim_json as shapes
 from wpokt_node.devnet.pokt_sim_search import QueryError, parse_query
 from wpokt_node.devnet.pokt_sim_state import ChainState
 from wpokt_node.errors import ValidationError
-from wpokt_node.pokt.address import normalize
 
 log = structlog.get_logger(__name__)
 

@@ -59,7 +59,7 @@ class PoktSimProcess:
         stderr = self.log_file.open("ab")
         self._files = [stdout, stderr]
         command = [
-            sys.executable, "-m", "wpokt_node.cli", "devnet", "pokt",
+            sys.executable, "-m", "wpokt_node.node.cli", "devnet", "pokt",
             "--port", str(self.port), "--genesis", str(genesis_file),
         ]  # fmt: skip
         self._process = subprocess.Popen(

@@ -12,7 +12,7 @@ from wpokt_node.devnet.cluster import DevnetOptions
 from wpokt_node.devnet.compose import render_compose
 from wpokt_node.devnet.setup import ClusterLayout, chown_tree, is_set_up, setup_cluster
 from wpokt_node.errors import ConfigError
-from wpokt_node.runtime.logging import configure_logging
+from wpokt_node.logs import configure_logging
 
 
 def register(subparsers: Any) -> None:

@@ -34,7 +34,7 @@ from web3.providers.rpc import HTTPProvider
 
 from wpokt_node.config import EthereumSettings
 from wpokt_node.errors import ChainError
-from wpokt_node.runtime.logging import get_logger
+from wpokt_node.logs import get_logger
 
 T = TypeVar("T")
 log = get_logger(__name__)

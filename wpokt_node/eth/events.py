@@ -7,9 +7,9 @@ from dataclasses import dataclass
 from eth_utils.address import to_checksum_address
 from eth_utils.crypto import keccak
 
+from wpokt_node.addresses import address_from_bytes
 from wpokt_node.errors import ValidationError
 from wpokt_node.eth.client import LogRecord
-from wpokt_node.pokt.address import address_from_bytes
 
 BURN_AND_BRIDGE_SIGNATURE = "BurnAndBridge(uint256,address,address)"
 MINTED_SIGNATURE = "Minted(address,uint256,uint256)"

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from wpokt_node.errors import ChainError
 from wpokt_node.eth.client import EthClient, LogRangeTooLargeError, LogRecord
-from wpokt_node.runtime.logging import get_logger
+from wpokt_node.logs import get_logger
 
 log = get_logger(__name__)
 MAX_CHUNK = 1000

@@ -19,7 +19,7 @@ from wpokt_node.errors import ChainError
 from wpokt_node.eth.client import EthClient, ReceiptRecord, RpcError
 from wpokt_node.eth.revert import decode_revert
 from wpokt_node.keys.signer import Secp256k1Signer, eth_address_of
-from wpokt_node.runtime.logging import get_logger
+from wpokt_node.logs import get_logger
 
 log = get_logger(__name__)
 _ALREADY_KNOWN = ("already known", "already imported", "known transaction")

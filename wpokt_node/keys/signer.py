@@ -15,8 +15,8 @@ from coincurve.ecdsa import cdata_to_der, deserialize_compact
 from eth_utils.address import to_checksum_address
 from eth_utils.crypto import keccak
 
+from wpokt_node.addresses import address_from_secp256k1_pubkey
 from wpokt_node.errors import KeyMaterialError, SigningError
-from wpokt_node.pokt.address import address_from_secp256k1_pubkey
 
 SECP256K1_N = 0xFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFEBAAEDCE6AF48A03BBFD25E8CD0364141
 SECP256K1_HALF_N = SECP256K1_N // 2

@@ -31,29 +31,29 @@ from pymongo.database import Database
 from pymongo.errors import PyMongoError
 
 from wpokt_node.amounts import amount_from_db
-from wpokt_node.custody.base import NotReadyError, OutcomeKind, RebuildMismatchError
+from wpokt_node.custody.base import OutcomeKind, RebuildMismatchError
 from wpokt_node.custody.eth_mint import EthMintCustody
-from wpokt_node.custody.signing import (
-    Signer,
-    SignStep,
-    promote_if_signed,
-    sign_entry,
-    stored_signatures,
-)
 from wpokt_node.db import leases
 from wpokt_node.db.schema import MINTS, Status
 from wpokt_node.db.transitions import fail_entry, record_confirmations, transition
-from wpokt_node.errors import DatabaseError, WpoktError
+from wpokt_node.errors import DatabaseError, NotReadyError, WpoktError
 from wpokt_node.eth.transactions import TransactionSender
+from wpokt_node.logs import get_logger
 from wpokt_node.mint.daily_cap import (
     HELD_DAILY_CAP,
     HELD_MINT_LIMIT,
     fits_to_sign,
     fits_to_start,
 )
-from wpokt_node.runtime.context import NodeContext
-from wpokt_node.runtime.logging import get_logger
-from wpokt_node.runtime.worker import run_entry_step
+from wpokt_node.node.context import NodeContext
+from wpokt_node.payout.signing import (
+    Signer,
+    SignStep,
+    promote_if_signed,
+    sign_entry,
+    stored_signatures,
+)
+from wpokt_node.payout.steps import run_entry_step
 
 log = get_logger(__name__)
 
@@ -332,7 +332,3 @@ class MintExecutor:
         except PyMongoError as exc:
             raise DatabaseError(f"mints: recording the execution tx failed: {exc}") from None
         return result.matched_count == 1
-
-
-def build(context: NodeContext) -> MintExecutor:
-    return MintExecutor(context)

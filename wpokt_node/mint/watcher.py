@@ -23,12 +23,11 @@ from wpokt_node.config import Settings
 from wpokt_node.db.control import read_bridge_pause
 from wpokt_node.db.entries import insert_once
 from wpokt_node.db.nodes import get_cursor, set_cursor
+from wpokt_node.logs import get_logger
 from wpokt_node.pokt.client import PocketClient
 from wpokt_node.pokt.deposit_rules import deposit_rules
 from wpokt_node.pokt.deposits import classify_deposit
 from wpokt_node.pokt.entries import entry_document
-from wpokt_node.runtime.context import NodeContext
-from wpokt_node.runtime.logging import get_logger
 
 log = get_logger(__name__)
 
@@ -100,7 +99,3 @@ class PoktWatcher:
         set_cursor(self.db, self.node_id, CURSOR, scanned_to)
         summary.update(counts, cursor=scanned_to)
         return summary
-
-
-def build(context: NodeContext) -> PoktWatcher:
-    return PoktWatcher(context.settings, context.db, context.pokt)

@@ -26,12 +26,12 @@ from tenacity import (
     wait_random_exponential,
 )
 
+from wpokt_node.addresses import normalize as normalize_pokt_address
 from wpokt_node.config import PocketSettings
 from wpokt_node.errors import ChainError, ValidationError
-from wpokt_node.pokt.address import normalize as normalize_pokt_address
+from wpokt_node.logs import get_logger
 from wpokt_node.pokt.multisig import MULTISIG_PUBKEY_TYPE_URL, SECP256K1_PUBKEY_TYPE_URL
 from wpokt_node.pokt.release import normalize_pokt_tx_hash
-from wpokt_node.runtime.logging import get_logger
 
 log = get_logger(__name__)
 

@@ -9,9 +9,9 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
+from wpokt_node.addresses import normalize as normalize_pokt_address
 from wpokt_node.amounts import amount_to_db
 from wpokt_node.errors import ValidationError
-from wpokt_node.pokt.address import normalize as normalize_pokt_address
 from wpokt_node.pokt.deposits import Classification, DepositKind
 
 MINTS = "mints"

@@ -20,8 +20,8 @@ from cosmpy.protos.cosmos.crypto.multisig.v1beta1 import multisig_pb2
 from cosmpy.protos.cosmos.crypto.secp256k1 import keys_pb2 as secp256k1_keys_pb2
 from google.protobuf import any_pb2
 
+from wpokt_node.addresses import address_from_bytes, address_to_bytes, ripemd160
 from wpokt_node.errors import ValidationError
-from wpokt_node.pokt.address import address_from_bytes, address_to_bytes, ripemd160
 
 MULTISIG_PUBKEY_TYPE_URL = "/cosmos.crypto.multisig.LegacyAminoPubKey"
 SECP256K1_PUBKEY_TYPE_URL = "/cosmos.crypto.secp256k1.PubKey"

@@ -26,9 +26,10 @@ from cosmpy.protos.cosmos.tx.signing.v1beta1 import signing_pb2
 from cosmpy.protos.cosmos.tx.v1beta1 import tx_pb2
 from google.protobuf import any_pb2
 
+from wpokt_node.addresses import normalize as normalize_pokt_address
 from wpokt_node.errors import SigningError, ValidationError
 from wpokt_node.keys.signer import Secp256k1Signer, verify_digest
-from wpokt_node.pokt.address import normalize as normalize_pokt_address
+from wpokt_node.logs import get_logger
 from wpokt_node.pokt.amino_json import (
     Coin,
     msg_send_amino,
@@ -41,7 +42,6 @@ from wpokt_node.pokt.multisig import (
     bit_array_bits,
     compact_bit_array,
 )
-from wpokt_node.runtime.logging import get_logger
 
 MSG_SEND_TYPE_URL = "/cosmos.bank.v1beta1.MsgSend"
 SIGN_MODE_LEGACY_AMINO_JSON = signing_pb2.SignMode.Value("SIGN_MODE_LEGACY_AMINO_JSON")

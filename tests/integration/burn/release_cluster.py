@@ -13,15 +13,15 @@ from pymongo.database import Database
 
 from tests.fixtures.anvil import CHAIN_ID, FAST_RETRY, EthEnv, validator_signers
 from tests.fixtures.pokt import pokt_genesis
+from wpokt_node.addresses import address_to_bytes
 from wpokt_node.burn.executor import ReleaseExecutor
 from wpokt_node.burn.watcher import BurnWatcher, BurnWatcherTask
 from wpokt_node.config import Settings, parse_settings
-from wpokt_node.custody.journal import SigningJournal
 from wpokt_node.db.entries import insert_once
 from wpokt_node.db.schema import REFUNDS
 from wpokt_node.eth.client import EthClient
 from wpokt_node.keys.signer import LocalKeySigner, eth_address_of, pokt_address_of
-from wpokt_node.pokt.address import address_to_bytes
+from wpokt_node.payout.journal import SigningJournal
 from wpokt_node.pokt.client import PocketClient
 from wpokt_node.pokt.deposits import DepositKind, DepositRules, classify_deposit
 from wpokt_node.pokt.entries import refund_entry_document

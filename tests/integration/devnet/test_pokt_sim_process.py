@@ -11,11 +11,11 @@ from cosmpy.aerial.client import LedgerClient, NetworkConfig
 from cosmpy.crypto.address import Address
 
 from tests.fixtures.pokt import POKT_USER_BALANCE, pokt_genesis
-from wpokt_node.cli import build_parser
 from wpokt_node.devnet.pokt_sim_launcher import PoktSimProcess
 from wpokt_node.devnet.pokt_wallet import DevnetWallet
 from wpokt_node.errors import ChainError
 from wpokt_node.keys.signer import LocalKeySigner
+from wpokt_node.node.cli import build_parser
 
 pytestmark = pytest.mark.pokt
 

@@ -10,6 +10,7 @@ from pymongo.database import Database
 from structlog.testing import capture_logs
 
 from tests.fixtures.anvil import CHAIN_ID, FAST_RETRY, EthEnv
+from wpokt_node.addresses import address_from_bytes
 from wpokt_node.burn import watcher as watcher_module
 from wpokt_node.burn.watcher import CURSOR_NAME, BurnWatcher
 from wpokt_node.config import EthereumSettings
@@ -21,7 +22,6 @@ from wpokt_node.errors import DatabaseError
 from wpokt_node.eth.burn_check import BurnLogState, ExpectedBurn, check_burn_log
 from wpokt_node.eth.client import EthClient
 from wpokt_node.eth.confirmations import ConfirmationPolicy
-from wpokt_node.pokt.address import address_from_bytes
 
 pytestmark = pytest.mark.eth
 

@@ -7,6 +7,7 @@ import itertools
 import pytest
 
 from tests.fixtures.anvil import CHAIN_ID, EthEnv
+from wpokt_node.addresses import address_from_bytes
 from wpokt_node.eth.burn_check import BurnLogState, ExpectedBurn, check_burn_log
 from wpokt_node.eth.confirmations import ConfirmationPolicy
 from wpokt_node.eth.eip712 import MintData
@@ -14,7 +15,6 @@ from wpokt_node.eth.events import BURN_AND_BRIDGE_TOPIC, decode_burn, topic_hex
 from wpokt_node.eth.log_scan import BlockRange, LogScanner
 from wpokt_node.eth.mint import MintSubmitter, find_minted_event
 from wpokt_node.eth.transactions import TransactionRevertedError
-from wpokt_node.pokt.address import address_from_bytes
 
 pytestmark = pytest.mark.eth
 

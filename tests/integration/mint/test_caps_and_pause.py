@@ -14,7 +14,6 @@ import yaml
 from tests.fixtures.anvil import CHAIN_ID, FAST_RETRY
 from tests.fixtures.mint_cluster import MintCluster, MintClusterFactory, recipient_address
 from wpokt_node.burn.executor import ReleaseExecutor
-from wpokt_node.cli import main
 from wpokt_node.config import redacted_dump
 from wpokt_node.db import leases
 from wpokt_node.db.control import set_bridge_pause
@@ -27,9 +26,10 @@ from wpokt_node.eth.transactions import TransactionSender
 from wpokt_node.keys.signer import LocalKeySigner, pokt_address_of
 from wpokt_node.mint.daily_cap import WINDOW_MS
 from wpokt_node.mint.watcher import CURSOR
-from wpokt_node.runtime.status import cluster_status
-from wpokt_node.runtime.worker import LoopState
-from wpokt_node.runtime.worker_main import make_heartbeat
+from wpokt_node.node.cli import main
+from wpokt_node.node.status import cluster_status
+from wpokt_node.node.worker import LoopState
+from wpokt_node.node.worker_main import make_heartbeat
 
 pytestmark = [pytest.mark.security, pytest.mark.node]
 

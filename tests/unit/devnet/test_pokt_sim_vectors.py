@@ -8,6 +8,7 @@ import hashlib
 import bech32 as bech32_reference  # the PyPI package (no length limit)
 import pytest
 
+from wpokt_node.addresses import address_to_bytes
 from wpokt_node.devnet.pokt_sim_keys import MultisigKey, Secp256k1Key
 from wpokt_node.devnet.pokt_sim_signdoc import (
     AminoCoin,
@@ -19,7 +20,6 @@ from wpokt_node.devnet.pokt_sim_signdoc import (
 from wpokt_node.devnet.pokt_sim_tx import SIGN_MODE_DIRECT, decode_tx
 from wpokt_node.devnet.pokt_sim_verify import BadSignatureError, verify_signature
 from wpokt_node.keys.signer import LocalKeySigner, verify_digest
-from wpokt_node.pokt.address import address_to_bytes
 
 pytestmark = pytest.mark.pokt
 

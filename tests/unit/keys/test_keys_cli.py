@@ -9,12 +9,12 @@ from pathlib import Path
 import pytest
 
 from tests.unit.keys.conftest import KEY_HEX
-from wpokt_node.cli import main
 from wpokt_node.config import KeySettings
 from wpokt_node.keys.keystore import read_keystore
 from wpokt_node.keys.passwords import password_from_file
 from wpokt_node.keys.signer import LocalKeySigner, eth_address_of, pokt_address_of
 from wpokt_node.keys.sources import load_signer
+from wpokt_node.node.cli import main
 
 pytestmark = pytest.mark.security
 

@@ -12,7 +12,7 @@ from pydantic import SecretStr
 
 from wpokt_node.config import redact_uri
 from wpokt_node.keys.secret import REDACTED, Secret, redact_uri_passwords
-from wpokt_node.runtime.logging import configure_logging, drop_secret_fields, get_logger
+from wpokt_node.logs import configure_logging, drop_secret_fields, get_logger
 
 pytestmark = pytest.mark.security
 

@@ -8,9 +8,9 @@ import hashlib
 import pytest
 from cosmpy.protos.cosmos.tx.v1beta1 import tx_pb2
 
+from wpokt_node.addresses import address_from_bytes
 from wpokt_node.errors import ValidationError
 from wpokt_node.keys.signer import LocalKeySigner, verify_digest
-from wpokt_node.pokt.address import address_from_bytes
 from wpokt_node.pokt.amino_json import (
     Coin,
     msg_send_amino,

@@ -7,10 +7,10 @@ import random
 
 import pytest
 
+from wpokt_node import bech32
+from wpokt_node.addresses import address_from_bytes
 from wpokt_node.errors import ValidationError
 from wpokt_node.keys.signer import LocalKeySigner
-from wpokt_node.pokt import bech32
-from wpokt_node.pokt.address import address_from_bytes
 from wpokt_node.pokt.multisig import (
     MultisigPubKey,
     bit_array_bits,

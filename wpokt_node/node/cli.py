@@ -17,13 +17,13 @@ Handler = Callable[[argparse.Namespace], int]
 # Feature modules exposing ``register(subparsers)``; each adds its commands with
 # ``parser.set_defaults(handler=...)``. Listed here so the CLI surface is explicit.
 _FEATURE_CLIS: tuple[str, ...] = (
-    "wpokt_node.runtime.cli",
+    "wpokt_node.node.commands",
     "wpokt_node.db.cli",
     "wpokt_node.devnet.cli",
     "wpokt_node.devnet.cluster_cli",
     "wpokt_node.devnet.setup_cli",
     "wpokt_node.keys.cli",
-    "wpokt_node.runtime.admin_cli",
+    "wpokt_node.node.admin_cli",
 )
 
 

@@ -14,7 +14,7 @@ from wpokt_node.db.control import BridgePause, read_bridge_pause
 from wpokt_node.db.nodes import node_document
 from wpokt_node.db.schema import ENTRY_COLLECTIONS, NODES, TERMINAL, Status
 from wpokt_node.mint.daily_cap import minted_in_window
-from wpokt_node.runtime.supervisor import WORKER_NAMES
+from wpokt_node.node.supervisor import WORKER_NAMES
 
 Document = dict[str, Any]
 

@@ -10,11 +10,11 @@ from typing import Any
 
 from wpokt_node.config import load_config
 from wpokt_node.db.client import connect_settings
-from wpokt_node.runtime.context import build_context
-from wpokt_node.runtime.logging import configure_logging, get_logger
-from wpokt_node.runtime.startup import run_startup_checks
-from wpokt_node.runtime.status import cluster_status, node_health
-from wpokt_node.runtime.supervisor import supervise
+from wpokt_node.logs import configure_logging, get_logger
+from wpokt_node.node.context import build_context
+from wpokt_node.node.startup import run_startup_checks
+from wpokt_node.node.status import cluster_status, node_health
+from wpokt_node.node.supervisor import supervise
 
 
 def register(commands: Any) -> None:

@@ -19,12 +19,12 @@ from pymongo.database import Database
 from pymongo.errors import PyMongoError
 
 from wpokt_node.custody.base import Custody, Entry, RebuildMismatchError, SignatureRecord
-from wpokt_node.custody.journal import SigningJournal
 from wpokt_node.db.entries import add_signature
 from wpokt_node.db.schema import Status
 from wpokt_node.db.transitions import transition
 from wpokt_node.errors import DatabaseError
-from wpokt_node.runtime.logging import get_logger
+from wpokt_node.logs import get_logger
+from wpokt_node.payout.journal import SigningJournal
 
 log = get_logger(__name__)
 

@@ -13,8 +13,8 @@ from wpokt_node.db.schema import ALL_COLLECTIONS, INDEXES
 from wpokt_node.errors import StartupCheckError, WpoktError
 from wpokt_node.eth.startup import run_ethereum_startup_checks
 from wpokt_node.keys.signer import eth_address_of
+from wpokt_node.node.context import NodeContext
 from wpokt_node.pokt.startup import run_pocket_startup_checks
-from wpokt_node.runtime.context import NodeContext
 
 Document = dict[str, Any]
 

@@ -6,8 +6,8 @@ import hashlib
 
 from Crypto.Hash import RIPEMD160
 
+from wpokt_node import bech32
 from wpokt_node.errors import ValidationError
-from wpokt_node.pokt import bech32
 
 POKT_PREFIX = "pokt"
 ADDRESS_LENGTH = 20

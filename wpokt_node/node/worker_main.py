@@ -1,4 +1,4 @@
-"""Entry point of one worker process: ``python -m wpokt_node.runtime.worker_main``.
+"""Entry point of one worker process: ``python -m wpokt_node.node.worker_main``.
 
 Started by the supervisor; loads the config, builds the node context, and runs the worker's
 task in the loop of ``runtime/worker.py`` until SIGTERM/SIGINT, beating into ``nodes``.
@@ -7,7 +7,6 @@ task in the loop of ``runtime/worker.py`` until SIGTERM/SIGINT, beating into ``n
 from __future__ import annotations
 
 import argparse
-import importlib
 import os
 import signal
 import sys
@@ -20,27 +19,19 @@ from wpokt_node.config import Settings, load_config
 from wpokt_node.db.counters import COMMANDS
 from wpokt_node.db.nodes import heartbeat
 from wpokt_node.errors import WpoktError
-from wpokt_node.runtime.context import NodeContext, build_context
-from wpokt_node.runtime.logging import configure_logging, get_logger
-from wpokt_node.runtime.supervisor import WORKER_NAMES
-from wpokt_node.runtime.worker import LoopPolicy, LoopState, Task, run_loop
+from wpokt_node.logs import configure_logging, get_logger
+from wpokt_node.node.context import NodeContext, build_context
+from wpokt_node.node.supervisor import WORKER_NAMES
+from wpokt_node.node.worker import LoopPolicy, LoopState, Task, run_loop
+from wpokt_node.node.workers import WORKERS
 
-# worker name -> "module:function" building its Task from a NodeContext
-WORKER_FACTORIES: dict[str, str] = {
-    "pokt-watcher": "wpokt_node.mint.watcher:build",
-    "mint-executor": "wpokt_node.mint.executor:build",
-    "burn-watcher": "wpokt_node.burn.watcher:build",
-    "burn-executor": "wpokt_node.burn.executor:build",
-}
 EXIT_CONFIG = 2
 
 log = get_logger(__name__)
 
 
 def build_task(worker: str, context: NodeContext) -> Task:
-    module_name, _, function = WORKER_FACTORIES[worker].partition(":")
-    factory: Callable[[NodeContext], Task] = getattr(importlib.import_module(module_name), function)
-    return factory(context)
+    return WORKERS[worker](context)
 
 
 def loop_policy(settings: Settings, worker: str) -> LoopPolicy:

@@ -8,15 +8,15 @@ from typing import Any
 from pymongo.database import Database
 
 from wpokt_node.config import Settings
-from wpokt_node.custody.journal import SigningJournal
-from wpokt_node.custody.signing import Signer
 from wpokt_node.db.client import connect_settings
 from wpokt_node.eth.client import EthClient
 from wpokt_node.eth.contracts import ControllerContract, TokenContract
 from wpokt_node.keys.signer import Secp256k1Signer
 from wpokt_node.keys.sources import load_signer
+from wpokt_node.payout.journal import SigningJournal
+from wpokt_node.payout.pause import pause_reason
+from wpokt_node.payout.signing import Signer
 from wpokt_node.pokt.client import PocketClient
-from wpokt_node.runtime.pause import pause_reason
 
 Document = dict[str, Any]
 

@@ -13,10 +13,9 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any, Protocol
+from typing import Protocol
 
-from wpokt_node.custody.base import NotReadyError
-from wpokt_node.runtime.logging import get_logger
+from wpokt_node.logs import get_logger
 
 log = get_logger(__name__)
 
@@ -93,27 +92,3 @@ def run_loop(
         delay = next_delay(policy, state.consecutive_errors, rng)
         stop.wait(max(0.0, delay - elapsed) if not state.consecutive_errors else delay)
     return state
-
-
-def run_entry_step(
-    summary: dict[str, int], entry_id: object, step: Callable[[], str], *, what: str, **context: Any
-) -> str:
-    """Run one entry's step inside a pass and count its outcome in ``summary``. A step that is
-    not ready yet counts as ``not_ready``; any other failure is logged and counts as ``error``:
-    one bad entry never stops the pass."""
-    try:
-        outcome = step()
-    except NotReadyError as exc:
-        log.info(f"{what} not ready", entry_id=str(entry_id), detail=str(exc), **context)
-        outcome = "not_ready"
-    except Exception as exc:
-        log.error(
-            f"{what} step failed",
-            entry_id=str(entry_id),
-            error=f"{type(exc).__name__}: {exc}"[:500],
-            exc_info=True,
-            **context,
-        )
-        outcome = "error"
-    summary[outcome] = summary.get(outcome, 0) + 1
-    return outcome

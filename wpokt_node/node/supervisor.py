@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from types import FrameType
 
-from wpokt_node.runtime.logging import get_logger
+from wpokt_node.logs import get_logger
 
 log = get_logger(__name__)
 
@@ -67,7 +67,7 @@ class Supervisor:
         return [
             sys.executable,
             "-m",
-            "wpokt_node.runtime.worker_main",
+            "wpokt_node.node.worker_main",
             "--config",
             str(self._config_path),
             "--worker",

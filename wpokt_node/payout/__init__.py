@@ -1,0 +1,1 @@
+"""The payout state machine: one machine moves every mint, burn and refund."""
