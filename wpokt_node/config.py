@@ -19,6 +19,7 @@ import yaml
 from eth_utils.address import is_hex_address, to_checksum_address
 from pydantic import (
     AfterValidator,
+    AliasChoices,
     BaseModel,
     BeforeValidator,
     ConfigDict,
@@ -200,7 +201,10 @@ class WorkersSettings(_Strict):
     pokt_watcher: WorkerSettings = WorkerSettings()
     mint_executor: WorkerSettings = WorkerSettings()
     burn_watcher: WorkerSettings = WorkerSettings()
-    burn_executor: WorkerSettings = WorkerSettings()
+    # Pays burns and refunds out of the vault; ``burn_executor`` is its earlier name.
+    release_executor: WorkerSettings = Field(
+        WorkerSettings(), validation_alias=AliasChoices("release_executor", "burn_executor")
+    )
     heartbeat_stale_s: PositiveSeconds = Field(
         60.0, description="a worker whose last heartbeat is older is unhealthy"
     )

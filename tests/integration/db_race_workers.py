@@ -17,7 +17,8 @@ from pymongo.database import Database
 from wpokt_node.db import leases, nodes
 from wpokt_node.db.client import connect
 from wpokt_node.db.entries import add_signature, insert_once
-from wpokt_node.db.schema import MINTS, Status, new_entry
+from wpokt_node.db.models import new_entry
+from wpokt_node.db.schema import MINTS, Status
 from wpokt_node.db.transitions import transition
 
 Document = dict[str, Any]

@@ -19,7 +19,8 @@ from pymongo.database import Database
 from tests.integration import db_race_workers as workers
 from wpokt_node.db import leases, nodes
 from wpokt_node.db.entries import insert_once
-from wpokt_node.db.schema import AUDIT, LEASES, MINTS, NODES, Status, new_entry
+from wpokt_node.db.models import new_entry
+from wpokt_node.db.schema import AUDIT, LEASES, MINTS, NODES, Status
 from wpokt_node.db.transitions import audit_trail, repair_audit, transition
 
 pytestmark = pytest.mark.conformance

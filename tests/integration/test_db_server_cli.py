@@ -19,7 +19,8 @@ from tests.fixtures.mongo import unique_db_name
 from wpokt_node.db.bootstrap import init_db, init_db_report
 from wpokt_node.db.client import connect
 from wpokt_node.db.entries import insert_once
-from wpokt_node.db.schema import ALL_COLLECTIONS, INDEXES, MINTS, Status, new_entry
+from wpokt_node.db.models import new_entry
+from wpokt_node.db.schema import ALL_COLLECTIONS, INDEXES, MINTS, Status
 from wpokt_node.db.server import EmbeddedMongo, free_port, ping
 from wpokt_node.db.transitions import audit_trail, transition
 from wpokt_node.errors import DatabaseError

@@ -10,8 +10,9 @@ import pytest
 from pymongo.database import Database
 
 from wpokt_node.db.entries import add_signature, insert_once
+from wpokt_node.db.models import new_entry
 from wpokt_node.db.nodes import heartbeat
-from wpokt_node.db.schema import MINTS, Status, new_entry
+from wpokt_node.db.schema import MINTS, Status
 from wpokt_node.db.transitions import transition
 from wpokt_node.node.status import cluster_status, node_health
 from wpokt_node.node.supervisor import WORKER_NAMES

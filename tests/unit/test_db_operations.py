@@ -16,7 +16,8 @@ from wpokt_node.db import leases, nodes
 from wpokt_node.db.bootstrap import ensure_indexes
 from wpokt_node.db.client import connect
 from wpokt_node.db.entries import add_signature, insert_once
-from wpokt_node.db.schema import AUDIT, BURNS, MINTS, Status, new_entry
+from wpokt_node.db.models import new_entry
+from wpokt_node.db.schema import AUDIT, BURNS, MINTS, Status
 from wpokt_node.db.transitions import audit_trail, repair_audit, transition
 from wpokt_node.errors import DatabaseError, ValidationError
 

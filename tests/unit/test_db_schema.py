@@ -8,6 +8,7 @@ import re
 import pytest
 
 from wpokt_node.db import schema
+from wpokt_node.db.models import new_entry
 from wpokt_node.db.schema import Status
 from wpokt_node.errors import ValidationError
 
@@ -85,7 +86,7 @@ def test_entry_validators_pin_amount_status_and_required_fields() -> None:
 
 
 def test_new_entry_has_every_documented_field() -> None:
-    entry = schema.new_entry(
+    entry = new_entry(
         transaction_hash="ab" * 32,
         height=10,
         from_address="pokt1sender",
@@ -102,9 +103,7 @@ def test_new_entry_has_every_documented_field() -> None:
     assert entry["created_at"].microsecond % 1000 == 0
     assert set(schema.VALIDATORS["mints"]["$jsonSchema"]["required"]) <= set(entry)
     with pytest.raises(ValidationError):
-        schema.new_entry(
-            transaction_hash="x", height=1, from_address="a", to_address="b", amount=-1
-        )
+        new_entry(transaction_hash="x", height=1, from_address="a", to_address="b", amount=-1)
 
 
 def test_entry_collection_rejects_other_names() -> None:

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 from pymongo.database import Database
 
-from wpokt_node.burn.entry import burn_document
+from wpokt_node.burn.entries import burn_document
 from wpokt_node.config import EthereumSettings
 from wpokt_node.db.entries import Document, insert_once
 from wpokt_node.db.nodes import get_cursor, set_cursor

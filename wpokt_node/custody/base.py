@@ -1,10 +1,11 @@
 """The custody interface: one shape for every signing back end and every kind of payout.
 
-A back end prepares the payload to sign (fixing its nonce or sequence), rebuilds it
-independently from the chain and this node's config, signs it, says which stored
-signatures are valid, executes it, and reads the outcome back from the chain. The
-executors drive entries through their states with nothing but this interface, the
-signing journal and the data layer.
+A back end re-checks an entry's source event on this node's own RPC, prepares the payload to
+sign (fixing its nonce or sequence), rebuilds it independently from the chain and this node's
+config, signs it, says which stored signatures are valid, executes it, and reads the outcome
+back from the chain, including the proof that a payload can never execute. The payout state
+machine (``wpokt_node.payout``) drives every entry with nothing but this interface, the signing
+journal and the data layer.
 """
 
 from __future__ import annotations
@@ -14,9 +15,8 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any, Protocol
 
+from wpokt_node.db.models import Entry, RetiredOrder, SignatureRecord
 from wpokt_node.errors import WpoktError
-
-Entry = Mapping[str, Any]
 
 
 class RebuildMismatchError(WpoktError):
@@ -27,24 +27,25 @@ class RebuildMismatchError(WpoktError):
         super().__init__(reason)
 
 
+class UnpayableError(WpoktError):
+    """This back end can never pay the entry (e.g. its amount does not cover the fee)."""
+
+
+class SourceState(StrEnum):
+    FOUND = "found"  # the source event is on this node's chain view, as the entry says
+    NOT_YET = "not_yet"  # not visible (yet): look again later
+    GONE = "gone"  # gone for good, or not what the entry says: the entry fails
+
+
 @dataclass(frozen=True, slots=True)
-class SignatureRecord:
-    """One node's signature as stored on an entry (``signatures`` array)."""
+class SourceCheck:
+    """What this node's RPC says about an entry's source event (deposit tx, burn log)."""
 
-    node_id: str
-    signer: str
-    signature: str
-
-    def to_document(self) -> dict[str, str]:
-        return {"node_id": self.node_id, "signer": self.signer, "signature": self.signature}
-
-    @classmethod
-    def from_document(cls, document: Mapping[str, Any]) -> SignatureRecord:
-        return cls(
-            node_id=str(document.get("node_id", "")),
-            signer=str(document.get("signer", "")),
-            signature=str(document.get("signature", "")),
-        )
+    state: SourceState
+    confirmations: int = 0
+    confirmed: bool = False
+    fields: Mapping[str, Any] = field(default_factory=dict)  # recorded on the entry
+    reason: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,10 +58,10 @@ class Prepared:
 
 
 class OutcomeKind(StrEnum):
-    EXECUTED = "executed"  # on chain, succeeded (enough confirmations)
+    EXECUTED = "executed"  # on chain, succeeded, final
     PENDING = "pending"  # submitted, outcome not known yet: wait, or rebroadcast the same bytes
     NOT_SUBMITTED = "not_submitted"  # nothing on chain; the payload can still execute
-    DEAD = "dead"  # the chain proves this payload can never execute
+    DEAD = "dead"  # the chain proves this payload can never execute: prepare a new one
     FAILED = "failed"  # on chain but failed, and cannot be retried safely
 
 
@@ -69,7 +70,8 @@ class Outcome:
     kind: OutcomeKind
     tx_hash: str | None = None
     detail: str = ""
-    extra: dict[str, Any] = field(default_factory=dict)
+    on_chain: bool = False  # PENDING: in a block, awaiting finality (no rebroadcast needed)
+    next_in_line: bool = False  # NOT_SUBMITTED: its nonce/sequence is the chain's next one
 
 
 RecordExecution = Callable[[str, Mapping[str, Any]], bool]
@@ -78,14 +80,24 @@ broadcasting; returns False if the entry changed meanwhile (then do not broadcas
 
 
 class Custody(Protocol):
-    """A signing back end for one kind of payout (mints, or vault releases)."""
+    """A signing back end for one kind of payout (mints, burn payouts, refunds)."""
+
+    @property
+    def execution_fields(self) -> tuple[str, ...]:
+        """The entry fields ``execute`` records besides ``execution_tx_hash``."""
+        ...
 
     def source_event(self, entry: Entry) -> str:
         """The source event's key in the signing journal (e.g. ``pokt:<TXHASH>``)."""
         ...
 
+    def check_source(self, entry: Entry) -> SourceCheck:
+        """Re-read the entry's source event from this node's own RPC."""
+        ...
+
     def prepare(self, entry: Entry) -> Prepared:
-        """Fix the payload of a ``confirmed`` entry (allocates its nonce/sequence)."""
+        """Fix the payload of a ``confirmed`` entry (allocates its nonce/sequence). Raises
+        UnpayableError if the entry can never be paid."""
         ...
 
     def rebuild(self, entry: Entry) -> dict[str, Any]:
@@ -106,6 +118,11 @@ class Custody(Protocol):
         """Distinct, valid signatures by members of the signer set, invalid ones dropped."""
         ...
 
+    def decided(self, entry: Entry, order: Mapping[str, Any]) -> Outcome | None:
+        """For a ``started`` entry: the outcome if the chain has already used the payload's
+        nonce/sequence (then signing is moot), else None."""
+        ...
+
     def execute(
         self,
         entry: Entry,
@@ -116,4 +133,18 @@ class Custody(Protocol):
         """Submit the payout; returns the tx hash, or None if ``record`` refused."""
         ...
 
-    def outcome(self, entry: Entry, order: Mapping[str, Any]) -> Outcome: ...
+    def rebroadcast(self, entry: Entry) -> None:
+        """Send the recorded execution tx again, the same bytes."""
+        ...
+
+    def outcome(self, entry: Entry, order: Mapping[str, Any]) -> Outcome:
+        """What the chain says about the entry's payout, read from this node's own RPC."""
+        ...
+
+    def proven_dead(self, retired: RetiredOrder) -> bool:
+        """Whether this node can prove on its own RPC that a retired order never executes."""
+        ...
+
+    def queue_key(self, entry: Entry) -> tuple[Any, ...]:
+        """Signed entries are handled in this order (the order the chain accepts them in)."""
+        ...

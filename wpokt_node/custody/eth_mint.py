@@ -13,34 +13,36 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from bson import ObjectId
-from eth_utils.address import is_hex_address, to_checksum_address
 from eth_utils.crypto import keccak
 from pymongo.database import Database
-from pymongo.errors import DuplicateKeyError, PyMongoError
+from pymongo.errors import PyMongoError
 
-from wpokt_node.amounts import amount_from_db, amount_to_db
+from wpokt_node.amounts import amount_to_db
 from wpokt_node.config import Settings
 from wpokt_node.custody.base import (
-    Entry,
     Outcome,
-    OutcomeKind,
     Prepared,
     RebuildMismatchError,
     RecordExecution,
-    SignatureRecord,
+    SourceCheck,
+    SourceState,
+    UnpayableError,
 )
-from wpokt_node.db import leases
-from wpokt_node.db.query import eq
-from wpokt_node.db.schema import MINTS, RESERVATIONS, Status
-from wpokt_node.errors import DatabaseError, NotReadyError, SigningError, ValidationError
+from wpokt_node.custody.mint_chain import MintChain, MintDomain, checksum
+from wpokt_node.db import leases, reservations
+from wpokt_node.db.models import Entry, RetiredOrder, SignatureRecord
+from wpokt_node.db.schema import MINTS, Status
+from wpokt_node.errors import (
+    DatabaseError,
+    NotReadyError,
+    SigningError,
+    ValidationError,
+)
 from wpokt_node.eth.client import EthClient, RpcError
 from wpokt_node.eth.confirmations import ConfirmationPolicy
 from wpokt_node.eth.contracts import ControllerContract, TokenContract
-from wpokt_node.eth.eip712 import MintData, mint_data_digest, recover_mint_signer, sign_mint_data
-from wpokt_node.eth.events import MINTED_TOPIC, MintedEvent, decode_minted
-from wpokt_node.eth.log_scan import BlockRange
-from wpokt_node.eth.mint import MintSubmitter, find_minted_event
+from wpokt_node.eth.eip712 import mint_data_digest, recover_mint_signer, sign_mint_data
+from wpokt_node.eth.mint import MintSubmitter
 from wpokt_node.eth.transactions import TransactionSender
 from wpokt_node.keys.signer import Secp256k1Signer, eth_address_of
 from wpokt_node.logs import get_logger
@@ -52,24 +54,7 @@ from wpokt_node.pokt.release import normalize_pokt_tx_hash
 log = get_logger(__name__)
 
 Document = dict[str, Any]
-NONCE_KIND = "mint-nonce"
-ORDER_KEYS = frozenset({"recipient", "amount", "nonce", "chain_id", "controller"})
-_MAX_RESERVE_ATTEMPTS = 1000
 _ALREADY_SENT = ("already known", "already imported", "known transaction", "nonce too low")
-
-
-def nonce_lease(recipient: str) -> str:
-    return f"{NONCE_KIND}:{recipient}"
-
-
-def nonce_reservation_id(recipient: str, nonce: int) -> str:
-    return f"{NONCE_KIND}:{recipient}:{nonce}"
-
-
-def _checksum(value: object, what: str) -> str:
-    if not isinstance(value, str) or not is_hex_address(value):
-        raise ValidationError(f"{what} is not an Ethereum address: {str(value)[:60]!r}")
-    return str(to_checksum_address(value))
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,6 +73,8 @@ class CheckedDeposit:
 class EthMintCustody:
     """``custody.base.Custody`` for mints (multisig back end)."""
 
+    execution_fields = ("execution_tx_raw", "execution_tx_sender", "execution_tx_nonce")
+
     def __init__(
         self,
         *,
@@ -105,33 +92,56 @@ class EthMintCustody:
         self.pokt = pokt
         self.eth = eth
         self.token = token
-        self.controller = controller
         self.eth_signer = eth_signer
         self.sender = gas_sender
         self.submitter = MintSubmitter(
             controller, token, gas_sender, settings.ethereum.gas_limit_mint
         )
         self.rules = deposit_rules(settings)
-        self.chain_id = settings.ethereum.chain_id
-        self.controller_address = _checksum(controller.address, "mint controller")
+        self.domain = MintDomain(
+            settings.ethereum.chain_id, checksum(controller.address, "mint controller")
+        )
         self.signer_address = eth_address_of(eth_signer.public_key)
         self.validators = frozenset(settings.ethereum.validator_addresses)
-        self.confirmation = ConfirmationPolicy.from_setting(settings.ethereum.confirmations)
+        self.chain = MintChain(
+            eth,
+            token,
+            ConfirmationPolicy.from_setting(settings.ethereum.confirmations),
+            settings.ethereum.start_block,
+            settings.ethereum.scan_chunk_size,
+        )
 
     @property
     def node_id(self) -> str:
         return self.settings.node_id
 
-    # -- the source event and the deposit ------------------------------------------------------
+    # -- the source event: the deposit ---------------------------------------------------------
 
     def source_event(self, entry: Entry) -> str:
-        return "pokt:" + normalize_pokt_tx_hash(str(entry.get("transaction_hash", "")))
+        return "pokt:" + normalize_pokt_tx_hash(entry.transaction_hash)
+
+    def check_source(self, entry: Entry) -> SourceCheck:
+        try:
+            checked = self.fetch_deposit(entry)
+        except RebuildMismatchError as mismatch:
+            return SourceCheck(SourceState.GONE, reason=mismatch.reason)
+        if checked is None:
+            if self.pokt.latest_height() >= entry.height:
+                return SourceCheck(SourceState.GONE, reason="deposit tx not found on Pocket")
+            return SourceCheck(SourceState.NOT_YET, reason="deposit tx not indexed yet")
+        confirmations = checked.confirmations
+        return SourceCheck(
+            SourceState.FOUND,
+            confirmations=confirmations,
+            confirmed=confirmations >= self.settings.pocket.confirmations,
+            fields={"confirmations": confirmations},
+        )
 
     def fetch_deposit(self, entry: Entry) -> CheckedDeposit | None:
         """The entry's deposit as this node's Pocket RPC and rules see it; None if the RPC does
         not know the tx. Raises RebuildMismatchError if it is not exactly this valid mint."""
         try:
-            tx_hash = normalize_pokt_tx_hash(str(entry.get("transaction_hash", "")))
+            tx_hash = normalize_pokt_tx_hash(entry.transaction_hash)
         except ValidationError as exc:
             raise RebuildMismatchError(str(exc)) from None
         latest = self.pokt.latest_height()
@@ -144,16 +154,15 @@ class EthMintCustody:
                 f"deposit {tx_hash} does not classify as a valid mint "
                 f"({verdict.kind.value}: {verdict.reason})"
             )
-        stored_amount = entry.get("amount")
-        for field, stored, seen in (
-            ("transaction_hash", entry.get("transaction_hash"), verdict.tx_hash),
-            ("from_address", entry.get("from_address"), verdict.sender),
-            ("to_address", entry.get("to_address"), verdict.recipient),
-            ("amount", stored_amount, amount_to_db(verdict.amount)),
+        for name, stored, seen in (
+            ("transaction_hash", entry.transaction_hash, verdict.tx_hash),
+            ("from_address", entry.from_address, verdict.sender),
+            ("to_address", entry.to_address, verdict.recipient),
+            ("amount", entry.document.get("amount"), amount_to_db(verdict.amount)),
         ):
             if stored != seen:
                 raise RebuildMismatchError(
-                    f"{field} differs from the deposit on chain: stored {str(stored)[:80]!r}, "
+                    f"{name} differs from the deposit on chain: stored {str(stored)[:80]!r}, "
                     f"chain {seen!r}"
                 )
         return CheckedDeposit(verdict, latest)
@@ -161,55 +170,23 @@ class EthMintCustody:
     # -- prepare: allocate the nonce -----------------------------------------------------------
 
     def prepare(self, entry: Entry) -> Prepared:
-        recipient = _checksum(entry.get("to_address"), "recipient")
-        amount = amount_from_db(entry.get("amount"))
-        if amount <= 0:
-            raise ValidationError("a mint needs a positive amount")
-        lease = nonce_lease(recipient)
-        ttl = self.settings.workers.lease_ttl_s
-        if not leases.acquire(self.db, lease, self.node_id, ttl):
-            raise NotReadyError(f"lease {lease} is held by another node; try again later")
-        try:
-            nonce = self._reserve_nonce(entry["_id"], recipient)
-        finally:
-            leases.release(self.db, lease, self.node_id)
-        return Prepared(self.order(recipient, amount, nonce), nonce)
-
-    def _reserve_nonce(self, entry_id: ObjectId, recipient: str) -> int:
-        reservations = self.db[RESERVATIONS]
-        try:
-            mine = reservations.find_one(
-                {"entry_id": eq(entry_id), "kind": NONCE_KIND, "scope": recipient}
+        recipient = checksum(entry.to_address, "recipient")
+        if entry.amount <= 0:
+            raise UnpayableError("a mint needs a positive amount")
+        lease = f"{reservations.MINT_NONCE}:{recipient}"
+        with leases.held(self.db, lease, self.node_id, self.settings.workers.lease_ttl_s):
+            first = max(self.token.get_user_nonce(recipient), self._highest_open(recipient)) + 1
+            nonce = reservations.reserve(
+                self.db,
+                kind=reservations.MINT_NONCE,
+                scope=recipient,
+                collection=MINTS,
+                entry_id=entry.id,
+                first=first,
             )
-        except PyMongoError as exc:
-            raise DatabaseError(f"reservations: read failed: {exc}") from None
-        if mine is not None:  # reserved before a crash: the same entry keeps the same nonce
-            return int(mine["number"])
-        nonce = max(self.token.get_user_nonce(recipient), self._highest_open_nonce(recipient)) + 1
-        for _ in range(_MAX_RESERVE_ATTEMPTS):
-            reservation_id = nonce_reservation_id(recipient, nonce)
-            try:
-                reservations.insert_one(
-                    {
-                        "_id": reservation_id,
-                        "kind": NONCE_KIND,
-                        "scope": recipient,
-                        "number": nonce,
-                        "collection": MINTS,
-                        "entry_id": entry_id,
-                    }
-                )
-                return nonce
-            except DuplicateKeyError:
-                holder = reservations.find_one({"_id": reservation_id})
-                if holder is not None and holder.get("entry_id") == entry_id:
-                    return nonce
-                nonce += 1
-            except PyMongoError as exc:
-                raise DatabaseError(f"reservations: insert failed: {exc}") from None
-        raise NotReadyError(f"no free mint nonce for {recipient} after {_MAX_RESERVE_ATTEMPTS}")
+        return Prepared(self.domain.order(recipient, entry.amount, nonce), nonce)
 
-    def _highest_open_nonce(self, recipient: str) -> int:
+    def _highest_open(self, recipient: str) -> int:
         try:
             found = self.db[MINTS].find(
                 {
@@ -223,22 +200,13 @@ class EthMintCustody:
             raise DatabaseError(f"mints: read failed: {exc}") from None
         return max(nonces, default=0)
 
-    def order(self, recipient: str, amount: int, nonce: int) -> dict[str, Any]:
-        return {
-            "recipient": _checksum(recipient, "recipient"),
-            "amount": amount_to_db(amount),
-            "nonce": nonce,
-            "chain_id": self.chain_id,
-            "controller": self.controller_address,
-        }
-
     # -- rebuild: the signing rule's independent view ------------------------------------------
 
     def rebuild(self, entry: Entry) -> dict[str, Any]:
         checked = self.fetch_deposit(entry)
         if checked is None:
             raise RebuildMismatchError(
-                f"deposit {entry.get('transaction_hash')} is not on this node's Pocket RPC"
+                f"deposit {entry.transaction_hash} is not on this node's Pocket RPC"
             )
         required = self.settings.pocket.confirmations
         if checked.confirmations < required:
@@ -247,62 +215,42 @@ class EthMintCustody:
             )
         verdict = checked.classification
         assert verdict.recipient is not None
-        nonce = entry.get("nonce")
-        if isinstance(nonce, bool) or not isinstance(nonce, int) or nonce < 1:
+        nonce = entry.number
+        if nonce is None or nonce < 1:
             raise RebuildMismatchError(f"stored nonce {nonce!r} is not a positive integer")
-        order = self.order(verdict.recipient, verdict.amount, nonce)
-        self._check_reservation(entry, verdict.recipient, nonce)
+        order = self.domain.order(verdict.recipient, verdict.amount, nonce)
+        reservation = reservations.holder(
+            self.db, reservations.MINT_NONCE, order["recipient"], nonce
+        )
+        if not reservations.is_reserved_for(reservation, MINTS, entry.id):
+            raise RebuildMismatchError(
+                f"nonce {nonce} of {verdict.recipient} is not the nonce allocated to this entry"
+            )
         chain_nonce = self.token.get_user_nonce(verdict.recipient)
-        if nonce <= chain_nonce and self._minted_event(self.mint_data(order)) is None:
+        if nonce <= chain_nonce and self.chain.minted_event(self.domain.mint_data(order)) is None:
             raise RebuildMismatchError(
                 f"nonce {nonce} is not above the chain's nonce {chain_nonce} for "
                 f"{verdict.recipient}, and it was not used by this mint"
             )
         return order
 
-    def _check_reservation(self, entry: Entry, recipient: str, nonce: int) -> None:
-        """The nonce must be the one allocated to this entry (an edited nonce is not)."""
-        try:
-            reservation = self.db[RESERVATIONS].find_one(
-                {"_id": nonce_reservation_id(recipient, nonce)}
-            )
-        except PyMongoError as exc:
-            raise DatabaseError(f"reservations: read failed: {exc}") from None
-        if reservation is None or reservation.get("entry_id") != entry.get("_id"):
-            raise RebuildMismatchError(
-                f"nonce {nonce} of {recipient} is not the nonce allocated to this entry"
-            )
-
     # -- payload, signatures -------------------------------------------------------------------
 
-    def mint_data(self, order: Mapping[str, Any]) -> MintData:
-        """The MintData of an order whose domain is this node's; raises ValidationError."""
-        if set(order) != ORDER_KEYS:
-            raise ValidationError(f"a mint order has exactly the keys {sorted(ORDER_KEYS)}")
-        if order["chain_id"] != self.chain_id or order["controller"] != self.controller_address:
-            raise ValidationError("the order's chain id or controller is not this node's")
-        nonce = order["nonce"]
-        if isinstance(nonce, bool) or not isinstance(nonce, int):
-            raise ValidationError("the order's nonce is not an integer")
-        return MintData(
-            _checksum(order["recipient"], "recipient"), amount_from_db(order["amount"]), nonce
-        )
-
     def digest(self, order: Mapping[str, Any]) -> bytes:
-        data = self.mint_data(order)
+        data = self.domain.mint_data(order)
         return mint_data_digest(
-            self.chain_id, self.controller_address, data.recipient, data.amount, data.nonce
+            self.domain.chain_id, self.domain.controller, data.recipient, data.amount, data.nonce
         )
 
     def payload_hash(self, order: Mapping[str, Any]) -> str:
         return "0x" + self.digest(order).hex()
 
     def sign(self, order: Mapping[str, Any]) -> SignatureRecord:
-        data = self.mint_data(order)
+        data = self.domain.mint_data(order)
         signature = sign_mint_data(
             self.eth_signer,
-            self.chain_id,
-            self.controller_address,
+            self.domain.chain_id,
+            self.domain.controller,
             data.recipient,
             data.amount,
             data.nonce,
@@ -323,7 +271,7 @@ class EthMintCustody:
             try:
                 signature = bytes.fromhex(record.signature.removeprefix("0x"))
                 signer = recover_mint_signer(digest, signature)
-                recorded = _checksum(record.signer, "recorded signer")
+                recorded = checksum(record.signer, "recorded signer")
             except (ValueError, SigningError, ValidationError):
                 continue
             if signer != recorded or signer not in self.validators or signer in by_signer:
@@ -331,7 +279,10 @@ class EthMintCustody:
             by_signer[signer] = SignatureRecord(record.node_id, signer, record.signature)
         return [by_signer[s] for s in sorted(by_signer, key=lambda a: int(a, 16))]
 
-    # -- execution -----------------------------------------------------------------------------
+    # -- execution and outcome -----------------------------------------------------------------
+
+    def decided(self, entry: Entry, order: Mapping[str, Any]) -> Outcome | None:
+        return None  # a started mint's nonce is checked by the signing rule's rebuild
 
     def execute(
         self,
@@ -345,7 +296,7 @@ class EthMintCustody:
         if len(valid) < threshold:
             raise NotReadyError(f"{len(valid)} valid signatures, threshold is {threshold}")
         chosen = [bytes.fromhex(s.signature.removeprefix("0x")) for s in valid[:threshold]]
-        signed = self.submitter.prepare(self.mint_data(order), chosen)
+        signed = self.submitter.prepare(self.domain.mint_data(order), chosen)
         recorded = record(
             signed.tx_hash,
             {
@@ -356,16 +307,16 @@ class EthMintCustody:
         )
         if not recorded:
             self.sender.release(signed)
-            log.info("mint execution not recorded; not broadcasting", entry_id=str(entry["_id"]))
+            log.info("mint execution not recorded; not broadcasting", entry_id=str(entry.id))
             return None
         self.sender.broadcast(signed)
-        log.info("mint broadcast", entry_id=str(entry["_id"]), tx_hash=signed.tx_hash)
+        log.info("mint broadcast", entry_id=str(entry.id), tx_hash=signed.tx_hash)
         return signed.tx_hash
 
-    def rebroadcast(self, entry: Entry) -> str:
+    def rebroadcast(self, entry: Entry) -> None:
         """Send the recorded raw execution tx again (the same bytes, so the same hash)."""
-        tx_hash = str(entry.get("execution_tx_hash") or "")
-        raw_hex = str(entry.get("execution_tx_raw") or "")
+        tx_hash = entry.execution_tx_hash or ""
+        raw_hex = str(entry.document.get("execution_tx_raw") or "")
         try:
             raw = bytes.fromhex(raw_hex.removeprefix("0x"))
         except ValueError:
@@ -377,89 +328,13 @@ class EthMintCustody:
         except RpcError as exc:
             if not any(marker in exc.rpc_message.lower() for marker in _ALREADY_SENT):
                 raise
-        log.info("mint rebroadcast", entry_id=str(entry.get("_id")), tx_hash=tx_hash)
-        return tx_hash
-
-    def chain_nonce(self, order: Mapping[str, Any]) -> int:
-        return self.token.get_user_nonce(self.mint_data(order).recipient)
-
-    # -- outcome -------------------------------------------------------------------------------
+        log.info("mint rebroadcast", entry_id=str(entry.id), tx_hash=tx_hash)
 
     def outcome(self, entry: Entry, order: Mapping[str, Any]) -> Outcome:
-        data = self.mint_data(order)
-        tx_hash = entry.get("execution_tx_hash")
-        tx_hash = str(tx_hash).lower() if tx_hash else None
-        receipt = self.eth.receipt(tx_hash) if tx_hash else None
-        if receipt is not None and receipt.status == 1:
-            for log_record in receipt.logs:
-                if (
-                    log_record.address == self.token.address
-                    and log_record.topics
-                    and log_record.topics[0] == MINTED_TOPIC
-                ):
-                    event = decode_minted(log_record)
-                    if self._matches(event, data):
-                        return self._executed(event)
-        chain_nonce = self.token.get_user_nonce(data.recipient)
-        extra: dict[str, Any] = {"chain_nonce": chain_nonce}
-        if chain_nonce >= data.nonce:
-            found = self._minted_event(data)
-            if found is not None and self._matches(found, data):
-                return self._executed(found)
-            detail = (
-                f"nonce {data.nonce} of {data.recipient} was used on chain by a different mint"
-                if found is not None
-                else f"the chain's nonce for {data.recipient} is {chain_nonce} but no Minted "
-                f"event of nonce {data.nonce} was found"
-            )
-            log.error("mint nonce consumed elsewhere", alert=True, detail=detail)
-            return Outcome(OutcomeKind.FAILED, tx_hash, detail, extra)
-        if tx_hash is None:
-            return Outcome(OutcomeKind.NOT_SUBMITTED, None, "nothing submitted", extra)
-        if receipt is not None:
-            return Outcome(OutcomeKind.NOT_SUBMITTED, tx_hash, "execution tx reverted", extra)
-        if self._gas_nonce_used(entry, tx_hash):
-            return Outcome(
-                OutcomeKind.NOT_SUBMITTED,
-                tx_hash,
-                "execution tx can never land: its gas-key nonce was used by another tx",
-                extra,
-            )
-        return Outcome(OutcomeKind.PENDING, tx_hash, "execution tx not mined yet", extra)
+        return self.chain.outcome(entry, self.domain.mint_data(order))
 
-    def _matches(self, event: MintedEvent, data: MintData) -> bool:
-        return (
-            event.recipient == data.recipient
-            and event.nonce == data.nonce
-            and event.amount == data.amount
-        )
+    def proven_dead(self, retired: RetiredOrder) -> bool:
+        return False  # mint nonces are never reassigned, so no mint order is ever retired
 
-    def _executed(self, event: MintedEvent) -> Outcome:
-        extra: dict[str, Any] = {"block_number": event.block_number, "mined": True}
-        if not self.confirmation.check(self.eth, event.block_number).confirmed:
-            return Outcome(
-                OutcomeKind.PENDING, event.transaction_hash, "minted, awaiting confirmations", extra
-            )
-        return Outcome(OutcomeKind.EXECUTED, event.transaction_hash, "Minted event found", extra)
-
-    def _minted_event(self, data: MintData) -> MintedEvent | None:
-        head = self.eth.block_number()
-        first = min(self.settings.ethereum.start_block, head)
-        return find_minted_event(
-            self.eth,
-            self.token.address,
-            data.recipient,
-            data.nonce,
-            BlockRange(first, head),
-            chunk_size=self.settings.ethereum.scan_chunk_size,
-        )
-
-    def _gas_nonce_used(self, entry: Entry, tx_hash: str) -> bool:
-        sender, tx_nonce = entry.get("execution_tx_sender"), entry.get("execution_tx_nonce")
-        if not isinstance(sender, str) or not is_hex_address(sender):
-            return False
-        if isinstance(tx_nonce, bool) or not isinstance(tx_nonce, int):
-            return False
-        mined = int(self.eth.request("eth_getTransactionCount", [sender, "latest"]), 16)
-        # Re-read the receipt: the tx itself may have been mined since the first look.
-        return mined > tx_nonce and self.eth.receipt(tx_hash) is None
+    def queue_key(self, entry: Entry) -> tuple[Any, ...]:
+        return (entry.to_address, entry.number if entry.number is not None else 2**63)

@@ -9,12 +9,14 @@ holder. Expiry is stored as epoch milliseconds from the writing node's UTC clock
 
 Clock assumption: node clocks are NTP-synchronised, with skew much smaller than the TTL. A node
 whose clock runs ahead can take over a lease early; this only costs duplicated work, because
-correctness never depends on a lease (DESIGN §4: the contract nonce and the vault sequence are
-the real guards).
+correctness never depends on a lease (the contract nonce, the vault sequence and the
+``reservations`` are the real guards).
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from pymongo.database import Database
@@ -22,7 +24,7 @@ from pymongo.errors import DuplicateKeyError, PyMongoError
 
 from wpokt_node.db.clock import now_ms
 from wpokt_node.db.schema import LEASES
-from wpokt_node.errors import DatabaseError, ValidationError
+from wpokt_node.errors import DatabaseError, NotReadyError, ValidationError
 
 Document = dict[str, Any]
 
@@ -107,3 +109,14 @@ def holder_of(db: Database[Document], name: str) -> str | None:
     if doc is None or int(doc.get("expires_at_ms", 0)) <= now_ms():
         return None
     return str(doc["holder"])
+
+
+@contextmanager
+def held(db: Database[Document], name: str, holder: str, ttl_s: float) -> Iterator[None]:
+    """Hold the lease for the block, or raise NotReadyError if another node holds it."""
+    if not acquire(db, name, holder, ttl_s):
+        raise NotReadyError(f"lease {name} is held by another node; try again later")
+    try:
+        yield
+    finally:
+        release(db, name, holder)

@@ -8,14 +8,9 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from bson import ObjectId
-
-from wpokt_node.amounts import amount_to_db
-from wpokt_node.db.clock import utc_now
 from wpokt_node.errors import ValidationError
 
 MINTS = "mints"
@@ -299,45 +294,6 @@ VALIDATORS: Mapping[str, dict[str, Any]] = {
         },
     ),
 }
-
-
-def new_entry(
-    *,
-    transaction_hash: str,
-    height: int,
-    from_address: str,
-    to_address: str,
-    amount: int,
-    memo: str | None = None,
-    confirmations: int = 0,
-    now: datetime | None = None,
-    **extra: Any,
-) -> dict[str, Any]:
-    """A fresh ``detected`` entry with every standard field; ``extra`` adds per-kind fields
-    (``log_index`` for burns, ``reason`` for refunds, ``nonce`` / ``sequence`` ...)."""
-    stamp = now or utc_now()
-    document: dict[str, Any] = {
-        "_id": ObjectId(),
-        "transaction_hash": transaction_hash,
-        "height": height,
-        "confirmations": confirmations,
-        "from_address": from_address,
-        "to_address": to_address,
-        "amount": amount_to_db(amount),
-        "memo": memo,
-        "status": Status.DETECTED.value,
-        "signers": [],
-        "signatures": [],
-        "order": None,
-        "execution_tx_hash": None,
-        "created_at": stamp,
-        "updated_at": stamp,
-        "error": None,
-        "audit_seq": 0,
-        "transitions": [],
-    }
-    document.update(extra)
-    return document
 
 
 def entry_collection(name: str) -> str:

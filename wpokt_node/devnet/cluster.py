@@ -364,7 +364,7 @@ def node_settings(
             "pokt_watcher": interval,
             "mint_executor": interval,
             "burn_watcher": interval,
-            "burn_executor": interval,
+            "release_executor": interval,
             "heartbeat_stale_s": 30,
             "lease_ttl_s": 10,
         },

@@ -24,10 +24,10 @@ from wpokt_node.db.control import read_bridge_pause
 from wpokt_node.db.entries import insert_once
 from wpokt_node.db.nodes import get_cursor, set_cursor
 from wpokt_node.logs import get_logger
+from wpokt_node.mint.entries import entry_document
 from wpokt_node.pokt.client import PocketClient
 from wpokt_node.pokt.deposit_rules import deposit_rules
 from wpokt_node.pokt.deposits import classify_deposit
-from wpokt_node.pokt.entries import entry_document
 
 log = get_logger(__name__)
 

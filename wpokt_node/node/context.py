@@ -15,7 +15,6 @@ from wpokt_node.keys.signer import Secp256k1Signer
 from wpokt_node.keys.sources import load_signer
 from wpokt_node.payout.journal import SigningJournal
 from wpokt_node.payout.pause import pause_reason
-from wpokt_node.payout.signing import Signer
 from wpokt_node.pokt.client import PocketClient
 
 Document = dict[str, Any]
@@ -37,16 +36,6 @@ class NodeContext:
     @property
     def node_id(self) -> str:
         return self.settings.node_id
-
-    def signer(self) -> Signer:
-        """The signing-rule parameters of this node, read fresh (pause can change)."""
-        return Signer(
-            db=self.db,
-            journal=self.journal,
-            node_id=self.node_id,
-            threshold=self.settings.cluster.threshold,
-            paused=self.paused() is not None,
-        )
 
     def paused(self) -> str | None:
         """Why this node must not sign or send right now (config or cluster pause), or None."""

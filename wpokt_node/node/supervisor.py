@@ -23,7 +23,12 @@ from wpokt_node.logs import get_logger
 
 log = get_logger(__name__)
 
-WORKER_NAMES: tuple[str, ...] = ("pokt-watcher", "mint-executor", "burn-watcher", "burn-executor")
+WORKER_NAMES: tuple[str, ...] = (
+    "pokt-watcher",
+    "mint-executor",
+    "burn-watcher",
+    "release-executor",
+)
 EXIT_CRASH_LOOP = 3
 
 

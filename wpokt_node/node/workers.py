@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from wpokt_node.burn.executor import ReleaseExecutor
+from wpokt_node.burn.executor import release_executor
 from wpokt_node.burn.watcher import BurnWatcher, BurnWatcherTask
-from wpokt_node.mint.executor import MintExecutor
+from wpokt_node.custody.eth_mint import EthMintCustody
+from wpokt_node.eth.transactions import TransactionSender
+from wpokt_node.mint.executor import mint_executor
 from wpokt_node.mint.watcher import PoktWatcher
 from wpokt_node.node.context import NodeContext
 from wpokt_node.node.worker import Task
@@ -16,8 +18,29 @@ def pokt_watcher(context: NodeContext) -> Task:
     return PoktWatcher(context.settings, context.db, context.pokt)
 
 
-def mint_executor(context: NodeContext) -> Task:
-    return MintExecutor(context)
+def mint_custody(context: NodeContext) -> EthMintCustody:
+    settings = context.settings
+    return EthMintCustody(
+        settings=settings,
+        db=context.db,
+        pokt=context.pokt,
+        eth=context.eth,
+        token=context.token,
+        controller=context.controller,
+        eth_signer=context.eth_signer,
+        gas_sender=TransactionSender(context.eth, context.eth_gas, settings.ethereum.chain_id),
+    )
+
+
+def mint_executor_task(context: NodeContext) -> Task:
+    return mint_executor(
+        settings=context.settings,
+        db=context.db,
+        journal=context.journal,
+        custody=mint_custody(context),
+        controller=context.controller,
+        paused=context.paused,
+    )
 
 
 def burn_watcher(context: NodeContext) -> Task:
@@ -25,20 +48,21 @@ def burn_watcher(context: NodeContext) -> Task:
     return BurnWatcherTask(watcher)
 
 
-def release_executor(context: NodeContext) -> Task:
-    return ReleaseExecutor(
+def release_executor_task(context: NodeContext) -> Task:
+    return release_executor(
         settings=context.settings,
         db=context.db,
+        journal=context.journal,
         pokt=context.pokt,
         eth=context.eth,
         pokt_signer=context.pokt_signer,
-        journal=context.journal,
+        paused=context.paused,
     )
 
 
 WORKERS: dict[str, Callable[[NodeContext], Task]] = {
     "pokt-watcher": pokt_watcher,
-    "mint-executor": mint_executor,
+    "mint-executor": mint_executor_task,
     "burn-watcher": burn_watcher,
-    "burn-executor": release_executor,
+    "release-executor": release_executor_task,
 }

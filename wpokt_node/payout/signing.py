@@ -1,4 +1,4 @@
-"""The signing rule (DESIGN §4), shared by every executor.
+"""The signing rule, applied by the payout state machine to every kind of entry.
 
 For a ``started`` entry this node has not signed: rebuild the payload from this node's own
 RPC and config; sign only if the rebuild equals the stored order *and* the signing journal
@@ -18,8 +18,9 @@ from typing import Any
 from pymongo.database import Database
 from pymongo.errors import PyMongoError
 
-from wpokt_node.custody.base import Custody, Entry, RebuildMismatchError, SignatureRecord
+from wpokt_node.custody.base import Custody, RebuildMismatchError
 from wpokt_node.db.entries import add_signature
+from wpokt_node.db.models import Entry
 from wpokt_node.db.schema import Status
 from wpokt_node.db.transitions import transition
 from wpokt_node.errors import DatabaseError
@@ -50,100 +51,92 @@ class Signer:
     paused: bool = False
 
 
-def record_refusal(
-    db: Database[Document], collection: str, entry: Entry, node_id: str, reason: str
-) -> None:
+def record_refusal(db: Database[Document], entry: Entry, node_id: str, reason: str) -> None:
     """Note on the entry why this node did not sign, and raise an alert in the logs."""
     log.error(
         "signing refused",
         alert=True,
-        collection=collection,
-        entry_id=str(entry.get("_id")),
-        transaction_hash=entry.get("transaction_hash"),
+        collection=entry.collection,
+        entry_id=str(entry.id),
+        transaction_hash=entry.transaction_hash,
         reason=reason,
     )
+    at_ms = int(time.time() * 1000)
     try:
-        db[collection].update_one(
-            {"_id": entry["_id"]},
-            {"$set": {f"refusals.{node_id}": {"reason": reason[:500], "at_ms": _now_ms()}}},
+        db[entry.collection].update_one(
+            {"_id": entry.id},
+            {"$set": {f"refusals.{node_id}": {"reason": reason[:500], "at_ms": at_ms}}},
         )
     except PyMongoError as exc:
-        raise DatabaseError(f"{collection}: could not record a refusal: {exc}") from None
+        raise DatabaseError(f"{entry.collection}: could not record a refusal: {exc}") from None
 
 
-def _now_ms() -> int:
-    return int(time.time() * 1000)
+def _agrees(signer: Signer, custody: Custody, entry: Entry, order: Mapping[str, Any]) -> bool:
+    """The rebuilt ``order`` is the stored one, and the journal records the intent to sign it;
+    otherwise the refusal is recorded on the entry."""
+    if order != entry.order:
+        reason = "stored order differs from the order rebuilt from the chain"
+        record_refusal(signer.db, entry, signer.node_id, reason)
+        return False
+    event = custody.source_event(entry)
+    verdict = signer.journal.authorize(
+        event, custody.payload_hash(order), f"{entry.collection}:{entry.id}"
+    )
+    if not verdict.may_sign:
+        record_refusal(
+            signer.db,
+            entry,
+            signer.node_id,
+            f"signing journal: this node already signed payload {verdict.live_payload_hash} "
+            f"for {event}",
+        )
+    return verdict.may_sign
 
 
 def sign_entry(
-    signer: Signer, custody: Custody, collection: str, entry: Entry
+    signer: Signer, custody: Custody, entry: Entry
 ) -> tuple[SignStep, Mapping[str, Any] | None]:
     """Apply the signing rule to one ``started`` entry; returns what happened and the order
     this node rebuilt (None when it did not rebuild one)."""
-    if signer.node_id in (entry.get("signers") or []):
+    if entry.signed_by(signer.node_id):
         return SignStep.ALREADY_SIGNED, None
     if signer.paused:
         return SignStep.PAUSED, None
     try:
         order = custody.rebuild(entry)
     except RebuildMismatchError as mismatch:
-        record_refusal(signer.db, collection, entry, signer.node_id, mismatch.reason)
+        record_refusal(signer.db, entry, signer.node_id, mismatch.reason)
         return SignStep.REFUSED, None
-    if order != entry.get("order"):
-        record_refusal(
-            signer.db,
-            collection,
-            entry,
-            signer.node_id,
-            "stored order differs from the order rebuilt from the chain",
-        )
-        return SignStep.REFUSED, order
-    payload_hash = custody.payload_hash(order)
-    verdict = signer.journal.authorize(
-        custody.source_event(entry), payload_hash, f"{collection}:{entry.get('_id')}"
-    )
-    if not verdict.may_sign:
-        record_refusal(
-            signer.db,
-            collection,
-            entry,
-            signer.node_id,
-            f"signing journal: this node already signed payload {verdict.live_payload_hash} "
-            f"for {custody.source_event(entry)}",
-        )
+    if not _agrees(signer, custody, entry, order):
         return SignStep.REFUSED, order
     record = custody.sign(order)
     added = add_signature(
         signer.db,
-        collection,
-        entry["_id"],
+        entry.collection,
+        entry.id,
         expected=Status.STARTED,
         node_id=signer.node_id,
         signer=record.signer,
         signature=record.signature,
     )
     if added:
-        log.info("signed", collection=collection, entry_id=str(entry["_id"]))
+        log.info("signed", collection=entry.collection, entry_id=str(entry.id))
         return SignStep.SIGNED, order
     return SignStep.RACE_LOST, order
 
 
-def stored_signatures(entry: Entry) -> list[SignatureRecord]:
-    return [SignatureRecord.from_document(s) for s in entry.get("signatures") or []]
-
-
 def promote_if_signed(
-    signer: Signer, custody: Custody, collection: str, entry: Entry, order: Mapping[str, Any]
+    signer: Signer, custody: Custody, entry: Entry, order: Mapping[str, Any]
 ) -> Document | None:
     """Move ``started`` -> ``signed`` once ``threshold`` distinct valid signatures exist for
     ``order`` (this node's own rebuild). Returns the updated entry, or None."""
-    valid = custody.valid_signatures(order, stored_signatures(entry))
+    valid = custody.valid_signatures(order, entry.signatures)
     if len({s.signer for s in valid}) < signer.threshold:
         return None
     return transition(
         signer.db,
-        collection,
-        entry["_id"],
+        entry.collection,
+        entry.id,
         expected=Status.STARTED,
         to=Status.SIGNED,
         node_id=signer.node_id,

@@ -6,6 +6,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Iterator
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -14,17 +15,19 @@ from pymongo.database import Database
 from tests.fixtures.anvil import CHAIN_ID, FAST_RETRY, EthEnv, validator_signers
 from tests.fixtures.pokt import pokt_genesis
 from wpokt_node.addresses import address_to_bytes
-from wpokt_node.burn.executor import ReleaseExecutor
+from wpokt_node.burn.executor import release_executor
 from wpokt_node.burn.watcher import BurnWatcher, BurnWatcherTask
 from wpokt_node.config import Settings, parse_settings
 from wpokt_node.db.entries import insert_once
 from wpokt_node.db.schema import REFUNDS
 from wpokt_node.eth.client import EthClient
 from wpokt_node.keys.signer import LocalKeySigner, eth_address_of, pokt_address_of
+from wpokt_node.mint.entries import refund_entry_document
 from wpokt_node.payout.journal import SigningJournal
+from wpokt_node.payout.machine import PayoutMachine
+from wpokt_node.payout.pause import pause_reason
 from wpokt_node.pokt.client import PocketClient
 from wpokt_node.pokt.deposits import DepositKind, DepositRules, classify_deposit
-from wpokt_node.pokt.entries import refund_entry_document
 from wpokt_node.pokt.multisig import MultisigPubKey
 
 Document = dict[str, Any]
@@ -81,7 +84,7 @@ def node_settings(
 @dataclass
 class Node:
     settings: Settings
-    executor: ReleaseExecutor
+    executor: PayoutMachine
     journal: SigningJournal
     pokt: PocketClient
 
@@ -125,14 +128,15 @@ class ReleaseCluster:
         settings = self.settings(index, **over)
         journal = journal or SigningJournal(settings.journal_path, node_id=settings.node_id)
         pokt = PocketClient(self.pokt_url, retries=2, backoff_s=0.01)
-        executor = ReleaseExecutor(
+        executor = release_executor(
             settings=settings,
             db=self.db,
             pokt=pokt,
             eth=self.eth_client,
             pokt_signer=MEMBERS[index],
             journal=journal,
-            execution_lease=execution_lease,
+            paused=partial(pause_reason, self.db, settings),
+            executor_lease=execution_lease,
         )
         return Node(settings, executor, journal, pokt)
 

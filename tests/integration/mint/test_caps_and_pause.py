@@ -13,7 +13,7 @@ import yaml
 
 from tests.fixtures.anvil import CHAIN_ID, FAST_RETRY
 from tests.fixtures.mint_cluster import MintCluster, MintClusterFactory, recipient_address
-from wpokt_node.burn.executor import ReleaseExecutor
+from wpokt_node.burn.executor import release_executor
 from wpokt_node.config import redacted_dump
 from wpokt_node.db import leases
 from wpokt_node.db.control import set_bridge_pause
@@ -159,13 +159,14 @@ def test_a_deposit_over_the_cap_is_refunded(mint_cluster_factory: MintClusterFac
 
     # The refund is paid back (minus the fee) by the nodes' release executors
     executors = [
-        ReleaseExecutor(
+        release_executor(
             settings=node.context.settings,
             db=cluster.db,
             pokt=node.context.pokt,
             eth=node.context.eth,
             pokt_signer=node.context.pokt_signer,
             journal=node.context.journal,
+            paused=node.context.paused,
         )
         for node in cluster.nodes
     ]

@@ -4,6 +4,7 @@ and the ways it must not pay twice."""
 from __future__ import annotations
 
 import threading
+from dataclasses import replace
 from typing import Any
 
 import pytest
@@ -17,6 +18,7 @@ from tests.fixtures.mint_cluster import (
     recipient_address,
 )
 from wpokt_node.db import leases
+from wpokt_node.db.models import Entry
 from wpokt_node.db.transitions import audit_trail
 from wpokt_node.eth.eip712 import MintData
 from wpokt_node.eth.log_scan import BlockRange
@@ -75,7 +77,8 @@ def test_mint_lifecycle_detected_to_executed(mint_cluster_factory: MintClusterFa
     assert entry["signers"] == ["node-0"]
     assert cluster.db["reservations"].find_one({"_id": f"mint-nonce:{recipient}:1"}) is not None
 
-    # When node 1 signs: the threshold is met and the entry is signed
+    # When node 1 signs while node 0 holds the executor lease: the entry is signed
+    assert leases.acquire(cluster.db, "mint-executor", "node-0", 60)
     cluster.execute(1)
     entry = cluster.mint(tx_hash)
     assert entry["status"] == "signed"
@@ -265,8 +268,12 @@ def test_two_executors_racing_mint_once(mint_cluster: MintCluster) -> None:
     # Given a signed entry and two nodes that both believe they hold the executor lease
     recipient = recipient_address(17)
     tx_hash = to_signed(mint_cluster, 5_000_000, recipient)
-    mint_cluster.nodes[0].executor.lease_name = "mint-executor-a"
-    mint_cluster.nodes[1].executor.lease_name = "mint-executor-b"
+    mint_cluster.nodes[0].executor.settings = replace(
+        mint_cluster.nodes[0].executor.settings, executor_lease="mint-executor-a"
+    )
+    mint_cluster.nodes[1].executor.settings = replace(
+        mint_cluster.nodes[1].executor.settings, executor_lease="mint-executor-b"
+    )
     barrier = threading.Barrier(2)
 
     def run(index: int) -> None:
@@ -297,7 +304,7 @@ def test_crash_between_recording_and_broadcast_rebroadcasts_the_same_bytes(
     # Given a signed entry, and a node that dies right after recording its execution tx
     recipient = recipient_address(18)
     tx_hash = to_signed(mint_cluster, 3_000_000, recipient)
-    custody = mint_cluster.nodes[0].executor.custody
+    custody = mint_cluster.nodes[0].custody
 
     def crash(_signed: SignedTransaction) -> str:
         raise SystemExit("killed between record and broadcast")
@@ -327,7 +334,7 @@ def test_mint_executed_by_the_user_is_recognised(mint_cluster: MintCluster) -> N
     recipient = recipient_address(19)
     tx_hash = to_signed(mint_cluster, 2_500_000, recipient, release=False)
     entry = mint_cluster.mint(tx_hash)
-    custody = mint_cluster.nodes[2].executor.custody
+    custody = mint_cluster.nodes[2].custody
     order = entry["order"]
     signatures = sorted(entry["signatures"], key=lambda s: int(s["signer"], 16))
     call = mint_cluster.controller.encode_mint(
@@ -336,7 +343,7 @@ def test_mint_executed_by_the_user_is_recognised(mint_cluster: MintCluster) -> N
     )
     user = TransactionSender(mint_cluster.eth, LocalKeySigner.from_hex(USER_ETH_KEY), CHAIN_ID)
     receipt = user.send(mint_cluster.deployment.controller, call, 400_000, "user mint")
-    assert custody.outcome(entry, order).kind.value == "executed"
+    assert custody.outcome(Entry.from_document("mints", entry), order).kind.value == "executed"
 
     # When a node that is not the executor runs
     mint_cluster.execute(2)
@@ -356,7 +363,7 @@ def test_recorded_tx_whose_gas_nonce_was_used_elsewhere_is_replaced(
     # key's nonce was used by another transaction: the recorded tx can never land
     recipient = recipient_address(20)
     tx_hash = to_signed(mint_cluster, 1_500_000, recipient)
-    custody = mint_cluster.nodes[0].executor.custody
+    custody = mint_cluster.nodes[0].custody
 
     def crash(_signed: SignedTransaction) -> str:
         raise SystemExit("killed between record and broadcast")

@@ -7,11 +7,18 @@ from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
 
 import pytest
+from bson import ObjectId
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from wpokt_node.db.schema import MINTS, REFUNDS
 from wpokt_node.errors import ValidationError
 from wpokt_node.keys.signer import LocalKeySigner, pokt_address_of
+from wpokt_node.mint.entries import (
+    entry_document,
+    mint_entry_document,
+    refund_entry_document,
+)
 from wpokt_node.pokt.deposits import (
     MSG_MULTI_SEND,
     MSG_SEND,
@@ -20,13 +27,6 @@ from wpokt_node.pokt.deposits import (
     DepositRules,
     IgnoreReason,
     classify_deposit,
-)
-from wpokt_node.pokt.entries import (
-    MINTS,
-    REFUNDS,
-    entry_document,
-    mint_entry_document,
-    refund_entry_document,
 )
 from wpokt_node.pokt.memo import RefundReason
 
@@ -292,7 +292,9 @@ NOW = datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC)
 
 def test_mint_entry_document() -> None:
     result = classify_deposit(_tx(_send()), RULES)
-    assert mint_entry_document(result, VAULT, NOW) == {
+    document = mint_entry_document(result, VAULT, NOW)
+    assert isinstance(document.pop("_id"), ObjectId)
+    assert document == {
         "transaction_hash": TX_HASH,
         "height": 120,
         "confirmations": 0,

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from wpokt_node.db.schema import new_entry
+from wpokt_node.db.models import new_entry
 from wpokt_node.eth.events import BurnEvent
 
 

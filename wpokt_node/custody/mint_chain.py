@@ -1,0 +1,158 @@
+"""What Ethereum says about a mint: its order's MintData, the Minted event, the recorded tx.
+
+A mint is executed when the token emitted ``Minted(recipient, amount, nonce)`` for exactly this
+MintData, at the configured finality; it can still execute while the recipient's nonce on the
+token is below it; a nonce the chain used for anything else fails the entry (never reassigned).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from eth_utils.address import is_hex_address, to_checksum_address
+
+from wpokt_node.amounts import amount_from_db, amount_to_db
+from wpokt_node.custody.base import Outcome, OutcomeKind
+from wpokt_node.db.models import Entry
+from wpokt_node.errors import ValidationError
+from wpokt_node.eth.client import EthClient, LogRecord
+from wpokt_node.eth.confirmations import ConfirmationPolicy
+from wpokt_node.eth.contracts import TokenContract
+from wpokt_node.eth.eip712 import MintData
+from wpokt_node.eth.events import MINTED_TOPIC, MintedEvent, decode_minted
+from wpokt_node.eth.log_scan import BlockRange
+from wpokt_node.eth.mint import find_minted_event
+from wpokt_node.logs import get_logger
+
+log = get_logger(__name__)
+
+ORDER_KEYS = frozenset({"recipient", "amount", "nonce", "chain_id", "controller"})
+
+
+def checksum(value: object, what: str) -> str:
+    if not isinstance(value, str) or not is_hex_address(value):
+        raise ValidationError(f"{what} is not an Ethereum address: {str(value)[:60]!r}")
+    return str(to_checksum_address(value))
+
+
+@dataclass(frozen=True, slots=True)
+class MintDomain:
+    """The EIP-712 domain this node signs in: the chain id and the MintController."""
+
+    chain_id: int
+    controller: str
+
+    def order(self, recipient: str, amount: int, nonce: int) -> dict[str, Any]:
+        """The stored ``order``: plain values only, so a MongoDB round trip compares equal."""
+        return {
+            "recipient": checksum(recipient, "recipient"),
+            "amount": amount_to_db(amount),
+            "nonce": nonce,
+            "chain_id": self.chain_id,
+            "controller": self.controller,
+        }
+
+    def mint_data(self, order: Mapping[str, Any]) -> MintData:
+        """The MintData of an order in this domain; raises ValidationError."""
+        if set(order) != ORDER_KEYS:
+            raise ValidationError(f"a mint order has exactly the keys {sorted(ORDER_KEYS)}")
+        if order["chain_id"] != self.chain_id or order["controller"] != self.controller:
+            raise ValidationError("the order's chain id or controller is not this node's")
+        nonce = order["nonce"]
+        if isinstance(nonce, bool) or not isinstance(nonce, int):
+            raise ValidationError("the order's nonce is not an integer")
+        return MintData(
+            checksum(order["recipient"], "recipient"), amount_from_db(order["amount"]), nonce
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class MintChain:
+    """Reads mint outcomes from this node's Ethereum RPC."""
+
+    eth: EthClient
+    token: TokenContract
+    confirmation: ConfirmationPolicy
+    start_block: int
+    scan_chunk_size: int
+
+    def minted_event(self, data: MintData) -> MintedEvent | None:
+        head = self.eth.block_number()
+        return find_minted_event(
+            self.eth,
+            self.token.address,
+            data.recipient,
+            data.nonce,
+            BlockRange(min(self.start_block, head), head),
+            chunk_size=self.scan_chunk_size,
+        )
+
+    def outcome(self, entry: Entry, data: MintData) -> Outcome:
+        tx_hash = entry.execution_tx_hash.lower() if entry.execution_tx_hash else None
+        receipt = self.eth.receipt(tx_hash) if tx_hash else None
+        if receipt is not None and receipt.status == 1:
+            for record in receipt.logs:
+                if _is_minted_log(record, self.token.address):
+                    event = decode_minted(record)
+                    if _matches(event, data):
+                        return self._executed(event)
+        chain_nonce = self.token.get_user_nonce(data.recipient)
+        if chain_nonce >= data.nonce:
+            return self._nonce_used(data, chain_nonce, tx_hash)
+        next_in_line = chain_nonce == data.nonce - 1
+        if tx_hash is None:
+            return Outcome(
+                OutcomeKind.NOT_SUBMITTED, None, "nothing submitted", False, next_in_line
+            )
+        if receipt is not None:
+            return Outcome(
+                OutcomeKind.NOT_SUBMITTED, tx_hash, "execution tx reverted", False, next_in_line
+            )
+        if self._gas_nonce_used(entry, tx_hash):
+            detail = "execution tx can never land: its gas-key nonce was used by another tx"
+            return Outcome(OutcomeKind.NOT_SUBMITTED, tx_hash, detail, False, next_in_line)
+        return Outcome(OutcomeKind.PENDING, tx_hash, "execution tx not mined yet")
+
+    def _nonce_used(self, data: MintData, chain_nonce: int, tx_hash: str | None) -> Outcome:
+        found = self.minted_event(data)
+        if found is not None and _matches(found, data):
+            return self._executed(found)
+        detail = (
+            f"nonce {data.nonce} of {data.recipient} was used on chain by a different mint"
+            if found is not None
+            else f"the chain's nonce for {data.recipient} is {chain_nonce} but no Minted "
+            f"event of nonce {data.nonce} was found"
+        )
+        log.error("mint nonce consumed elsewhere", alert=True, detail=detail)
+        return Outcome(OutcomeKind.FAILED, tx_hash, detail)
+
+    def _executed(self, event: MintedEvent) -> Outcome:
+        tx_hash = event.transaction_hash
+        if not self.confirmation.check(self.eth, event.block_number).confirmed:
+            return Outcome(OutcomeKind.PENDING, tx_hash, "minted, awaiting confirmations", True)
+        return Outcome(OutcomeKind.EXECUTED, tx_hash, f"Minted in {tx_hash}")
+
+    def _gas_nonce_used(self, entry: Entry, tx_hash: str) -> bool:
+        sender = entry.document.get("execution_tx_sender")
+        tx_nonce = entry.document.get("execution_tx_nonce")
+        if not isinstance(sender, str) or not is_hex_address(sender):
+            return False
+        if isinstance(tx_nonce, bool) or not isinstance(tx_nonce, int):
+            return False
+        mined = int(self.eth.request("eth_getTransactionCount", [sender, "latest"]), 16)
+        # Re-read the receipt: the tx itself may have been mined since the first look.
+        return mined > tx_nonce and self.eth.receipt(tx_hash) is None
+
+
+def _matches(event: MintedEvent, data: MintData) -> bool:
+    return (
+        event.recipient == data.recipient
+        and event.nonce == data.nonce
+        and event.amount == data.amount
+    )
+
+
+def _is_minted_log(record: LogRecord, token: str) -> bool:
+    return record.address == token and bool(record.topics) and record.topics[0] == MINTED_TOPIC

@@ -1,0 +1,327 @@
+"""Vault releases (burn payouts and refunds) from a ``LegacyAminoPubKey`` multisig vault.
+
+A release is one ``MsgSend`` from the T-of-N vault at one vault sequence. ``prepare`` fixes
+that sequence (lease + reservation); ``rebuild`` derives the whole order again from this
+node's own RPCs and config, taking only the sequence from the entry; ``execute`` assembles the
+deterministic ``TxRaw``, records it, then broadcasts it; the outcome is read from the tx that
+consumed the release's sequence (``release_chain``). The chain's ``tx_sig_limit`` counts every
+member key, so this back end serves vaults of at most that many members.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from pymongo.database import Database
+from pymongo.errors import PyMongoError
+
+from wpokt_node.custody.base import (
+    Outcome,
+    OutcomeKind,
+    Prepared,
+    RebuildMismatchError,
+    RecordExecution,
+    SourceCheck,
+    UnpayableError,
+)
+from wpokt_node.custody.release_chain import ReleaseChain
+from wpokt_node.custody.release_order import (
+    AMOUNT_NOT_ABOVE_FEE,
+    ReleaseConfig,
+    ReleaseKind,
+    order_document,
+    payout_amount,
+    sign_bytes,
+    spec_from_order,
+)
+from wpokt_node.custody.release_sources import ReleaseSources
+from wpokt_node.db import leases, reservations
+from wpokt_node.db.models import Entry, RetiredOrder, SignatureRecord
+from wpokt_node.db.schema import BURNS, REFUNDS, Status
+from wpokt_node.errors import DatabaseError, NotReadyError, ValidationError, WpoktError
+from wpokt_node.eth.client import EthClient
+from wpokt_node.keys.signer import Secp256k1Signer, verify_digest
+from wpokt_node.logs import get_logger
+from wpokt_node.pokt.client import BroadcastResult, PocketClient
+from wpokt_node.pokt.release import (
+    ReleaseSpec,
+    assemble_multisig_tx,
+    burn_release_memo,
+    normalize_pokt_tx_hash,
+    refund_release_memo,
+    sign_release,
+)
+
+log = get_logger(__name__)
+
+Document = dict[str, Any]
+CODE_TX_IN_CACHE = 19  # the same bytes were already accepted
+
+
+class PoktMultisigCustody:
+    """The ``Custody`` of one release kind (burns or refunds) for one node."""
+
+    execution_fields = ("execution_tx_bytes",)
+
+    def __init__(
+        self,
+        kind: ReleaseKind,
+        *,
+        config: ReleaseConfig,
+        db: Database[Document],
+        pokt: PocketClient,
+        eth: EthClient,
+        signer: Secp256k1Signer,
+        node_id: str,
+        lease_ttl_s: float = 30.0,
+    ) -> None:
+        self.kind = kind
+        self.config = config
+        self.db = db
+        self.pokt = pokt
+        self.signer = signer
+        self.node_id = node_id
+        self.lease_ttl_s = lease_ttl_s
+        self.sources = ReleaseSources(config, pokt, eth)
+        self.chain = ReleaseChain(config, pokt)
+        if config.multisig.index_of(signer.public_key) is None:
+            raise ValidationError("this node's Pocket key is not a member of the vault multisig")
+
+    @property
+    def collection(self) -> str:
+        return self.kind.collection
+
+    @property
+    def vault(self) -> str:
+        return self.config.vault
+
+    # -- the source event ------------------------------------------------------------------------
+
+    def source_event(self, entry: Entry) -> str:
+        if self.kind is ReleaseKind.BURN:
+            if entry.log_index is None or entry.log_index < 0:
+                raise ValidationError("burn entry has no valid log index")
+            return f"eth:{entry.transaction_hash.strip().lower()}:{entry.log_index}"
+        return f"pokt:{normalize_pokt_tx_hash(entry.transaction_hash)}"
+
+    def check_source(self, entry: Entry) -> SourceCheck:
+        return self.sources.check(self.kind, entry)
+
+    def _memo(self, entry: Entry) -> str:
+        if self.kind is ReleaseKind.BURN:
+            return burn_release_memo(entry.transaction_hash, entry.log_index)  # type: ignore[arg-type]
+        return refund_release_memo(entry.transaction_hash)
+
+    def _payout(self, entry: Entry) -> int:
+        payout = payout_amount(entry.amount, self.config.fee)
+        if payout is None:
+            raise UnpayableError(AMOUNT_NOT_ABOVE_FEE)
+        return payout
+
+    def _spec(
+        self, account_number: int, sequence: int, recipient: str, entry: Entry
+    ) -> ReleaseSpec:
+        return ReleaseSpec(
+            chain_id=self.config.chain_id,
+            account_number=account_number,
+            sequence=sequence,
+            vault_address=self.vault,
+            recipient=recipient,
+            amount=self._payout(entry),
+            memo=self._memo(entry),
+            fee_amount=self.config.fee,
+            gas_limit=self.config.gas,
+            denom=self.config.denom,
+        )
+
+    # -- prepare: the vault sequence ------------------------------------------------------------
+
+    def prepare(self, entry: Entry) -> Prepared:
+        self._payout(entry)
+        self._memo(entry)
+        lease = f"{reservations.VAULT_SEQUENCE}:{self.vault}"
+        with leases.held(self.db, lease, self.node_id, self.lease_ttl_s):
+            if self._status(entry) != Status.CONFIRMED.value:
+                raise NotReadyError("the entry is no longer confirmed")
+            account = self.chain.vault_account()
+            sequence = reservations.reserve(
+                self.db,
+                kind=reservations.VAULT_SEQUENCE,
+                scope=self.vault,
+                collection=self.collection,
+                entry_id=entry.id,
+                first=max(account.sequence, self._highest_open_sequence() + 1),
+                keep_from=account.sequence,
+            )
+        spec = self._spec(account.account_number, sequence, entry.to_address, entry)
+        return Prepared(order=order_document(spec), number=sequence)
+
+    def _status(self, entry: Entry) -> object:
+        try:
+            current = self.db[self.collection].find_one({"_id": entry.id}, projection={"status": 1})
+        except PyMongoError as exc:
+            raise DatabaseError(f"{self.collection}: read failed: {exc}") from None
+        return None if current is None else current.get("status")
+
+    def _highest_open_sequence(self) -> int:
+        highest = -1
+        try:
+            for collection in (BURNS, REFUNDS):
+                for doc in self.db[collection].find(
+                    {"status": {"$in": [Status.STARTED.value, Status.SIGNED.value]}},
+                    projection={"sequence": 1},
+                ):
+                    value = doc.get("sequence")
+                    if isinstance(value, int) and not isinstance(value, bool):
+                        highest = max(highest, value)
+        except PyMongoError as exc:
+            raise DatabaseError(f"reading open vault sequences failed: {exc}") from None
+        return highest
+
+    # -- rebuild: the signing rule's independent view -------------------------------------------
+
+    def rebuild(self, entry: Entry) -> dict[str, Any]:
+        try:
+            self._payout(entry)
+            recipient = self.sources.recipient(self.kind, entry)
+            account = self.chain.vault_account()
+            sequence = self._plausible_sequence(entry, account.sequence)
+            spec = self._spec(account.account_number, sequence, recipient, entry)
+        except (ValidationError, UnpayableError) as exc:
+            raise RebuildMismatchError(f"entry is not a valid release: {exc}") from None
+        return order_document(spec)
+
+    def _plausible_sequence(self, entry: Entry, chain_sequence: int) -> int:
+        sequence = entry.number
+        if sequence is None:
+            raise RebuildMismatchError("entry has no vault sequence")
+        if sequence < chain_sequence:
+            raise RebuildMismatchError(
+                f"sequence {sequence} is below the vault's on-chain sequence {chain_sequence}"
+            )
+        if sequence >= chain_sequence + reservations.MAX_AHEAD:
+            raise RebuildMismatchError(f"sequence {sequence} is implausibly far ahead")
+        holder = reservations.holder(self.db, reservations.VAULT_SEQUENCE, self.vault, sequence)
+        if not reservations.is_reserved_for(holder, self.collection, entry.id):
+            raise RebuildMismatchError(f"sequence {sequence} is not reserved for this entry")
+        return sequence
+
+    # -- signatures -----------------------------------------------------------------------------
+
+    def payload_hash(self, order: Mapping[str, Any]) -> str:
+        return hashlib.sha256(sign_bytes(order)).hexdigest()
+
+    def sign(self, order: Mapping[str, Any]) -> SignatureRecord:
+        signature = sign_release(self.signer, sign_bytes(order))
+        return SignatureRecord(self.node_id, self.signer.public_key.hex(), signature.hex())
+
+    def valid_signatures(
+        self, order: Mapping[str, Any], records: Sequence[SignatureRecord]
+    ) -> list[SignatureRecord]:
+        digest = hashlib.sha256(sign_bytes(order)).digest()
+        valid: list[SignatureRecord] = []
+        seen: set[int] = set()
+        for record in records:
+            try:
+                key = bytes.fromhex(record.signer)
+                signature = bytes.fromhex(record.signature)
+            except ValueError:
+                continue
+            index = self.config.multisig.index_of(key)
+            if index is None or index in seen or len(signature) != 64:
+                continue
+            if verify_digest(self.config.multisig.public_keys[index], digest, signature):
+                seen.add(index)
+                valid.append(record)
+        return valid
+
+    # -- execution ------------------------------------------------------------------------------
+
+    def execute(
+        self,
+        entry: Entry,
+        order: Mapping[str, Any],
+        signatures: Sequence[SignatureRecord],
+        record: RecordExecution,
+    ) -> str | None:
+        spec = spec_from_order(order)
+        balance = self.pokt.balance(self.vault, spec.denom)
+        if balance < spec.amount + spec.fee_amount:
+            log.error(
+                "vault balance too low for a release",
+                alert=True,
+                entry_id=str(entry.id),
+                balance=str(balance),
+                needed=str(spec.amount + spec.fee_amount),
+            )
+            raise NotReadyError("the vault cannot pay this release and its fee now")
+        chosen = {
+            bytes.fromhex(s.signer): bytes.fromhex(s.signature)
+            for s in self.valid_signatures(order, signatures)
+        }
+        assembled = assemble_multisig_tx(
+            spec, self.config.multisig, chosen, tx_sig_limit=self.pokt.auth_params().tx_sig_limit
+        )
+        encoded = base64.b64encode(assembled.tx_bytes).decode("ascii")
+        if not record(assembled.tx_hash, {"execution_tx_bytes": encoded}):
+            log.warning("release not broadcast: entry changed", entry_id=str(entry.id))
+            return None
+        self.broadcast(assembled.tx_bytes, entry)
+        return assembled.tx_hash
+
+    def broadcast(self, tx_bytes: bytes, entry: Entry) -> BroadcastResult | None:
+        """Broadcast (sync); a refusal is logged, never raised: the outcome is read later."""
+        try:
+            result = self.pokt.broadcast(tx_bytes)
+        except WpoktError as exc:
+            log.warning("release broadcast failed", entry_id=str(entry.id), error=str(exc))
+            return None
+        if result.code not in (0, CODE_TX_IN_CACHE):
+            log.warning(
+                "release broadcast refused",
+                entry_id=str(entry.id),
+                code=result.code,
+                raw_log=result.raw_log[:300],
+            )
+        else:
+            log.info("release broadcast", entry_id=str(entry.id), tx_hash=result.txhash)
+        return result
+
+    def rebroadcast(self, entry: Entry) -> None:
+        encoded = entry.document.get("execution_tx_bytes")
+        if not isinstance(encoded, str):
+            return
+        try:
+            tx_bytes = base64.b64decode(encoded, validate=True)
+        except ValueError:
+            log.error("stored release bytes are not base64", entry_id=str(entry.id))
+            return
+        self.broadcast(tx_bytes, entry)
+
+    # -- outcome --------------------------------------------------------------------------------
+
+    def outcome(self, entry: Entry, order: Mapping[str, Any]) -> Outcome:
+        return self.chain.outcome(
+            spec_from_order(order),
+            entry.execution_tx_hash,
+            has_bytes=isinstance(entry.document.get("execution_tx_bytes"), str),
+        )
+
+    def decided(self, entry: Entry, order: Mapping[str, Any]) -> Outcome | None:
+        if self.chain.vault_sequence() <= spec_from_order(order).sequence:
+            return None
+        return self.outcome(entry, order)
+
+    def proven_dead(self, retired: RetiredOrder) -> bool:
+        try:
+            spec = spec_from_order(retired.order)
+        except ValidationError:
+            return False
+        outcome = self.chain.outcome(spec, retired.execution_tx_hash, has_bytes=False)
+        return outcome.kind is OutcomeKind.DEAD
+
+    def queue_key(self, entry: Entry) -> tuple[Any, ...]:
+        return (entry.number if entry.number is not None else 2**63,)

@@ -1,0 +1,123 @@
+"""The source events of vault releases, re-read from this node's own RPCs: the ``BurnAndBridge``
+log of a burn (Ethereum) and the deposit tx of a refund (Pocket)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from wpokt_node.custody.base import RebuildMismatchError, SourceCheck, SourceState
+from wpokt_node.custody.release_order import ReleaseConfig, ReleaseKind
+from wpokt_node.db.models import Entry
+from wpokt_node.eth.burn_check import BurnLogCheck, BurnLogState, ExpectedBurn, check_burn_log
+from wpokt_node.eth.client import EthClient
+from wpokt_node.logs import get_logger
+from wpokt_node.pokt.client import PocketClient
+from wpokt_node.pokt.deposits import DepositKind, classify_deposit
+from wpokt_node.pokt.release import normalize_pokt_tx_hash
+
+log = get_logger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class ReleaseSources:
+    config: ReleaseConfig
+    pokt: PocketClient
+    eth: EthClient
+
+    def check(self, kind: ReleaseKind, entry: Entry) -> SourceCheck:
+        """The ``detected`` step's view of the source event."""
+        if kind is ReleaseKind.BURN:
+            return self._check_burn(entry)
+        return self._check_refund(entry)
+
+    def recipient(self, kind: ReleaseKind, entry: Entry) -> str:
+        """The recipient the confirmed source event pays; raises RebuildMismatchError."""
+        if kind is ReleaseKind.BURN:
+            return self._burn_recipient(entry)
+        return self._refund_recipient(entry)
+
+    def pokt_confirmations(self, height: int) -> int:
+        return max(0, self.pokt.latest_height() - height + 1)
+
+    # -- burns ----------------------------------------------------------------------------------
+
+    def _burn_log(self, entry: Entry) -> BurnLogCheck:
+        if entry.log_index is None:
+            raise RebuildMismatchError("burn entry has no valid log index")
+        expected = ExpectedBurn(
+            transaction_hash=entry.transaction_hash,
+            log_index=entry.log_index,
+            amount=entry.amount,
+            from_address=entry.from_address,
+            to_address=entry.to_address,
+        )
+        return check_burn_log(self.eth, self.config.token_address, expected, self.config.eth_policy)
+
+    def _check_burn(self, entry: Entry) -> SourceCheck:
+        check = self._burn_log(entry)
+        if check.state is BurnLogState.MISMATCH:
+            return SourceCheck(SourceState.GONE, reason=f"burn log differs: {check.reason}")
+        if check.state is BurnLogState.MISSING or check.event is None:
+            # Gone from the canonical chain. Wait until the blocks that replaced it are deep
+            # enough that it would have been confirmed, then give up on it.
+            if self.config.eth_policy.check(self.eth, entry.height).confirmed:
+                return SourceCheck(
+                    SourceState.GONE, reason=f"burn log gone (reorg): {check.reason}"
+                )
+            return SourceCheck(SourceState.NOT_YET, reason=check.reason)
+        return SourceCheck(
+            SourceState.FOUND,
+            confirmations=check.confirmations,
+            confirmed=check.confirmed,
+            fields={"confirmations": check.confirmations, "height": check.event.block_number},
+        )
+
+    def _burn_recipient(self, entry: Entry) -> str:
+        check = self._burn_log(entry)
+        if check.state is not BurnLogState.FOUND or check.event is None:
+            raise RebuildMismatchError(f"burn log {check.state.value}: {check.reason}")
+        if not check.confirmed:
+            raise RebuildMismatchError(f"burn log has only {check.confirmations} confirmations")
+        return check.event.to_address
+
+    # -- refunds --------------------------------------------------------------------------------
+
+    def _check_refund(self, entry: Entry) -> SourceCheck:
+        response = self.pokt.tx(normalize_pokt_tx_hash(entry.transaction_hash))
+        if response is None:
+            log.warning("refund deposit not found (yet)", entry_id=str(entry.id))
+            return SourceCheck(SourceState.NOT_YET, reason="deposit tx not found (yet)")
+        if int(response.get("code") or 0) != 0:
+            return SourceCheck(SourceState.GONE, reason="deposit tx failed on chain")
+        confirmations = self.pokt_confirmations(int(response.get("height") or 0))
+        return SourceCheck(
+            SourceState.FOUND,
+            confirmations=confirmations,
+            confirmed=confirmations >= self.config.pokt_confirmations,
+            fields={"confirmations": confirmations},
+        )
+
+    def _refund_recipient(self, entry: Entry) -> str:
+        response = self.pokt.tx(normalize_pokt_tx_hash(entry.transaction_hash))
+        if response is None:
+            raise RebuildMismatchError("deposit tx not found on this node's Pocket RPC")
+        verdict = classify_deposit(response, self.config.deposit_rules)
+        if verdict.kind is not DepositKind.REFUND or verdict.sender is None:
+            raise RebuildMismatchError(
+                f"deposit is not a refund here ({verdict.kind}: {verdict.reason})"
+            )
+        differences = [
+            name
+            for name, chain_value, stored in (
+                ("from_address", verdict.sender, entry.from_address),
+                ("to_address", verdict.sender, entry.to_address),
+                ("amount", verdict.amount, entry.amount),
+                ("reason", verdict.reason, entry.reason),
+            )
+            if chain_value != stored
+        ]
+        if differences:
+            raise RebuildMismatchError(f"refund differs from the chain in {', '.join(differences)}")
+        if self.pokt_confirmations(verdict.height or 0) < self.config.pokt_confirmations:
+            raise RebuildMismatchError("deposit tx does not have enough confirmations yet")
+        return verdict.sender

@@ -1,0 +1,71 @@
+"""The mint flow's gates: the rolling 24 h daily cap and the MintController's mint limit.
+
+- Start: the allocating node starts a mint only while the cap's window allows it (under the
+  ``mint-daily-cap`` lease, so two nodes do not both fill the last room).
+- Sign: every signer checks the window itself, so a mint started past the cap (a race, a bug,
+  a node without the cap) gathers no signatures until the window allows (``daily_cap``).
+- Execute: the MintController's current mint limit must cover the amount, else the mint
+  waits in ``signed`` with ``held: "mint_limit"``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from typing import Any
+
+from pymongo.database import Database
+
+from wpokt_node.amounts import amount_from_db
+from wpokt_node.db import leases
+from wpokt_node.db.clock import now_ms
+from wpokt_node.db.models import Entry
+from wpokt_node.eth.contracts import ControllerContract
+from wpokt_node.mint.daily_cap import HELD_DAILY_CAP, HELD_MINT_LIMIT, fits_to_sign, fits_to_start
+from wpokt_node.payout.gates import Hold
+
+Document = dict[str, Any]
+DAILY_CAP_LEASE = "mint-daily-cap"
+
+
+class MintGates:
+    def __init__(
+        self,
+        *,
+        db: Database[Document],
+        node_id: str,
+        daily_cap: int | None,
+        lease_ttl_s: float,
+        controller: ControllerContract,
+    ) -> None:
+        self.db = db
+        self.node_id = node_id
+        self.daily_cap = daily_cap
+        self.lease_ttl_s = lease_ttl_s
+        self.controller = controller
+
+    def _cap_hold(self) -> Hold:
+        return Hold(HELD_DAILY_CAP, f"daily mint cap {self.daily_cap}")
+
+    @contextmanager
+    def admit_start(self, entry: Entry) -> Iterator[Hold | None]:
+        if self.daily_cap is None:
+            yield None
+            return
+        with leases.held(self.db, DAILY_CAP_LEASE, self.node_id, self.lease_ttl_s):
+            fits = fits_to_start(self.db, self.daily_cap, entry.amount, now_ms())
+            yield None if fits else self._cap_hold()
+
+    def admit_sign(self, entry: Entry) -> Hold | None:
+        if self.daily_cap is None or fits_to_sign(self.db, self.daily_cap, entry.id, now_ms()):
+            return None
+        return self._cap_hold()
+
+    def admit_execute(self, entry: Entry, order: Mapping[str, Any]) -> Hold | None:
+        available = self.controller.mint_limit().current
+        amount = amount_from_db(order.get("amount"))
+        if available < amount:
+            return Hold(
+                HELD_MINT_LIMIT, f"MintController allows {available} now, mint needs {amount}"
+            )
+        return None

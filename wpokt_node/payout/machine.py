@@ -1,0 +1,473 @@
+"""The payout state machine: moves every entry of its collections through
+``detected -> confirmed -> started -> signed -> executed`` (or ``failed``) with a custody back end.
+
+One pass handles, in this order, at most ``batch_size`` entries of each status:
+
+- ``detected``: the custody re-reads the source event on this node's RPC; at the required depth
+  -> ``confirmed``; a source event that is gone or differs -> ``failed``.
+- ``confirmed``: past the gates (daily cap ...), the custody allocates the nonce/sequence and
+  the order is stored -> ``started``, before anyone signs (record the intent before the side
+  effect). An entry the back end can never pay (amount not above the fee) -> ``failed``.
+- ``started``: if the chain already used the payload's number, re-prepare a dead payload or
+  promote an executed one; retire journal payloads proven dead; the signing rule
+  (``payout.signing``); -> ``signed`` at ``threshold`` valid signatures.
+- ``signed``: read the outcome from the chain. Any node records ``executed`` or re-prepares a
+  dead payload (-> ``confirmed``); only the holder of the executor lease submits, not while
+  paused, and only the entry whose number is the chain's next one: the execution tx is
+  recorded on the entry (compare-and-set) before it is broadcast; a pending tx is rebroadcast
+  with the same bytes; an outcome that can never be retried -> ``failed``.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from pymongo.database import Database
+from pymongo.errors import PyMongoError
+
+from wpokt_node.custody.base import (
+    Custody,
+    Outcome,
+    OutcomeKind,
+    RebuildMismatchError,
+    SourceState,
+    UnpayableError,
+)
+from wpokt_node.db import leases
+from wpokt_node.db.models import Entry
+from wpokt_node.db.schema import Status
+from wpokt_node.db.transitions import fail_entry, record_confirmations, transition
+from wpokt_node.errors import DatabaseError, ValidationError
+from wpokt_node.logs import get_logger
+from wpokt_node.payout.gates import OPEN, Gates, Hold
+from wpokt_node.payout.journal import SigningJournal
+from wpokt_node.payout.signing import (
+    Signer,
+    SignStep,
+    promote_if_signed,
+    record_refusal,
+    sign_entry,
+)
+from wpokt_node.payout.steps import run_entry_step
+
+log = get_logger(__name__)
+
+Document = dict[str, Any]
+_NUMBER_NAMES = {"nonce": "nonce", "sequence": "vault sequence"}
+
+
+def _now_ms() -> int:
+    return int(time.time() * 1000)
+
+
+@dataclass(frozen=True, slots=True)
+class MachineSettings:
+    node_id: str
+    threshold: int
+    batch_size: int
+    lease_ttl_s: float
+    executor_lease: str
+
+
+class PayoutMachine:
+    """One worker's state machine over ``custodies`` (collection -> its custody back end)."""
+
+    def __init__(
+        self,
+        *,
+        db: Database[Document],
+        journal: SigningJournal,
+        custodies: Mapping[str, Custody],
+        settings: MachineSettings,
+        paused: Callable[[], str | None],
+        gates: Gates = OPEN,
+    ) -> None:
+        self.db = db
+        self.journal = journal
+        self.custodies = dict(custodies)
+        self.settings = settings
+        self.paused = paused
+        self.gates = gates
+
+    @property
+    def node_id(self) -> str:
+        return self.settings.node_id
+
+    def run_once(self) -> dict[str, object]:
+        summary: dict[str, int] = {}
+        for status, step in (
+            (Status.DETECTED, self._detected),
+            (Status.CONFIRMED, self._start),
+            (Status.STARTED, self._sign),
+        ):
+            for collection, document in self._open(status):
+                self._guarded(summary, collection, document, step)
+        signed = self._open_signed()
+        # The executor lease is taken (or renewed) only by a node with signed entries to move.
+        is_executor = bool(signed) and leases.acquire(
+            self.db, self.settings.executor_lease, self.node_id, self.settings.lease_ttl_s
+        )
+        summary["executor"] = int(is_executor)
+        for collection, document in signed:
+            self._guarded(summary, collection, document, lambda e: self._execute(e, is_executor))
+        return dict(summary)
+
+    # -- reading --------------------------------------------------------------------------------
+
+    def _find(self, collection: str, status: Status, sort: list[tuple[str, int]]) -> list[Document]:
+        try:
+            cursor = self.db[collection].find({"status": status.value})
+            return list(cursor.sort(sort).limit(self.settings.batch_size))
+        except PyMongoError as exc:
+            raise DatabaseError(
+                f"{collection}: reading {status.value} entries failed: {exc}"
+            ) from None
+
+    def _open(self, status: Status) -> list[tuple[str, Document]]:
+        found = [
+            (collection, document)
+            for collection in self.custodies
+            for document in self._find(collection, status, [("created_at", 1)])
+        ]
+        found.sort(key=lambda item: _created_key(item[1]))
+        return found[: self.settings.batch_size]
+
+    def _open_signed(self) -> list[tuple[str, Document]]:
+        """Signed entries in the order the chain can accept them (nonce / sequence order)."""
+        keyed: list[tuple[tuple[Any, ...], str, Document]] = []
+        for collection, custody in self.custodies.items():
+            field = "nonce" if collection == "mints" else "sequence"
+            for document in self._find(collection, Status.SIGNED, [(field, 1)]):
+                try:
+                    key = custody.queue_key(Entry.from_document(collection, document))
+                except ValidationError:
+                    key = (chr(0x10FFFF),)  # unreadable entries last; their step reports why
+                keyed.append((key, collection, document))
+        keyed.sort(key=lambda item: item[0])
+        return [(c, d) for _, c, d in keyed[: self.settings.batch_size]]
+
+    def _reload(self, entry: Entry) -> Entry | None:
+        try:
+            document = self.db[entry.collection].find_one({"_id": entry.id})
+        except PyMongoError as exc:
+            raise DatabaseError(f"{entry.collection}: read failed: {exc}") from None
+        return None if document is None else Entry.from_document(entry.collection, document)
+
+    def _guarded(
+        self,
+        summary: dict[str, int],
+        collection: str,
+        document: Document,
+        step: Callable[[Entry], str],
+    ) -> None:
+        """Run one entry's step; one bad entry never stops the pass."""
+        run_entry_step(
+            summary,
+            document.get("_id"),
+            lambda: step(Entry.from_document(collection, document)),
+            what=collection,
+            status=document.get("status"),
+        )
+
+    # -- shared transitions ---------------------------------------------------------------------
+
+    def _fail(self, entry: Entry, expected: Status, error: str) -> str:
+        log.error(
+            "payout failed",
+            alert=True,
+            collection=entry.collection,
+            entry_id=str(entry.id),
+            error=error,
+        )
+        moved = fail_entry(
+            self.db,
+            entry.collection,
+            entry.id,
+            expected=expected,
+            node_id=self.node_id,
+            error=error,
+        )
+        return "failed" if moved else "race_lost"
+
+    def _hold(self, entry: Entry, hold: Hold | None) -> None:
+        """Show on the entry why it waits, or clear it; writes only on a change."""
+        held, detail = (hold.code, hold.detail) if hold else (None, None)
+        if entry.held == held and entry.held_detail == detail:
+            return
+        if hold is not None:
+            log.info("entry held", entry_id=str(entry.id), held=held, detail=detail)
+        try:
+            self.db[entry.collection].update_one(
+                {"_id": entry.id, "status": entry.status.value},
+                {"$set": {"held": held, "held_detail": detail}},
+            )
+        except PyMongoError as exc:
+            raise DatabaseError(f"{entry.collection}: recording held state failed: {exc}") from None
+
+    def _signer(self) -> Signer:
+        """The signing-rule parameters of this node, read fresh (pause can change)."""
+        return Signer(
+            db=self.db,
+            journal=self.journal,
+            node_id=self.node_id,
+            threshold=self.settings.threshold,
+            paused=self.paused() is not None,
+        )
+
+    # -- detected -------------------------------------------------------------------------------
+
+    def _detected(self, entry: Entry) -> str:
+        check = self.custodies[entry.collection].check_source(entry)
+        if check.state is SourceState.GONE:
+            return self._fail(entry, Status.DETECTED, check.reason)
+        if check.state is SourceState.NOT_YET:
+            return "waiting"
+        return record_confirmations(
+            self.db, entry.collection, entry.id,
+            confirmed=check.confirmed, fields=check.fields, node_id=self.node_id,
+        )  # fmt: skip
+
+    # -- confirmed ------------------------------------------------------------------------------
+
+    def _start(self, entry: Entry) -> str:
+        custody = self.custodies[entry.collection]
+        with self.gates.admit_start(entry) as hold:
+            if hold is not None:
+                self._hold(entry, hold)
+                return f"held_{hold.code}"
+            try:
+                prepared = custody.prepare(entry)
+            except UnpayableError as unpayable:
+                return self._fail(entry, Status.CONFIRMED, str(unpayable))
+            moved = transition(
+                self.db,
+                entry.collection,
+                entry.id,
+                expected=Status.CONFIRMED,
+                to=Status.STARTED,
+                node_id=self.node_id,
+                reason=f"{_NUMBER_NAMES[entry.number_field]} {prepared.number}",
+                set_fields={
+                    "order": prepared.order,
+                    entry.number_field: prepared.number,
+                    "started_at_ms": _now_ms(),
+                    "held": None,
+                    "held_detail": None,
+                },
+            )
+        return "started" if moved else "race_lost"
+
+    # -- started --------------------------------------------------------------------------------
+
+    def _sign(self, entry: Entry) -> str:
+        order = entry.order
+        if order is None:
+            log.error("started entry without an order", alert=True, entry_id=str(entry.id))
+            return "invalid"
+        settled = self._settled(entry, order)
+        if settled is not None:
+            return settled
+        self._retire_proven_dead(entry)
+        held = self._gate_sign(entry)
+        if held is not None:
+            return held
+        step, rebuilt = sign_entry(self._signer(), self.custodies[entry.collection], entry)
+        if step is SignStep.REFUSED:
+            return step.value
+        return self._promote(entry, rebuilt) or step.value
+
+    def _settled(self, entry: Entry, order: Mapping[str, Any]) -> str | None:
+        """A started entry whose number the chain has already used: re-prepare a dead payload,
+        promote an executed one. None when the chain has not decided."""
+        custody = self.custodies[entry.collection]
+        try:
+            decided = custody.decided(entry, order)
+        except ValidationError as exc:
+            record_refusal(self.db, entry, self.node_id, f"stored order is malformed: {exc}")
+            return "invalid"
+        if decided is None or decided.kind not in (OutcomeKind.DEAD, OutcomeKind.EXECUTED):
+            return None
+        if decided.kind is OutcomeKind.DEAD:
+            return self._reprepare(entry, decided.detail)
+        # Someone assembled it from the stored signatures: each was made by a node that
+        # rebuilt this order, so at the threshold it is signed (and executed).
+        promoted = promote_if_signed(self._signer(), custody, entry, order)
+        return "signed" if promoted else "waiting"
+
+    def _gate_sign(self, entry: Entry) -> str | None:
+        if entry.signed_by(self.node_id):
+            return None
+        hold = self.gates.admit_sign(entry)
+        if hold is not None or entry.held is not None:
+            self._hold(entry, hold)
+        return None if hold is None else f"held_{hold.code}"
+
+    def _promote(self, entry: Entry, rebuilt: Mapping[str, Any] | None) -> str | None:
+        """After this node's signing step: ``signed`` once the threshold of valid signatures
+        over this node's own order is on the entry."""
+        fresh = self._reload(entry)
+        if fresh is None or fresh.status is not Status.STARTED:
+            return None
+        mine = rebuilt if rebuilt is not None else self._own_order(fresh)
+        if mine is None or mine != fresh.order:
+            return None
+        custody = self.custodies[entry.collection]
+        return "signed" if promote_if_signed(self._signer(), custody, fresh, mine) else None
+
+    def _own_order(self, entry: Entry) -> Mapping[str, Any] | None:
+        """The order this node signed for the entry: the stored one if the journal holds its
+        hash, else a fresh rebuild (None if this node does not agree with it)."""
+        custody = self.custodies[entry.collection]
+        if entry.order is not None:
+            try:
+                live = self.journal.live_payload(custody.source_event(entry))
+                if live is not None and live == custody.payload_hash(entry.order):
+                    return entry.order
+            except ValidationError:
+                log.warning("stored order unreadable; rebuilding", entry_id=str(entry.id))
+        try:
+            return custody.rebuild(entry)
+        except RebuildMismatchError:
+            return None
+
+    def _retire_proven_dead(self, entry: Entry) -> None:
+        """If this node's journal still holds an earlier payload for this source event, retire
+        it once this node has proven on its own RPC that that payload can never land."""
+        custody = self.custodies[entry.collection]
+        event = custody.source_event(entry)
+        live = self.journal.live_payload(event)
+        if live is None or (entry.order is not None and custody.payload_hash(entry.order) == live):
+            return
+        for retired in entry.retired_orders:
+            try:
+                if custody.payload_hash(retired.order) != live:
+                    continue
+            except ValidationError:
+                continue
+            if custody.proven_dead(retired):
+                self.journal.retire(event, live, "proven dead on chain")
+                log.info("journal payload retired", entry_id=str(entry.id), source_event=event)
+            return
+
+    def _reprepare(self, entry: Entry, reason: str) -> str:
+        """The chain proved the payload dead: back to ``confirmed`` for a new number."""
+        custody = self.custodies[entry.collection]
+        retired = [
+            *(r for r in entry.document.get("retired_orders") or () if isinstance(r, dict)),
+            {
+                "order": entry.order,
+                entry.number_field: entry.number,
+                "execution_tx_hash": entry.execution_tx_hash,
+                "reason": reason[:500],
+                "at_ms": _now_ms(),
+            },
+        ]
+        cleared = dict.fromkeys(
+            ("order", entry.number_field, "execution_tx_hash", *custody.execution_fields)
+        )
+        moved = transition(
+            self.db,
+            entry.collection,
+            entry.id,
+            expected=entry.status,
+            to=Status.CONFIRMED,
+            node_id=self.node_id,
+            reason=f"re-prepare: {reason}"[:500],
+            set_fields={**cleared, "refusals": {}, "retired_orders": retired},
+        )
+        if moved is None:
+            return "race_lost"
+        log.warning("payload re-prepared", entry_id=str(entry.id), reason=reason)
+        if entry.order is not None:  # this node verified the death itself just now
+            self.journal.retire(
+                custody.source_event(entry), custody.payload_hash(entry.order), f"dead: {reason}"
+            )
+        return "reprepared"
+
+    # -- signed ---------------------------------------------------------------------------------
+
+    def _execute(self, entry: Entry, is_executor: bool) -> str:
+        order = entry.order
+        if order is None:
+            return self._fail(entry, Status.SIGNED, "signed entry has no order")
+        outcome = self.custodies[entry.collection].outcome(entry, order)
+        if outcome.kind is OutcomeKind.EXECUTED:
+            moved = transition(
+                self.db,
+                entry.collection,
+                entry.id,
+                expected=Status.SIGNED,
+                to=Status.EXECUTED,
+                node_id=self.node_id,
+                reason=outcome.detail,
+                set_fields={"execution_tx_hash": outcome.tx_hash},
+            )
+            return "executed" if moved else "race_lost"
+        if outcome.kind is OutcomeKind.DEAD:
+            return self._reprepare(entry, outcome.detail)
+        if not is_executor:
+            return "not_executor"
+        return self._act(entry, order, outcome)
+
+    def _act(self, entry: Entry, order: Mapping[str, Any], outcome: Outcome) -> str:
+        """The executor's move on a signed entry the chain has not settled."""
+        if outcome.kind is OutcomeKind.FAILED:
+            return self._fail(entry, Status.SIGNED, outcome.detail)
+        paused = self.paused()
+        if paused is not None:
+            log.info("payout not sent: paused", entry_id=str(entry.id), why=paused)
+            return "paused"
+        if outcome.kind is OutcomeKind.NOT_SUBMITTED:
+            return self._submit(entry, order, outcome)
+        if outcome.on_chain:
+            return "pending"
+        self.custodies[entry.collection].rebroadcast(entry)
+        return "rebroadcast"
+
+    def _submit(self, entry: Entry, order: Mapping[str, Any], outcome: Outcome) -> str:
+        if not outcome.next_in_line:
+            return "waiting_for_earlier"
+        hold = self.gates.admit_execute(entry, order)
+        if hold is not None or entry.held is not None:
+            self._hold(entry, hold)
+        if hold is not None:
+            return f"held_{hold.code}"
+
+        def record(tx_hash: str, fields: Mapping[str, Any]) -> bool:
+            return self._record_execution(entry, tx_hash, fields, outcome.tx_hash)
+
+        sent = self.custodies[entry.collection].execute(entry, order, entry.signatures, record)
+        return "submitted" if sent else "race_lost"
+
+    def _record_execution(
+        self, entry: Entry, tx_hash: str, fields: Mapping[str, Any], replaces: str | None
+    ) -> bool:
+        """Store the execution tx before it is broadcast; only over nothing, itself, or the tx
+        the chain proved unable to land (``replaces``). False: another node recorded one first."""
+        allowed = [None, tx_hash] + ([replaces] if replaces else [])
+        try:
+            result = self.db[entry.collection].update_one(
+                {
+                    "_id": entry.id,
+                    "status": Status.SIGNED.value,
+                    "execution_tx_hash": {"$in": allowed},
+                },
+                {
+                    "$set": {"execution_tx_hash": tx_hash, **fields},
+                    "$currentDate": {"updated_at": True},
+                },
+            )
+        except PyMongoError as exc:
+            raise DatabaseError(
+                f"{entry.collection}: recording the execution failed: {exc}"
+            ) from None
+        return result.matched_count == 1
+
+
+def _created_key(document: Mapping[str, Any]) -> float:
+    value = document.get("created_at")
+    return value.timestamp() if isinstance(value, datetime) else 0.0
