@@ -30,6 +30,7 @@ $(NPM_STAMP): package.json package-lock.json
 lint: $(PY_STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports --no-cache
 
 typecheck: $(PY_STAMP)
 	$(BIN)/mypy

@@ -10,7 +10,7 @@ from typing import Any
 import structlog
 from pydantic import SecretBytes, SecretStr
 
-from wpokt_node.keys.secret import REDACTED, Secret, redact_uri_passwords
+from wpokt_node.secret import REDACTED, Secret, redact_uri_passwords
 
 SECRET_FIELDS = frozenset(
     {"password", "private_key", "key_hex", "mnemonic", "secret", "api_secret", "uri_password"}

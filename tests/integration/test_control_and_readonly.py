@@ -20,10 +20,10 @@ from wpokt_node.db.readonly import (
     role_privileges,
 )
 from wpokt_node.db.schema import CONTROL, PUBLIC_COLLECTIONS
-from wpokt_node.keys.secret import Secret
 from wpokt_node.keys.signer import eth_address_of
 from wpokt_node.node.cli import main
 from wpokt_node.pokt.multisig import vault_address
+from wpokt_node.secret import Secret
 
 pytestmark = pytest.mark.security
 

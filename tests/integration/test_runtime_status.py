@@ -32,10 +32,10 @@ def test_health_is_ok_only_when_every_worker_beat_recently(mongo_db: Database[Do
     beat_all(mongo_db, "node-01", now - 5_000)
     assert all(w.healthy for w in node_health(mongo_db, "node-01", 30, now_ms=now))
 
-    heartbeat(mongo_db, "node-01", "burn-executor", at_ms=now - 45_000, last_error="rpc down")
+    heartbeat(mongo_db, "node-01", "release-executor", at_ms=now - 45_000, last_error="rpc down")
     report = {w.worker: w for w in node_health(mongo_db, "node-01", 30, now_ms=now)}
-    assert not report["burn-executor"].healthy
-    assert report["burn-executor"].last_error == "rpc down"
+    assert not report["release-executor"].healthy
+    assert report["release-executor"].last_error == "rpc down"
     assert report["mint-executor"].healthy
 
 

@@ -16,7 +16,7 @@ from pymongo.errors import OperationFailure, PyMongoError
 
 from wpokt_node.db.schema import PUBLIC_COLLECTIONS
 from wpokt_node.errors import DatabaseError, ValidationError
-from wpokt_node.keys.secret import Secret
+from wpokt_node.secret import Secret
 
 Document = dict[str, Any]
 

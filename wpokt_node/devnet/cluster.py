@@ -33,10 +33,10 @@ from wpokt_node.errors import WpoktError
 from wpokt_node.eth.client import EthClient
 from wpokt_node.keys.kdf import MIN_MEMORY_KIB, MIN_TIME_COST, KdfParams
 from wpokt_node.keys.keystore import KEY_PURPOSES, create_keystore
-from wpokt_node.keys.secret import Secret
 from wpokt_node.keys.signer import LocalKeySigner, eth_address_of, pokt_address_of
 from wpokt_node.node.status import node_health
 from wpokt_node.pokt.multisig import vault_address
+from wpokt_node.secret import Secret
 
 STATE_FILE = "devnet.json"
 KEYS_FILE = "keys.json"

@@ -12,8 +12,8 @@ from typing import Any
 from wpokt_node.errors import KeyMaterialError
 from wpokt_node.keys.keystore import Keystore, create_keystore, read_keystore
 from wpokt_node.keys.passwords import resolve_password
-from wpokt_node.keys.secret import Secret
 from wpokt_node.keys.signer import SECP256K1_N, eth_address_of, pokt_address_of
+from wpokt_node.secret import Secret
 
 # CLI purpose names -> the config names (keys.<name>) stored in the keystore.
 PURPOSES = {"eth-signer": "eth_signer", "pokt": "pokt_signer", "eth-gas": "eth_gas"}

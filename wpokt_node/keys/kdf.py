@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from argon2.low_level import ARGON2_VERSION, Type, hash_secret_raw
 
 from wpokt_node.errors import KeyMaterialError
-from wpokt_node.keys.secret import Secret
+from wpokt_node.secret import Secret
 
 KEY_LENGTH = 32  # AES-256
 SALT_LENGTH = 16

@@ -35,8 +35,8 @@ from wpokt_node.config import _NODE_ID
 from wpokt_node.errors import KeyMaterialError
 from wpokt_node.keys.kdf import DEFAULT_KDF, SALT_LENGTH, KdfParams, derive_key
 from wpokt_node.keys.private_file import read_private_file, write_private_file
-from wpokt_node.keys.secret import Secret
 from wpokt_node.keys.signer import LocalKeySigner
+from wpokt_node.secret import Secret
 
 MAGIC = "wpokt-node-keystore"
 VERSION = 1

@@ -8,7 +8,7 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 
 from wpokt_node.errors import KeyMaterialError
-from wpokt_node.keys.secret import Secret
+from wpokt_node.secret import Secret
 
 MAX_PASSWORD_FILE_BYTES = 4096
 

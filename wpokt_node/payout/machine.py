@@ -23,11 +23,9 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from datetime import datetime
 from typing import Any
 
 from pymongo.database import Database
-from pymongo.errors import PyMongoError
 
 from wpokt_node.custody.base import (
     Custody,
@@ -41,9 +39,10 @@ from wpokt_node.db import leases
 from wpokt_node.db.models import Entry
 from wpokt_node.db.schema import Status
 from wpokt_node.db.transitions import fail_entry, record_confirmations, transition
-from wpokt_node.errors import DatabaseError, ValidationError
+from wpokt_node.errors import ValidationError
 from wpokt_node.logs import get_logger
-from wpokt_node.payout.gates import OPEN, Gates, Hold
+from wpokt_node.payout.entries import EntryStore
+from wpokt_node.payout.gates import OPEN, Gates
 from wpokt_node.payout.journal import SigningJournal
 from wpokt_node.payout.signing import (
     Signer,
@@ -92,6 +91,7 @@ class PayoutMachine:
         self.settings = settings
         self.paused = paused
         self.gates = gates
+        self.store = EntryStore(db, self.custodies, settings.batch_size)
 
     @property
     def node_id(self) -> str:
@@ -104,9 +104,9 @@ class PayoutMachine:
             (Status.CONFIRMED, self._start),
             (Status.STARTED, self._sign),
         ):
-            for collection, document in self._open(status):
+            for collection, document in self.store.open(status):
                 self._guarded(summary, collection, document, step)
-        signed = self._open_signed()
+        signed = self.store.open_signed()
         # The executor lease is taken (or renewed) only by a node with signed entries to move.
         is_executor = bool(signed) and leases.acquire(
             self.db, self.settings.executor_lease, self.node_id, self.settings.lease_ttl_s
@@ -115,47 +115,6 @@ class PayoutMachine:
         for collection, document in signed:
             self._guarded(summary, collection, document, lambda e: self._execute(e, is_executor))
         return dict(summary)
-
-    # -- reading --------------------------------------------------------------------------------
-
-    def _find(self, collection: str, status: Status, sort: list[tuple[str, int]]) -> list[Document]:
-        try:
-            cursor = self.db[collection].find({"status": status.value})
-            return list(cursor.sort(sort).limit(self.settings.batch_size))
-        except PyMongoError as exc:
-            raise DatabaseError(
-                f"{collection}: reading {status.value} entries failed: {exc}"
-            ) from None
-
-    def _open(self, status: Status) -> list[tuple[str, Document]]:
-        found = [
-            (collection, document)
-            for collection in self.custodies
-            for document in self._find(collection, status, [("created_at", 1)])
-        ]
-        found.sort(key=lambda item: _created_key(item[1]))
-        return found[: self.settings.batch_size]
-
-    def _open_signed(self) -> list[tuple[str, Document]]:
-        """Signed entries in the order the chain can accept them (nonce / sequence order)."""
-        keyed: list[tuple[tuple[Any, ...], str, Document]] = []
-        for collection, custody in self.custodies.items():
-            field = "nonce" if collection == "mints" else "sequence"
-            for document in self._find(collection, Status.SIGNED, [(field, 1)]):
-                try:
-                    key = custody.queue_key(Entry.from_document(collection, document))
-                except ValidationError:
-                    key = (chr(0x10FFFF),)  # unreadable entries last; their step reports why
-                keyed.append((key, collection, document))
-        keyed.sort(key=lambda item: item[0])
-        return [(c, d) for _, c, d in keyed[: self.settings.batch_size]]
-
-    def _reload(self, entry: Entry) -> Entry | None:
-        try:
-            document = self.db[entry.collection].find_one({"_id": entry.id})
-        except PyMongoError as exc:
-            raise DatabaseError(f"{entry.collection}: read failed: {exc}") from None
-        return None if document is None else Entry.from_document(entry.collection, document)
 
     def _guarded(
         self,
@@ -193,21 +152,6 @@ class PayoutMachine:
         )
         return "failed" if moved else "race_lost"
 
-    def _hold(self, entry: Entry, hold: Hold | None) -> None:
-        """Show on the entry why it waits, or clear it; writes only on a change."""
-        held, detail = (hold.code, hold.detail) if hold else (None, None)
-        if entry.held == held and entry.held_detail == detail:
-            return
-        if hold is not None:
-            log.info("entry held", entry_id=str(entry.id), held=held, detail=detail)
-        try:
-            self.db[entry.collection].update_one(
-                {"_id": entry.id, "status": entry.status.value},
-                {"$set": {"held": held, "held_detail": detail}},
-            )
-        except PyMongoError as exc:
-            raise DatabaseError(f"{entry.collection}: recording held state failed: {exc}") from None
-
     def _signer(self) -> Signer:
         """The signing-rule parameters of this node, read fresh (pause can change)."""
         return Signer(
@@ -237,7 +181,7 @@ class PayoutMachine:
         custody = self.custodies[entry.collection]
         with self.gates.admit_start(entry) as hold:
             if hold is not None:
-                self._hold(entry, hold)
+                self.store.hold(entry, hold)
                 return f"held_{hold.code}"
             try:
                 prepared = custody.prepare(entry)
@@ -303,13 +247,13 @@ class PayoutMachine:
             return None
         hold = self.gates.admit_sign(entry)
         if hold is not None or entry.held is not None:
-            self._hold(entry, hold)
+            self.store.hold(entry, hold)
         return None if hold is None else f"held_{hold.code}"
 
     def _promote(self, entry: Entry, rebuilt: Mapping[str, Any] | None) -> str | None:
         """After this node's signing step: ``signed`` once the threshold of valid signatures
         over this node's own order is on the entry."""
-        fresh = self._reload(entry)
+        fresh = self.store.reload(entry)
         if fresh is None or fresh.status is not Status.STARTED:
             return None
         mine = rebuilt if rebuilt is not None else self._own_order(fresh)
@@ -433,41 +377,12 @@ class PayoutMachine:
             return "waiting_for_earlier"
         hold = self.gates.admit_execute(entry, order)
         if hold is not None or entry.held is not None:
-            self._hold(entry, hold)
+            self.store.hold(entry, hold)
         if hold is not None:
             return f"held_{hold.code}"
 
         def record(tx_hash: str, fields: Mapping[str, Any]) -> bool:
-            return self._record_execution(entry, tx_hash, fields, outcome.tx_hash)
+            return self.store.record_execution(entry, tx_hash, fields, outcome.tx_hash)
 
         sent = self.custodies[entry.collection].execute(entry, order, entry.signatures, record)
         return "submitted" if sent else "race_lost"
-
-    def _record_execution(
-        self, entry: Entry, tx_hash: str, fields: Mapping[str, Any], replaces: str | None
-    ) -> bool:
-        """Store the execution tx before it is broadcast; only over nothing, itself, or the tx
-        the chain proved unable to land (``replaces``). False: another node recorded one first."""
-        allowed = [None, tx_hash] + ([replaces] if replaces else [])
-        try:
-            result = self.db[entry.collection].update_one(
-                {
-                    "_id": entry.id,
-                    "status": Status.SIGNED.value,
-                    "execution_tx_hash": {"$in": allowed},
-                },
-                {
-                    "$set": {"execution_tx_hash": tx_hash, **fields},
-                    "$currentDate": {"updated_at": True},
-                },
-            )
-        except PyMongoError as exc:
-            raise DatabaseError(
-                f"{entry.collection}: recording the execution failed: {exc}"
-            ) from None
-        return result.matched_count == 1
-
-
-def _created_key(document: Mapping[str, Any]) -> float:
-    value = document.get("created_at")
-    return value.timestamp() if isinstance(value, datetime) else 0.0

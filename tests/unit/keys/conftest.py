@@ -8,7 +8,7 @@ import pytest
 
 from wpokt_node.keys.kdf import MIN_MEMORY_KIB, KdfParams
 from wpokt_node.keys.keystore import create_keystore
-from wpokt_node.keys.secret import Secret
+from wpokt_node.secret import Secret
 
 FAST_KDF = KdfParams(time_cost=1, memory_kib=MIN_MEMORY_KIB, parallelism=1)
 PASSWORD = Secret("correct horse battery staple")

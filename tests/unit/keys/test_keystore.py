@@ -21,8 +21,8 @@ from wpokt_node.keys.keystore import (
     read_keystore,
     unsealed,
 )
-from wpokt_node.keys.secret import Secret
 from wpokt_node.keys.signer import LocalKeySigner, verify_digest
+from wpokt_node.secret import Secret
 
 pytestmark = pytest.mark.security
 

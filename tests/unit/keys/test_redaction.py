@@ -11,8 +11,8 @@ import structlog
 from pydantic import SecretStr
 
 from wpokt_node.config import redact_uri
-from wpokt_node.keys.secret import REDACTED, Secret, redact_uri_passwords
 from wpokt_node.logs import configure_logging, drop_secret_fields, get_logger
+from wpokt_node.secret import REDACTED, Secret, redact_uri_passwords
 
 pytestmark = pytest.mark.security
 
