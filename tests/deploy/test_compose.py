@@ -11,8 +11,8 @@ import jsonschema
 import pytest
 import yaml
 
+from wpokt_devnet.compose import compose_document, render_compose
 from wpokt_node.db.schema import PUBLIC_COLLECTIONS
-from wpokt_node.devnet.compose import compose_document, render_compose
 from wpokt_node.node.cli import main
 
 pytestmark = pytest.mark.deploy

@@ -20,9 +20,7 @@ from pathlib import Path
 import requests
 import yaml
 
-from wpokt_node.db.bootstrap import init_db
-from wpokt_node.db.client import connect
-from wpokt_node.devnet.cluster import (
+from wpokt_devnet.cluster import (
     KEYS_FILE,
     STATE_FILE,
     Devnet,
@@ -36,6 +34,8 @@ from wpokt_node.devnet.cluster import (
     write_keystores,
     write_private,
 )
+from wpokt_node.db.bootstrap import init_db
+from wpokt_node.db.client import connect
 from wpokt_node.errors import DatabaseError
 
 

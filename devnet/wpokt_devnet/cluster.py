@@ -23,12 +23,12 @@ from typing import Any
 import requests
 import yaml
 
+from wpokt_devnet.anvil import find_anvil
+from wpokt_devnet.deploy import deploy_contracts
+from wpokt_devnet.mongo import free_port, ping
+from wpokt_devnet.processes import Service, is_alive, kill_hard, spawn, stop
 from wpokt_node.db.bootstrap import init_db
 from wpokt_node.db.client import connect
-from wpokt_node.db.server import free_port, ping
-from wpokt_node.devnet.anvil import find_anvil
-from wpokt_node.devnet.deploy import deploy_contracts
-from wpokt_node.devnet.processes import Service, is_alive, kill_hard, spawn, stop
 from wpokt_node.errors import WpoktError
 from wpokt_node.eth.client import EthClient
 from wpokt_node.keys.kdf import MIN_MEMORY_KIB, MIN_TIME_COST, KdfParams
@@ -420,7 +420,7 @@ def _start_services(devnet: Devnet, options: DevnetOptions, say: Callable[[str],
         devnet.state["mongodb_uri"] = options.mongodb_uri
     else:
         port = free_port()
-        argv = [sys.executable, "-m", "wpokt_node.node.cli", "db", "serve"]
+        argv = [sys.executable, "-m", "wpokt_node.node.cli", "devnet", "db-serve"]
         argv += ["--dir", str(devnet.dir / "db"), "--port", str(port)]
         service = spawn("database", argv, logs / "database.log")
         devnet._record(service)

@@ -13,20 +13,19 @@ import base64
 import hashlib
 from dataclasses import dataclass, field
 
-from wpokt_node.addresses import address_from_bytes, normalize
-from wpokt_node.devnet import pokt_sim_errors as codes
-from wpokt_node.devnet.pokt_sim_accounts import Account, AccountStore
-from wpokt_node.devnet.pokt_sim_errors import TxError
-from wpokt_node.devnet.pokt_sim_events import Event, coin_move_events, event
-from wpokt_node.devnet.pokt_sim_genesis import DENOM, Genesis
-from wpokt_node.devnet.pokt_sim_keys import MultisigKey, PubKey
-from wpokt_node.devnet.pokt_sim_signdoc import (
+from wpokt_devnet.pokt_sim import errors as codes
+from wpokt_devnet.pokt_sim.accounts import Account, AccountStore
+from wpokt_devnet.pokt_sim.errors import TxError
+from wpokt_devnet.pokt_sim.events import Event, coin_move_events, event
+from wpokt_devnet.pokt_sim.genesis import DENOM, Genesis
+from wpokt_devnet.pokt_sim.keys import MultisigKey, PubKey
+from wpokt_devnet.pokt_sim.signdoc import (
     AminoCoin,
     AminoSend,
     amino_json_sign_bytes,
     direct_sign_bytes,
 )
-from wpokt_node.devnet.pokt_sim_tx import (
+from wpokt_devnet.pokt_sim.tx import (
     SIGN_MODE_DIRECT,
     SIGN_MODE_LEGACY_AMINO_JSON,
     DecodedTx,
@@ -35,7 +34,8 @@ from wpokt_node.devnet.pokt_sim_tx import (
     coins_str,
     valid_denom,
 )
-from wpokt_node.devnet.pokt_sim_verify import BadSignatureError, verify_signature
+from wpokt_devnet.pokt_sim.verify import BadSignatureError, verify_signature
+from wpokt_node.addresses import address_from_bytes, normalize
 from wpokt_node.errors import ValidationError
 
 FEE_COLLECTOR = address_from_bytes(hashlib.sha256(b"fee_collector").digest()[:20])

@@ -10,8 +10,8 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Callable
 
-from wpokt_node.devnet.pokt_sim_keys import MultisigKey, PubKey, Secp256k1Key
-from wpokt_node.devnet.pokt_sim_tx import MultiSig, SigData, SingleSig
+from wpokt_devnet.pokt_sim.keys import MultisigKey, PubKey, Secp256k1Key
+from wpokt_devnet.pokt_sim.tx import MultiSig, SigData, SingleSig
 from wpokt_node.keys.signer import verify_digest
 
 SignBytes = Callable[[int], bytes]

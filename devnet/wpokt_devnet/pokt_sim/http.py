@@ -21,10 +21,10 @@ from urllib.parse import parse_qs, unquote, urlsplit
 
 import structlog
 
+from wpokt_devnet.pokt_sim import shapes
+from wpokt_devnet.pokt_sim.search import QueryError, parse_query
+from wpokt_devnet.pokt_sim.state import ChainState
 from wpokt_node.addresses import normalize
-from wpokt_node.devnet import pokt_sim_json as shapes
-from wpokt_node.devnet.pokt_sim_search import QueryError, parse_query
-from wpokt_node.devnet.pokt_sim_state import ChainState
 from wpokt_node.errors import ValidationError
 
 log = structlog.get_logger(__name__)

@@ -22,8 +22,8 @@ import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from wpokt_devnet.pokt_sim.keys import PubKey, PubKeyError, pubkey_from_json
 from wpokt_node.addresses import normalize
-from wpokt_node.devnet.pokt_sim_keys import PubKey, PubKeyError, pubkey_from_json
 from wpokt_node.errors import ConfigError, ValidationError
 
 DENOM = "upokt"

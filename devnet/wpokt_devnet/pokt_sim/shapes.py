@@ -15,11 +15,11 @@ from cosmpy.protos.cosmos.base.tendermint.v1beta1 import types_pb2 as sdk_types_
 from cosmpy.protos.tendermint.types import block_pb2, types_pb2
 from google.protobuf import json_format, timestamp_pb2
 
+from wpokt_devnet.pokt_sim.accounts import Account
+from wpokt_devnet.pokt_sim.genesis import AuthParams
+from wpokt_devnet.pokt_sim.state import Block, CheckResult, TxRecord
+from wpokt_devnet.pokt_sim.tx import tx_json
 from wpokt_node import bech32
-from wpokt_node.devnet.pokt_sim_accounts import Account
-from wpokt_node.devnet.pokt_sim_genesis import AuthParams
-from wpokt_node.devnet.pokt_sim_state import Block, CheckResult, TxRecord
-from wpokt_node.devnet.pokt_sim_tx import tx_json
 
 PROPOSER = hashlib.sha256(b"wpokt-node pocket simulator proposer").digest()[:20]
 

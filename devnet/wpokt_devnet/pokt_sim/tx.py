@@ -18,9 +18,9 @@ from cosmpy.protos.cosmos.tx.v1beta1 import tx_pb2
 from google.protobuf import json_format
 from google.protobuf.message import DecodeError
 
-from wpokt_node.devnet import pokt_sim_errors as codes
-from wpokt_node.devnet.pokt_sim_errors import TxError
-from wpokt_node.devnet.pokt_sim_keys import PubKey, PubKeyError, pubkey_from_any
+from wpokt_devnet.pokt_sim import errors as codes
+from wpokt_devnet.pokt_sim.errors import TxError
+from wpokt_devnet.pokt_sim.keys import PubKey, PubKeyError, pubkey_from_any
 
 MSG_SEND_TYPE_URL = "/cosmos.bank.v1beta1.MsgSend"
 SIGN_MODE_DIRECT = signing_pb2.SIGN_MODE_DIRECT
