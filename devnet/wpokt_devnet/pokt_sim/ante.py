@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 
 from wpokt_devnet.pokt_sim import errors as codes
 from wpokt_devnet.pokt_sim.accounts import Account, AccountStore
+from wpokt_devnet.pokt_sim.addresses import AddressError, address_from_bytes, normalize
 from wpokt_devnet.pokt_sim.errors import TxError
 from wpokt_devnet.pokt_sim.events import Event, coin_move_events, event
 from wpokt_devnet.pokt_sim.genesis import DENOM, Genesis
@@ -35,8 +36,6 @@ from wpokt_devnet.pokt_sim.tx import (
     valid_denom,
 )
 from wpokt_devnet.pokt_sim.verify import BadSignatureError, verify_signature
-from wpokt_node.addresses import address_from_bytes, normalize
-from wpokt_node.errors import ValidationError
 
 FEE_COLLECTOR = address_from_bytes(hashlib.sha256(b"fee_collector").digest()[:20])
 
@@ -64,7 +63,7 @@ class AnteOutcome:
 def _valid_address(address: str) -> bool:
     try:
         return normalize(address) == address
-    except ValidationError:
+    except AddressError:
         return False
 
 

@@ -22,9 +22,9 @@ import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from wpokt_devnet.pokt_sim.addresses import AddressError, normalize
 from wpokt_devnet.pokt_sim.keys import PubKey, PubKeyError, pubkey_from_json
-from wpokt_node.addresses import normalize
-from wpokt_node.errors import ConfigError, ValidationError
+from wpokt_node.errors import ConfigError
 
 DENOM = "upokt"
 
@@ -98,7 +98,7 @@ def _account(raw: object, where: str, problems: list[str]) -> GenesisAccount | N
         problems.append(f"{where}: unknown keys {sorted(unknown)}")
     try:
         address = normalize(str(raw.get("address", "")))
-    except ValidationError as exc:
+    except AddressError as exc:
         problems.append(f"{where}.address: {exc}")
         return None
     balances: dict[str, int] = {}

@@ -22,10 +22,9 @@ from urllib.parse import parse_qs, unquote, urlsplit
 import structlog
 
 from wpokt_devnet.pokt_sim import shapes
+from wpokt_devnet.pokt_sim.addresses import AddressError, normalize
 from wpokt_devnet.pokt_sim.search import QueryError, parse_query
 from wpokt_devnet.pokt_sim.state import ChainState
-from wpokt_node.addresses import normalize
-from wpokt_node.errors import ValidationError
 
 log = structlog.get_logger(__name__)
 
@@ -59,7 +58,7 @@ def _invalid(message: str) -> ApiError:
 def _address(raw: str) -> str:
     try:
         return normalize(unquote(raw))
-    except ValidationError as exc:
+    except AddressError as exc:
         raise _invalid(f"invalid address: {exc}") from None
 
 
