@@ -23,7 +23,8 @@ import matplotlib
 from eth_utils.address import to_checksum_address
 
 from wpokt_devnet.actions import BURN_GAS, deposit_memo, snapshot
-from wpokt_devnet.cluster import ETH_CHAIN_ID, Devnet, DevnetOptions, down, up
+from wpokt_devnet.cluster import Devnet, down, up
+from wpokt_devnet.cluster_config import ETH_CHAIN_ID, DevnetOptions
 from wpokt_devnet.invariants import check_invariants
 from wpokt_devnet.pokt_wallet import DevnetWallet, build_signed_send
 from wpokt_devnet.sockets import descendants

@@ -20,11 +20,8 @@ from pathlib import Path
 import requests
 import yaml
 
-from wpokt_devnet.cluster import (
-    KEYS_FILE,
-    STATE_FILE,
-    Devnet,
-    DevnetError,
+from wpokt_devnet.cluster import KEYS_FILE, STATE_FILE, Devnet, DevnetError
+from wpokt_devnet.cluster_config import (
     DevnetOptions,
     NodeEndpoints,
     deploy_cluster_contracts,

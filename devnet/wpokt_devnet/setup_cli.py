@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from wpokt_devnet.cli import devnet_commands
-from wpokt_devnet.cluster import DevnetOptions
+from wpokt_devnet.cluster_config import DevnetOptions
 from wpokt_devnet.compose import render_compose
 from wpokt_devnet.setup import ClusterLayout, chown_tree, is_set_up, setup_cluster
 from wpokt_node.errors import ConfigError

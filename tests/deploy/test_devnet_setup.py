@@ -13,7 +13,8 @@ import structlog
 
 from tests.fixtures.mongo import unique_db_name
 from wpokt_devnet.anvil import Anvil
-from wpokt_devnet.cluster import USER_POKT_BALANCE, Devnet
+from wpokt_devnet.cluster import Devnet
+from wpokt_devnet.cluster_config import USER_POKT_BALANCE
 from wpokt_devnet.pokt_sim.app import PoktSimulator
 from wpokt_devnet.pokt_sim.genesis import load_genesis
 from wpokt_node.config import load_config

@@ -17,7 +17,8 @@ import yaml
 from pymongo.database import Database
 
 from wpokt_devnet.actions import burn, deposit, snapshot
-from wpokt_devnet.cluster import Devnet, DevnetOptions, down, up
+from wpokt_devnet.cluster import Devnet, down, up
+from wpokt_devnet.cluster_config import DevnetOptions
 from wpokt_devnet.invariants import check_invariants
 from wpokt_devnet.processes import is_alive
 from wpokt_devnet.sockets import descendants, listening_sockets

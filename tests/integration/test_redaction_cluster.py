@@ -16,7 +16,8 @@ import pytest
 from bson import json_util
 
 from wpokt_devnet.actions import deposit
-from wpokt_devnet.cluster import Devnet, DevnetOptions, down, up
+from wpokt_devnet.cluster import Devnet, down, up
+from wpokt_devnet.cluster_config import DevnetOptions
 from wpokt_node.db.client import connect
 from wpokt_node.db.schema import MINTS, REFUNDS, Status
 
