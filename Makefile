@@ -13,11 +13,12 @@ PYTEST_ARGS ?=
 
 setup: $(PY_STAMP) $(NPM_STAMP)
 
-$(PY_STAMP): pyproject.toml
+# The node (with its test extra) and the devnet distribution (devnet/, adds `wpokt-node devnet`).
+$(PY_STAMP): pyproject.toml devnet/pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python >= 3.11 is required")'
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check --upgrade pip
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[test]'
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[test]' -e ./devnet
 	@touch $@
 
 $(NPM_STAMP): package.json package-lock.json
@@ -56,7 +57,7 @@ deploy-check: $(PY_STAMP) $(DEPLOY_STAMP)
 	$(DEPLOY_VENV)/bin/python scripts/check_compose_schema.py
 	$(BIN)/pytest -m deploy -q
 
-# Regenerate deploy/docker-compose.yml (N=12) after changing wpokt_node/devnet/compose.py.
+# Regenerate deploy/docker-compose.yml (N=12) after changing devnet/wpokt_devnet/compose.py.
 compose: $(PY_STAMP)
 	$(BIN)/wpokt-node devnet compose --nodes 12 --threshold 9 --out deploy/docker-compose.yml
 
@@ -64,7 +65,7 @@ BENCH_ARGS ?=
 
 # Not part of `make test`: a 12-node devnet under load; writes docs/benchmarks.md (+ PNG).
 bench: setup
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[test,bench]'
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[test,bench]' -e ./devnet
 	$(BIN)/python scripts/bench.py $(BENCH_ARGS)
 
 DEMO_DIR ?= .devnet/demo

@@ -22,14 +22,15 @@ from typing import Any
 import matplotlib
 from eth_utils.address import to_checksum_address
 
+from wpokt_devnet.actions import BURN_GAS, deposit_memo, snapshot
+from wpokt_devnet.cluster import Devnet, down, up
+from wpokt_devnet.cluster_config import ETH_CHAIN_ID, DevnetOptions
+from wpokt_devnet.invariants import check_invariants
+from wpokt_devnet.pokt_wallet import DevnetWallet, build_signed_send
+from wpokt_devnet.sockets import descendants
 from wpokt_node.addresses import address_to_bytes
 from wpokt_node.db.client import connect
 from wpokt_node.db.schema import BURNS, MINTS, NODES, REFUNDS, TERMINAL, Status
-from wpokt_node.devnet.actions import BURN_GAS, deposit_memo, snapshot
-from wpokt_node.devnet.cluster import ETH_CHAIN_ID, Devnet, DevnetOptions, down, up
-from wpokt_node.devnet.invariants import check_invariants
-from wpokt_node.devnet.pokt_wallet import DevnetWallet, build_signed_send
-from wpokt_node.devnet.sockets import descendants
 from wpokt_node.eth.client import EthClient
 from wpokt_node.eth.contracts import TokenContract
 from wpokt_node.eth.transactions import TransactionSender

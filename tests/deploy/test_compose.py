@@ -11,8 +11,8 @@ import jsonschema
 import pytest
 import yaml
 
+from wpokt_devnet.compose import compose_document, render_compose
 from wpokt_node.db.schema import PUBLIC_COLLECTIONS
-from wpokt_node.devnet.compose import compose_document, render_compose
 from wpokt_node.node.cli import main
 
 pytestmark = pytest.mark.deploy
@@ -83,6 +83,20 @@ def test_twelve_nodes_built_from_the_dockerfile_with_health_checks(compose: dict
         assert node["cap_drop"] == ["ALL"]
         assert "entrypoint" not in node  # the image's `wpokt-node run`
         assert "command" not in node
+
+
+def test_simulator_and_setup_run_the_devnet_image_and_nodes_do_not(
+    compose: dict[str, Any],
+) -> None:
+    devnet_build = {"context": "..", "dockerfile": "deploy/Dockerfile.devnet"}
+    for name in ("setup", "pokt-sim"):
+        service = compose["services"][name]
+        assert service["image"] == "wpokt-devnet:dev", name
+        assert service["build"] == devnet_build, name
+    for name, node in _nodes(compose).items():
+        assert node["image"] == "wpokt-node:dev", name
+    built = {s["build"]["dockerfile"] for s in compose["services"].values() if "build" in s}
+    assert built == {"deploy/Dockerfile", "deploy/Dockerfile.devnet"}
 
 
 def test_no_published_ports_and_only_internal_networks(compose: dict[str, Any]) -> None:

@@ -12,13 +12,14 @@ import pytest
 import structlog
 
 from tests.fixtures.mongo import unique_db_name
+from wpokt_devnet.anvil import Anvil
+from wpokt_devnet.cluster import Devnet
+from wpokt_devnet.cluster_config import USER_POKT_BALANCE
+from wpokt_devnet.pokt_sim.app import PoktSimulator
+from wpokt_devnet.pokt_sim.genesis import load_genesis
 from wpokt_node.config import load_config
 from wpokt_node.db.client import connect
 from wpokt_node.db.schema import ALL_COLLECTIONS
-from wpokt_node.devnet.anvil import Anvil
-from wpokt_node.devnet.cluster import USER_POKT_BALANCE, Devnet
-from wpokt_node.devnet.pokt_sim import PoktSimulator
-from wpokt_node.devnet.pokt_sim_genesis import load_genesis
 from wpokt_node.eth.client import EthClient
 from wpokt_node.keys.sources import load_signer
 from wpokt_node.node.cli import main

@@ -14,11 +14,12 @@ import pytest
 from eth_utils.address import to_checksum_address
 from pymongo.database import Database
 
+from wpokt_devnet.actions import burn, deposit, snapshot
+from wpokt_devnet.cluster import Devnet, down, up
+from wpokt_devnet.cluster_config import DevnetOptions
+from wpokt_devnet.invariants import check_invariants
 from wpokt_node.db.client import connect
 from wpokt_node.db.schema import BURNS, MINTS, REFUNDS, TERMINAL, Status
-from wpokt_node.devnet.actions import burn, deposit, snapshot
-from wpokt_node.devnet.cluster import Devnet, DevnetOptions, down, up
-from wpokt_node.devnet.invariants import check_invariants
 from wpokt_node.eth.client import EthClient
 from wpokt_node.eth.contracts import TokenContract
 

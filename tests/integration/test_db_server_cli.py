@@ -1,4 +1,4 @@
-"""The embedded server's life cycle and the ``db serve`` / ``db init`` commands."""
+"""The embedded server's life cycle , ``devnet db-serve`` and ``db init``."""
 
 from __future__ import annotations
 
@@ -16,12 +16,12 @@ from bson import ObjectId
 from pymongo.database import Database
 
 from tests.fixtures.mongo import unique_db_name
+from wpokt_devnet.mongo import EmbeddedMongo, free_port, ping
 from wpokt_node.db.bootstrap import init_db, init_db_report
 from wpokt_node.db.client import connect
 from wpokt_node.db.entries import insert_once
 from wpokt_node.db.models import new_entry
 from wpokt_node.db.schema import ALL_COLLECTIONS, INDEXES, MINTS, Status
-from wpokt_node.db.server import EmbeddedMongo, free_port, ping
 from wpokt_node.db.transitions import audit_trail, transition
 from wpokt_node.errors import DatabaseError
 from wpokt_node.node.cli import main
@@ -178,11 +178,11 @@ def test_cli_db_init_unreachable_names_the_redacted_uri(
 
 
 @needs_embedded
-def test_db_serve_prints_the_uri_and_stops_cleanly_on_sigterm(tmp_path: Path) -> None:
+def test_devnet_db_serve_prints_the_uri_and_stops_cleanly_on_sigterm(tmp_path: Path) -> None:
     port = free_port()
     directory = tmp_path / "served"
     process = subprocess.Popen(
-        [sys.executable, "-m", "wpokt_node.node.cli", "db", "serve", "--dir", str(directory),
+        [sys.executable, "-m", "wpokt_node.node.cli", "devnet", "db-serve", "--dir", str(directory),
          "--port", str(port)],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
@@ -212,7 +212,7 @@ def test_db_serve_prints_the_uri_and_stops_cleanly_on_sigterm(tmp_path: Path) ->
 
 _OWNER = """
 import sys, time
-from wpokt_node.db.server import EmbeddedMongo
+from wpokt_devnet.mongo import EmbeddedMongo
 server = EmbeddedMongo(sys.argv[1]).start()
 print(server.pid, flush=True)
 time.sleep(60)

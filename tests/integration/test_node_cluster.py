@@ -16,13 +16,14 @@ import pytest
 import yaml
 from pymongo.database import Database
 
+from wpokt_devnet.actions import burn, deposit, snapshot
+from wpokt_devnet.cluster import Devnet, down, up
+from wpokt_devnet.cluster_config import DevnetOptions
+from wpokt_devnet.invariants import check_invariants
+from wpokt_devnet.processes import is_alive
+from wpokt_devnet.sockets import descendants, listening_sockets
 from wpokt_node.db.client import connect
 from wpokt_node.db.schema import BURNS, MINTS, REFUNDS, Status
-from wpokt_node.devnet.actions import burn, deposit, snapshot
-from wpokt_node.devnet.cluster import Devnet, DevnetOptions, down, up
-from wpokt_node.devnet.invariants import check_invariants
-from wpokt_node.devnet.processes import is_alive
-from wpokt_node.devnet.sockets import descendants, listening_sockets
 
 pytestmark = [pytest.mark.node, pytest.mark.slow, pytest.mark.timeout(600)]
 

@@ -15,10 +15,11 @@ from urllib.parse import urlsplit
 import pytest
 from bson import json_util
 
+from wpokt_devnet.actions import deposit
+from wpokt_devnet.cluster import Devnet, down, up
+from wpokt_devnet.cluster_config import DevnetOptions
 from wpokt_node.db.client import connect
 from wpokt_node.db.schema import MINTS, REFUNDS, Status
-from wpokt_node.devnet.actions import deposit
-from wpokt_node.devnet.cluster import Devnet, DevnetOptions, down, up
 
 pytestmark = [pytest.mark.security, pytest.mark.slow, pytest.mark.timeout(400)]
 

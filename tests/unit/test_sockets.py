@@ -6,7 +6,7 @@ import subprocess
 import sys
 import time
 
-from wpokt_node.devnet.sockets import descendants, listening_sockets
+from wpokt_devnet.sockets import descendants, listening_sockets
 
 LISTENER = (
     "import socket, subprocess, sys, time\n"

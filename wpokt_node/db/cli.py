@@ -1,37 +1,25 @@
-"""``wpokt-node db serve`` (embedded nx-27017 server), ``db init`` and
-``db create-readonly-user``."""
+"""``wpokt-node db init`` and ``db create-readonly-user``.
+
+The embedded development server (``wpokt-node devnet db-serve``) lives in the devnet package."""
 
 from __future__ import annotations
 
 import argparse
 import getpass
-import signal
 import sys
-import threading
 from pathlib import Path
-from types import FrameType
 from typing import Any
 
 from wpokt_node.config import load_config
 from wpokt_node.db.bootstrap import init_db_report
 from wpokt_node.db.client import connect_settings
 from wpokt_node.db.readonly import AuthUnsupportedError, create_readonly_user
-from wpokt_node.db.server import EmbeddedMongo
 from wpokt_node.keys.passwords import resolve_password
-
-DEFAULT_PORT = 27017
 
 
 def register(subparsers: Any) -> None:
-    db = subparsers.add_parser("db", help="shared MongoDB: embedded dev server, initialisation")
+    db = subparsers.add_parser("db", help="shared MongoDB: initialisation, read-only frontend user")
     commands = db.add_subparsers(dest="db_command", metavar="SUBCOMMAND")
-
-    serve = commands.add_parser(
-        "serve", help="run the embedded nx-27017 MongoDB wire server in the foreground"
-    )
-    serve.add_argument("--dir", required=True, type=Path, help="data, pid and log directory")
-    serve.add_argument("--port", type=int, default=DEFAULT_PORT, help="TCP port on 127.0.0.1")
-    serve.set_defaults(handler=_serve)
 
     init = commands.add_parser(
         "init", help="create collections, unique indexes and validators (idempotent)"
@@ -52,38 +40,6 @@ def register(subparsers: Any) -> None:
         "--role", default=None, help="role name (default <database>_frontend_read)"
     )
     readonly.set_defaults(handler=_create_readonly_user)
-
-
-def _serve(args: argparse.Namespace) -> int:
-    if not 0 < args.port < 65536:
-        print(f"error: --port must be 1-65535, got {args.port}", file=sys.stderr)
-        return 2
-    stopping = threading.Event()
-
-    def _on_signal(_signum: int, _frame: FrameType | None) -> None:
-        stopping.set()
-
-    previous = {sig: signal.signal(sig, _on_signal) for sig in (signal.SIGTERM, signal.SIGINT)}
-    server = EmbeddedMongo(args.dir, args.port)
-    try:
-        server.start()
-        print(server.uri, flush=True)
-        print(
-            f"nx-27017 pid {server.pid}; data {server.data_dir}; log {server.log_file}",
-            file=sys.stderr,
-            flush=True,
-        )
-        while not stopping.wait(0.5):
-            if not server.is_running():
-                print(
-                    f"error: nx-27017 exited unexpectedly; see {server.log_file}", file=sys.stderr
-                )
-                return 1
-        return 0
-    finally:
-        server.stop()
-        for sig, handler in previous.items():
-            signal.signal(sig, handler)
 
 
 def _init(args: argparse.Namespace) -> int:

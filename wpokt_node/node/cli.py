@@ -1,4 +1,9 @@
-"""``wpokt-node`` command line. Feature packages add their own subcommands via ``register``."""
+"""``wpokt-node`` command line. Feature packages add their own subcommands via ``register``.
+
+The node's own features are listed in ``_FEATURE_CLIS``. Separately installed distributions
+(e.g. ``wpokt-devnet``) add commands through the ``wpokt_node.commands`` entry-point group: each
+entry point names a module with the same ``register(subparsers)`` function.
+"""
 
 from __future__ import annotations
 
@@ -7,6 +12,8 @@ import importlib
 import json
 import sys
 from collections.abc import Callable, Sequence
+from importlib.metadata import entry_points
+from typing import Any
 
 from wpokt_node import __version__
 from wpokt_node.config import load_config, redacted_dump
@@ -19,12 +26,29 @@ Handler = Callable[[argparse.Namespace], int]
 _FEATURE_CLIS: tuple[str, ...] = (
     "wpokt_node.node.commands",
     "wpokt_node.db.cli",
-    "wpokt_node.devnet.cli",
-    "wpokt_node.devnet.cluster_cli",
-    "wpokt_node.devnet.setup_cli",
     "wpokt_node.keys.cli",
     "wpokt_node.node.admin_cli",
 )
+
+# Entry-point group through which other distributions add commands (see the module docstring).
+PLUGIN_GROUP = "wpokt_node.commands"
+
+
+def _register_plugins(commands: Any) -> None:
+    """Call ``register`` of every installed plugin module, in entry-point name order.
+
+    A plugin that fails to load is reported on stderr and skipped: the node's own commands
+    must keep working whatever else is installed next to it.
+    """
+    for point in sorted(entry_points(group=PLUGIN_GROUP), key=lambda p: p.name):
+        try:
+            module = point.load()
+            module.register(commands)
+        except Exception as exc:  # any broken plugin; never the node
+            print(
+                f"warning: command plugin {point.name!r} ({point.value}) not loaded: {exc!r}",
+                file=sys.stderr,
+            )
 
 
 def _config_check(args: argparse.Namespace) -> int:
@@ -51,6 +75,7 @@ def build_parser() -> argparse.ArgumentParser:
     for module_name in _FEATURE_CLIS:
         module = importlib.import_module(module_name)
         module.register(commands)
+    _register_plugins(commands)
     return parser
 
 

@@ -22,11 +22,11 @@ from tests.integration.burn.release_cluster import (
     pokt_vault_genesis,
     recipient,
 )
+from wpokt_devnet.pokt_wallet import DevnetWallet
 from wpokt_node.addresses import address_to_bytes
 from wpokt_node.db import leases
 from wpokt_node.db.schema import BURNS, REFUNDS
 from wpokt_node.db.transitions import audit_trail
-from wpokt_node.devnet.pokt_wallet import DevnetWallet
 from wpokt_node.keys.signer import LocalKeySigner
 from wpokt_node.pokt.release import (
     ReleaseSpec,

@@ -19,7 +19,7 @@ from cosmpy.protos.cosmos.tx.signing.v1beta1 import signing_pb2
 from cosmpy.protos.cosmos.tx.v1beta1 import tx_pb2
 from google.protobuf import any_pb2
 
-from wpokt_node.devnet.pokt_sim_keys import MultisigKey, Secp256k1Key
+from wpokt_devnet.pokt_sim.keys import MultisigKey, Secp256k1Key
 from wpokt_node.keys.signer import LocalKeySigner, pokt_address_of
 
 AMINO = signing_pb2.SIGN_MODE_LEGACY_AMINO_JSON

@@ -10,8 +10,8 @@ from cosmpy.crypto.address import Address
 
 from tests.fixtures.pokt import PoktSimFactory, pokt_genesis
 from tests.integration.devnet.pokt_multisig_builder import Vault, build_vault_send
-from wpokt_node.devnet.pokt_sim import PoktSimulator
-from wpokt_node.devnet.pokt_wallet import DevnetWallet
+from wpokt_devnet.pokt_sim.app import PoktSimulator
+from wpokt_devnet.pokt_wallet import DevnetWallet
 from wpokt_node.keys.signer import LocalKeySigner, pokt_address_of
 
 pytestmark = pytest.mark.pokt

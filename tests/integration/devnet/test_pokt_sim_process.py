@@ -11,8 +11,8 @@ from cosmpy.aerial.client import LedgerClient, NetworkConfig
 from cosmpy.crypto.address import Address
 
 from tests.fixtures.pokt import POKT_USER_BALANCE, pokt_genesis
-from wpokt_node.devnet.pokt_sim_launcher import PoktSimProcess
-from wpokt_node.devnet.pokt_wallet import DevnetWallet
+from wpokt_devnet.pokt_sim.launcher import PoktSimProcess
+from wpokt_devnet.pokt_wallet import DevnetWallet
 from wpokt_node.errors import ChainError
 from wpokt_node.keys.signer import LocalKeySigner
 from wpokt_node.node.cli import build_parser

@@ -17,8 +17,8 @@ from cosmpy.protos.cosmos.tx.v1beta1 import service_pb2
 from google.protobuf import json_format
 
 from tests.fixtures.pokt import POKT_USER_BALANCE, PoktSimFactory, pokt_genesis
-from wpokt_node.devnet.pokt_sim import PoktSimulator
-from wpokt_node.devnet.pokt_wallet import DevnetWallet
+from wpokt_devnet.pokt_sim.app import PoktSimulator
+from wpokt_devnet.pokt_wallet import DevnetWallet
 from wpokt_node.keys.signer import LocalKeySigner, pokt_address_of
 
 pytestmark = pytest.mark.pokt

@@ -9,8 +9,8 @@ import pytest
 import requests
 
 from tests.fixtures.pokt import POKT_USER_BALANCE, PoktSimFactory, pokt_genesis
-from wpokt_node.devnet.pokt_sim import PoktSimulator
-from wpokt_node.devnet.pokt_wallet import DevnetWallet, build_signed_send
+from wpokt_devnet.pokt_sim.app import PoktSimulator
+from wpokt_devnet.pokt_wallet import DevnetWallet, build_signed_send
 from wpokt_node.errors import ChainError
 from wpokt_node.keys.signer import LocalKeySigner
 

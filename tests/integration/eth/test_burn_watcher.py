@@ -10,6 +10,7 @@ from pymongo.database import Database
 from structlog.testing import capture_logs
 
 from tests.fixtures.anvil import CHAIN_ID, FAST_RETRY, EthEnv
+from wpokt_devnet.anvil import free_port
 from wpokt_node.addresses import address_from_bytes
 from wpokt_node.burn import watcher as watcher_module
 from wpokt_node.burn.watcher import CURSOR_NAME, BurnWatcher
@@ -17,7 +18,6 @@ from wpokt_node.config import EthereumSettings
 from wpokt_node.db.entries import InsertOutcome, insert_once
 from wpokt_node.db.nodes import get_cursor
 from wpokt_node.db.schema import BURNS
-from wpokt_node.devnet.anvil import free_port
 from wpokt_node.errors import DatabaseError
 from wpokt_node.eth.burn_check import BurnLogState, ExpectedBurn, check_burn_log
 from wpokt_node.eth.client import EthClient

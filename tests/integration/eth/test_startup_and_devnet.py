@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 
 from tests.fixtures.anvil import CHAIN_ID, FAST_RETRY, THRESHOLD, EthEnv
+from wpokt_devnet.anvil import ANVIL_BIN_ENV, Anvil, AnvilError, AnvilOptions, free_port
 from wpokt_node.config import EthereumSettings
-from wpokt_node.devnet.anvil import ANVIL_BIN_ENV, Anvil, AnvilError, AnvilOptions, free_port
 from wpokt_node.errors import StartupCheckError
 from wpokt_node.eth.artifacts import MINT_CONTROLLER, WRAPPED_POCKET, load_artifact
 from wpokt_node.eth.build import build_artifacts, stale_artifacts
@@ -123,7 +123,7 @@ def test_missing_anvil_binary_says_run_make_setup(
         Anvil().start()
     monkeypatch.delenv(ANVIL_BIN_ENV)
     monkeypatch.chdir(tmp_path)
-    monkeypatch.setattr("wpokt_node.devnet.anvil._search_roots", lambda: [tmp_path])
+    monkeypatch.setattr("wpokt_devnet.anvil._search_roots", lambda: [tmp_path])
     with pytest.raises(AnvilError, match="make setup"):
         Anvil().start()
 

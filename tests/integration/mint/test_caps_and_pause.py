@@ -13,13 +13,13 @@ import yaml
 
 from tests.fixtures.anvil import CHAIN_ID, FAST_RETRY
 from tests.fixtures.mint_cluster import MintCluster, MintClusterFactory, recipient_address
+from wpokt_devnet.anvil import DEV_KEYS
 from wpokt_node.burn.executor import release_executor
 from wpokt_node.config import redacted_dump
 from wpokt_node.db import leases
 from wpokt_node.db.control import set_bridge_pause
 from wpokt_node.db.nodes import get_cursor
 from wpokt_node.db.schema import MINTS, REFUNDS
-from wpokt_node.devnet.anvil import DEV_KEYS
 from wpokt_node.eth.client import EthClient
 from wpokt_node.eth.contracts import ControllerContract
 from wpokt_node.eth.transactions import TransactionSender

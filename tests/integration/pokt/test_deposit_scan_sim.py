@@ -8,8 +8,8 @@ from collections.abc import Iterator
 import pytest
 
 from tests.fixtures.pokt import POKT_USER_BALANCE, PoktSimFactory, pokt_genesis
-from wpokt_node.devnet.pokt_sim import PoktSimulator
-from wpokt_node.devnet.pokt_wallet import DevnetWallet
+from wpokt_devnet.pokt_sim.app import PoktSimulator
+from wpokt_devnet.pokt_wallet import DevnetWallet
 from wpokt_node.keys.signer import LocalKeySigner, pokt_address_of
 from wpokt_node.mint.entries import entry_document
 from wpokt_node.pokt.client import PocketClient

@@ -13,7 +13,7 @@ from cosmpy.protos.cosmos.crypto.multisig.v1beta1 import multisig_pb2
 from cosmpy.protos.cosmos.tx.v1beta1 import tx_pb2
 
 from tests.fixtures.pokt import PoktSimFactory, pokt_genesis
-from wpokt_node.devnet.pokt_sim import PoktSimulator
+from wpokt_devnet.pokt_sim.app import PoktSimulator
 from wpokt_node.errors import StartupCheckError
 from wpokt_node.keys.signer import LocalKeySigner, pokt_address_of
 from wpokt_node.pokt.client import PocketClient

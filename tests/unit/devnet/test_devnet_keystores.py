@@ -8,14 +8,9 @@ from pathlib import Path
 
 import pytest
 
+from wpokt_devnet.cluster import KEYS_FILE, Devnet, keys_section, write_node_keystores
+from wpokt_devnet.cluster_config import generate_keys
 from wpokt_node.config import KeySettings
-from wpokt_node.devnet.cluster import (
-    KEYS_FILE,
-    Devnet,
-    generate_keys,
-    keys_section,
-    write_node_keystores,
-)
 from wpokt_node.keys.keystore import KEY_PURPOSES, read_keystore
 from wpokt_node.keys.signer import LocalKeySigner
 from wpokt_node.keys.sources import load_signer

@@ -6,11 +6,11 @@ import hashlib
 
 import pytest
 
-from wpokt_node.devnet.pokt_sim_genesis import genesis_from_dict
-from wpokt_node.devnet.pokt_sim_keys import MultisigKey, Secp256k1Key
-from wpokt_node.devnet.pokt_sim_search import QueryError, matches, parse_query
-from wpokt_node.devnet.pokt_sim_tx import MultiSig, SingleSig
-from wpokt_node.devnet.pokt_sim_verify import BadSignatureError, verify_signature
+from wpokt_devnet.pokt_sim.genesis import genesis_from_dict
+from wpokt_devnet.pokt_sim.keys import MultisigKey, Secp256k1Key
+from wpokt_devnet.pokt_sim.search import QueryError, matches, parse_query
+from wpokt_devnet.pokt_sim.tx import MultiSig, SingleSig
+from wpokt_devnet.pokt_sim.verify import BadSignatureError, verify_signature
 from wpokt_node.errors import ConfigError
 from wpokt_node.keys.signer import LocalKeySigner
 

@@ -8,17 +8,17 @@ import hashlib
 import bech32 as bech32_reference  # the PyPI package (no length limit)
 import pytest
 
-from wpokt_node.addresses import address_to_bytes
-from wpokt_node.devnet.pokt_sim_keys import MultisigKey, Secp256k1Key
-from wpokt_node.devnet.pokt_sim_signdoc import (
+from wpokt_devnet.pokt_sim.keys import MultisigKey, Secp256k1Key
+from wpokt_devnet.pokt_sim.signdoc import (
     AminoCoin,
     AminoSend,
     amino_json_sign_bytes,
     direct_sign_bytes,
     go_sorted_json,
 )
-from wpokt_node.devnet.pokt_sim_tx import SIGN_MODE_DIRECT, decode_tx
-from wpokt_node.devnet.pokt_sim_verify import BadSignatureError, verify_signature
+from wpokt_devnet.pokt_sim.tx import SIGN_MODE_DIRECT, decode_tx
+from wpokt_devnet.pokt_sim.verify import BadSignatureError, verify_signature
+from wpokt_node.addresses import address_to_bytes
 from wpokt_node.keys.signer import LocalKeySigner, verify_digest
 
 pytestmark = pytest.mark.pokt

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -15,12 +16,12 @@ from cosmpy.protos.cosmos.bank.v1beta1 import tx_pb2 as bank_tx_pb2
 from cosmpy.protos.cosmos.crypto.multisig.v1beta1 import multisig_pb2
 from cosmpy.protos.cosmos.tx.signing.v1beta1 import signing_pb2
 from cosmpy.protos.cosmos.tx.v1beta1 import tx_pb2
-from google.protobuf import json_format
+from google.protobuf import any_pb2, json_format
 from google.protobuf.message import DecodeError
 
-from wpokt_node.devnet import pokt_sim_errors as codes
-from wpokt_node.devnet.pokt_sim_errors import TxError
-from wpokt_node.devnet.pokt_sim_keys import PubKey, PubKeyError, pubkey_from_any
+from wpokt_devnet.pokt_sim import errors as codes
+from wpokt_devnet.pokt_sim.errors import TxError
+from wpokt_devnet.pokt_sim.keys import PubKey, PubKeyError, pubkey_from_any
 
 MSG_SEND_TYPE_URL = "/cosmos.bank.v1beta1.MsgSend"
 SIGN_MODE_DIRECT = signing_pb2.SIGN_MODE_DIRECT
@@ -140,6 +141,44 @@ def _sig_data(mode_info: tx_pb2.ModeInfo, signature: bytes) -> SigData:
     raise TxError(codes.TX_DECODE, "signer info has no mode info")
 
 
+def _msg_send(any_msg: any_pb2.Any) -> MsgSend:
+    if any_msg.type_url != MSG_SEND_TYPE_URL:
+        raise TxError(codes.TX_DECODE, f"unable to resolve type URL {any_msg.type_url}")
+    try:
+        send = bank_tx_pb2.MsgSend.FromString(any_msg.value)
+    except DecodeError as exc:
+        raise TxError(codes.TX_DECODE, f"cannot decode MsgSend: {exc}") from None
+    amount = tuple(_coin(c.denom, c.amount) for c in send.amount)
+    return MsgSend(send.from_address, send.to_address, amount)
+
+
+def _signer_infos(
+    auth_info: tx_pb2.AuthInfo, signatures: Sequence[bytes]
+) -> tuple[SignerInfo, ...]:
+    """One SignerInfo per signature: public key (if sent), sequence and signature data."""
+    try:
+        keys = [
+            pubkey_from_any(info.public_key) if info.HasField("public_key") else None
+            for info in auth_info.signer_infos
+        ]
+    except PubKeyError as exc:
+        raise TxError(codes.TX_DECODE, str(exc)) from None
+    if len(signatures) != len(keys):
+        raise TxError(
+            codes.UNAUTHORIZED,
+            f"invalid number of signatures; expected: {len(keys)}, got {len(signatures)}",
+        )
+    try:
+        return tuple(
+            SignerInfo(public_key, info.sequence, _sig_data(info.mode_info, signature))
+            for public_key, info, signature in zip(
+                keys, auth_info.signer_infos, signatures, strict=True
+            )
+        )
+    except DecodeError as exc:
+        raise TxError(codes.TX_DECODE, f"cannot decode multisignature: {exc}") from None
+
+
 def decode_tx(raw: bytes) -> DecodedTx:
     """Decode TxRaw bytes; raise TxError (code 2 for undecodable input) on any problem."""
     try:
@@ -153,48 +192,15 @@ def decode_tx(raw: bytes) -> DecodedTx:
     if body.unordered or body.HasField("timeout_timestamp"):
         raise TxError(codes.TX_DECODE, "unordered txs and timeout timestamps are unsupported")
 
-    msgs = []
-    for any_msg in body.messages:
-        if any_msg.type_url != MSG_SEND_TYPE_URL:
-            raise TxError(codes.TX_DECODE, f"unable to resolve type URL {any_msg.type_url}")
-        try:
-            send = bank_tx_pb2.MsgSend.FromString(any_msg.value)
-        except DecodeError as exc:
-            raise TxError(codes.TX_DECODE, f"cannot decode MsgSend: {exc}") from None
-        amount = tuple(_coin(c.denom, c.amount) for c in send.amount)
-        msgs.append(MsgSend(send.from_address, send.to_address, amount))
-
-    signer_infos = []
-    try:
-        for info in auth_info.signer_infos:
-            public_key = pubkey_from_any(info.public_key) if info.HasField("public_key") else None
-            signer_infos.append((public_key, info.sequence, info.mode_info))
-    except PubKeyError as exc:
-        raise TxError(codes.TX_DECODE, str(exc)) from None
-
-    if len(tx_raw.signatures) != len(signer_infos):
-        raise TxError(
-            codes.UNAUTHORIZED,
-            f"invalid number of signatures; expected: {len(signer_infos)}, "
-            f"got {len(tx_raw.signatures)}",
-        )
-    try:
-        infos = tuple(
-            SignerInfo(public_key, sequence, _sig_data(mode_info, signature))
-            for (public_key, sequence, mode_info), signature in zip(
-                signer_infos, tx_raw.signatures, strict=True
-            )
-        )
-    except DecodeError as exc:
-        raise TxError(codes.TX_DECODE, f"cannot decode multisignature: {exc}") from None
-
+    msgs = tuple(_msg_send(any_msg) for any_msg in body.messages)
+    infos = _signer_infos(auth_info, tx_raw.signatures)
     fee = auth_info.fee
     proto = tx_pb2.Tx(body=body, auth_info=auth_info, signatures=list(tx_raw.signatures))
     return DecodedTx(
         raw=raw,
         body_bytes=tx_raw.body_bytes,
         auth_info_bytes=tx_raw.auth_info_bytes,
-        msgs=tuple(msgs),
+        msgs=msgs,
         memo=body.memo,
         timeout_height=body.timeout_height,
         signer_infos=infos,

@@ -9,8 +9,8 @@ import argparse
 import dataclasses
 from typing import Any
 
-from wpokt_node.devnet.pokt_sim import PoktSimulator
-from wpokt_node.devnet.pokt_sim_genesis import Genesis, load_genesis
+from wpokt_devnet.pokt_sim.app import PoktSimulator
+from wpokt_devnet.pokt_sim.genesis import Genesis, load_genesis
 from wpokt_node.errors import ConfigError
 from wpokt_node.logs import configure_logging
 

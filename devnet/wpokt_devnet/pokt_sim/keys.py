@@ -16,7 +16,7 @@ from cosmpy.protos.cosmos.crypto.secp256k1 import keys_pb2 as secp256k1_keys_pb2
 from google.protobuf import any_pb2
 from google.protobuf.message import DecodeError
 
-from wpokt_node.addresses import address_from_bytes, address_from_secp256k1_pubkey
+from wpokt_devnet.pokt_sim.addresses import address_from_bytes, address_from_secp256k1_pubkey
 
 SECP256K1_TYPE_URL = "/cosmos.crypto.secp256k1.PubKey"
 MULTISIG_TYPE_URL = "/cosmos.crypto.multisig.LegacyAminoPubKey"

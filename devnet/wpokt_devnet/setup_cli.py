@@ -7,10 +7,10 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from wpokt_node.devnet.cli import devnet_commands
-from wpokt_node.devnet.cluster import DevnetOptions
-from wpokt_node.devnet.compose import render_compose
-from wpokt_node.devnet.setup import ClusterLayout, chown_tree, is_set_up, setup_cluster
+from wpokt_devnet.cli import devnet_commands
+from wpokt_devnet.cluster_config import DevnetOptions
+from wpokt_devnet.compose import render_compose
+from wpokt_devnet.setup import ClusterLayout, chown_tree, is_set_up, setup_cluster
 from wpokt_node.errors import ConfigError
 from wpokt_node.logs import configure_logging
 

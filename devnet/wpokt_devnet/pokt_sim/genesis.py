@@ -22,9 +22,9 @@ import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from wpokt_node.addresses import normalize
-from wpokt_node.devnet.pokt_sim_keys import PubKey, PubKeyError, pubkey_from_json
-from wpokt_node.errors import ConfigError, ValidationError
+from wpokt_devnet.pokt_sim.addresses import AddressError, normalize
+from wpokt_devnet.pokt_sim.keys import PubKey, PubKeyError, pubkey_from_json
+from wpokt_node.errors import ConfigError
 
 DENOM = "upokt"
 
@@ -89,6 +89,33 @@ def _int(value: object, where: str, problems: list[str], *, minimum: int = 0) ->
     return number
 
 
+def _balances(raw: dict[str, object], where: str, problems: list[str]) -> dict[str, int]:
+    """``balance`` (upokt) and/or ``balances`` (denom -> amount)."""
+    balances: dict[str, int] = {}
+    if "balance" in raw:
+        balances[DENOM] = _int(raw["balance"], f"{where}.balance", problems)
+    raw_balances = raw.get("balances", {})
+    if not isinstance(raw_balances, dict):
+        problems.append(f"{where}.balances: expected an object denom -> amount")
+        return balances
+    for denom, amount in raw_balances.items():
+        balances[str(denom)] = _int(amount, f"{where}.balances.{denom}", problems)
+    return balances
+
+
+def _pub_key(raw: object, address: str, where: str, problems: list[str]) -> PubKey | None:
+    if raw is None:
+        return None
+    try:
+        pub_key = pubkey_from_json(raw)
+    except PubKeyError as exc:
+        problems.append(f"{where}.pub_key: {exc}")
+        return None
+    if pub_key.address != address:
+        problems.append(f"{where}.pub_key: belongs to {pub_key.address}, not {address}")
+    return pub_key
+
+
 def _account(raw: object, where: str, problems: list[str]) -> GenesisAccount | None:
     if not isinstance(raw, dict):
         problems.append(f"{where}: expected an object")
@@ -98,30 +125,66 @@ def _account(raw: object, where: str, problems: list[str]) -> GenesisAccount | N
         problems.append(f"{where}: unknown keys {sorted(unknown)}")
     try:
         address = normalize(str(raw.get("address", "")))
-    except ValidationError as exc:
+    except AddressError as exc:
         problems.append(f"{where}.address: {exc}")
         return None
-    balances: dict[str, int] = {}
-    if "balance" in raw:
-        balances[DENOM] = _int(raw["balance"], f"{where}.balance", problems)
-    raw_balances = raw.get("balances", {})
-    if not isinstance(raw_balances, dict):
-        problems.append(f"{where}.balances: expected an object denom -> amount")
-    else:
-        for denom, amount in raw_balances.items():
-            balances[str(denom)] = _int(amount, f"{where}.balances.{denom}", problems)
+    balances = _balances(raw, where, problems)
     number = raw.get("account_number")
     account_number = None if number is None else _int(number, f"{where}.account_number", problems)
-    pub_key = None
-    if raw.get("pub_key") is not None:
-        try:
-            pub_key = pubkey_from_json(raw["pub_key"])
-        except PubKeyError as exc:
-            problems.append(f"{where}.pub_key: {exc}")
-        else:
-            if pub_key.address != address:
-                problems.append(f"{where}.pub_key: belongs to {pub_key.address}, not {address}")
+    pub_key = _pub_key(raw.get("pub_key"), address, where, problems)
     return GenesisAccount(address, balances, account_number, pub_key)
+
+
+def _accounts(raw: object, problems: list[str]) -> tuple[GenesisAccount, ...]:
+    """Every valid account; problems for bad entries and for duplicate addresses or numbers."""
+    if not isinstance(raw, list):
+        problems.append("accounts: expected a list")
+        return ()
+    parsed = (_account(entry, f"accounts[{index}]", problems) for index, entry in enumerate(raw))
+    accounts = tuple(account for account in parsed if account is not None)
+    addresses = [a.address for a in accounts]
+    if len(set(addresses)) != len(addresses):
+        problems.append("accounts: an address is listed twice")
+    numbers = [a.account_number for a in accounts if a.account_number is not None]
+    if len(set(numbers)) != len(numbers):
+        problems.append("accounts: an account_number is used twice")
+    return accounts
+
+
+def _auth_params(raw: object, problems: list[str]) -> AuthParams:
+    if not isinstance(raw, dict):
+        problems.append("auth_params: expected an object")
+        return AuthParams()
+    known = set(AuthParams.__dataclass_fields__)
+    if set(raw) - known:
+        problems.append(f"auth_params: unknown keys {sorted(set(raw) - known)}")
+    return AuthParams(
+        **{
+            key: _int(raw[key], f"auth_params.{key}", problems, minimum=1)
+            for key in known & set(raw)
+        }
+    )
+
+
+def _chain_id(raw: object, problems: list[str]) -> str:
+    if not isinstance(raw, str) or not raw:
+        problems.append("chain_id: expected a non-empty string")
+        return "pocket"
+    return raw
+
+
+def _block_time(raw: object, problems: list[str]) -> float:
+    if isinstance(raw, bool) or not isinstance(raw, int | float) or raw < 0:
+        problems.append("block_time_s: expected a number >= 0")
+        return 0.0
+    return float(raw)
+
+
+def _state_file(raw: object, problems: list[str]) -> str | None:
+    if raw is not None and not isinstance(raw, str):
+        problems.append("state_file: expected a path string or null")
+        return None
+    return raw
 
 
 def genesis_from_dict(raw: object) -> Genesis:
@@ -132,54 +195,20 @@ def genesis_from_dict(raw: object) -> Genesis:
     unknown = set(raw) - _TOP_KEYS
     if unknown:
         problems.append(f"unknown genesis keys {sorted(unknown)}")
-    chain_id = raw.get("chain_id", "pocket")
-    if not isinstance(chain_id, str) or not chain_id:
-        problems.append("chain_id: expected a non-empty string")
-    block_time = raw.get("block_time_s", 0)
-    if isinstance(block_time, bool) or not isinstance(block_time, int | float) or block_time < 0:
-        problems.append("block_time_s: expected a number >= 0")
-        block_time = 0
-    params_raw = raw.get("auth_params", {})
-    params = AuthParams()
-    if not isinstance(params_raw, dict):
-        problems.append("auth_params: expected an object")
-    else:
-        known = set(AuthParams.__dataclass_fields__)
-        if set(params_raw) - known:
-            problems.append(f"auth_params: unknown keys {sorted(set(params_raw) - known)}")
-        params = AuthParams(
-            **{
-                key: _int(params_raw[key], f"auth_params.{key}", problems, minimum=1)
-                for key in known & set(params_raw)
-            }
-        )
-    accounts: list[GenesisAccount] = []
-    raw_accounts = raw.get("accounts", [])
-    if not isinstance(raw_accounts, list):
-        problems.append("accounts: expected a list")
-        raw_accounts = []
-    for index, entry in enumerate(raw_accounts):
-        account = _account(entry, f"accounts[{index}]", problems)
-        if account is not None:
-            accounts.append(account)
-    addresses = [a.address for a in accounts]
-    if len(set(addresses)) != len(addresses):
-        problems.append("accounts: an address is listed twice")
-    numbers = [a.account_number for a in accounts if a.account_number is not None]
-    if len(set(numbers)) != len(numbers):
-        problems.append("accounts: an account_number is used twice")
-    state_file = raw.get("state_file")
-    if state_file is not None and not isinstance(state_file, str):
-        problems.append("state_file: expected a path string or null")
+    chain_id = _chain_id(raw.get("chain_id", "pocket"), problems)
+    block_time = _block_time(raw.get("block_time_s", 0), problems)
+    params = _auth_params(raw.get("auth_params", {}), problems)
+    accounts = _accounts(raw.get("accounts", []), problems)
+    state_file = _state_file(raw.get("state_file"), problems)
     genesis = Genesis(
-        chain_id=chain_id if isinstance(chain_id, str) else "pocket",
+        chain_id=chain_id,
         start_height=_int(raw.get("start_height", 1), "start_height", problems, minimum=1),
-        block_time_s=float(block_time),
+        block_time_s=block_time,
         min_fee_upokt=_int(raw.get("min_fee_upokt", 0), "min_fee_upokt", problems),
         gas_per_msg_send=_int(raw.get("gas_per_msg_send", 30000), "gas_per_msg_send", problems),
         auth_params=params,
-        accounts=tuple(accounts),
-        state_file=state_file if isinstance(state_file, str) else None,
+        accounts=accounts,
+        state_file=state_file,
     )
     if problems:
         raise ConfigError([f"Pocket simulator genesis: {p}" for p in problems])

@@ -10,7 +10,7 @@ import dataclasses
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
-from wpokt_node.devnet.pokt_sim_keys import PubKey
+from wpokt_devnet.pokt_sim.keys import PubKey
 
 
 @dataclass(slots=True)

@@ -14,6 +14,7 @@ import base64
 import binascii
 import json
 import re
+from collections.abc import Callable
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, ClassVar
@@ -21,11 +22,10 @@ from urllib.parse import parse_qs, unquote, urlsplit
 
 import structlog
 
-from wpokt_node.addresses import normalize
-from wpokt_node.devnet import pokt_sim_json as shapes
-from wpokt_node.devnet.pokt_sim_search import QueryError, parse_query
-from wpokt_node.devnet.pokt_sim_state import ChainState
-from wpokt_node.errors import ValidationError
+from wpokt_devnet.pokt_sim import shapes
+from wpokt_devnet.pokt_sim.addresses import AddressError, normalize
+from wpokt_devnet.pokt_sim.search import QueryError, parse_query
+from wpokt_devnet.pokt_sim.state import ChainState
 
 log = structlog.get_logger(__name__)
 
@@ -38,6 +38,9 @@ MAX_SEARCH_LIMIT = 100
 MAX_BLOCKS_PER_REQUEST = 10_000
 
 _HASH = re.compile(r"^[0-9A-Fa-f]{64}$")
+
+
+_Route = Callable[[list[str], dict[str, list[str]]], dict[str, Any] | None]
 
 
 class ApiError(Exception):
@@ -59,7 +62,7 @@ def _invalid(message: str) -> ApiError:
 def _address(raw: str) -> str:
     try:
         return normalize(unquote(raw))
-    except ValidationError as exc:
+    except AddressError as exc:
         raise _invalid(f"invalid address: {exc}") from None
 
 
@@ -83,35 +86,63 @@ class SimulatorApi:
         self.state = state
 
     def get(self, path: str, query: dict[str, list[str]]) -> dict[str, Any]:
+        """Dispatch on the module (``/cosmos/<module>/v1beta1/...``); 404 for anything else."""
         parts = [p for p in path.split("/") if p]
-        match parts:
-            case ["cosmos", "auth", "v1beta1", "accounts", raw_address]:
+        routes: dict[tuple[str, ...], _Route] = {
+            ("cosmos", "auth", "v1beta1"): self._get_auth,
+            ("cosmos", "bank", "v1beta1"): self._get_bank,
+            ("cosmos", "tx", "v1beta1"): self._get_tx_route,
+            ("cosmos", "base", "tendermint"): self._get_tendermint,
+        }
+        route = routes.get(tuple(parts[:3]))
+        body = route(parts[3:], query) if route else None
+        if body is None:
+            raise _not_found("Not Found")
+        return body
+
+    def _get_auth(self, rest: list[str], _query: dict[str, list[str]]) -> dict[str, Any] | None:
+        match rest:
+            case ["accounts", raw_address]:
                 address = _address(raw_address)
                 account = self.state.account(address)
                 if account is None:
                     raise _not_found(f"account {address} not found")
                 return shapes.account_body(account)
-            case ["cosmos", "auth", "v1beta1", "params"]:
+            case ["params"]:
                 return shapes.params_body(self.state.genesis.auth_params)
-            case ["cosmos", "bank", "v1beta1", "balances", raw_address, "by_denom"]:
+        return None
+
+    def _get_bank(self, rest: list[str], query: dict[str, list[str]]) -> dict[str, Any] | None:
+        match rest:
+            case ["balances", raw_address, "by_denom"]:
                 return self._balance(_address(raw_address), _one(query, "denom"))
-            case ["cosmos", "bank", "v1beta1", "balances", raw_address]:
+            case ["balances", raw_address]:
                 if "denom" in query:  # the pre-0.50 form some clients still use
                     return self._balance(_address(raw_address), _one(query, "denom"))
                 return shapes.all_balances_body(self.state.account(_address(raw_address)))
-            case ["cosmos", "tx", "v1beta1", "txs", digest]:
+        return None
+
+    def _get_tx_route(self, rest: list[str], query: dict[str, list[str]]) -> dict[str, Any] | None:
+        match rest:
+            case ["txs", digest]:
                 return self._get_tx(digest)
-            case ["cosmos", "tx", "v1beta1", "txs"]:
+            case ["txs"]:
                 return self._search(query)
-            case ["cosmos", "base", "tendermint", "v1beta1", "blocks", "latest"]:
+        return None
+
+    def _get_tendermint(
+        self, rest: list[str], _query: dict[str, list[str]]
+    ) -> dict[str, Any] | None:
+        match rest:
+            case ["v1beta1", "blocks", "latest"]:
                 return self._block(self.state.height)
-            case ["cosmos", "base", "tendermint", "v1beta1", "blocks", raw_height]:
+            case ["v1beta1", "blocks", raw_height]:
                 if not raw_height.isdigit():
                     raise _invalid(f"invalid height {raw_height[:40]!r}")
                 return self._block(int(raw_height))
-            case ["cosmos", "base", "tendermint", "v1beta1", "node_info"]:
+            case ["v1beta1", "node_info"]:
                 return {"default_node_info": {"network": self.state.genesis.chain_id}}
-        raise _not_found("Not Found")
+        return None
 
     def post(self, path: str, body: bytes) -> dict[str, Any]:
         payload = _json_object(body)

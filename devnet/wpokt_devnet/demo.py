@@ -16,11 +16,12 @@ from typing import Any
 
 from pymongo.database import Database
 
+from wpokt_devnet.actions import Snapshot, burn, deposit, snapshot
+from wpokt_devnet.cluster import Devnet, down, up
+from wpokt_devnet.cluster_config import DevnetOptions
+from wpokt_devnet.invariants import check_invariants
 from wpokt_node.db.client import connect
 from wpokt_node.db.schema import BURNS, MINTS, REFUNDS, Status
-from wpokt_node.devnet.actions import Snapshot, burn, deposit, snapshot
-from wpokt_node.devnet.cluster import Devnet, DevnetOptions, down, up
-from wpokt_node.devnet.invariants import check_invariants
 from wpokt_node.errors import WpoktError
 
 Document = dict[str, Any]

@@ -2,21 +2,20 @@
 
 from __future__ import annotations
 
-from wpokt_node.addresses import normalize
-from wpokt_node.devnet import pokt_sim_errors as codes
-from wpokt_node.devnet.pokt_sim_accounts import AccountStore
-from wpokt_node.devnet.pokt_sim_ante import FEE_COLLECTOR, GasMeter
-from wpokt_node.devnet.pokt_sim_errors import TxError
-from wpokt_node.devnet.pokt_sim_events import Event, coin_move_events, event, with_msg_index
-from wpokt_node.devnet.pokt_sim_genesis import Genesis
-from wpokt_node.devnet.pokt_sim_tx import (
+from wpokt_devnet.pokt_sim import errors as codes
+from wpokt_devnet.pokt_sim.accounts import AccountStore
+from wpokt_devnet.pokt_sim.addresses import AddressError, normalize
+from wpokt_devnet.pokt_sim.ante import FEE_COLLECTOR, GasMeter
+from wpokt_devnet.pokt_sim.errors import TxError
+from wpokt_devnet.pokt_sim.events import Event, coin_move_events, event, with_msg_index
+from wpokt_devnet.pokt_sim.genesis import Genesis
+from wpokt_devnet.pokt_sim.tx import (
     MSG_SEND_TYPE_URL,
     DecodedTx,
     MsgSend,
     coins_str,
     valid_denom,
 )
-from wpokt_node.errors import ValidationError
 
 BLOCKED_RECIPIENTS = frozenset({FEE_COLLECTOR})
 
@@ -35,8 +34,8 @@ def _check_coins(msg: MsgSend) -> None:
 def _send(store: AccountStore, msg: MsgSend) -> list[Event]:
     try:
         if normalize(msg.to_address) != msg.to_address:
-            raise ValidationError("not in canonical form")
-    except ValidationError as exc:
+            raise AddressError("not in canonical form")
+    except AddressError as exc:
         raise TxError(codes.INVALID_ADDRESS, f"invalid to address: {exc}") from None
     _check_coins(msg)
     if msg.to_address in BLOCKED_RECIPIENTS:

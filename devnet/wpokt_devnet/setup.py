@@ -20,13 +20,8 @@ from pathlib import Path
 import requests
 import yaml
 
-from wpokt_node.db.bootstrap import init_db
-from wpokt_node.db.client import connect
-from wpokt_node.devnet.cluster import (
-    KEYS_FILE,
-    STATE_FILE,
-    Devnet,
-    DevnetError,
+from wpokt_devnet.cluster import KEYS_FILE, STATE_FILE, Devnet, DevnetError
+from wpokt_devnet.cluster_config import (
     DevnetOptions,
     NodeEndpoints,
     deploy_cluster_contracts,
@@ -36,6 +31,8 @@ from wpokt_node.devnet.cluster import (
     write_keystores,
     write_private,
 )
+from wpokt_node.db.bootstrap import init_db
+from wpokt_node.db.client import connect
 from wpokt_node.errors import DatabaseError
 
 

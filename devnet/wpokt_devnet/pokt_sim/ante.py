@@ -13,30 +13,30 @@ import base64
 import hashlib
 from dataclasses import dataclass, field
 
-from wpokt_node.addresses import address_from_bytes, normalize
-from wpokt_node.devnet import pokt_sim_errors as codes
-from wpokt_node.devnet.pokt_sim_accounts import Account, AccountStore
-from wpokt_node.devnet.pokt_sim_errors import TxError
-from wpokt_node.devnet.pokt_sim_events import Event, coin_move_events, event
-from wpokt_node.devnet.pokt_sim_genesis import DENOM, Genesis
-from wpokt_node.devnet.pokt_sim_keys import MultisigKey, PubKey
-from wpokt_node.devnet.pokt_sim_signdoc import (
+from wpokt_devnet.pokt_sim import errors as codes
+from wpokt_devnet.pokt_sim.accounts import Account, AccountStore
+from wpokt_devnet.pokt_sim.addresses import AddressError, address_from_bytes, normalize
+from wpokt_devnet.pokt_sim.errors import TxError
+from wpokt_devnet.pokt_sim.events import Event, coin_move_events, event
+from wpokt_devnet.pokt_sim.genesis import DENOM, Genesis
+from wpokt_devnet.pokt_sim.keys import MultisigKey, PubKey
+from wpokt_devnet.pokt_sim.signdoc import (
     AminoCoin,
     AminoSend,
     amino_json_sign_bytes,
     direct_sign_bytes,
 )
-from wpokt_node.devnet.pokt_sim_tx import (
+from wpokt_devnet.pokt_sim.tx import (
     SIGN_MODE_DIRECT,
     SIGN_MODE_LEGACY_AMINO_JSON,
     DecodedTx,
     MultiSig,
     SigData,
+    SignerInfo,
     coins_str,
     valid_denom,
 )
-from wpokt_node.devnet.pokt_sim_verify import BadSignatureError, verify_signature
-from wpokt_node.errors import ValidationError
+from wpokt_devnet.pokt_sim.verify import BadSignatureError, verify_signature
 
 FEE_COLLECTOR = address_from_bytes(hashlib.sha256(b"fee_collector").digest()[:20])
 
@@ -64,7 +64,7 @@ class AnteOutcome:
 def _valid_address(address: str) -> bool:
     try:
         return normalize(address) == address
-    except ValidationError:
+    except AddressError:
         return False
 
 
@@ -150,9 +150,8 @@ def _sign_bytes_for(
     return {SIGN_MODE_DIRECT: direct, SIGN_MODE_LEGACY_AMINO_JSON: amino}
 
 
-def run_ante(store: AccountStore, tx: DecodedTx, genesis: Genesis, height: int) -> AnteOutcome:
-    """Apply the ante handler to ``store``; raise TxError with the SDK's code on rejection."""
-    signers = _validate_basic(tx)
+def _check_tx_limits(tx: DecodedTx, genesis: Genesis, height: int) -> None:
+    """Extension options, timeout height and memo size (the SDK's first ante decorators)."""
     if tx.has_extension_options:
         raise TxError(codes.UNKNOWN_EXTENSION_OPTIONS, "extension options are not supported")
     if tx.timeout_height and height > tx.timeout_height:
@@ -167,12 +166,10 @@ def run_ante(store: AccountStore, tx: DecodedTx, genesis: Genesis, height: int) 
             codes.MEMO_TOO_LARGE,
             f"maximum number of characters is {limit} but received {memo_length} characters",
         )
-    outcome = AnteOutcome(GasMeter(tx.gas_limit))
-    outcome.gas.consume(genesis.auth_params.tx_size_cost_per_byte * len(tx.raw), "txSize")
 
-    payer = tx.fee_payer or signers[0]
-    _deduct_fee(store, tx, payer, genesis, outcome.events)
 
+def _set_pub_keys(store: AccountStore, tx: DecodedTx, signers: list[str]) -> list[Account]:
+    """SetPubKeyDecorator: each signer's account, taking the tx's public key if it has none."""
     accounts: list[Account] = []
     for index, (signer, info) in enumerate(zip(signers, tx.signer_infos, strict=True)):
         if info.public_key is not None and info.public_key.address != signer:
@@ -186,47 +183,76 @@ def run_ante(store: AccountStore, tx: DecodedTx, genesis: Genesis, height: int) 
         if account.pub_key is None and info.public_key is not None:
             account.pub_key = info.public_key
         accounts.append(account)
-    for signer, info in zip(signers, tx.signer_infos, strict=True):
-        outcome.events.append(event("tx", ("acc_seq", f"{signer}/{info.sequence}")))
-    for raw_signature in tx.proto.signatures:
-        signature = base64.b64encode(raw_signature).decode()
-        outcome.events.append(event("tx", ("signature", signature)))
+    return accounts
 
+
+def _signer_events(tx: DecodedTx, signers: list[str]) -> list[Event]:
+    events = [
+        event("tx", ("acc_seq", f"{signer}/{info.sequence}"))
+        for signer, info in zip(signers, tx.signer_infos, strict=True)
+    ]
+    for raw_signature in tx.proto.signatures:
+        events.append(event("tx", ("signature", base64.b64encode(raw_signature).decode())))
+    return events
+
+
+def _consume_signature_gas(
+    tx: DecodedTx, accounts: list[Account], genesis: Genesis, gas: GasMeter
+) -> None:
+    """ValidateSigCountDecorator, then SigGasConsumeDecorator."""
     sig_count = sum(info.public_key.key_count for info in tx.signer_infos if info.public_key)
     if sig_count > genesis.auth_params.tx_sig_limit:
         raise TxError(
             codes.TOO_MANY_SIGNATURES,
             f"signatures: {sig_count}, limit: {genesis.auth_params.tx_sig_limit}",
         )
-
     for account, info in zip(accounts, tx.signer_infos, strict=True):
         if account.pub_key is None:
             raise TxError(codes.INVALID_PUBKEY, "pubkey on account is not set")
-        outcome.gas.consume(_signature_cost(account.pub_key, info.sig, genesis), "sigVerify")
+        gas.consume(_signature_cost(account.pub_key, info.sig, genesis), "sigVerify")
 
+
+def _verify_signer(tx: DecodedTx, account: Account, info: SignerInfo, genesis: Genesis) -> None:
+    """SigVerificationDecorator for one signer: sequence, then the signature."""
+    assert account.pub_key is not None
+    if info.sequence != account.sequence:
+        raise TxError(
+            codes.WRONG_SEQUENCE,
+            f"account sequence mismatch, expected {account.sequence}, got {info.sequence}",
+        )
+    sign_bytes = _sign_bytes_for(tx, account, account.sequence, genesis.chain_id)
+
+    def bytes_for_mode(mode: int) -> bytes:
+        if mode not in sign_bytes:
+            raise BadSignatureError(f"unsupported sign mode {mode}")
+        return sign_bytes[mode]
+
+    try:
+        verify_signature(account.pub_key, info.sig, bytes_for_mode)
+    except BadSignatureError:
+        raise TxError(
+            codes.UNAUTHORIZED,
+            "signature verification failed; please verify account number "
+            f"({account.account_number}), sequence ({account.sequence}) and chain-id "
+            f"({genesis.chain_id})",
+        ) from None
+
+
+def run_ante(store: AccountStore, tx: DecodedTx, genesis: Genesis, height: int) -> AnteOutcome:
+    """Apply the ante handler to ``store``; raise TxError with the SDK's code on rejection."""
+    signers = _validate_basic(tx)
+    _check_tx_limits(tx, genesis, height)
+    outcome = AnteOutcome(GasMeter(tx.gas_limit))
+    outcome.gas.consume(genesis.auth_params.tx_size_cost_per_byte * len(tx.raw), "txSize")
+
+    payer = tx.fee_payer or signers[0]
+    _deduct_fee(store, tx, payer, genesis, outcome.events)
+
+    accounts = _set_pub_keys(store, tx, signers)
+    outcome.events.extend(_signer_events(tx, signers))
+    _consume_signature_gas(tx, accounts, genesis, outcome.gas)
     for account, info in zip(accounts, tx.signer_infos, strict=True):
-        assert account.pub_key is not None
-        if info.sequence != account.sequence:
-            raise TxError(
-                codes.WRONG_SEQUENCE,
-                f"account sequence mismatch, expected {account.sequence}, got {info.sequence}",
-            )
-        sign_bytes = _sign_bytes_for(tx, account, account.sequence, genesis.chain_id)
-
-        def bytes_for_mode(mode: int, table: dict[int, bytes] = sign_bytes) -> bytes:
-            if mode not in table:
-                raise BadSignatureError(f"unsupported sign mode {mode}")
-            return table[mode]
-
-        try:
-            verify_signature(account.pub_key, info.sig, bytes_for_mode)
-        except BadSignatureError:
-            raise TxError(
-                codes.UNAUTHORIZED,
-                "signature verification failed; please verify account number "
-                f"({account.account_number}), sequence ({account.sequence}) and chain-id "
-                f"({genesis.chain_id})",
-            ) from None
+        _verify_signer(tx, account, info, genesis)
 
     for account in accounts:
         account.sequence += 1

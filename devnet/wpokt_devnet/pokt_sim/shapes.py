@@ -15,11 +15,11 @@ from cosmpy.protos.cosmos.base.tendermint.v1beta1 import types_pb2 as sdk_types_
 from cosmpy.protos.tendermint.types import block_pb2, types_pb2
 from google.protobuf import json_format, timestamp_pb2
 
-from wpokt_node import bech32
-from wpokt_node.devnet.pokt_sim_accounts import Account
-from wpokt_node.devnet.pokt_sim_genesis import AuthParams
-from wpokt_node.devnet.pokt_sim_state import Block, CheckResult, TxRecord
-from wpokt_node.devnet.pokt_sim_tx import tx_json
+from wpokt_devnet.pokt_sim.accounts import Account
+from wpokt_devnet.pokt_sim.addresses import bech32_encode
+from wpokt_devnet.pokt_sim.genesis import AuthParams
+from wpokt_devnet.pokt_sim.state import Block, CheckResult, TxRecord
+from wpokt_devnet.pokt_sim.tx import tx_json
 
 PROPOSER = hashlib.sha256(b"wpokt-node pocket simulator proposer").digest()[:20]
 
@@ -160,7 +160,7 @@ def block_body(chain_id: str, block: Block, txs: list[bytes]) -> dict[str, Any]:
         ),
         sdk_block=sdk_types_pb2.Block(
             header=sdk_types_pb2.Header(
-                **header_fields, proposer_address=bech32.encode("poktvalcons", PROPOSER)
+                **header_fields, proposer_address=bech32_encode("poktvalcons", PROPOSER)
             ),
             data=types_pb2.Data(txs=txs),
         ),

@@ -6,6 +6,9 @@ passwords), ``mongo1..3`` (a three-member replica set with keyfile auth), ``mong
 ``setup`` (one-shot: ``wpokt-node devnet setup``: contracts, keys, Pocket genesis, database,
 one config volume per node), ``pokt-sim`` and the nodes. Everything is on one internal network;
 no service publishes a port.
+
+The nodes run the node image (``deploy/Dockerfile``, only ``wpokt-node``); ``setup`` and
+``pokt-sim`` run the devnet image (``deploy/Dockerfile.devnet``: the node plus this package).
 """
 
 from __future__ import annotations
@@ -15,12 +18,15 @@ from typing import Any
 import yaml
 
 IMAGE = "wpokt-node:dev"
+DEVNET_IMAGE = "wpokt-devnet:dev"
+DOCKERFILE = "deploy/Dockerfile"
+DEVNET_DOCKERFILE = "deploy/Dockerfile.devnet"
 MONGO_IMAGE = "mongo:7.0"
 ANVIL_IMAGE = "ghcr.io/foundry-rs/foundry:v1.7.1"  # same anvil as package.json
 NETWORK = "wpokt"
 REPLICA_SET = "rs0"
 MONGO_MEMBERS = ("mongo1", "mongo2", "mongo3")
-NODE_UID = 10001  # the image's non-root user (deploy/Dockerfile)
+NODE_UID = 10001  # the images' non-root user (deploy/Dockerfile, deploy/Dockerfile.devnet)
 STATE_DIR = "/var/lib/wpokt-devnet"
 GENESIS_DIR = "/var/lib/pokt-genesis"
 SECRETS_DIR = "/run/mongo-secrets"
@@ -38,8 +44,8 @@ HEADER = """\
 """
 
 
-def _build() -> dict[str, Any]:
-    return {"context": "..", "dockerfile": "deploy/Dockerfile"}
+def _build(dockerfile: str = DOCKERFILE) -> dict[str, Any]:
+    return {"context": "..", "dockerfile": dockerfile}
 
 
 def _hardened() -> dict[str, Any]:
@@ -133,8 +139,8 @@ def _setup(node_ids: list[str], threshold: int) -> dict[str, Any]:
         f"{NODE_UID}:{NODE_UID}",
     ]
     return {
-        "image": IMAGE,
-        "build": _build(),
+        "image": DEVNET_IMAGE,
+        "build": _build(DEVNET_DOCKERFILE),
         # root only to hand each node's config volume to the node's uid (--owner)
         "user": "0:0",
         "entrypoint": ["wpokt-node", "devnet", "setup"],
@@ -214,8 +220,8 @@ def compose_document(nodes: int, threshold: int) -> dict[str, Any]:
         },
         "setup": _setup(node_ids, threshold),
         "pokt-sim": {
-            "image": IMAGE,
-            "build": _build(),
+            "image": DEVNET_IMAGE,
+            "build": _build(DEVNET_DOCKERFILE),
             "entrypoint": ["wpokt-node", "devnet", "pokt"],
             "command": [
                 "--host",

@@ -7,11 +7,12 @@ import os
 from pathlib import Path
 from typing import Any
 
+from wpokt_devnet.actions import burn, deposit, snapshot
+from wpokt_devnet.cli import devnet_commands
+from wpokt_devnet.cluster import Devnet, down, up
+from wpokt_devnet.cluster_config import DevnetOptions
+from wpokt_devnet.demo import run_demo
 from wpokt_node.amounts import parse_amount
-from wpokt_node.devnet.actions import burn, deposit, snapshot
-from wpokt_node.devnet.cli import devnet_commands
-from wpokt_node.devnet.cluster import Devnet, DevnetOptions, down, up
-from wpokt_node.devnet.demo import run_demo
 from wpokt_node.logs import configure_logging
 
 

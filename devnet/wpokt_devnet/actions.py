@@ -6,11 +6,12 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
+from wpokt_devnet.cluster import Devnet
+from wpokt_devnet.cluster_config import ETH_CHAIN_ID
+from wpokt_devnet.pokt_wallet import DevnetWallet
 from wpokt_node.addresses import address_to_bytes
 from wpokt_node.db.client import connect
 from wpokt_node.db.schema import ENTRY_COLLECTIONS
-from wpokt_node.devnet.cluster import ETH_CHAIN_ID, Devnet
-from wpokt_node.devnet.pokt_wallet import DevnetWallet
 from wpokt_node.eth.client import EthClient
 from wpokt_node.eth.contracts import TokenContract
 from wpokt_node.eth.transactions import TransactionSender

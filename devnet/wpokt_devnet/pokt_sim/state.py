@@ -28,16 +28,16 @@ from typing import Any
 from cosmpy.protos.cosmos.base.abci.v1beta1 import abci_pb2
 from google.protobuf import any_pb2
 
-from wpokt_node.devnet import pokt_sim_errors as codes
-from wpokt_node.devnet.pokt_sim_accounts import Account, AccountStore
-from wpokt_node.devnet.pokt_sim_ante import FEE_COLLECTOR, run_ante
-from wpokt_node.devnet.pokt_sim_bank import execute_msgs
-from wpokt_node.devnet.pokt_sim_errors import TxError
-from wpokt_node.devnet.pokt_sim_events import Event
-from wpokt_node.devnet.pokt_sim_genesis import Genesis
-from wpokt_node.devnet.pokt_sim_keys import pubkey_from_json
-from wpokt_node.devnet.pokt_sim_search import Condition, matches
-from wpokt_node.devnet.pokt_sim_tx import DecodedTx, decode_tx, tx_hash
+from wpokt_devnet.pokt_sim import errors as codes
+from wpokt_devnet.pokt_sim.accounts import Account, AccountStore
+from wpokt_devnet.pokt_sim.ante import FEE_COLLECTOR, run_ante
+from wpokt_devnet.pokt_sim.bank import execute_msgs
+from wpokt_devnet.pokt_sim.errors import TxError
+from wpokt_devnet.pokt_sim.events import Event
+from wpokt_devnet.pokt_sim.genesis import Genesis
+from wpokt_devnet.pokt_sim.keys import pubkey_from_json
+from wpokt_devnet.pokt_sim.search import Condition, matches
+from wpokt_devnet.pokt_sim.tx import DecodedTx, decode_tx, tx_hash
 
 Clock = Callable[[], datetime]
 SNAPSHOT_VERSION = 1

@@ -14,9 +14,9 @@ from types import FrameType
 
 import structlog
 
-from wpokt_node.devnet.pokt_sim_genesis import Genesis
-from wpokt_node.devnet.pokt_sim_http import make_server
-from wpokt_node.devnet.pokt_sim_state import ChainState
+from wpokt_devnet.pokt_sim.genesis import Genesis
+from wpokt_devnet.pokt_sim.http import make_server
+from wpokt_devnet.pokt_sim.state import ChainState
 
 log = structlog.get_logger(__name__)
 

@@ -1,0 +1,210 @@
+"""What a devnet cluster is made of: options, keys, keystores, node configs, contracts and the
+Pocket genesis. Shared by ``devnet up`` (``cluster``: local processes) and ``devnet setup``
+(``setup``: the compose cluster's one-shot); nothing here starts or stops a process.
+
+Keys are devnet keys; never use them for real funds.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from wpokt_devnet.deploy import deploy_contracts
+from wpokt_node.eth.client import EthClient
+from wpokt_node.keys.kdf import MIN_MEMORY_KIB, MIN_TIME_COST, KdfParams
+from wpokt_node.keys.keystore import KEY_PURPOSES, create_keystore
+from wpokt_node.keys.signer import LocalKeySigner, eth_address_of, pokt_address_of
+from wpokt_node.pokt.multisig import vault_address
+from wpokt_node.secret import Secret
+
+ETH_CHAIN_ID = 31337
+POKT_CHAIN_ID = "pocket"
+# Devnet keystores use the cheapest accepted KDF: a dozen nodes start at once on one machine.
+DEVNET_KDF = KdfParams(time_cost=MIN_TIME_COST, memory_kib=MIN_MEMORY_KIB, parallelism=1)
+USER_POKT_BALANCE = 1_000_000 * 10**6  # 1,000,000 POKT
+GAS_BALANCE_WEI = 100 * 10**18
+
+
+@dataclass(frozen=True, slots=True)
+class DevnetOptions:
+    nodes: int = 12
+    threshold: int = 9
+    eth_block_time_s: float = 1.0
+    pokt_block_time_s: float = 1.0
+    worker_interval_s: float = 1.0
+    eth_confirmations: int = 2
+    pokt_confirmations: int = 1
+    fee_upokt: int = 10_000
+    max_deposit_upokt: int | None = None
+    mongodb_uri: str | None = None
+    database: str = "wpokt"
+    healthy_timeout_s: float = 240.0
+
+
+def _new_key() -> str:
+    return "0x" + secrets.token_bytes(32).hex()
+
+
+def generate_keys(node_ids: list[str]) -> dict[str, Any]:
+    return {
+        "admin": _new_key(),
+        "eth_user": _new_key(),
+        "pokt_user": _new_key(),
+        "nodes": {
+            node_id: {"eth_signer": _new_key(), "pokt_signer": _new_key(), "eth_gas": _new_key()}
+            for node_id in node_ids
+        },
+    }
+
+
+def write_private(path: Path, text: str) -> None:
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as handle:
+        handle.write(text)
+
+
+def _signer(hex_key: str) -> LocalKeySigner:
+    return LocalKeySigner.from_hex(hex_key)
+
+
+def keystore_section(keys_dir: Path) -> dict[str, Any]:
+    """``keys`` config naming the three keystores in ``keys_dir`` (as the node sees them)."""
+    return {
+        purpose: {
+            "source": "keystore",
+            "path": str(keys_dir / f"{purpose}.json"),
+            "password_file": str(keys_dir / "password"),
+        }
+        for purpose in KEY_PURPOSES
+    }
+
+
+def write_keystores(keys_dir: Path, node_id: str, raw_keys: Mapping[str, Any]) -> None:
+    """Encrypt one node's three hex keys into ``keys_dir`` with a fresh random password."""
+    section = keystore_section(keys_dir)
+    keys_dir.mkdir(parents=True, exist_ok=True)
+    password = secrets.token_urlsafe(24)
+    write_private(Path(section["eth_signer"]["password_file"]), password + "\n")
+    for purpose in KEY_PURPOSES:
+        path = Path(section[purpose]["path"])
+        key = bytearray.fromhex(str(raw_keys[purpose]).removeprefix("0x"))
+        try:
+            create_keystore(
+                path,
+                key,
+                password=Secret(password),
+                node_id=node_id,
+                purpose=purpose,
+                kdf=DEVNET_KDF,
+                force=True,
+            )
+        finally:
+            key[:] = bytes(len(key))
+
+
+@dataclass(frozen=True, slots=True)
+class NodeEndpoints:
+    """What a node connects to and where its files are, as the node itself sees them."""
+
+    mongodb_uri: str
+    database: str
+    eth_url: str
+    pokt_url: str
+    keys_dir: Path
+    journal_path: Path
+
+
+def node_settings(
+    node_id: str, options: DevnetOptions, facts: Mapping[str, Any], endpoints: NodeEndpoints
+) -> dict[str, Any]:
+    """One node's config (as a dict ready for YAML) for a cluster set up with ``facts``."""
+    interval = {"interval_s": options.worker_interval_s}
+    caps: dict[str, Any] = {}
+    if options.max_deposit_upokt is not None:
+        caps["max_deposit_upokt"] = options.max_deposit_upokt
+    return {
+        "node_id": node_id,
+        "network": "devnet",
+        "cluster": {"nodes": options.nodes, "threshold": options.threshold},
+        "mongodb": {"uri": endpoints.mongodb_uri, "database": endpoints.database},
+        "ethereum": {
+            "rpc_url": endpoints.eth_url,
+            "chain_id": ETH_CHAIN_ID,
+            "token_address": facts["token"],
+            "mint_controller_address": facts["controller"],
+            "validator_addresses": facts["validators"],
+            "confirmations": options.eth_confirmations,
+            "start_block": facts["deploy_block"],
+            "reorg_margin": 8,
+        },
+        "pocket": {
+            "rest_url": endpoints.pokt_url,
+            "chain_id": POKT_CHAIN_ID,
+            "vault_address": facts["vault"],
+            "member_public_keys": facts["members"],
+            "confirmations": options.pokt_confirmations,
+            "start_height": 1,
+            "fee_upokt": options.fee_upokt,
+        },
+        "keys": keystore_section(endpoints.keys_dir),
+        "workers": {
+            "pokt_watcher": interval,
+            "mint_executor": interval,
+            "burn_watcher": interval,
+            "release_executor": interval,
+            "heartbeat_stale_s": 30,
+            "lease_ttl_s": 10,
+        },
+        "caps": caps,
+        "journal_path": str(endpoints.journal_path),
+    }
+
+
+def deploy_cluster_contracts(
+    eth_url: str,
+    keys: Mapping[str, Any],
+    node_ids: list[str],
+    options: DevnetOptions,
+    say: Callable[[str], None],
+) -> dict[str, Any]:
+    """Fund the gas payers and test user on anvil, deploy the contracts with the nodes'
+    validators, and derive the T-of-N vault: the facts every node config is built from."""
+    node_keys = keys["nodes"]
+    validators = [eth_address_of(_signer(node_keys[n]["eth_signer"]).public_key) for n in node_ids]
+    members = [_signer(node_keys[n]["pokt_signer"]).public_key.hex() for n in node_ids]
+    vault = vault_address(options.threshold, members)
+
+    eth = EthClient(eth_url)
+    admin = _signer(keys["admin"])
+    eth_user = eth_address_of(_signer(keys["eth_user"]).public_key)
+    gas_payers = [eth_address_of(_signer(node_keys[n]["eth_gas"]).public_key) for n in node_ids]
+    for address in [eth_address_of(admin.public_key), eth_user, *gas_payers]:
+        eth.request("anvil_setBalance", [address, hex(GAS_BALANCE_WEI)])
+    deployment = deploy_contracts(eth, admin, validators, options.threshold)
+    say(f"contracts deployed: wPOKT {deployment.token}, MintController {deployment.controller}")
+    return {
+        "token": deployment.token,
+        "controller": deployment.controller,
+        "deploy_block": deployment.deploy_block,
+        "validators": validators,
+        "members": members,
+        "vault": vault,
+        "eth_user": eth_user,
+        "pokt_user": pokt_address_of(_signer(keys["pokt_user"]).public_key),
+    }
+
+
+def pokt_genesis(options: DevnetOptions, pokt_user: str, state_file: Path) -> dict[str, Any]:
+    """The Pocket simulator's genesis: the funded test user and a tx_sig_limit >= N."""
+    return {
+        "chain_id": POKT_CHAIN_ID,
+        "block_time_s": options.pokt_block_time_s,
+        "auth_params": {"tx_sig_limit": max(7, options.nodes)},
+        "accounts": [{"address": pokt_user, "balance": USER_POKT_BALANCE}],
+        "state_file": str(state_file),
+    }

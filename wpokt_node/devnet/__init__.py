@@ -1,1 +1,0 @@
-"""Local chains (anvil, Pocket simulator), contract deployment and the cluster launcher."""
