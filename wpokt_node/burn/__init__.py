@@ -1,1 +1,1 @@
-"""Burns and refunds: entry models and state machines, burn watcher, burn executor."""
+"""The burn flow: burn watcher, burn entries, release executor (burn payouts and refunds)."""

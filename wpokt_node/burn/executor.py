@@ -51,12 +51,6 @@ def release_executor(
         db=db,
         journal=journal,
         custodies=custodies,
-        settings=MachineSettings(
-            node_id=settings.node_id,
-            threshold=settings.cluster.threshold,
-            batch_size=settings.workers.release_executor.batch_size,
-            lease_ttl_s=settings.workers.lease_ttl_s,
-            executor_lease=executor_lease,
-        ),
+        settings=MachineSettings.of(settings, settings.workers.release_executor, executor_lease),
         paused=paused,
     )

@@ -1,1 +1,1 @@
-"""Mints: entry model and state machine, POKT watcher, mint executor."""
+"""The mint flow: POKT watcher, deposit entries (mints and refunds), gates, mint executor."""

@@ -34,13 +34,7 @@ def mint_executor(
         db=db,
         journal=journal,
         custodies={MINTS: custody},
-        settings=MachineSettings(
-            node_id=settings.node_id,
-            threshold=settings.cluster.threshold,
-            batch_size=settings.workers.mint_executor.batch_size,
-            lease_ttl_s=settings.workers.lease_ttl_s,
-            executor_lease=executor_lease,
-        ),
+        settings=MachineSettings.of(settings, settings.workers.mint_executor, executor_lease),
         paused=paused,
         gates=MintGates(
             db=db,

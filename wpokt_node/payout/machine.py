@@ -27,6 +27,7 @@ from typing import Any
 
 from pymongo.database import Database
 
+from wpokt_node.config import Settings, WorkerSettings
 from wpokt_node.custody.base import (
     Custody,
     Outcome,
@@ -70,6 +71,16 @@ class MachineSettings:
     batch_size: int
     lease_ttl_s: float
     executor_lease: str
+
+    @classmethod
+    def of(cls, settings: Settings, worker: WorkerSettings, executor_lease: str) -> MachineSettings:
+        return cls(
+            node_id=settings.node_id,
+            threshold=settings.cluster.threshold,
+            batch_size=worker.batch_size,
+            lease_ttl_s=settings.workers.lease_ttl_s,
+            executor_lease=executor_lease,
+        )
 
 
 class PayoutMachine:
@@ -134,6 +145,22 @@ class PayoutMachine:
 
     # -- shared transitions ---------------------------------------------------------------------
 
+    def _move(
+        self, entry: Entry, to: Status, reason: str, fields: Mapping[str, Any] | None = None
+    ) -> bool:
+        """Move the entry on from the status it was read in; False if another node moved it."""
+        moved = transition(
+            self.db,
+            entry.collection,
+            entry.id,
+            expected=entry.status,
+            to=to,
+            node_id=self.node_id,
+            reason=reason,
+            set_fields=fields,
+        )
+        return moved is not None
+
     def _fail(self, entry: Entry, expected: Status, error: str) -> str:
         log.error(
             "payout failed",
@@ -152,14 +179,15 @@ class PayoutMachine:
         )
         return "failed" if moved else "race_lost"
 
-    def _signer(self) -> Signer:
-        """The signing-rule parameters of this node, read fresh (pause can change)."""
+    def _signer(self, *, to_sign: bool = False) -> Signer:
+        """This node's signing-rule parameters; ``to_sign`` reads the pause fresh (it can change
+        at any time), which only signing needs."""
         return Signer(
             db=self.db,
             journal=self.journal,
             node_id=self.node_id,
             threshold=self.settings.threshold,
-            paused=self.paused() is not None,
+            paused=to_sign and self.paused() is not None,
         )
 
     # -- detected -------------------------------------------------------------------------------
@@ -187,15 +215,11 @@ class PayoutMachine:
                 prepared = custody.prepare(entry)
             except UnpayableError as unpayable:
                 return self._fail(entry, Status.CONFIRMED, str(unpayable))
-            moved = transition(
-                self.db,
-                entry.collection,
-                entry.id,
-                expected=Status.CONFIRMED,
-                to=Status.STARTED,
-                node_id=self.node_id,
-                reason=f"{_NUMBER_NAMES[entry.number_field]} {prepared.number}",
-                set_fields={
+            moved = self._move(
+                entry,
+                Status.STARTED,
+                f"{_NUMBER_NAMES[entry.number_field]} {prepared.number}",
+                {
                     "order": prepared.order,
                     entry.number_field: prepared.number,
                     "started_at_ms": _now_ms(),
@@ -219,7 +243,9 @@ class PayoutMachine:
         held = self._gate_sign(entry)
         if held is not None:
             return held
-        step, rebuilt = sign_entry(self._signer(), self.custodies[entry.collection], entry)
+        step, rebuilt = sign_entry(
+            self._signer(to_sign=True), self.custodies[entry.collection], entry
+        )
         if step is SignStep.REFUSED:
             return step.value
         return self._promote(entry, rebuilt) or step.value
@@ -313,17 +339,13 @@ class PayoutMachine:
         cleared = dict.fromkeys(
             ("order", entry.number_field, "execution_tx_hash", *custody.execution_fields)
         )
-        moved = transition(
-            self.db,
-            entry.collection,
-            entry.id,
-            expected=entry.status,
-            to=Status.CONFIRMED,
-            node_id=self.node_id,
-            reason=f"re-prepare: {reason}"[:500],
-            set_fields={**cleared, "refusals": {}, "retired_orders": retired},
+        moved = self._move(
+            entry,
+            Status.CONFIRMED,
+            f"re-prepare: {reason}"[:500],
+            {**cleared, "refusals": {}, "retired_orders": retired},
         )
-        if moved is None:
+        if not moved:
             return "race_lost"
         log.warning("payload re-prepared", entry_id=str(entry.id), reason=reason)
         if entry.order is not None:  # this node verified the death itself just now
@@ -340,15 +362,8 @@ class PayoutMachine:
             return self._fail(entry, Status.SIGNED, "signed entry has no order")
         outcome = self.custodies[entry.collection].outcome(entry, order)
         if outcome.kind is OutcomeKind.EXECUTED:
-            moved = transition(
-                self.db,
-                entry.collection,
-                entry.id,
-                expected=Status.SIGNED,
-                to=Status.EXECUTED,
-                node_id=self.node_id,
-                reason=outcome.detail,
-                set_fields={"execution_tx_hash": outcome.tx_hash},
+            moved = self._move(
+                entry, Status.EXECUTED, outcome.detail, {"execution_tx_hash": outcome.tx_hash}
             )
             return "executed" if moved else "race_lost"
         if outcome.kind is OutcomeKind.DEAD:
