@@ -41,19 +41,18 @@ from wpokt_node.eth.client import EthClient
 from wpokt_node.eth.confirmations import ConfirmationPolicy
 from wpokt_node.keys.signer import Secp256k1Signer, verify_digest
 from wpokt_node.logs import get_logger
-from wpokt_node.pokt.client import Account, BroadcastResult, PocketClient
+from wpokt_node.pokt.client import PocketClient
 from wpokt_node.pokt.deposits import DepositKind, DepositRules, classify_deposit
 from wpokt_node.pokt.multisig import MultisigPubKey
-from wpokt_node.pokt.release import (
-    MSG_SEND_TYPE_URL,
-    ReleaseSpec,
-    assemble_multisig_tx,
-    build_release_sign_doc,
+from wpokt_node.pokt.multisig_tx import assemble_multisig_tx
+from wpokt_node.pokt.release_memo import (
     burn_release_memo,
     normalize_pokt_tx_hash,
     refund_release_memo,
-    sign_release,
 )
+from wpokt_node.pokt.release_spec import ReleaseSpec, build_release_sign_doc, sign_release
+from wpokt_node.pokt.responses import Account, BroadcastResult
+from wpokt_node.pokt.tx_encoding import MSG_SEND_TYPE_URL
 
 log = get_logger(__name__)
 

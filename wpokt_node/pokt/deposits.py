@@ -32,7 +32,7 @@ from wpokt_node.addresses import address_from_bytes, address_to_bytes
 from wpokt_node.errors import ValidationError
 from wpokt_node.logs import get_logger
 from wpokt_node.pokt.memo import MemoResult, RefundReason, parse_deposit_memo
-from wpokt_node.pokt.release import normalize_pokt_tx_hash
+from wpokt_node.pokt.release_memo import normalize_pokt_tx_hash
 
 MSG_SEND = "/cosmos.bank.v1beta1.MsgSend"
 MSG_MULTI_SEND = "/cosmos.bank.v1beta1.MsgMultiSend"
