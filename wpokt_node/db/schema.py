@@ -105,7 +105,7 @@ def _asc(*fields: str, unique: bool = False) -> IndexSpec:
     return IndexSpec(keys=tuple((f, 1) for f in fields), unique=unique)
 
 
-# The unique key of each collection (DESIGN §3); leases are keyed by ``_id``.
+# The unique key of each collection (docs/schema.md lists them); leases are keyed by ``_id``.
 UNIQUE_KEYS: Mapping[str, tuple[str, ...]] = {
     MINTS: ("transaction_hash", "from_address", "amount"),
     REFUNDS: ("transaction_hash",),

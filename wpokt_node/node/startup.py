@@ -1,4 +1,4 @@
-"""Startup checks (DESIGN §7): refuse to run, with one clear line, when the node's view of the
+"""Startup checks: refuse to run, with one clear line, when the node's view of the
 chains, the database or its own keys disagrees with its configuration."""
 
 from __future__ import annotations
