@@ -20,6 +20,7 @@ from wpokt_devnet.cluster_config import DevnetOptions
 from wpokt_devnet.invariants import check_invariants
 from wpokt_node.db.client import connect
 from wpokt_node.db.schema import BURNS, MINTS, REFUNDS, TERMINAL, Status
+from wpokt_node.db.schema import NODES as NODE_STATE
 from wpokt_node.eth.client import EthClient
 from wpokt_node.eth.contracts import TokenContract
 
@@ -112,6 +113,32 @@ def wait_executed(
     return found
 
 
+def executor_passes(db: Database[Document], worker: str, node_ids: list[str]) -> dict[str, int]:
+    """Completed passes of ``worker`` per node, from the heartbeats in ``nodes``
+    (``workers.<worker>.passes``; counted from the worker process's start)."""
+    docs = db[NODE_STATE].find(
+        {"node_id": {"$in": node_ids}}, projection={"node_id": 1, "workers": 1}
+    )
+    return {
+        str(d["node_id"]): int(((d.get("workers") or {}).get(worker) or {}).get("passes") or 0)
+        for d in docs
+    }
+
+
+def wait_for_passes(
+    db: Database[Document], worker: str, node_ids: list[str], timeout_s: float = 60.0
+) -> None:
+    """Wait until ``worker`` on every node in ``node_ids`` has completed two more passes than
+    now: each has then run at least one whole pass that began after this call."""
+    before = executor_passes(db, worker, node_ids)
+
+    def done() -> bool:
+        now = executor_passes(db, worker, node_ids)
+        return all(now.get(n, 0) >= before.get(n, 0) + 2 for n in node_ids)
+
+    wait_for(f"two more {worker} passes on each of {', '.join(node_ids)}", done, timeout_s)
+
+
 def fresh_eth_address() -> str:
     return str(to_checksum_address("0x" + secrets.token_hex(20)))
 
@@ -182,7 +209,19 @@ def test_four_nodes_down_nothing_executes_until_they_return(
     supply_before = snapshot(devnet).wpokt_supply
     tx = deposit(devnet, 4_000_000, recipient)
     wait_for("the mint to be started", lambda: status_of(db, MINTS, tx) == "started", 120)
-    time.sleep(15)  # the 8 live nodes have had many passes
+    live = [n for n in devnet.node_ids if n not in victims]
+
+    def every_live_node_signed_or_refused() -> bool:
+        found = entry(db, MINTS, tx)
+        if found is None:
+            return False
+        done = set(found.get("signers") or []) | set((found.get("refusals") or {}).keys())
+        return set(live) <= done
+
+    wait_for("every live node to sign or refuse the mint", every_live_node_signed_or_refused, 120)
+    # After a whole further pass of each live executor, any promotion to `signed` (and so any
+    # execution) that these signatures allow would have happened.
+    wait_for_passes(db, "mint-executor", live)
     stuck = entry(db, MINTS, tx)
     assert stuck is not None
     assert stuck["status"] == Status.STARTED.value
@@ -239,7 +278,9 @@ def test_an_entry_edited_after_started_never_executes(
         return found is not None and set(victims) <= set((found.get("refusals") or {}).keys())
 
     wait_for("the returning nodes to refuse", refused_by_all_returning_nodes, 120)
-    time.sleep(5)
+    # Every node, the returning ones included, then runs a whole signing pass over the edited
+    # entry: had any of them signed the forged order, it would show now.
+    wait_for_passes(db, "mint-executor", list(devnet.node_ids))
     edited = entry(db, MINTS, tx)
     assert edited is not None
     assert edited["status"] == Status.STARTED.value

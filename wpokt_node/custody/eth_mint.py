@@ -49,7 +49,7 @@ from wpokt_node.logs import get_logger
 from wpokt_node.pokt.client import PocketClient
 from wpokt_node.pokt.deposit_rules import deposit_rules
 from wpokt_node.pokt.deposits import Classification, classify_deposit
-from wpokt_node.pokt.release import normalize_pokt_tx_hash
+from wpokt_node.pokt.release_memo import normalize_pokt_tx_hash
 
 log = get_logger(__name__)
 

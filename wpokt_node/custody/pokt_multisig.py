@@ -45,15 +45,15 @@ from wpokt_node.errors import DatabaseError, NotReadyError, ValidationError, Wpo
 from wpokt_node.eth.client import EthClient
 from wpokt_node.keys.signer import Secp256k1Signer, verify_digest
 from wpokt_node.logs import get_logger
-from wpokt_node.pokt.client import BroadcastResult, PocketClient
-from wpokt_node.pokt.release import (
-    ReleaseSpec,
-    assemble_multisig_tx,
+from wpokt_node.pokt.client import PocketClient
+from wpokt_node.pokt.multisig_tx import assemble_multisig_tx
+from wpokt_node.pokt.release_memo import (
     burn_release_memo,
     normalize_pokt_tx_hash,
     refund_release_memo,
-    sign_release,
 )
+from wpokt_node.pokt.release_spec import ReleaseSpec, sign_release
+from wpokt_node.pokt.responses import BroadcastResult
 
 log = get_logger(__name__)
 

@@ -20,7 +20,8 @@ from wpokt_node.eth.confirmations import ConfirmationPolicy
 from wpokt_node.pokt.deposit_rules import deposit_rules
 from wpokt_node.pokt.deposits import DepositRules
 from wpokt_node.pokt.multisig import MultisigPubKey
-from wpokt_node.pokt.release import MSG_SEND_TYPE_URL, ReleaseSpec, build_release_sign_doc
+from wpokt_node.pokt.release_spec import ReleaseSpec, build_release_sign_doc
+from wpokt_node.pokt.tx_encoding import MSG_SEND_TYPE_URL
 
 AMOUNT_NOT_ABOVE_FEE = "amount_not_above_fee"
 

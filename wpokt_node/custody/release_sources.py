@@ -13,7 +13,7 @@ from wpokt_node.eth.client import EthClient
 from wpokt_node.logs import get_logger
 from wpokt_node.pokt.client import PocketClient
 from wpokt_node.pokt.deposits import DepositKind, classify_deposit
-from wpokt_node.pokt.release import normalize_pokt_tx_hash
+from wpokt_node.pokt.release_memo import normalize_pokt_tx_hash
 
 log = get_logger(__name__)
 

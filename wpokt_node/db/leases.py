@@ -9,8 +9,9 @@ holder. Expiry is stored as epoch milliseconds from the writing node's UTC clock
 
 Clock assumption: node clocks are NTP-synchronised, with skew much smaller than the TTL. A node
 whose clock runs ahead can take over a lease early; this only costs duplicated work, because
-correctness never depends on a lease (the contract nonce, the vault sequence and the
-``reservations`` are the real guards).
+correctness never depends on a lease: the real guards are the ``reservations`` collection (one
+entry per mint nonce or vault sequence), the token contract (each recipient's mint nonce is used
+once) and the Pocket chain (each vault sequence is used once); see docs/security.md.
 """
 
 from __future__ import annotations

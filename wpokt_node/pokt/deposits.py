@@ -32,7 +32,7 @@ from wpokt_node.addresses import address_from_bytes, address_to_bytes
 from wpokt_node.errors import ValidationError
 from wpokt_node.logs import get_logger
 from wpokt_node.pokt.memo import MemoResult, RefundReason, parse_deposit_memo
-from wpokt_node.pokt.release import normalize_pokt_tx_hash
+from wpokt_node.pokt.release_memo import normalize_pokt_tx_hash
 
 MSG_SEND = "/cosmos.bank.v1beta1.MsgSend"
 MSG_MULTI_SEND = "/cosmos.bank.v1beta1.MsgMultiSend"
@@ -169,39 +169,57 @@ def _inflows(messages: Sequence[Any], vault: bytes) -> list[_Inflow]:
     return inflows
 
 
+def _transfer_attributes(event: Mapping[str, Any]) -> dict[object, object] | None:
+    """A ``transfer`` event's attributes by key; None if they are not readable."""
+    attributes = event.get("attributes")
+    if not isinstance(attributes, list):
+        return None
+    values = {
+        a.get("key"): a.get("value")
+        for a in attributes
+        if isinstance(a, dict) and isinstance(a.get("key"), str)
+    }
+    if "recipient" not in values or "amount" not in values:
+        return None  # e.g. base64-encoded attributes of old SDKs: skip the cross-check
+    return values
+
+
+def _event_amount(amount: object, denom: str) -> int | None:
+    """The ``denom`` part of an event's coin list (``"5upokt,3foo"``); None if not readable."""
+    if not isinstance(amount, str):
+        return None
+    total = 0
+    for part in filter(None, amount.split(",")):
+        match = _EVENT_COIN.fullmatch(part.strip())
+        if match is None:
+            return None
+        if match.group(2) == denom:
+            total += int(match.group(1))
+    return total
+
+
 def _event_total(response: Mapping[str, Any], vault: bytes, denom: str) -> int | None:
-    """upokt arriving at the vault per the tx's ``transfer`` events; None if not readable."""
+    """upokt arriving at the vault per the tx's ``transfer`` events; None if not readable.
+
+    Without any ``transfer`` event, or with one that cannot be read, there is nothing to
+    cross-check against: None.
+    """
     events = response.get("events")
     if not isinstance(events, list) or not events:
         return None
+    transfers = [e for e in events if isinstance(e, dict) and e.get("type") == "transfer"]
     total = 0
-    readable = False
-    for event in events:
-        if not isinstance(event, dict) or event.get("type") != "transfer":
-            continue
-        attributes = event.get("attributes")
-        if not isinstance(attributes, list):
+    for event in transfers:
+        values = _transfer_attributes(event)
+        if values is None:
             return None
-        values = {
-            a.get("key"): a.get("value")
-            for a in attributes
-            if isinstance(a, dict) and isinstance(a.get("key"), str)
-        }
-        if "recipient" not in values or "amount" not in values:
-            return None  # e.g. base64-encoded attributes of old SDKs: skip the cross-check
-        readable = True
         if not _same(values["recipient"], vault):
             continue
-        amount = values["amount"]
-        if not isinstance(amount, str):
+        amount = _event_amount(values["amount"], denom)
+        if amount is None:
             return None
-        for part in filter(None, amount.split(",")):
-            match = _EVENT_COIN.fullmatch(part.strip())
-            if match is None:
-                return None
-            if match.group(2) == denom:
-                total += int(match.group(1))
-    return total if readable else None
+        total += amount
+    return total if transfers else None
 
 
 def classify_deposit(response: object, rules: DepositRules) -> Classification:
@@ -224,19 +242,28 @@ def classify_deposit(response: object, rules: DepositRules) -> Classification:
         return Classification(DepositKind.IGNORE, IgnoreReason.MALFORMED, tx_hash, height)
 
 
-def _classify(
-    response: Mapping[str, Any], rules: DepositRules, tx_hash: str, height: int
-) -> Classification:
-    def ignore(reason: IgnoreReason, **fields: Any) -> Classification:
-        return Classification(DepositKind.IGNORE, reason, tx_hash, height, **fields)
+@dataclass(frozen=True, slots=True)
+class _Tx:
+    """The tx being classified: what every verdict on it records."""
 
+    tx_hash: str
+    height: int
+    memo: str
+
+    def ignore(self, reason: IgnoreReason, **fields: Any) -> Classification:
+        return Classification(DepositKind.IGNORE, reason, self.tx_hash, self.height, **fields)
+
+
+def _tx_code(response: Mapping[str, Any]) -> int:
     code = response.get("code", 0)
     if isinstance(code, str) and _DIGITS.fullmatch(code):
         code = int(code)
     if isinstance(code, bool) or not isinstance(code, int):
         raise _MalformedError("code is not an integer")
-    if code != 0:
-        return ignore(IgnoreReason.TX_FAILED)
+    return code
+
+
+def _messages_and_memo(response: Mapping[str, Any]) -> tuple[list[Any], str]:
     tx = response.get("tx")
     body = tx.get("body") if isinstance(tx, dict) else None
     if not isinstance(body, dict) or not isinstance(body.get("messages"), list):
@@ -244,55 +271,106 @@ def _classify(
     memo = body.get("memo", "")
     if not isinstance(memo, str):
         raise _MalformedError("memo is not a string")
-    vault = address_to_bytes(rules.vault_address)
-    inflows = _inflows(body["messages"], vault)
-    received = sum(a for f in inflows for d, a in f.coins if d == rules.denom)
+    return body["messages"], memo
+
+
+def _refundable_sender(
+    tx: _Tx,
+    response: Mapping[str, Any],
+    *,
+    rules: DepositRules,
+    vault: bytes,
+    inflows: Sequence[_Inflow],
+    received: int,
+) -> str | Classification:
+    """The one sender the received ``upokt`` could be paid back to, or the verdict to ignore
+    the tx (unexplained transfer events, no transfer, wrong denom, self or several senders)."""
     event_total = _event_total(response, vault, rules.denom)
     if event_total is not None and event_total > received:
         log.error(
             "pokt_vault_transfer_unrecognized",
-            tx_hash=tx_hash,
+            tx_hash=tx.tx_hash,
             event_amount=str(event_total),
             parsed_amount=str(received),
         )
-        return ignore(IgnoreReason.UNRECOGNIZED_TRANSFER, amount=event_total, memo=memo)
+        return tx.ignore(IgnoreReason.UNRECOGNIZED_TRANSFER, amount=event_total, memo=tx.memo)
     if not inflows:
-        return ignore(IgnoreReason.NO_VAULT_TRANSFER)
+        return tx.ignore(IgnoreReason.NO_VAULT_TRANSFER)
     if received == 0:
-        log.warning("pokt_vault_transfer_wrong_denom", tx_hash=tx_hash)
-        return ignore(IgnoreReason.WRONG_DENOM, memo=memo)
+        log.warning("pokt_vault_transfer_wrong_denom", tx_hash=tx.tx_hash)
+        return tx.ignore(IgnoreReason.WRONG_DENOM, memo=tx.memo)
     senders = {s for f in inflows for s in f.senders}
     if any(_same(s, vault) for s in senders):
-        return ignore(IgnoreReason.SELF_TRANSFER, amount=received, memo=memo)
+        return tx.ignore(IgnoreReason.SELF_TRANSFER, amount=received, memo=tx.memo)
     if len(senders) != 1:
-        log.error("pokt_vault_transfer_unrefundable", tx_hash=tx_hash, amount=str(received))
-        return ignore(IgnoreReason.UNREFUNDABLE, amount=received, memo=memo)
-    sender = next(iter(senders))
+        log.error("pokt_vault_transfer_unrefundable", tx_hash=tx.tx_hash, amount=str(received))
+        return tx.ignore(IgnoreReason.UNREFUNDABLE, amount=received, memo=tx.memo)
+    return next(iter(senders))
 
-    def refund(reason: RefundReason) -> Classification:
-        if received <= rules.refund_fee:
-            log.warning(
-                "pokt_refund_below_fee", tx_hash=tx_hash, amount=str(received), reason=reason
-            )
-            return ignore(IgnoreReason.BELOW_REFUND_FEE, sender=sender, amount=received, memo=memo)
-        return Classification(
-            DepositKind.REFUND, reason, tx_hash, height, sender, received, memo, None
-        )
 
+def _shape_refund_reason(inflows: Sequence[_Inflow]) -> RefundReason | None:
+    """Why the transfer is not one plain deposit (one ``MsgSend`` of one coin); None if it is."""
     if any(f.kind != "send" for f in inflows):
-        return refund(RefundReason.UNSUPPORTED_MESSAGE)
+        return RefundReason.UNSUPPORTED_MESSAGE
     if len(inflows) > 1:
-        return refund(RefundReason.MULTIPLE_TRANSFERS)
+        return RefundReason.MULTIPLE_TRANSFERS
     if len(inflows[0].coins) != 1:
-        return refund(RefundReason.MULTIPLE_COINS)
-    parsed: MemoResult = parse_deposit_memo(memo, rules.eth_chain_id)
+        return RefundReason.MULTIPLE_COINS
+    return None
+
+
+def _deposit_refund_reason(
+    parsed: MemoResult, received: int, rules: DepositRules
+) -> RefundReason | None:
+    """Why a plain deposit is paid back (memo, per-deposit cap, pause, in that order)."""
     if not parsed.ok:
         assert parsed.reason is not None
-        return refund(parsed.reason)
+        return parsed.reason
     if rules.max_deposit is not None and received > rules.max_deposit:
-        return refund(RefundReason.AMOUNT_OVER_CAP)
+        return RefundReason.AMOUNT_OVER_CAP
     if rules.paused:
-        return refund(RefundReason.BRIDGE_PAUSED)
+        return RefundReason.BRIDGE_PAUSED
+    return None
+
+
+def _refund(
+    tx: _Tx, reason: RefundReason, sender: str, received: int, rules: DepositRules
+) -> Classification:
+    """Pay ``received`` back to ``sender``, unless it would not cover the release fee."""
+    if received <= rules.refund_fee:
+        log.warning(
+            "pokt_refund_below_fee", tx_hash=tx.tx_hash, amount=str(received), reason=reason
+        )
+        return tx.ignore(
+            IgnoreReason.BELOW_REFUND_FEE, sender=sender, amount=received, memo=tx.memo
+        )
+    return Classification(
+        DepositKind.REFUND, reason, tx.tx_hash, tx.height, sender, received, tx.memo, None
+    )
+
+
+def _classify(
+    response: Mapping[str, Any], rules: DepositRules, tx_hash: str, height: int
+) -> Classification:
+    if _tx_code(response) != 0:
+        return Classification(DepositKind.IGNORE, IgnoreReason.TX_FAILED, tx_hash, height)
+    messages, memo = _messages_and_memo(response)
+    tx = _Tx(tx_hash, height, memo)
+    vault = address_to_bytes(rules.vault_address)
+    inflows = _inflows(messages, vault)
+    received = sum(a for f in inflows for d, a in f.coins if d == rules.denom)
+    sender = _refundable_sender(
+        tx, response, rules=rules, vault=vault, inflows=inflows, received=received
+    )
+    if isinstance(sender, Classification):
+        return sender
+    reason = _shape_refund_reason(inflows)
+    if reason is not None:
+        return _refund(tx, reason, sender, received, rules)
+    parsed = parse_deposit_memo(memo, rules.eth_chain_id)
+    reason = _deposit_refund_reason(parsed, received, rules)
+    if reason is not None:
+        return _refund(tx, reason, sender, received, rules)
     return Classification(
         DepositKind.MINT, None, tx_hash, height, sender, received, memo, parsed.address
     )

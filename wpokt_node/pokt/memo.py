@@ -82,18 +82,31 @@ def parse_deposit_memo(memo: object, eth_chain_id: int | str) -> MemoResult:
 
 
 def _parse(memo: object, eth_chain_id: str) -> MemoResult:
+    data = _memo_object(memo)
+    if isinstance(data, RefundReason):
+        return MemoResult.invalid(data)
+    return _check_fields(data, eth_chain_id)
+
+
+def _memo_object(memo: object) -> dict[str, object] | RefundReason:
+    """The memo's one JSON object, or why it is not one (not text, too long, not an object)."""
     if not isinstance(memo, str):
-        return MemoResult.invalid(RefundReason.MEMO_NOT_JSON)
+        return RefundReason.MEMO_NOT_JSON
     if len(memo) > MAX_MEMO_CHARACTERS:
-        return MemoResult.invalid(RefundReason.MEMO_TOO_LONG)
+        return RefundReason.MEMO_TOO_LONG
     try:
         data = json.loads(
             memo.strip(), object_pairs_hook=_no_duplicates, parse_constant=_reject_constant
         )
     except (ValueError, RecursionError):
-        return MemoResult.invalid(RefundReason.MEMO_NOT_JSON)
+        return RefundReason.MEMO_NOT_JSON
     if not isinstance(data, dict):
-        return MemoResult.invalid(RefundReason.MEMO_NOT_JSON)
+        return RefundReason.MEMO_NOT_JSON
+    return data
+
+
+def _check_fields(data: dict[str, object], eth_chain_id: str) -> MemoResult:
+    """Exactly ``address`` (non-zero, 0x + 40 hex) and ``chain_id`` (ours), checked in order."""
     if set(data) - _MEMO_KEYS:
         return MemoResult.invalid(RefundReason.MEMO_UNKNOWN_KEYS)
     address = data.get("address")

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from wpokt_node.config import Settings
 from wpokt_node.errors import StartupCheckError, ValidationError
-from wpokt_node.pokt.client import Account, AuthParams, PocketClient
+from wpokt_node.pokt.client import PocketClient
 from wpokt_node.pokt.multisig import MultisigPubKey, compressed_pubkey, same_address
+from wpokt_node.pokt.responses import Account, AuthParams
 
 
 def vault_multisig(member_public_keys: list[str], threshold: int) -> MultisigPubKey:

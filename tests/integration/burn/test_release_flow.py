@@ -28,12 +28,8 @@ from wpokt_node.db import leases
 from wpokt_node.db.schema import BURNS, REFUNDS
 from wpokt_node.db.transitions import audit_trail
 from wpokt_node.keys.signer import LocalKeySigner
-from wpokt_node.pokt.release import (
-    ReleaseSpec,
-    assemble_multisig_tx,
-    build_release_sign_doc,
-    sign_release,
-)
+from wpokt_node.pokt.multisig_tx import assemble_multisig_tx
+from wpokt_node.pokt.release_spec import ReleaseSpec, build_release_sign_doc, sign_release
 
 pytestmark = pytest.mark.node
 

@@ -18,17 +18,11 @@ from wpokt_node.errors import StartupCheckError
 from wpokt_node.keys.signer import LocalKeySigner, pokt_address_of
 from wpokt_node.pokt.client import PocketClient
 from wpokt_node.pokt.multisig import MultisigPubKey, compact_bit_array
-from wpokt_node.pokt.release import (
-    SIGN_MODE_LEGACY_AMINO_JSON,
-    AssembledTx,
-    ReleaseSpec,
-    assemble_multisig_tx,
-    build_release_sign_doc,
-    burn_release_memo,
-    refund_release_memo,
-    sign_release,
-)
+from wpokt_node.pokt.multisig_tx import AssembledTx, assemble_multisig_tx
+from wpokt_node.pokt.release_memo import burn_release_memo, refund_release_memo
+from wpokt_node.pokt.release_spec import ReleaseSpec, build_release_sign_doc, sign_release
 from wpokt_node.pokt.startup import check_tx_sig_limit, check_vault_account
+from wpokt_node.pokt.tx_encoding import SIGN_MODE_LEGACY_AMINO_JSON
 
 pytestmark = pytest.mark.pokt
 

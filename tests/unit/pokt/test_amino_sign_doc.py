@@ -18,12 +18,9 @@ from wpokt_node.pokt.amino_json import (
     std_fee_amino,
     std_sign_bytes,
 )
-from wpokt_node.pokt.release import (
-    ReleaseSpec,
-    build_release_sign_doc,
-    msg_send_tx_body,
-    refund_release_memo,
-)
+from wpokt_node.pokt.release_memo import refund_release_memo
+from wpokt_node.pokt.release_spec import ReleaseSpec, build_release_sign_doc
+from wpokt_node.pokt.tx_encoding import msg_send_tx_body
 
 pytestmark = pytest.mark.pokt
 

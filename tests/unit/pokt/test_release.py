@@ -15,19 +15,16 @@ from ecdsa.util import sigdecode_string
 from wpokt_node.errors import SigningError, ValidationError
 from wpokt_node.keys.signer import SECP256K1_N, LocalKeySigner, pokt_address_of
 from wpokt_node.pokt.multisig import MULTISIG_PUBKEY_TYPE_URL, MultisigPubKey
-from wpokt_node.pokt.release import (
+from wpokt_node.pokt.multisig_tx import assemble_multisig_tx
+from wpokt_node.pokt.release_memo import burn_release_memo, refund_release_memo
+from wpokt_node.pokt.release_spec import ReleaseSpec, build_release_sign_doc, sign_release
+from wpokt_node.pokt.tx_encoding import SIGN_MODE_LEGACY_AMINO_JSON
+from wpokt_node.pokt.tx_verify import (
     CODE_INVALID_PUBKEY,
     CODE_TOO_MANY_SIGNATURES,
     CODE_UNAUTHORIZED,
     CODE_WRONG_SEQUENCE,
-    SIGN_MODE_LEGACY_AMINO_JSON,
-    ReleaseSpec,
     TxRejectedError,
-    assemble_multisig_tx,
-    build_release_sign_doc,
-    burn_release_memo,
-    refund_release_memo,
-    sign_release,
     verify_multisig_tx,
 )
 

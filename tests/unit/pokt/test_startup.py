@@ -11,8 +11,9 @@ from tests.unit.pokt.scripted_http import ScriptedServer
 from wpokt_node.config import Settings, parse_settings
 from wpokt_node.errors import StartupCheckError
 from wpokt_node.keys.signer import LocalKeySigner
-from wpokt_node.pokt.client import Account, AccountPubKey, AuthParams, PocketClient
+from wpokt_node.pokt.client import PocketClient
 from wpokt_node.pokt.multisig import MULTISIG_PUBKEY_TYPE_URL, MultisigPubKey
+from wpokt_node.pokt.responses import Account, AccountPubKey, AuthParams
 from wpokt_node.pokt.startup import (
     check_chain_id,
     check_member,
