@@ -11,7 +11,7 @@ from pymongo.database import Database
 
 from wpokt_node.config import Settings
 from wpokt_node.custody.pokt_multisig import PoktMultisigCustody
-from wpokt_node.custody.release_order import ReleaseConfig, ReleaseKind
+from wpokt_node.custody.release_config import ReleaseConfig, ReleaseKind
 from wpokt_node.eth.client import EthClient
 from wpokt_node.keys.signer import Secp256k1Signer
 from wpokt_node.payout.journal import SigningJournal

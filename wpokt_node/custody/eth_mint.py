@@ -28,7 +28,7 @@ from wpokt_node.custody.base import (
     SourceState,
     UnpayableError,
 )
-from wpokt_node.custody.mint_chain import MintChain, MintDomain, checksum
+from wpokt_node.custody.mint_chain import MintChain
 from wpokt_node.db import leases, reservations
 from wpokt_node.db.models import Entry, RetiredOrder, SignatureRecord
 from wpokt_node.db.schema import MINTS, Status
@@ -43,6 +43,7 @@ from wpokt_node.eth.confirmations import ConfirmationPolicy
 from wpokt_node.eth.contracts import ControllerContract, TokenContract
 from wpokt_node.eth.eip712 import mint_data_digest, recover_mint_signer, sign_mint_data
 from wpokt_node.eth.mint import MintSubmitter
+from wpokt_node.eth.mint_order import MintDomain, checksum
 from wpokt_node.eth.transactions import TransactionSender
 from wpokt_node.keys.signer import Secp256k1Signer, eth_address_of
 from wpokt_node.logs import get_logger

@@ -1,4 +1,4 @@
-"""What Ethereum says about a mint: its order's MintData, the Minted event, the recorded tx.
+"""What Ethereum says about a mint: the Minted event of its MintData, the recorded tx.
 
 A mint is executed when the token emitted ``Minted(recipient, amount, nonce)`` for exactly this
 MintData, at the configured finality; it can still execute while the recipient's nonce on the
@@ -7,16 +7,12 @@ token is below it; a nonce the chain used for anything else fails the entry (nev
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
 
-from eth_utils.address import is_hex_address, to_checksum_address
+from eth_utils.address import is_hex_address
 
-from wpokt_node.amounts import amount_from_db, amount_to_db
 from wpokt_node.custody.base import Outcome, OutcomeKind
 from wpokt_node.db.models import Entry
-from wpokt_node.errors import ValidationError
 from wpokt_node.eth.client import EthClient, LogRecord
 from wpokt_node.eth.confirmations import ConfirmationPolicy
 from wpokt_node.eth.contracts import TokenContract
@@ -27,45 +23,6 @@ from wpokt_node.eth.mint import find_minted_event
 from wpokt_node.logs import get_logger
 
 log = get_logger(__name__)
-
-ORDER_KEYS = frozenset({"recipient", "amount", "nonce", "chain_id", "controller"})
-
-
-def checksum(value: object, what: str) -> str:
-    if not isinstance(value, str) or not is_hex_address(value):
-        raise ValidationError(f"{what} is not an Ethereum address: {str(value)[:60]!r}")
-    return str(to_checksum_address(value))
-
-
-@dataclass(frozen=True, slots=True)
-class MintDomain:
-    """The EIP-712 domain this node signs in: the chain id and the MintController."""
-
-    chain_id: int
-    controller: str
-
-    def order(self, recipient: str, amount: int, nonce: int) -> dict[str, Any]:
-        """The stored ``order``: plain values only, so a MongoDB round trip compares equal."""
-        return {
-            "recipient": checksum(recipient, "recipient"),
-            "amount": amount_to_db(amount),
-            "nonce": nonce,
-            "chain_id": self.chain_id,
-            "controller": self.controller,
-        }
-
-    def mint_data(self, order: Mapping[str, Any]) -> MintData:
-        """The MintData of an order in this domain; raises ValidationError."""
-        if set(order) != ORDER_KEYS:
-            raise ValidationError(f"a mint order has exactly the keys {sorted(ORDER_KEYS)}")
-        if order["chain_id"] != self.chain_id or order["controller"] != self.controller:
-            raise ValidationError("the order's chain id or controller is not this node's")
-        nonce = order["nonce"]
-        if isinstance(nonce, bool) or not isinstance(nonce, int):
-            raise ValidationError("the order's nonce is not an integer")
-        return MintData(
-            checksum(order["recipient"], "recipient"), amount_from_db(order["amount"]), nonce
-        )
 
 
 @dataclass(frozen=True, slots=True)

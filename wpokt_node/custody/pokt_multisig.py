@@ -28,14 +28,11 @@ from wpokt_node.custody.base import (
     UnpayableError,
 )
 from wpokt_node.custody.release_chain import ReleaseChain
-from wpokt_node.custody.release_order import (
+from wpokt_node.custody.release_config import (
     AMOUNT_NOT_ABOVE_FEE,
     ReleaseConfig,
     ReleaseKind,
-    order_document,
     payout_amount,
-    sign_bytes,
-    spec_from_order,
 )
 from wpokt_node.custody.release_sources import ReleaseSources
 from wpokt_node.db import leases, reservations
@@ -52,6 +49,7 @@ from wpokt_node.pokt.release_memo import (
     normalize_pokt_tx_hash,
     refund_release_memo,
 )
+from wpokt_node.pokt.release_order import order_document, sign_bytes, spec_from_order
 from wpokt_node.pokt.release_spec import ReleaseSpec, sign_release
 from wpokt_node.pokt.responses import BroadcastResult
 

@@ -12,11 +12,12 @@ from dataclasses import dataclass
 from typing import Any
 
 from wpokt_node.custody.base import Outcome, OutcomeKind
-from wpokt_node.custody.release_order import ReleaseConfig, matches_release
+from wpokt_node.custody.release_config import ReleaseConfig
 from wpokt_node.errors import ChainError
 from wpokt_node.logs import get_logger
 from wpokt_node.pokt.client import PocketClient
 from wpokt_node.pokt.release_memo import normalize_pokt_tx_hash
+from wpokt_node.pokt.release_order import matches_release
 from wpokt_node.pokt.release_spec import ReleaseSpec
 from wpokt_node.pokt.responses import Account
 

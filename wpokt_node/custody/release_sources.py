@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from wpokt_node.custody.base import RebuildMismatchError, SourceCheck, SourceState
-from wpokt_node.custody.release_order import ReleaseConfig, ReleaseKind
+from wpokt_node.custody.release_config import ReleaseConfig, ReleaseKind
 from wpokt_node.db.models import Entry
 from wpokt_node.eth.burn_check import BurnLogCheck, BurnLogState, ExpectedBurn, check_burn_log
 from wpokt_node.eth.client import EthClient

@@ -32,7 +32,6 @@ from wpokt_node.custody.base import (
     Custody,
     Outcome,
     OutcomeKind,
-    RebuildMismatchError,
     SourceState,
     UnpayableError,
 )
@@ -48,8 +47,10 @@ from wpokt_node.payout.journal import SigningJournal
 from wpokt_node.payout.signing import (
     Signer,
     SignStep,
+    own_order,
     promote_if_signed,
     record_refusal,
+    retire_proven_dead,
     sign_entry,
 )
 from wpokt_node.payout.steps import run_entry_step
@@ -239,7 +240,7 @@ class PayoutMachine:
         settled = self._settled(entry, order)
         if settled is not None:
             return settled
-        self._retire_proven_dead(entry)
+        retire_proven_dead(self.journal, self.custodies[entry.collection], entry)
         held = self._gate_sign(entry)
         if held is not None:
             return held
@@ -282,46 +283,12 @@ class PayoutMachine:
         fresh = self.store.reload(entry)
         if fresh is None or fresh.status is not Status.STARTED:
             return None
-        mine = rebuilt if rebuilt is not None else self._own_order(fresh)
+        custody = self.custodies[entry.collection]
+        mine = rebuilt if rebuilt is not None else own_order(self.journal, custody, fresh)
         if mine is None or mine != fresh.order:
             return None
         custody = self.custodies[entry.collection]
         return "signed" if promote_if_signed(self._signer(), custody, fresh, mine) else None
-
-    def _own_order(self, entry: Entry) -> Mapping[str, Any] | None:
-        """The order this node signed for the entry: the stored one if the journal holds its
-        hash, else a fresh rebuild (None if this node does not agree with it)."""
-        custody = self.custodies[entry.collection]
-        if entry.order is not None:
-            try:
-                live = self.journal.live_payload(custody.source_event(entry))
-                if live is not None and live == custody.payload_hash(entry.order):
-                    return entry.order
-            except ValidationError:
-                log.warning("stored order unreadable; rebuilding", entry_id=str(entry.id))
-        try:
-            return custody.rebuild(entry)
-        except RebuildMismatchError:
-            return None
-
-    def _retire_proven_dead(self, entry: Entry) -> None:
-        """If this node's journal still holds an earlier payload for this source event, retire
-        it once this node has proven on its own RPC that that payload can never land."""
-        custody = self.custodies[entry.collection]
-        event = custody.source_event(entry)
-        live = self.journal.live_payload(event)
-        if live is None or (entry.order is not None and custody.payload_hash(entry.order) == live):
-            return
-        for retired in entry.retired_orders:
-            try:
-                if custody.payload_hash(retired.order) != live:
-                    continue
-            except ValidationError:
-                continue
-            if custody.proven_dead(retired):
-                self.journal.retire(event, live, "proven dead on chain")
-                log.info("journal payload retired", entry_id=str(entry.id), source_event=event)
-            return
 
     def _reprepare(self, entry: Entry, reason: str) -> str:
         """The chain proved the payload dead: back to ``confirmed`` for a new number."""

@@ -23,7 +23,7 @@ from wpokt_node.db.entries import add_signature
 from wpokt_node.db.models import Entry
 from wpokt_node.db.schema import Status
 from wpokt_node.db.transitions import transition
-from wpokt_node.errors import DatabaseError
+from wpokt_node.errors import DatabaseError, ValidationError
 from wpokt_node.logs import get_logger
 from wpokt_node.payout.journal import SigningJournal
 
@@ -142,3 +142,38 @@ def promote_if_signed(
         node_id=signer.node_id,
         reason=f"{len(valid)} valid signatures (threshold {signer.threshold})",
     )
+
+
+def own_order(journal: SigningJournal, custody: Custody, entry: Entry) -> Mapping[str, Any] | None:
+    """The order this node signed for the entry: the stored one if the journal holds its
+    hash, else a fresh rebuild (None if this node does not agree with it)."""
+    if entry.order is not None:
+        try:
+            live = journal.live_payload(custody.source_event(entry))
+            if live is not None and live == custody.payload_hash(entry.order):
+                return entry.order
+        except ValidationError:
+            log.warning("stored order unreadable; rebuilding", entry_id=str(entry.id))
+    try:
+        return custody.rebuild(entry)
+    except RebuildMismatchError:
+        return None
+
+
+def retire_proven_dead(journal: SigningJournal, custody: Custody, entry: Entry) -> None:
+    """If this node's journal still holds an earlier payload for this source event, retire
+    it once this node has proven on its own RPC that that payload can never land."""
+    event = custody.source_event(entry)
+    live = journal.live_payload(event)
+    if live is None or (entry.order is not None and custody.payload_hash(entry.order) == live):
+        return
+    for retired in entry.retired_orders:
+        try:
+            if custody.payload_hash(retired.order) != live:
+                continue
+        except ValidationError:
+            continue
+        if custody.proven_dead(retired):
+            journal.retire(event, live, "proven dead on chain")
+            log.info("journal payload retired", entry_id=str(entry.id), source_event=event)
+        return

@@ -1,92 +1,16 @@
-"""A vault release as data: the stored ``order`` of a burn payout or refund, its ``ReleaseSpec``,
-and how a committed tx is recognised as that release.
-
-A release is one ``MsgSend`` from the T-of-N vault at one vault sequence; the vault pays the
-fee, so the recipient receives ``amount - fee`` and an amount not above the fee is never paid.
-"""
+"""A vault release stored as data: the plain ``order`` on its entry, converted to and from its
+``ReleaseSpec``, and how a committed tx (REST JSON) is recognised as that release whatever
+signatures it carries."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
-from enum import StrEnum
 from typing import Any
 
 from wpokt_node.amounts import amount_from_db
-from wpokt_node.config import Settings
-from wpokt_node.db.schema import BURNS, REFUNDS
 from wpokt_node.errors import ValidationError
-from wpokt_node.eth.confirmations import ConfirmationPolicy
-from wpokt_node.pokt.deposit_rules import deposit_rules
-from wpokt_node.pokt.deposits import DepositRules
-from wpokt_node.pokt.multisig import MultisigPubKey
 from wpokt_node.pokt.release_spec import ReleaseSpec, build_release_sign_doc
 from wpokt_node.pokt.tx_encoding import MSG_SEND_TYPE_URL
-
-AMOUNT_NOT_ABOVE_FEE = "amount_not_above_fee"
-
-
-class ReleaseKind(StrEnum):
-    BURN = "burn"
-    REFUND = "refund"
-
-    @property
-    def collection(self) -> str:
-        return BURNS if self is ReleaseKind.BURN else REFUNDS
-
-
-def release_kind(collection: str) -> ReleaseKind:
-    if collection == BURNS:
-        return ReleaseKind.BURN
-    if collection == REFUNDS:
-        return ReleaseKind.REFUND
-    raise ValidationError(f"{collection!r} holds no vault releases")
-
-
-@dataclass(frozen=True, slots=True)
-class ReleaseConfig:
-    """This node's configuration of vault releases (identical across a healthy cluster)."""
-
-    chain_id: str
-    multisig: MultisigPubKey
-    fee: int
-    gas: int
-    denom: str
-    pokt_confirmations: int
-    deposit_rules: DepositRules
-    token_address: str
-    eth_policy: ConfirmationPolicy
-
-    @property
-    def vault(self) -> str:
-        return self.multisig.address()
-
-    @classmethod
-    def from_settings(cls, settings: Settings) -> ReleaseConfig:
-        pocket = settings.pocket
-        multisig = MultisigPubKey.from_hex_keys(
-            settings.cluster.threshold, pocket.member_public_keys
-        )
-        if multisig.address() != pocket.vault_address:
-            raise ValidationError(
-                "pocket.vault_address is not the multisig of pocket.member_public_keys"
-            )
-        return cls(
-            chain_id=pocket.chain_id,
-            multisig=multisig,
-            fee=pocket.fee_upokt,
-            gas=pocket.gas_limit,
-            denom=pocket.denom,
-            pokt_confirmations=pocket.confirmations,
-            deposit_rules=deposit_rules(settings),
-            token_address=settings.ethereum.token_address,
-            eth_policy=ConfirmationPolicy.from_setting(settings.ethereum.confirmations),
-        )
-
-
-def payout_amount(entry_amount: int, fee: int) -> int | None:
-    """What the recipient receives (the vault pays the fee); None if nothing would be left."""
-    return entry_amount - fee if entry_amount > fee else None
 
 
 def order_document(spec: ReleaseSpec) -> dict[str, Any]:
