@@ -7,6 +7,8 @@ PY_STAMP := $(VENV)/.installed
 NPM_STAMP := node_modules/.installed
 DEPLOY_VENV := .venv-deploy
 DEPLOY_STAMP := $(DEPLOY_VENV)/.installed
+LINT_VENV := .venv-lint
+LINT_STAMP := $(LINT_VENV)/.installed
 PYTEST_ARGS ?=
 
 .PHONY: test lint typecheck pytest setup demo bench contracts clean deploy-check compose
@@ -28,15 +30,23 @@ $(NPM_STAMP): package.json package-lock.json
 		npm install --no-audit --no-fund --no-save --loglevel=error
 	@touch $@
 
-lint: $(PY_STAMP)
+# import-linter (the `lint` extra) lives in its own venv, so the node's venv stays as lean as
+# the production image; it reads the sources from this checkout (PYTHONPATH).
+$(LINT_STAMP): pyproject.toml
+	@test -x $(LINT_VENV)/bin/python || $(PYTHON) -m venv $(LINT_VENV)
+	$(LINT_VENV)/bin/python -c 'import tomllib; print("\n".join(tomllib.load(open("pyproject.toml", "rb"))["project"]["optional-dependencies"]["lint"]))' > $(LINT_VENV)/requirements.txt
+	$(LINT_VENV)/bin/python -m pip install --quiet --disable-pip-version-check -r $(LINT_VENV)/requirements.txt
+	@touch $@
+
+lint: $(PY_STAMP) $(LINT_STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/lint-imports --no-cache
+	PYTHONPATH=. $(LINT_VENV)/bin/lint-imports --no-cache
 
 typecheck: $(PY_STAMP)
 	$(BIN)/mypy
 
-pytest: setup
+pytest: setup $(LINT_STAMP)
 	$(BIN)/pytest $(PYTEST_ARGS)
 
 test: setup lint typecheck pytest deploy-check
@@ -78,4 +88,4 @@ contracts: setup
 	$(BIN)/python scripts/build_contracts.py
 
 clean:
-	rm -rf $(VENV) $(DEPLOY_VENV) node_modules .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) $(DEPLOY_VENV) $(LINT_VENV) node_modules .pytest_cache .mypy_cache .ruff_cache

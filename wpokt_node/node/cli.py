@@ -57,7 +57,12 @@ def _config_check(args: argparse.Namespace) -> int:
     return 0
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(*, plugins: bool = True) -> argparse.ArgumentParser:
+    return _build(plugins=plugins)[0]
+
+
+def _build(*, plugins: bool) -> tuple[argparse.ArgumentParser, set[str]]:
+    """The parser, and the names of its commands."""
     parser = argparse.ArgumentParser(
         prog="wpokt-node", description="wPOKT bridge node (POKT <-> wPOKT, threshold-signed)"
     )
@@ -75,13 +80,23 @@ def build_parser() -> argparse.ArgumentParser:
     for module_name in _FEATURE_CLIS:
         module = importlib.import_module(module_name)
         module.register(commands)
-    _register_plugins(commands)
-    return parser
+    if plugins:
+        _register_plugins(commands)
+    return parser, set(commands.choices)
+
+
+def _parser_for(argv: Sequence[str]) -> argparse.ArgumentParser:
+    """The node's own commands (``run``, ``health`` ...) do not load plugins, so a node process
+    carries nothing a plugin imports; any other command, or none (help), loads them."""
+    own, names = _build(plugins=False)
+    command = next((arg for arg in argv if not arg.startswith("-")), None)
+    return own if command in names else build_parser()
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = build_parser()
-    args = parser.parse_args(argv)
+    arguments = list(sys.argv[1:] if argv is None else argv)
+    parser = _parser_for(arguments)
+    args = parser.parse_args(arguments)
     handler: Handler | None = getattr(args, "handler", None)
     if handler is None:
         parser.print_help(sys.stderr)

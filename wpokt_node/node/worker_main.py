@@ -22,16 +22,12 @@ from wpokt_node.errors import WpoktError
 from wpokt_node.logs import configure_logging, get_logger
 from wpokt_node.node.context import NodeContext, build_context
 from wpokt_node.node.supervisor import WORKER_NAMES
-from wpokt_node.node.worker import LoopPolicy, LoopState, Task, run_loop
-from wpokt_node.node.workers import WORKERS
+from wpokt_node.node.worker import LoopPolicy, LoopState, run_loop
+from wpokt_node.node.workers import build_task
 
 EXIT_CONFIG = 2
 
 log = get_logger(__name__)
-
-
-def build_task(worker: str, context: NodeContext) -> Task:
-    return WORKERS[worker](context)
 
 
 def loop_policy(settings: Settings, worker: str) -> LoopPolicy:

@@ -1,0 +1,34 @@
+"""The ``mint-executor`` worker: the payout machine over ``mints`` with the Ethereum back end."""
+
+from __future__ import annotations
+
+from wpokt_node.custody.eth_mint import EthMintCustody
+from wpokt_node.eth.transactions import TransactionSender
+from wpokt_node.mint.executor import mint_executor
+from wpokt_node.node.context import NodeContext
+from wpokt_node.payout.machine import PayoutMachine
+
+
+def mint_custody(context: NodeContext) -> EthMintCustody:
+    settings = context.settings
+    return EthMintCustody(
+        settings=settings,
+        db=context.db,
+        pokt=context.pokt,
+        eth=context.eth,
+        token=context.token,
+        controller=context.controller,
+        eth_signer=context.eth_signer,
+        gas_sender=TransactionSender(context.eth, context.eth_gas, settings.ethereum.chain_id),
+    )
+
+
+def build(context: NodeContext) -> PayoutMachine:
+    return mint_executor(
+        settings=context.settings,
+        db=context.db,
+        journal=context.journal,
+        custody=mint_custody(context),
+        controller=context.controller,
+        paused=context.paused,
+    )
