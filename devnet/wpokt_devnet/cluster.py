@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import sys
 import time
 from collections.abc import Callable, Mapping
@@ -250,6 +251,7 @@ def up(
         existing = Devnet.load(directory)
         if any(is_alive(s.pid) for s in existing.services().values()):
             raise DevnetError(f"a devnet is already running in {directory}; run `devnet down`")
+        _forget(directory)  # a new devnet: the old one's chain state, database and journals go
     node_ids = [f"node-{i:02d}" for i in range(1, options.nodes + 1)]
     devnet = Devnet(directory, {"node_ids": node_ids, "options": _options_json(options)})
     devnet.save()
@@ -272,6 +274,16 @@ def up(
         down(directory)
         raise
     return devnet
+
+
+def _forget(directory: Path) -> None:
+    """Remove what a stopped devnet left in ``directory``: the Pocket simulator would restore
+    its old chain state, and the old database and journals belong to other chains."""
+    for child in directory.iterdir():
+        if child.is_dir() and not child.is_symlink():
+            shutil.rmtree(child)
+        else:
+            child.unlink()
 
 
 def _options_json(options: DevnetOptions) -> dict[str, Any]:
