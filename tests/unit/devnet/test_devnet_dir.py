@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from wpokt_devnet import cluster
+from wpokt_devnet.cluster import up
 from wpokt_devnet.cluster_config import DevnetOptions
 
 
@@ -25,12 +25,12 @@ def test_up_forgets_what_a_stopped_devnet_left(
     def stop_here(*_args: object) -> None:
         raise RuntimeError("services not started in this test")
 
-    monkeypatch.setattr(cluster, "_start_services", stop_here)
-    monkeypatch.setattr(cluster, "down", lambda _directory: [])
+    monkeypatch.setattr("wpokt_devnet.cluster._start_services", stop_here)
+    monkeypatch.setattr("wpokt_devnet.cluster.down", lambda _directory: [])
 
     # When a new devnet is brought up there
     with pytest.raises(RuntimeError, match="not started"):
-        cluster.up(tmp_path, DevnetOptions(nodes=3, threshold=2))
+        up(tmp_path, DevnetOptions(nodes=3, threshold=2))
 
     # Then nothing of the old one is left but the new state file
     assert sorted(p.name for p in tmp_path.iterdir()) == ["devnet.json"]
