@@ -59,12 +59,22 @@ class RetiredOrder:
 
 
 def _optional_int(document: Mapping[str, Any], name: str) -> int | None:
+    """A whole number, also when stored as a double (``mongosh`` writes numbers as doubles) or
+    as decimal digits; ValidationError for anything else."""
     value = document.get(name)
     if value is None:
         return None
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    if isinstance(value, str) and value.strip().isdecimal():
+        return int(value.strip())
     if isinstance(value, bool) or not isinstance(value, int):
         raise ValidationError(f"{name} is not an integer: {str(value)[:40]!r}")
     return value
+
+
+def _texts(value: object) -> tuple[str, ...]:
+    return tuple(str(v) for v in value) if isinstance(value, list) else ()
 
 
 def _optional_text(document: Mapping[str, Any], name: str) -> str | None:
@@ -122,7 +132,7 @@ class Entry:
             from_address=str(document.get("from_address", "")),
             to_address=str(document.get("to_address", "")),
             amount=amount_from_db(document.get("amount")),
-            signers=tuple(str(s) for s in document.get("signers") or ()),
+            signers=_texts(document.get("signers")),
             signatures=tuple(
                 SignatureRecord.from_document(s)
                 for s in (signatures if isinstance(signatures, list) else ())

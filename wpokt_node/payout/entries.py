@@ -56,9 +56,12 @@ class EntryStore:
             field = "nonce" if collection == "mints" else "sequence"
             for document in self._find(collection, Status.SIGNED, [(field, 1)]):
                 try:
-                    key = custody.queue_key(Entry.from_document(collection, document))
+                    key: tuple[Any, ...] = (
+                        0,
+                        custody.queue_key(Entry.from_document(collection, document)),
+                    )
                 except ValidationError:
-                    key = (chr(0x10FFFF),)  # unreadable entries last; their step reports why
+                    key = (1,)  # unreadable entries last; their step reports why
                 keyed.append((key, collection, document))
         keyed.sort(key=lambda item: item[0])
         return [(c, d) for _, c, d in keyed[: self.batch_size]]

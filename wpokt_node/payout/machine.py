@@ -136,12 +136,25 @@ class PayoutMachine:
         step: Callable[[Entry], str],
     ) -> None:
         """Run one entry's step; one bad entry never stops the pass."""
+
+        def run() -> str:
+            try:
+                entry = Entry.from_document(collection, document)
+            except ValidationError as malformed:
+                # Left as it is, visibly: an entry the database garbled is never failed on that
+                # ground alone (docs/security.md: the database is not trusted).
+                log.error(
+                    "malformed entry",
+                    alert=True,
+                    collection=collection,
+                    entry_id=str(document.get("_id")),
+                    reason=str(malformed),
+                )
+                return "malformed"
+            return step(entry)
+
         run_entry_step(
-            summary,
-            document.get("_id"),
-            lambda: step(Entry.from_document(collection, document)),
-            what=collection,
-            status=document.get("status"),
+            summary, document.get("_id"), run, what=collection, status=document.get("status")
         )
 
     # -- shared transitions ---------------------------------------------------------------------

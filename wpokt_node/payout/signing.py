@@ -163,10 +163,13 @@ def own_order(journal: SigningJournal, custody: Custody, entry: Entry) -> Mappin
 def retire_proven_dead(journal: SigningJournal, custody: Custody, entry: Entry) -> None:
     """If this node's journal still holds an earlier payload for this source event, retire
     it once this node has proven on its own RPC that that payload can never land."""
-    event = custody.source_event(entry)
-    live = journal.live_payload(event)
-    if live is None or (entry.order is not None and custody.payload_hash(entry.order) == live):
-        return
+    try:
+        event = custody.source_event(entry)
+        live = journal.live_payload(event)
+        if live is None or (entry.order is not None and custody.payload_hash(entry.order) == live):
+            return
+    except ValidationError:
+        return  # a malformed entry: the signing rule refuses it and says why
     for retired in entry.retired_orders:
         try:
             if custody.payload_hash(retired.order) != live:

@@ -289,3 +289,32 @@ def test_a_gate_holds_an_entry_visibly_until_it_opens(cluster: Cluster) -> None:
     cluster.nodes[0].machine.run_once()
     entry = cluster.entry(entry_id)
     assert (entry["signers"], entry["held"]) == (["node-0"], None)
+
+
+def test_a_garbled_entry_is_reported_and_does_not_stop_the_others(cluster: Cluster) -> None:
+    # Given two signed entries, then one garbled in the database (an amount that is no integer)
+    # and the other written by a shell that stores numbers as doubles
+    garbled = cluster.deposit("X1")
+    doubles = cluster.deposit("X2")
+    assert leases.acquire(cluster.db, LEASE, "elsewhere", 60)
+    cluster.run(0, 1)
+    assert cluster.entry(garbled)["status"] == cluster.entry(doubles)["status"] == "signed"
+    cluster.db[REFUNDS].update_one({"_id": garbled}, {"$set": {"amount": 1_000.5}})
+    cluster.db[REFUNDS].update_one({"_id": doubles}, {"$set": {"height": 1.0, "sequence": 2.0}})
+    leases.release(cluster.db, LEASE, "elsewhere")
+
+    # When a node runs its passes
+    summaries = cluster.run(2, passes=3)
+    cluster.chain.mine()
+    summaries += cluster.run(2)
+
+    # Then the garbled entry is reported on every pass and left as it is, and the other one
+    # (number 2, once number 1 is used on chain) is not held up by it
+    assert all(s["malformed"] == 1 for s in summaries)
+    assert cluster.entry(garbled)["status"] == "signed"
+    assert cluster.chain.submitted == {}  # number 2 waits behind the garbled number 1
+    cluster.chain.use(1)
+    cluster.run(2)
+    cluster.chain.mine()
+    cluster.run(2)
+    assert cluster.entry(doubles)["status"] == "executed"
