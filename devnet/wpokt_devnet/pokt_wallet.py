@@ -7,7 +7,6 @@ vault. Talks to any Cosmos REST endpoint (the simulator, or a real node).
 from __future__ import annotations
 
 import base64
-import hashlib
 import time
 from dataclasses import dataclass
 from typing import Any
@@ -15,13 +14,12 @@ from typing import Any
 import requests
 from cosmpy.protos.cosmos.bank.v1beta1 import tx_pb2 as bank_tx_pb2
 from cosmpy.protos.cosmos.base.v1beta1 import coin_pb2
-from cosmpy.protos.cosmos.crypto.secp256k1 import keys_pb2
-from cosmpy.protos.cosmos.tx.signing.v1beta1 import signing_pb2
-from cosmpy.protos.cosmos.tx.v1beta1 import tx_pb2
-from google.protobuf import any_pb2
 
 from wpokt_node.errors import ChainError
 from wpokt_node.keys.signer import Secp256k1Signer, pokt_address_of
+from wpokt_node.pokt.amino_json import Coin
+from wpokt_node.pokt.direct_tx import direct_tx, packed, sign_direct
+from wpokt_node.pokt.tx_encoding import MSG_SEND_TYPE_URL
 
 DENOM = "upokt"
 DEFAULT_GAS = 200_000
@@ -46,45 +44,17 @@ def build_signed_send(
         to_address=to_address,
         amount=[coin_pb2.Coin(denom=denom, amount=str(amount))],
     )
-    body = tx_pb2.TxBody(
-        messages=[
-            any_pb2.Any(type_url="/cosmos.bank.v1beta1.MsgSend", value=send.SerializeToString())
-        ],
-        memo=memo,
-    )
-    public_key = any_pb2.Any(
-        type_url="/cosmos.crypto.secp256k1.PubKey",
-        value=keys_pb2.PubKey(key=signer.public_key).SerializeToString(),
-    )
-    auth_info = tx_pb2.AuthInfo(
-        signer_infos=[
-            tx_pb2.SignerInfo(
-                public_key=public_key,
-                mode_info=tx_pb2.ModeInfo(
-                    single=tx_pb2.ModeInfo.Single(mode=signing_pb2.SIGN_MODE_DIRECT)
-                ),
-                sequence=sequence,
-            )
-        ],
-        fee=tx_pb2.Fee(
-            amount=[coin_pb2.Coin(denom=DENOM, amount=str(fee))] if fee else [],
-            gas_limit=gas,
-        ),
-    )
-    body_bytes = body.SerializeToString()
-    auth_info_bytes = auth_info.SerializeToString()
-    sign_doc = tx_pb2.SignDoc(
-        body_bytes=body_bytes,
-        auth_info_bytes=auth_info_bytes,
+    unsigned = direct_tx(
+        public_key=signer.public_key,
+        messages=[packed(MSG_SEND_TYPE_URL, send)],
         chain_id=chain_id,
         account_number=account_number,
+        sequence=sequence,
+        fee=Coin(denom, fee) if fee else None,
+        gas_limit=gas,
+        memo=memo,
     )
-    digest = hashlib.sha256(sign_doc.SerializeToString()).digest()
-    signature = signer.sign_digest(digest).rs_bytes()
-    raw = tx_pb2.TxRaw(
-        body_bytes=body_bytes, auth_info_bytes=auth_info_bytes, signatures=[signature]
-    )
-    return bytes(raw.SerializeToString())
+    return sign_direct(signer, unsigned).tx_bytes
 
 
 @dataclass(frozen=True, slots=True)
