@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import os
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -61,16 +62,19 @@ def register(subparsers: Any) -> None:
     show.set_defaults(handler=_show)
 
 
-def _up(args: argparse.Namespace) -> int:
-    configure_logging("warning", worker="devnet")
-    options = DevnetOptions(
+def _options(args: argparse.Namespace) -> DevnetOptions:
+    return DevnetOptions(
         nodes=args.nodes,
         threshold=args.threshold,
         eth_block_time_s=args.block_time,
         pokt_block_time_s=args.block_time,
-        worker_interval_s=args.interval,
         mongodb_uri=os.environ.get("MONGODB_URI") or None,
     )
+
+
+def _up(args: argparse.Namespace) -> int:
+    configure_logging("warning", worker="devnet")
+    options = replace(_options(args), worker_interval_s=args.interval)
     devnet = up(args.dir, options, progress=lambda message: print(message, flush=True))
     print(f"devnet up: {len(devnet.node_ids)} nodes healthy; state in {devnet.dir}")
     return 0
@@ -78,13 +82,7 @@ def _up(args: argparse.Namespace) -> int:
 
 def _demo(args: argparse.Namespace) -> int:
     configure_logging("warning", worker="devnet")
-    options = DevnetOptions(
-        nodes=args.nodes,
-        threshold=args.threshold,
-        eth_block_time_s=args.block_time,
-        pokt_block_time_s=args.block_time,
-        mongodb_uri=os.environ.get("MONGODB_URI") or None,
-    )
+    options = _options(args)
     run_demo(args.dir, options, say=lambda line: print(line, flush=True),
              timeout_s=args.timeout, keep=args.keep)  # fmt: skip
     return 0

@@ -58,6 +58,11 @@ class RetiredOrder:
         return cls(document["order"], recorded if isinstance(recorded, str) else None)
 
 
+def number_field(collection: str) -> str:
+    """Where an entry keeps its allocated number: a mint's nonce, a release's vault sequence."""
+    return "nonce" if collection == "mints" else "sequence"
+
+
 def _optional_int(document: Mapping[str, Any], name: str) -> int | None:
     """A whole number, also when stored as a double (``mongosh`` writes numbers as doubles) or
     as decimal digits; ValidationError for anything else."""
@@ -119,7 +124,6 @@ class Entry:
             status = Status(str(document.get("status")))
         except ValueError:
             raise ValidationError(f"unknown status {document.get('status')!r}") from None
-        number_field = "nonce" if collection == "mints" else "sequence"
         order = document.get("order")
         signatures = document.get("signatures")
         retired = document.get("retired_orders")
@@ -139,7 +143,7 @@ class Entry:
                 if isinstance(s, Mapping)
             ),
             order=order if isinstance(order, Mapping) else None,
-            number=_optional_int(document, number_field),
+            number=_optional_int(document, number_field(collection)),
             execution_tx_hash=_optional_text(document, "execution_tx_hash"),
             log_index=_optional_int(document, "log_index"),
             reason=_optional_text(document, "reason"),
@@ -155,7 +159,7 @@ class Entry:
 
     @property
     def number_field(self) -> str:
-        return "nonce" if self.collection == "mints" else "sequence"
+        return number_field(self.collection)
 
     def signed_by(self, node_id: str) -> bool:
         return node_id in self.signers

@@ -55,7 +55,10 @@ def reserve(
         if kept:
             return kept[0]
         for number in range(first, first + MAX_AHEAD):
-            if _claim(db, reservation_id(kind, scope, number), collection, entry_id, number):
+            claimed = _claim(
+                db, kind=kind, scope=scope, collection=collection, entry_id=entry_id, number=number
+            )
+            if claimed:
                 return number
     except PyMongoError as exc:
         raise DatabaseError(f"reservations: {kind} allocation failed: {exc}") from None
@@ -63,9 +66,15 @@ def reserve(
 
 
 def _claim(
-    db: Database[Document], key: str, collection: str, entry_id: ObjectId, number: int
+    db: Database[Document],
+    *,
+    kind: str,
+    scope: str,
+    collection: str,
+    entry_id: ObjectId,
+    number: int,
 ) -> bool:
-    kind, scope, _ = key.rsplit(":", 2)
+    key = reservation_id(kind, scope, number)
     try:
         db[RESERVATIONS].insert_one(
             {

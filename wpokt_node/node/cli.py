@@ -58,11 +58,14 @@ def _config_check(args: argparse.Namespace) -> int:
 
 
 def build_parser(*, plugins: bool = True) -> argparse.ArgumentParser:
-    return _build(plugins=plugins)[0]
+    parser, commands = _node_parser()
+    if plugins:
+        _register_plugins(commands)
+    return parser
 
 
-def _build(*, plugins: bool) -> tuple[argparse.ArgumentParser, set[str]]:
-    """The parser, and the names of its commands."""
+def _node_parser() -> tuple[argparse.ArgumentParser, Any]:
+    """The parser with the node's own commands, and its subcommands action."""
     parser = argparse.ArgumentParser(
         prog="wpokt-node", description="wPOKT bridge node (POKT <-> wPOKT, threshold-signed)"
     )
@@ -80,17 +83,17 @@ def _build(*, plugins: bool) -> tuple[argparse.ArgumentParser, set[str]]:
     for module_name in _FEATURE_CLIS:
         module = importlib.import_module(module_name)
         module.register(commands)
-    if plugins:
-        _register_plugins(commands)
-    return parser, set(commands.choices)
+    return parser, commands
 
 
 def _parser_for(argv: Sequence[str]) -> argparse.ArgumentParser:
     """The node's own commands (``run``, ``health`` ...) do not load plugins, so a node process
     carries nothing a plugin imports; any other command, or none (help), loads them."""
-    own, names = _build(plugins=False)
+    parser, commands = _node_parser()
     command = next((arg for arg in argv if not arg.startswith("-")), None)
-    return own if command in names else build_parser()
+    if command not in commands.choices:
+        _register_plugins(commands)
+    return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
