@@ -29,14 +29,6 @@ class ReleaseKind(StrEnum):
         return BURNS if self is ReleaseKind.BURN else REFUNDS
 
 
-def release_kind(collection: str) -> ReleaseKind:
-    if collection == BURNS:
-        return ReleaseKind.BURN
-    if collection == REFUNDS:
-        return ReleaseKind.REFUND
-    raise ValidationError(f"{collection!r} holds no vault releases")
-
-
 @dataclass(frozen=True, slots=True)
 class ReleaseConfig:
     """This node's configuration of vault releases (identical across a healthy cluster)."""
