@@ -141,13 +141,31 @@ class EthereumSettings(_Strict):
         return self
 
 
+class PocketCustody(StrEnum):
+    AUTO = "auto"  # multisig when vault_address is the members' multisig address, else group
+    GROUP = "group"  # an x/group threshold policy account (any N)
+    MULTISIG = "multisig"  # a LegacyAminoPubKey vault (N <= the chain's tx_sig_limit)
+
+
+class GroupVaultSettings(_Strict):
+    voting_period_s: int = Field(86_400, ge=1, le=30 * 86_400)
+    min_payout_upokt: BaseUnits = Field(
+        1_000_000, description="smaller burns and refunds are not paid (members pay the fees)"
+    )
+    resend_after_s: PositiveSeconds = Field(
+        30.0, description="a proposal or MsgExec not seen on chain by then is sent again"
+    )
+
+
 class PocketSettings(_Strict):
     rest_url: str = Field(min_length=1)
     chain_id: str = Field("pocket", min_length=1)
     vault_address: PoktAddress
     member_public_keys: list[PubKeyHex] = Field(
-        description="compressed secp256k1 keys of the vault multisig members, hex"
+        description="compressed secp256k1 keys of the vault members (one per node), hex"
     )
+    custody: PocketCustody = PocketCustody.AUTO
+    group: GroupVaultSettings = GroupVaultSettings()
     confirmations: int = Field(1, ge=0)
     start_height: int = Field(1, ge=1)
     fee_upokt: BaseUnits = 20_000
@@ -188,7 +206,7 @@ class KeySettings(_Strict):
 
 class KeysSettings(_Strict):
     eth_signer: KeySettings = Field(description="signs EIP-712 MintData")
-    pokt_signer: KeySettings = Field(description="this node's vault multisig member key")
+    pokt_signer: KeySettings = Field(description="this node's vault member key")
     eth_gas: KeySettings = Field(description="pays gas to submit mintWrappedPocket")
 
 

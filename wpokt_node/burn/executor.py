@@ -1,6 +1,7 @@
 """The release executor: the payout state machine over ``burns`` and ``refunds`` (vault
-releases), with the Pocket multisig vault back end. Burn payouts and refunds share the vault's
-sequence, so one machine moves both, in sequence order."""
+releases), with the Pocket vault's back end: a group policy (proposals and votes from this
+node's member account) or a legacy multisig (one vault sequence per release). Burn payouts
+and refunds share the member account's or the vault's sequence, so one machine moves both."""
 
 from __future__ import annotations
 
@@ -9,7 +10,9 @@ from typing import Any
 
 from pymongo.database import Database
 
-from wpokt_node.config import Settings
+from wpokt_node.config import PocketCustody, Settings
+from wpokt_node.custody.base import Custody
+from wpokt_node.custody.pokt_group import PoktGroupCustody, member_account
 from wpokt_node.custody.pokt_multisig import PoktMultisigCustody
 from wpokt_node.custody.release_config import ReleaseConfig, ReleaseKind
 from wpokt_node.eth.client import EthClient
@@ -34,19 +37,27 @@ def release_executor(
     executor_lease: str = EXECUTOR_LEASE,
 ) -> PayoutMachine:
     config = ReleaseConfig.from_settings(settings)
-    custodies = {
-        kind.collection: PoktMultisigCustody(
-            kind,
-            config=config,
-            db=db,
-            pokt=pokt,
-            eth=eth,
-            signer=pokt_signer,
-            node_id=settings.node_id,
-            lease_ttl_s=settings.workers.lease_ttl_s,
-        )
-        for kind in ReleaseKind
+    common = {
+        "config": config,
+        "db": db,
+        "pokt": pokt,
+        "eth": eth,
+        "signer": pokt_signer,
+        "node_id": settings.node_id,
+        "lease_ttl_s": settings.workers.lease_ttl_s,
     }
+    custodies: dict[str, Custody]
+    if config.custody is PocketCustody.GROUP:
+        member = member_account(config, pokt, pokt_signer)
+        custodies = {
+            kind.collection: PoktGroupCustody(kind, member=member, **common)  # type: ignore[arg-type]
+            for kind in ReleaseKind
+        }
+    else:
+        custodies = {
+            kind.collection: PoktMultisigCustody(kind, **common)  # type: ignore[arg-type]
+            for kind in ReleaseKind
+        }
     return PayoutMachine(
         db=db,
         journal=journal,

@@ -51,10 +51,12 @@ class SourceCheck:
 @dataclass(frozen=True, slots=True)
 class Prepared:
     """A payload fixed at ``started``: ``order`` is stored on the entry, ``number`` is its
-    nonce (mints) or vault sequence (releases)."""
+    nonce (mints), vault sequence (multisig releases) or proposal id (group releases), stored
+    under ``number_field`` (the entry's default when None)."""
 
     order: dict[str, Any]
     number: int
+    number_field: str | None = None
 
 
 class OutcomeKind(StrEnum):
@@ -84,7 +86,8 @@ class Custody(Protocol):
 
     @property
     def execution_fields(self) -> tuple[str, ...]:
-        """The entry fields ``execute`` records besides ``execution_tx_hash``."""
+        """The entry fields the back end records besides ``order``, the number and
+        ``execution_tx_hash``; cleared when a dead payload is prepared again."""
         ...
 
     def source_event(self, entry: Entry) -> str:
@@ -112,10 +115,9 @@ class Custody(Protocol):
 
     def sign(self, order: Mapping[str, Any]) -> SignatureRecord: ...
 
-    def valid_signatures(
-        self, order: Mapping[str, Any], records: Sequence[SignatureRecord]
-    ) -> list[SignatureRecord]:
-        """Distinct, valid signatures by members of the signer set, invalid ones dropped."""
+    def approvals(self, order: Mapping[str, Any], records: Sequence[SignatureRecord]) -> int:
+        """How many distinct members approve ``order``: valid stored signatures by members of
+        the signer set, or the chain's own tally where approvals are votes on chain."""
         ...
 
     def decided(self, entry: Entry, order: Mapping[str, Any]) -> Outcome | None:

@@ -258,6 +258,9 @@ class EthMintCustody:
         )
         return SignatureRecord(self.node_id, self.signer_address, "0x" + signature.hex())
 
+    def approvals(self, order: Mapping[str, Any], records: Sequence[SignatureRecord]) -> int:
+        return len({s.signer for s in self.valid_signatures(order, records)})
+
     def valid_signatures(
         self, order: Mapping[str, Any], records: Sequence[SignatureRecord]
     ) -> list[SignatureRecord]:

@@ -34,7 +34,11 @@ from wpokt_node.custody.release_config import (
     ReleaseKind,
     payout_amount,
 )
-from wpokt_node.custody.release_sources import ReleaseSources
+from wpokt_node.custody.release_sources import (
+    ReleaseSources,
+    release_source_event,
+    release_title,
+)
 from wpokt_node.db import leases, reservations
 from wpokt_node.db.models import Entry, RetiredOrder, SignatureRecord
 from wpokt_node.db.schema import BURNS, REFUNDS, Status
@@ -44,11 +48,6 @@ from wpokt_node.keys.signer import Secp256k1Signer, verify_digest
 from wpokt_node.logs import get_logger
 from wpokt_node.pokt.client import PocketClient
 from wpokt_node.pokt.multisig_tx import assemble_multisig_tx
-from wpokt_node.pokt.release_memo import (
-    burn_release_memo,
-    normalize_pokt_tx_hash,
-    refund_release_memo,
-)
 from wpokt_node.pokt.release_order import order_document, sign_bytes, spec_from_order
 from wpokt_node.pokt.release_spec import ReleaseSpec, sign_release
 from wpokt_node.pokt.responses import BroadcastResult
@@ -99,19 +98,13 @@ class PoktMultisigCustody:
     # -- the source event ------------------------------------------------------------------------
 
     def source_event(self, entry: Entry) -> str:
-        if self.kind is ReleaseKind.BURN:
-            if entry.log_index is None or entry.log_index < 0:
-                raise ValidationError("burn entry has no valid log index")
-            return f"eth:{entry.transaction_hash.strip().lower()}:{entry.log_index}"
-        return f"pokt:{normalize_pokt_tx_hash(entry.transaction_hash)}"
+        return release_source_event(self.kind, entry)
 
     def check_source(self, entry: Entry) -> SourceCheck:
         return self.sources.check(self.kind, entry)
 
     def _memo(self, entry: Entry) -> str:
-        if self.kind is ReleaseKind.BURN:
-            return burn_release_memo(entry.transaction_hash, entry.log_index)  # type: ignore[arg-type]
-        return refund_release_memo(entry.transaction_hash)
+        return release_title(self.kind, entry)
 
     def _payout(self, entry: Entry) -> int:
         payout = payout_amount(entry.amount, self.config.fee)
@@ -215,6 +208,9 @@ class PoktMultisigCustody:
     def sign(self, order: Mapping[str, Any]) -> SignatureRecord:
         signature = sign_release(self.signer, sign_bytes(order))
         return SignatureRecord(self.node_id, self.signer.public_key.hex(), signature.hex())
+
+    def approvals(self, order: Mapping[str, Any], records: Sequence[SignatureRecord]) -> int:
+        return len({s.signer for s in self.valid_signatures(order, records)})
 
     def valid_signatures(
         self, order: Mapping[str, Any], records: Sequence[SignatureRecord]

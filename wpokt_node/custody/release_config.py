@@ -1,7 +1,10 @@
 """The configuration of vault releases (burn payouts and refunds) and their kinds.
 
-A release is one ``MsgSend`` from the T-of-N vault at one vault sequence; the vault pays the
-fee, so the recipient receives ``amount - fee`` and an amount not above the fee is never paid.
+A release is one ``MsgSend`` from the T-of-N vault. From a multisig vault (one vault sequence
+per release) the vault pays the fee, so the recipient receives ``amount - fee`` and an amount
+not above the fee is never paid. From a group vault the members pay every fee, so the
+recipient receives the whole amount and the vault balance stays exactly the wPOKT supply plus
+what is in flight; amounts below ``pocket.group.min_payout_upokt`` are not paid.
 """
 
 from __future__ import annotations
@@ -9,15 +12,17 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
-from wpokt_node.config import Settings
+from wpokt_node.config import GroupVaultSettings, PocketCustody, Settings
 from wpokt_node.db.schema import BURNS, REFUNDS
 from wpokt_node.errors import ValidationError
 from wpokt_node.eth.confirmations import ConfirmationPolicy
 from wpokt_node.pokt.deposit_rules import deposit_rules
 from wpokt_node.pokt.deposits import DepositRules
+from wpokt_node.pokt.group_vault import resolve_custody
 from wpokt_node.pokt.multisig import MultisigPubKey
 
 AMOUNT_NOT_ABOVE_FEE = "amount_not_above_fee"
+BELOW_MINIMUM_PAYOUT = "below_minimum_payout"
 
 
 class ReleaseKind(StrEnum):
@@ -34,7 +39,10 @@ class ReleaseConfig:
     """This node's configuration of vault releases (identical across a healthy cluster)."""
 
     chain_id: str
+    custody: PocketCustody  # GROUP or MULTISIG, resolved
+    vault_address: str
     multisig: MultisigPubKey
+    group: GroupVaultSettings
     fee: int
     gas: int
     denom: str
@@ -45,7 +53,11 @@ class ReleaseConfig:
 
     @property
     def vault(self) -> str:
-        return self.multisig.address()
+        return self.vault_address
+
+    @property
+    def threshold(self) -> int:
+        return self.multisig.threshold
 
     @classmethod
     def from_settings(cls, settings: Settings) -> ReleaseConfig:
@@ -53,13 +65,17 @@ class ReleaseConfig:
         multisig = MultisigPubKey.from_hex_keys(
             settings.cluster.threshold, pocket.member_public_keys
         )
-        if multisig.address() != pocket.vault_address:
+        custody = resolve_custody(settings)
+        if custody is PocketCustody.MULTISIG and multisig.address() != pocket.vault_address:
             raise ValidationError(
                 "pocket.vault_address is not the multisig of pocket.member_public_keys"
             )
         return cls(
             chain_id=pocket.chain_id,
+            custody=custody,
+            vault_address=pocket.vault_address,
             multisig=multisig,
+            group=pocket.group,
             fee=pocket.fee_upokt,
             gas=pocket.gas_limit,
             denom=pocket.denom,

@@ -8,14 +8,37 @@ from dataclasses import dataclass
 from wpokt_node.custody.base import RebuildMismatchError, SourceCheck, SourceState
 from wpokt_node.custody.release_config import ReleaseConfig, ReleaseKind
 from wpokt_node.db.models import Entry
+from wpokt_node.errors import ValidationError
 from wpokt_node.eth.burn_check import BurnLogCheck, BurnLogState, ExpectedBurn, check_burn_log
 from wpokt_node.eth.client import EthClient
 from wpokt_node.logs import get_logger
 from wpokt_node.pokt.client import PocketClient
 from wpokt_node.pokt.deposits import DepositKind, classify_deposit
-from wpokt_node.pokt.release_memo import normalize_pokt_tx_hash
+from wpokt_node.pokt.release_memo import (
+    burn_release_memo,
+    normalize_pokt_tx_hash,
+    refund_release_memo,
+)
 
 log = get_logger(__name__)
+
+
+def release_source_event(kind: ReleaseKind, entry: Entry) -> str:
+    """The source event's key in the signing journal: ``eth:<tx>:<log>``, ``pokt:<TX>``."""
+    if kind is ReleaseKind.BURN:
+        if entry.log_index is None or entry.log_index < 0:
+            raise ValidationError("burn entry has no valid log index")
+        return f"eth:{entry.transaction_hash.strip().lower()}:{entry.log_index}"
+    return f"pokt:{normalize_pokt_tx_hash(entry.transaction_hash)}"
+
+
+def release_title(kind: ReleaseKind, entry: Entry) -> str:
+    """What a payout says it pays: ``burn:<eth tx>:<log index>`` or ``refund:<pokt tx>``."""
+    if kind is ReleaseKind.BURN:
+        if entry.log_index is None:
+            raise ValidationError("burn entry has no valid log index")
+        return burn_release_memo(entry.transaction_hash, entry.log_index)
+    return refund_release_memo(entry.transaction_hash)
 
 
 @dataclass(frozen=True, slots=True)

@@ -58,7 +58,7 @@ from wpokt_node.payout.steps import run_entry_step
 log = get_logger(__name__)
 
 Document = dict[str, Any]
-_NUMBER_NAMES = {"nonce": "nonce", "sequence": "vault sequence"}
+_NUMBER_NAMES = {"nonce": "nonce", "sequence": "vault sequence", "proposal_id": "proposal"}
 
 
 def _now_ms() -> int:
@@ -229,13 +229,14 @@ class PayoutMachine:
                 prepared = custody.prepare(entry)
             except UnpayableError as unpayable:
                 return self._fail(entry, Status.CONFIRMED, str(unpayable))
+            number_field = prepared.number_field or entry.number_field
             moved = self._move(
                 entry,
                 Status.STARTED,
-                f"{_NUMBER_NAMES[entry.number_field]} {prepared.number}",
+                f"{_NUMBER_NAMES[number_field]} {prepared.number}",
                 {
                     "order": prepared.order,
-                    entry.number_field: prepared.number,
+                    number_field: prepared.number,
                     "started_at_ms": _now_ms(),
                     "held": None,
                     "held_detail": None,

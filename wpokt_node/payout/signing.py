@@ -128,10 +128,10 @@ def sign_entry(
 def promote_if_signed(
     signer: Signer, custody: Custody, entry: Entry, order: Mapping[str, Any]
 ) -> Document | None:
-    """Move ``started`` -> ``signed`` once ``threshold`` distinct valid signatures exist for
-    ``order`` (this node's own rebuild). Returns the updated entry, or None."""
-    valid = custody.valid_signatures(order, entry.signatures)
-    if len({s.signer for s in valid}) < signer.threshold:
+    """Move ``started`` -> ``signed`` once ``threshold`` distinct members approve ``order``
+    (this node's own rebuild). Returns the updated entry, or None."""
+    approvals = custody.approvals(order, entry.signatures)
+    if approvals < signer.threshold:
         return None
     return transition(
         signer.db,
@@ -140,7 +140,7 @@ def promote_if_signed(
         expected=Status.STARTED,
         to=Status.SIGNED,
         node_id=signer.node_id,
-        reason=f"{len(valid)} valid signatures (threshold {signer.threshold})",
+        reason=f"{approvals} approvals (threshold {signer.threshold})",
     )
 
 

@@ -145,6 +145,17 @@ class PocketClient:
                 raise ChainError("Pocket REST: tx search pagination does not advance")
             page += 1
 
+    def query(
+        self, path: str, params: list[tuple[str, str]] | None = None, *, not_found_ok: bool = False
+    ) -> dict[str, Any] | None:
+        """Any GET route of the REST gateway (``/cosmos/...``); None for "not found" when asked."""
+        return self._rest.request("GET", path, params=params, not_found_ok=not_found_ok)
+
+    def search_txs(self, query: str, limit: int = 100) -> list[dict[str, Any]]:
+        """The first ``limit`` txs matching a CometBFT event query, oldest first."""
+        data, _ = self._search_page(query, 1, limit, False)
+        return list(iter_tx_responses(data))
+
     def tx_at_sequence(self, address: str, sequence: int) -> dict[str, Any] | None:
         """The committed tx (success or failure) signed by ``address`` at account ``sequence``,
         found through the ante handler's ``tx.acc_seq`` event; None if the index has none."""

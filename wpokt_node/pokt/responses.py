@@ -9,14 +9,18 @@ rejects message types it does not know, the deposit rules simply skip them.
 from __future__ import annotations
 
 import base64
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from wpokt_node.addresses import normalize as normalize_pokt_address
 from wpokt_node.errors import ChainError
 from wpokt_node.pokt.multisig import MULTISIG_PUBKEY_TYPE_URL, SECP256K1_PUBKEY_TYPE_URL
 from wpokt_node.pokt.release_memo import normalize_pokt_tx_hash
+
+_TIMESTAMP = re.compile(r"(?P<seconds>\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d)(?:\.(?P<fraction>\d{1,9}))?Z")
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,6 +54,7 @@ class AuthParams:
 class LatestBlock:
     chain_id: str
     height: int
+    time: datetime | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -135,7 +140,20 @@ def parse_latest_block(data: dict[str, Any]) -> LatestBlock:
     chain_id = header.get("chain_id")
     if not isinstance(chain_id, str) or not chain_id:
         raise ChainError("Pocket REST: block header without chain_id")
-    return LatestBlock(chain_id, uint(header.get("height"), "block height"))
+    raw_time = header.get("time")
+    time = parse_timestamp(raw_time, "block time") if raw_time else None
+    return LatestBlock(chain_id, uint(header.get("height"), "block height"), time)
+
+
+def parse_timestamp(value: object, what: str) -> datetime:
+    """An RFC 3339 UTC timestamp as the gateway prints it (0-9 fraction digits, ``Z``)."""
+    if not isinstance(value, str):
+        raise ChainError(f"Pocket REST: {what} is not a timestamp")
+    match = _TIMESTAMP.fullmatch(value)
+    if match is None:
+        raise ChainError(f"Pocket REST: {what} is not an RFC 3339 UTC timestamp: {value[:40]!r}")
+    fraction = (match["fraction"] or "")[:6].ljust(6, "0")
+    return datetime.fromisoformat(f"{match['seconds']}.{fraction}+00:00")
 
 
 def parse_account(data: dict[str, Any], address: str) -> Account:

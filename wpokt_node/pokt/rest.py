@@ -99,7 +99,8 @@ class RestTransport:
             data = response.json()
         except ValueError:
             data = None
-        if status == 404 and not_found_ok and _is_not_found(data):
+        # x/group's "load proposal: not found" has no gRPC code: the gateway answers 500/Unknown.
+        if status in (404, 500) and not_found_ok and _is_not_found(data):
             return None
         if status >= 500 or status == 429:
             raise _TransientError(f"HTTP {status}: {_error_text(data, response)}")

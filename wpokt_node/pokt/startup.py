@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-from wpokt_node.config import Settings
+from wpokt_node.config import PocketCustody, Settings
 from wpokt_node.errors import StartupCheckError, ValidationError
 from wpokt_node.pokt.client import PocketClient
+from wpokt_node.pokt.group_reads import GroupReader
+from wpokt_node.pokt.group_vault import group_vault_problems, resolve_custody
 from wpokt_node.pokt.multisig import MultisigPubKey, compressed_pubkey, same_address
 from wpokt_node.pokt.responses import Account, AuthParams
 
@@ -31,7 +33,8 @@ def check_tx_sig_limit(params: AuthParams, multisig: MultisigPubKey) -> None:
             f"vault has {multisig.size} keys but the chain's tx_sig_limit is "
             f"{params.tx_sig_limit}: the chain counts every key of a multisig, so no vault "
             f"payout can be accepted until the auth param tx_sig_limit is raised to at least "
-            f"{multisig.size} (or the vault uses at most {params.tx_sig_limit} keys)"
+            f"{multisig.size} (or the vault uses at most {params.tx_sig_limit} keys); a group "
+            f"vault has no such limit: pocket.custody 'group' and `wpokt-node vault create-group`"
         )
 
 
@@ -72,12 +75,26 @@ def check_vault_account(account: Account | None, multisig: MultisigPubKey) -> No
 
 def run_pocket_startup_checks(
     client: PocketClient, settings: Settings, own_public_key: bytes
+) -> PocketCustody:
+    """All Pocket checks for the configured back end (group or multisig), which it returns."""
+    check_chain_id(client.chain_id(), settings.pocket.chain_id)
+    custody = resolve_custody(settings)
+    if custody is PocketCustody.GROUP:
+        problems = group_vault_problems(GroupReader(client), settings, own_public_key)
+        if problems:
+            raise StartupCheckError("group vault:\n" + "\n".join(f"    - {p}" for p in problems))
+        return custody
+    run_multisig_checks(client, settings, own_public_key)
+    return custody
+
+
+def run_multisig_checks(
+    client: PocketClient, settings: Settings, own_public_key: bytes
 ) -> MultisigPubKey:
-    """All Pocket checks for the multisig back end; returns the vault multisig."""
+    """The checks of a legacy multisig vault; returns the vault multisig."""
     multisig = vault_multisig(settings.pocket.member_public_keys, settings.cluster.threshold)
     check_vault_address(settings.pocket.vault_address, multisig)
     check_member(own_public_key, multisig)
-    check_chain_id(client.chain_id(), settings.pocket.chain_id)
     check_tx_sig_limit(client.auth_params(), multisig)
     check_vault_account(client.account(settings.pocket.vault_address), multisig)
     return multisig

@@ -108,6 +108,9 @@ class StandInCustody:
     def sign(self, order: Mapping[str, Any]) -> SignatureRecord:
         return SignatureRecord(self.node_id, self.node_id, "sig:" + payload_hash(order))
 
+    def approvals(self, order: Mapping[str, Any], records: Sequence[SignatureRecord]) -> int:
+        return len(self.valid_signatures(order, records))
+
     def valid_signatures(
         self, order: Mapping[str, Any], records: Sequence[SignatureRecord]
     ) -> list[SignatureRecord]:

@@ -122,6 +122,6 @@ def test_run_all_checks_against_rest(server: ScriptedServer) -> None:
     )
     settings = _settings(server.url)
     client = PocketClient(settings.pocket.rest_url, retries=1)
-    with pytest.raises(StartupCheckError, match="tx_sig_limit is 7"):
+    with pytest.raises(StartupCheckError, match=r"tx_sig_limit is 7.*group vault"):
         run_pocket_startup_checks(client, settings, SIGNERS[0].public_key)
-    assert run_pocket_startup_checks(client, settings, SIGNERS[0].public_key) == VAULT
+    assert run_pocket_startup_checks(client, settings, SIGNERS[0].public_key) == "multisig"
