@@ -1,4 +1,5 @@
-"""Pocket account addresses: bech32 with prefix ``pokt`` over 20 bytes."""
+"""Pocket account addresses: bech32 with prefix ``pokt`` over 20 bytes (accounts of a key) or
+32 bytes (derived accounts such as a group policy: cosmos-sdk ``types/address.Module``)."""
 
 from __future__ import annotations
 
@@ -11,24 +12,29 @@ from wpokt_node.errors import ValidationError
 
 POKT_PREFIX = "pokt"
 ADDRESS_LENGTH = 20
+DERIVED_ADDRESS_LENGTH = 32
+_LENGTHS = (ADDRESS_LENGTH, DERIVED_ADDRESS_LENGTH)
+
+
+def _check_length(raw: bytes) -> None:
+    if len(raw) not in _LENGTHS:
+        raise ValidationError(f"a Pocket address has 20 or 32 bytes, got {len(raw)}")
 
 
 def address_from_bytes(raw: bytes) -> str:
-    if len(raw) != ADDRESS_LENGTH:
-        raise ValidationError(f"a Pocket address has {ADDRESS_LENGTH} bytes, got {len(raw)}")
+    _check_length(raw)
     return bech32.encode(POKT_PREFIX, raw)
 
 
 def address_to_bytes(address: str) -> bytes:
-    """Decode ``pokt1…`` into its 20 bytes; raise ValidationError with a clear reason otherwise."""
+    """Decode ``pokt1…`` into its bytes; raise ValidationError with a clear reason otherwise."""
     try:
         hrp, raw = bech32.decode(address)
     except bech32.Bech32Error as exc:
         raise ValidationError(f"not a valid Pocket address ({exc}): {address[:100]!r}") from exc
     if hrp != POKT_PREFIX:
         raise ValidationError(f"Pocket addresses start with '{POKT_PREFIX}1', got prefix {hrp!r}")
-    if len(raw) != ADDRESS_LENGTH:
-        raise ValidationError(f"a Pocket address has {ADDRESS_LENGTH} bytes, got {len(raw)}")
+    _check_length(raw)
     return raw
 
 

@@ -29,8 +29,10 @@ import yaml
 from wpokt_devnet.anvil import find_anvil
 from wpokt_devnet.cluster_config import (
     ETH_CHAIN_ID,
+    GROUP,
     DevnetOptions,
     NodeEndpoints,
+    create_devnet_group_vault,
     deploy_cluster_contracts,
     generate_keys,
     keystore_section,
@@ -245,6 +247,10 @@ def up(
 ) -> Devnet:
     """Start a whole devnet in ``directory``; on any failure everything started is stopped."""
     say = progress or (lambda _message: None)
+    try:
+        options.check()
+    except ValueError as exc:
+        raise DevnetError(str(exc)) from None
     directory = directory.resolve()
     directory.mkdir(parents=True, exist_ok=True)
     if (directory / STATE_FILE).exists():
@@ -329,7 +335,7 @@ def _bootstrap_chains(
     facts = deploy_cluster_contracts(devnet.eth_url, keys, node_ids, options, say)
 
     genesis_path = devnet.dir / "pokt-genesis.json"
-    genesis = pokt_genesis(options, facts["pokt_user"], devnet.dir / "pokt-state.json")
+    genesis = pokt_genesis(options, facts, devnet.dir / "pokt-state.json")
     genesis_path.write_text(json.dumps(genesis, indent=2), encoding="utf-8")
     port = free_port()
     argv = [sys.executable, "-m", "wpokt_node.node.cli", "devnet", "pokt", "--port", str(port)]
@@ -338,9 +344,12 @@ def _bootstrap_chains(
     devnet._record(service)
     devnet.state["pokt_rest_url"] = f"http://127.0.0.1:{port}"
     _wait("the Pocket simulator", lambda: _pokt_ready(devnet.pokt_url), 30, service)
+    if options.custody == GROUP:
+        facts["vault"] = create_devnet_group_vault(devnet.pokt_url, keys, node_ids[0], options)
+    kind = "group policy" if options.custody == GROUP else "legacy multisig"
     say(
-        f"Pocket simulator ready at {devnet.pokt_url}; vault {facts['vault']} "
-        f"({options.threshold}-of-{options.nodes})"
+        f"Pocket simulator ready at {devnet.pokt_url} (tx_sig_limit {options.tx_sig_limit}); "
+        f"vault {facts['vault']}: {options.threshold}-of-{options.nodes} {kind}"
     )
 
     db = connect(devnet.mongodb_uri, devnet.database)

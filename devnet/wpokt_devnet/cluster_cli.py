@@ -11,7 +11,7 @@ from typing import Any
 from wpokt_devnet.actions import burn, deposit, snapshot
 from wpokt_devnet.cli import devnet_commands
 from wpokt_devnet.cluster import Devnet, down, up
-from wpokt_devnet.cluster_config import DevnetOptions
+from wpokt_devnet.cluster_config import GROUP, MULTISIG, DevnetOptions
 from wpokt_devnet.demo import run_demo
 from wpokt_node.amounts import parse_amount
 from wpokt_node.logs import configure_logging
@@ -21,10 +21,7 @@ def register(subparsers: Any) -> None:
     group = devnet_commands(subparsers)
     start = group.add_parser("up", help="start database, anvil, Pocket simulator and N nodes")
     start.add_argument("--dir", required=True, type=Path, help="devnet directory (state, logs)")
-    start.add_argument("--nodes", type=int, default=12)
-    start.add_argument("--threshold", type=int, default=9)
-    start.add_argument("--block-time", type=float, default=1.0, metavar="S",
-                       help="seconds per block on both chains")  # fmt: skip
+    _cluster_options(start)
     start.add_argument("--interval", type=float, default=1.0, metavar="S",
                        help="worker interval of every node")  # fmt: skip
     start.set_defaults(handler=_up)
@@ -49,9 +46,7 @@ def register(subparsers: Any) -> None:
         "demo", help="up, deposit -> mint, burn -> payout, bad memo -> refund, summary, down"
     )
     demo.add_argument("--dir", required=True, type=Path)
-    demo.add_argument("--nodes", type=int, default=12)
-    demo.add_argument("--threshold", type=int, default=9)
-    demo.add_argument("--block-time", type=float, default=1.0, metavar="S")
+    _cluster_options(demo)
     demo.add_argument("--timeout", type=float, default=300.0, metavar="S",
                       help="longest wait for any one entry")  # fmt: skip
     demo.add_argument("--keep", action="store_true", help="leave the devnet running")
@@ -62,6 +57,20 @@ def register(subparsers: Any) -> None:
     show.set_defaults(handler=_show)
 
 
+def _cluster_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--nodes", type=int, default=12)
+    parser.add_argument("--threshold", type=int, default=9)
+    parser.add_argument("--block-time", type=float, default=1.0, metavar="S",
+                        help="seconds per block on both chains")  # fmt: skip
+    parser.add_argument(
+        "--custody",
+        choices=(GROUP, MULTISIG),
+        default=GROUP,
+        help="the Pocket vault: an x/group policy (default) or a legacy multisig (N <= 7); "
+        "the simulator runs mainnet's tx_sig_limit of 7 either way",
+    )
+
+
 def _options(args: argparse.Namespace) -> DevnetOptions:
     return DevnetOptions(
         nodes=args.nodes,
@@ -69,6 +78,7 @@ def _options(args: argparse.Namespace) -> DevnetOptions:
         eth_block_time_s=args.block_time,
         pokt_block_time_s=args.block_time,
         mongodb_uri=os.environ.get("MONGODB_URI") or None,
+        custody=args.custody,
     )
 
 

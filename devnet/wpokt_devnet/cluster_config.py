@@ -11,6 +11,7 @@ import os
 import secrets
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +20,10 @@ from wpokt_node.eth.client import EthClient
 from wpokt_node.keys.kdf import MIN_MEMORY_KIB, MIN_TIME_COST, KdfParams
 from wpokt_node.keys.keystore import KEY_PURPOSES, create_keystore
 from wpokt_node.keys.signer import LocalKeySigner, eth_address_of, pokt_address_of
+from wpokt_node.pokt.amino_json import Coin
+from wpokt_node.pokt.client import PocketClient
+from wpokt_node.pokt.group_vault import create_group_vault
+from wpokt_node.pokt.member_tx import MemberAccount
 from wpokt_node.pokt.multisig import vault_address
 from wpokt_node.secret import Secret
 
@@ -27,7 +32,10 @@ POKT_CHAIN_ID = "pocket"
 # Devnet keystores use the cheapest accepted KDF: a dozen nodes start at once on one machine.
 DEVNET_KDF = KdfParams(time_cost=MIN_TIME_COST, memory_kib=MIN_MEMORY_KIB, parallelism=1)
 USER_POKT_BALANCE = 1_000_000 * 10**6  # 1,000,000 POKT
+MEMBER_POKT_BALANCE = 10_000 * 10**6  # each member account pays its own vote and exec fees
 GAS_BALANCE_WEI = 100 * 10**18
+MAINNET_TX_SIG_LIMIT = 7  # pokt-network/pocket-network-genesis shannon/mainnet/genesis.json
+GROUP, MULTISIG = "group", "multisig"
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,6 +52,22 @@ class DevnetOptions:
     mongodb_uri: str | None = None
     database: str = "wpokt"
     healthy_timeout_s: float = 240.0
+    custody: str = GROUP  # the vault: an x/group policy, or a legacy multisig (N <= 7)
+    voting_period_s: int = 600
+    min_payout_upokt: int = 1_000_000
+    tx_sig_limit: int = MAINNET_TX_SIG_LIMIT
+
+    def check(self) -> None:
+        """Refuse what the chain would refuse: a multisig vault with more keys than the limit."""
+        if self.custody not in (GROUP, MULTISIG):
+            raise ValueError(f"custody must be {GROUP!r} or {MULTISIG!r}, not {self.custody!r}")
+        if self.custody == MULTISIG and self.nodes > self.tx_sig_limit:
+            raise ValueError(
+                f"a {self.nodes}-key multisig vault can never pay out at tx_sig_limit "
+                f"{self.tx_sig_limit} (mainnet's): the chain counts every key of a multisig. "
+                f"Use the group vault (--custody group, the default) for more than "
+                f"{self.tx_sig_limit} nodes"
+            )
 
 
 def _new_key() -> str:
@@ -150,6 +174,12 @@ def node_settings(
             "confirmations": options.pokt_confirmations,
             "start_height": 1,
             "fee_upokt": options.fee_upokt,
+            "custody": options.custody,
+            "group": {
+                "voting_period_s": options.voting_period_s,
+                "min_payout_upokt": options.min_payout_upokt,
+                "resend_after_s": 10,
+            },
         },
         "keys": keystore_section(endpoints.keys_dir),
         "workers": {
@@ -173,11 +203,13 @@ def deploy_cluster_contracts(
     say: Callable[[str], None],
 ) -> dict[str, Any]:
     """Fund the gas payers and test user on anvil, deploy the contracts with the nodes'
-    validators, and derive the T-of-N vault: the facts every node config is built from."""
+    validators, and derive the T-of-N multisig: the facts every node config is built from (a
+    group vault's address is known only once the chain has created it)."""
     node_keys = keys["nodes"]
     validators = [eth_address_of(_signer(node_keys[n]["eth_signer"]).public_key) for n in node_ids]
-    members = [_signer(node_keys[n]["pokt_signer"]).public_key.hex() for n in node_ids]
-    vault = vault_address(options.threshold, members)
+    member_signers = [_signer(node_keys[n]["pokt_signer"]) for n in node_ids]
+    members = [signer.public_key.hex() for signer in member_signers]
+    vault = vault_address(options.threshold, members) if options.custody == MULTISIG else None
 
     eth = EthClient(eth_url)
     admin = _signer(keys["admin"])
@@ -193,18 +225,56 @@ def deploy_cluster_contracts(
         "deploy_block": deployment.deploy_block,
         "validators": validators,
         "members": members,
+        "member_accounts": [pokt_address_of(signer.public_key) for signer in member_signers],
         "vault": vault,
         "eth_user": eth_user,
         "pokt_user": pokt_address_of(_signer(keys["pokt_user"]).public_key),
     }
 
 
-def pokt_genesis(options: DevnetOptions, pokt_user: str, state_file: Path) -> dict[str, Any]:
-    """The Pocket simulator's genesis: the funded test user and a tx_sig_limit >= N."""
+def pokt_genesis(
+    options: DevnetOptions, facts: Mapping[str, Any], state_file: Path
+) -> dict[str, Any]:
+    """The Pocket simulator's genesis: mainnet's tx_sig_limit, the funded test user, and the
+    member accounts funded for their fees."""
+    accounts = [{"address": facts["pokt_user"], "balance": USER_POKT_BALANCE}]
+    accounts += [
+        {"address": member, "balance": MEMBER_POKT_BALANCE} for member in facts["member_accounts"]
+    ]
     return {
         "chain_id": POKT_CHAIN_ID,
         "block_time_s": options.pokt_block_time_s,
-        "auth_params": {"tx_sig_limit": max(7, options.nodes)},
-        "accounts": [{"address": pokt_user, "balance": USER_POKT_BALANCE}],
+        "auth_params": {"tx_sig_limit": options.tx_sig_limit},
+        "accounts": accounts,
         "state_file": str(state_file),
     }
+
+
+def create_devnet_group_vault(
+    pokt_url: str, keys: Mapping[str, Any], creator: str, options: DevnetOptions
+) -> str:
+    """Create the group vault the way an operator does (``wpokt-node vault create-group``):
+    from one member's account, with every member at weight 1 and the policy as its own admin.
+    Returns the vault (policy) address the chain reports."""
+    node_keys = keys["nodes"]
+    client = PocketClient(pokt_url)
+    try:
+        member = MemberAccount(
+            client,
+            _signer(node_keys[creator]["pokt_signer"]),
+            chain_id=POKT_CHAIN_ID,
+            fee=Coin("upokt", options.fee_upokt),
+            gas_limit=400_000,
+        )
+        members = [
+            pokt_address_of(_signer(k["pokt_signer"]).public_key) for k in node_keys.values()
+        ]
+        _, vault = create_group_vault(
+            member,
+            members,
+            threshold=options.threshold,
+            voting_period=timedelta(seconds=options.voting_period_s),
+        )
+    finally:
+        client.close()
+    return vault

@@ -18,7 +18,7 @@ from pymongo.database import Database
 
 from wpokt_devnet.actions import Snapshot, burn, deposit, snapshot
 from wpokt_devnet.cluster import Devnet, down, up
-from wpokt_devnet.cluster_config import DevnetOptions
+from wpokt_devnet.cluster_config import GROUP, DevnetOptions
 from wpokt_devnet.invariants import check_invariants
 from wpokt_node.db.client import connect
 from wpokt_node.db.schema import BURNS, MINTS, REFUNDS, Status
@@ -92,7 +92,11 @@ def run_demo(
 ) -> None:
     timings: dict[str, float] = {}
     started = time.monotonic()
-    say(f"== starting a {options.threshold}-of-{options.nodes} devnet in {directory}")
+    vault = "x/group policy" if options.custody == GROUP else "legacy multisig"
+    say(
+        f"== starting a {options.threshold}-of-{options.nodes} devnet in {directory}: "
+        f"{vault} vault, Pocket tx_sig_limit {options.tx_sig_limit} (as on mainnet)"
+    )
     devnet = up(directory, options, progress=lambda message: say(f"  {message}"))
     timings["devnet up"] = time.monotonic() - started
     try:
@@ -117,7 +121,9 @@ def _bridge(
     try:
         eth_user = str(devnet.state["eth_user"])
         pokt_user = str(devnet.state["pokt_user"])
-        fee = options.fee_upokt
+        # A group vault pays the whole amount (members pay the fees); a multisig vault pays
+        # amount - fee out of the vault.
+        fee = 0 if options.custody == GROUP else options.fee_upokt
         start = snapshot(devnet)
         say("== balances before")
         _balances(start, say)
@@ -138,7 +144,7 @@ def _bridge(
         paid = snapshot(devnet)
         _expect(
             paid.pokt_user_balance - minted.pokt_user_balance == BURN_UNITS - fee,
-            f"POKT paid back (amount - fee of {fee} upokt)",
+            f"POKT paid back (amount - vault fee of {fee} upokt)",
         )
 
         say(f"== deposit {BAD_MEMO_UPOKT / 1e6:g} POKT with a bad memo")
@@ -149,7 +155,7 @@ def _bridge(
         end = snapshot(devnet)
         _expect(
             paid.pokt_user_balance - end.pokt_user_balance == fee,
-            f"refunded (amount - fee of {fee} upokt)",
+            f"refunded (amount - vault fee of {fee} upokt)",
         )
 
         report = check_invariants(

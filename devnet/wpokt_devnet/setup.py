@@ -74,7 +74,7 @@ def setup_cluster(
     write_private(layout.state_dir / KEYS_FILE, json.dumps(keys, indent=2))
     facts = deploy_cluster_contracts(layout.eth_url, keys, node_ids, options, say)
 
-    genesis = pokt_genesis(options, facts["pokt_user"], layout.pokt_state_file)
+    genesis = pokt_genesis(options, facts, layout.pokt_state_file)
     layout.genesis_file.write_text(json.dumps(genesis, indent=2), encoding="utf-8")
     say(f"Pocket genesis written: vault {facts['vault']} ({options.threshold}-of-{options.nodes})")
 

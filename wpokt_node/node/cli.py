@@ -28,6 +28,7 @@ _FEATURE_CLIS: tuple[str, ...] = (
     "wpokt_node.db.cli",
     "wpokt_node.keys.cli",
     "wpokt_node.node.admin_cli",
+    "wpokt_node.node.vault_cli",
 )
 
 # Entry-point group through which other distributions add commands (see the module docstring).

@@ -3,14 +3,21 @@ startup checks (one line per problem), and the operator's view (``wpokt-node vau
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import timedelta
+from typing import Any
 
 from wpokt_node.addresses import address_from_secp256k1_pubkey
 from wpokt_node.config import PocketCustody, Settings
+from wpokt_node.errors import ChainError
 from wpokt_node.pokt.client import PocketClient
+from wpokt_node.pokt.group_msgs import create_group_with_policy
 from wpokt_node.pokt.group_reads import THRESHOLD_POLICY, GroupReader, PolicyInfo, Proposal
+from wpokt_node.pokt.member_tx import MemberAccount
 from wpokt_node.pokt.multisig import vault_address
+
+CREATED_POLICY_EVENT = "cosmos.group.v1.EventCreateGroupPolicy"
 
 
 def resolve_custody(settings: Settings) -> PocketCustody:
@@ -123,3 +130,34 @@ def vault_view(client: PocketClient, settings: Settings, own_public_key: bytes) 
         view.members[address] = (on_chain.get(address, "-"), client.balance(address, denom))
     view.proposals = reader.proposals(vault)
     return view
+
+
+def create_group_vault(
+    member: MemberAccount,
+    members: Sequence[str],
+    *,
+    threshold: int,
+    voting_period: timedelta,
+    wait_s: float = 60.0,
+) -> tuple[str, str]:
+    """Send the one-time creation from ``member`` and wait for it; returns (tx hash, vault)."""
+    message = create_group_with_policy(
+        member.address, members, threshold=threshold, voting_period=voting_period
+    )
+    tx_hash = member.send([message])
+    found = member.client.wait_for_tx(tx_hash, timeout_s=wait_s, poll_s=0.2)
+    if found is None:
+        raise ChainError(f"tx {tx_hash} was not in a block after {wait_s:.0f}s")
+    if found.get("code", 0) not in (0, "0"):
+        raise ChainError(f"tx {tx_hash} failed: {str(found.get('raw_log', ''))[:300]}")
+    return tx_hash, created_policy(found)
+
+
+def created_policy(tx_response: dict[str, Any]) -> str:
+    """The policy address a creation tx reports (``EventCreateGroupPolicy``)."""
+    for event in tx_response.get("events") or ():
+        if isinstance(event, dict) and event.get("type") == CREATED_POLICY_EVENT:
+            for attribute in event.get("attributes") or ():
+                if isinstance(attribute, dict) and attribute.get("key") == "address":
+                    return str(attribute.get("value", "")).strip('"')
+    raise ChainError("the creation tx has no EventCreateGroupPolicy")
