@@ -126,8 +126,15 @@ def vault_view(client: PocketClient, settings: Settings, own_public_key: bytes) 
     group = reader.group(policy.group_id)
     view.group_admin = group.admin if group else None
     on_chain = reader.members(policy.group_id)
+    fee = settings.pocket.fee_upokt
     for address in sorted(set(on_chain) | set(member_addresses(settings))):
-        view.members[address] = (on_chain.get(address, "-"), client.balance(address, denom))
+        balance = client.balance(address, denom)
+        view.members[address] = (on_chain.get(address, "-"), balance)
+        if balance < fee:
+            view.problems.append(
+                f"member account {address} holds {balance}{denom}, less than one fee "
+                f"({fee}{denom}): that node cannot vote until it is funded"
+            )
     view.proposals = reader.proposals(vault)
     return view
 

@@ -127,7 +127,7 @@ def test_given_a_pruned_proposal_when_read_then_none_at_once_without_retrying(
                         "amount": [{"denom": "upokt", "amount": "3000001"}],
                     }
                 ]
-            },  # noqa: E501
+            },
             "exactly",
         ),
     ],

@@ -1,0 +1,349 @@
+"""Burn payouts and refunds through a 9-of-12 x/group vault at mainnet's tx_sig_limit of 7:
+twelve nodes on anvil, the MongoDB wire server and the Pocket simulator."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+from cosmpy.protos.cosmos.bank.v1beta1 import tx_pb2 as bank_tx_pb2
+from cosmpy.protos.cosmos.base.v1beta1 import coin_pb2
+from cosmpy.protos.cosmos.group.v1 import tx_pb2 as group_tx_pb2
+from cosmpy.protos.cosmos.group.v1 import types_pb2 as group_types_pb2
+from google.protobuf import duration_pb2
+from pymongo.database import Database
+
+from tests.fixtures.anvil import EthEnv
+from tests.fixtures.pokt import PoktSimFactory
+from tests.integration.burn.group_cluster import (
+    FEE,
+    MEMBER_ADDRESSES,
+    MEMBERS,
+    MIN_PAYOUT,
+    NODES,
+    THRESHOLD,
+    GroupCluster,
+    group_cluster,
+    group_genesis,
+    recipient,
+)
+from wpokt_node.db.schema import BURNS, REFUNDS
+from wpokt_node.keys.signer import LocalKeySigner
+from wpokt_node.pokt.amino_json import Coin
+from wpokt_node.pokt.direct_tx import packed
+from wpokt_node.pokt.group_msgs import GROUP, payout_proposal, vote_yes
+from wpokt_node.pokt.group_reads import ProposalStatus
+from wpokt_node.pokt.group_vault import vault_view
+
+pytestmark = pytest.mark.node
+
+Document = dict[str, Any]
+EVERYONE = list(range(NODES))
+
+
+@dataclass(frozen=True)
+class GroupChain:
+    url: str
+    funder: LocalKeySigner
+
+
+@pytest.fixture
+def group_chain(pokt_sim_factory: PoktSimFactory, pokt_users: list[LocalKeySigner]) -> GroupChain:
+    """The Pocket simulator at mainnet's tx_sig_limit, users and member accounts funded."""
+    return GroupChain(pokt_sim_factory(group_genesis(pokt_users)).url, pokt_users[0])
+
+
+@pytest.fixture
+def cluster(
+    mongo_db: Database[Document],
+    mongo_uri: str,
+    eth_env: EthEnv,
+    group_chain: GroupChain,
+    tmp_path: Path,
+) -> Iterator[GroupCluster]:
+    yield from group_cluster(
+        mongo_db, mongo_uri, eth_env, group_chain.url, funder=group_chain.funder, tmp=tmp_path
+    )
+
+
+@pytest.fixture
+def short_cluster(
+    mongo_db: Database[Document],
+    mongo_uri: str,
+    eth_env: EthEnv,
+    group_chain: GroupChain,
+    tmp_path: Path,
+) -> Iterator[GroupCluster]:
+    """Proposals that stay open for 3 seconds of chain time."""
+    yield from group_cluster(
+        mongo_db,
+        mongo_uri,
+        eth_env,
+        group_chain.url,
+        funder=group_chain.funder,
+        tmp=tmp_path,
+        voting_period_s=3,
+    )
+
+
+def _entry(cluster: GroupCluster, collection: str, entry_id: Any) -> Document:
+    found = cluster.db[collection].find_one({"_id": entry_id})
+    assert found is not None
+    return found
+
+
+def _invariants(cluster: GroupCluster, paid: dict[str, int]) -> None:
+    """The vault lost exactly what was paid, each recipient was paid exactly once."""
+    deposits = sum(int(d["amount"]) for d in cluster.db[REFUNDS].find())
+    assert cluster.balance(cluster.vault) == cluster.initial_vault + deposits - sum(paid.values())
+    for address, amount in paid.items():
+        assert cluster.payouts_to(address) == [amount]
+
+
+def _wait_until_chain_time_passes(cluster: GroupCluster, proposal_id: int) -> None:
+    """Blocks until the chain's block time is past the proposal's voting period end."""
+    proposal = cluster.reader.proposal(proposal_id)
+    assert proposal is not None
+    while True:
+        cluster.wallet.send(cluster.wallet.address, 1)  # instant mode: every tx is a block
+        now = cluster.pokt.latest_block().time
+        assert now is not None
+        if now > proposal.voting_period_end:
+            return
+
+
+def test_refund_round_trip_pays_the_whole_amount_members_pay_the_fees(
+    cluster: GroupCluster,
+) -> None:
+    # Given a 3 POKT deposit with a bad memo, recorded as a refund
+    member_before = [cluster.balance(m) for m in MEMBER_ADDRESSES]
+    entry_id = cluster.refund(3_000_000)
+    sender = cluster.wallet.address
+    sender_before = cluster.balance(sender)
+
+    # When every node runs two passes
+    cluster.run(2)
+
+    # Then it is executed through one proposal with T votes, the sender got all 3 POKT back,
+    # and the vault paid no fee: the members did
+    entry = _entry(cluster, REFUNDS, entry_id)
+    assert entry["status"] == "executed"
+    assert entry["order"]["title"] == f"refund:{entry['transaction_hash']}"
+    assert entry["proposal_id"] == entry["order"]["proposal_id"]
+    assert cluster.balance(sender) == sender_before + 3_000_000
+    assert cluster.reader.proposal(entry["proposal_id"]) is None  # pruned by its execution
+    member_after = [cluster.balance(m) for m in MEMBER_ADDRESSES]
+    paid_fees = sum(member_before) - sum(member_after)
+    assert paid_fees % FEE == 0
+    assert THRESHOLD + 1 <= paid_fees // FEE <= NODES + 1  # one proposal, T..N votes
+    _invariants(cluster, {sender: 3_000_000})
+
+
+def test_burn_is_paid_exactly_once(cluster: GroupCluster) -> None:
+    to = recipient("group burn")
+    tx_hash = cluster.burn(5_000_000, to)
+    assert cluster.watcher().run_once()["inserted"] == 1
+    cluster.run(2)
+    entry = cluster.db[BURNS].find_one({"transaction_hash": tx_hash})
+    assert entry is not None
+    assert entry["status"] == "executed"
+    assert cluster.payouts_to(to) == [5_000_000]
+    cluster.run(2)
+    assert cluster.payouts_to(to) == [5_000_000]
+
+
+def test_three_nodes_down_while_voting_still_pays(cluster: GroupCluster) -> None:
+    entry_id = cluster.refund(2_000_000)
+    cluster.run(1, nodes=EVERYONE[:6])  # proposal made, six votes
+    cluster.run(3, nodes=EVERYONE[:9])  # nodes 9, 10, 11 are down
+    assert _entry(cluster, REFUNDS, entry_id)["status"] == "executed"
+    _invariants(cluster, {cluster.wallet.address: 2_000_000})
+
+
+def test_four_nodes_down_nothing_executes_until_one_returns(cluster: GroupCluster) -> None:
+    entry_id = cluster.refund(2_000_000)
+    cluster.run(4, nodes=EVERYONE[:8])
+    entry = _entry(cluster, REFUNDS, entry_id)
+    assert entry["status"] == "started"
+    assert cluster.reader.yes_votes(entry["proposal_id"]) == 8
+    assert cluster.payouts_to(cluster.wallet.address) == []
+
+    cluster.run(1, nodes=[8])  # one node comes back: its vote is the ninth and executes it
+    cluster.run(1)
+    assert _entry(cluster, REFUNDS, entry_id)["status"] == "executed"
+    _invariants(cluster, {cluster.wallet.address: 2_000_000})
+
+
+def test_two_proposals_for_one_refund_only_one_executes(cluster: GroupCluster) -> None:
+    # Given two members proposing the same refund at once, before any node prepares it
+    entry_id = cluster.refund(4_000_000)
+    entry = _entry(cluster, REFUNDS, entry_id)
+    title = f"refund:{entry['transaction_hash']}"
+    to = cluster.wallet.address
+    for index in (3, 7):
+        message = payout_proposal(
+            cluster.vault, MEMBER_ADDRESSES[index], to, Coin("upokt", 4_000_000), title=title
+        )
+        assert cluster.send_as_member(index, [message])["code"] == 0
+    first, second = [p.id for p in cluster.reader.proposals(cluster.vault)]
+
+    # When the cluster runs
+    cluster.run(2)
+
+    # Then every node voted for the lower id, it executed, the other never got a vote
+    entry = _entry(cluster, REFUNDS, entry_id)
+    assert (entry["status"], entry["proposal_id"]) == ("executed", first)
+    assert cluster.reader.yes_votes(second) == 0
+    _invariants(cluster, {to: 4_000_000})
+
+
+def test_a_member_proposal_paying_itself_gets_no_honest_vote(cluster: GroupCluster) -> None:
+    # Given a compromised member key proposing the refund's title but paying itself
+    entry_id = cluster.refund(5_000_000)
+    entry = _entry(cluster, REFUNDS, entry_id)
+    thief = MEMBER_ADDRESSES[5]
+    forged = payout_proposal(
+        cluster.vault,
+        thief,
+        thief,
+        Coin("upokt", 5_000_000),
+        title=f"refund:{entry['transaction_hash']}",
+    )
+    assert cluster.send_as_member(5, [forged])["code"] == 0
+    forged_id = cluster.reader.proposals(cluster.vault)[0].id
+    thief_before = cluster.balance(thief)
+
+    # When the database is edited to point the entry at it once the nodes have started
+    cluster.run(1, nodes=[0])
+    started = _entry(cluster, REFUNDS, entry_id)
+    assert started["order"]["proposal_id"] != forged_id  # the honest proposal was made
+    cluster.db[REFUNDS].update_one(
+        {"_id": entry_id},
+        {"$set": {"order.proposal_id": forged_id, "proposal_id": forged_id}},
+    )
+    cluster.run(2)
+
+    # Then no node votes for the forged proposal, each says why, nothing is paid
+    assert cluster.reader.yes_votes(forged_id) == 0
+    refused = _entry(cluster, REFUNDS, entry_id)
+    assert refused["status"] == "started"
+    assert len(refused["refusals"]) == NODES
+    assert all("expected MsgSend" in r["reason"] for r in refused["refusals"].values())
+    assert cluster.balance(thief) <= thief_before
+    assert cluster.payouts_to(thief) == []
+
+
+def _policy_update(cluster: GroupCluster) -> Any:
+    """The runbook's membership change: members re-stated and the decision policy re-set in
+    one admin proposal; the policy update aborts every open payout proposal (x/group)."""
+    members = group_tx_pb2.MsgUpdateGroupMembers(
+        admin=cluster.vault,
+        group_id=cluster.reader.policy(cluster.vault).group_id,  # type: ignore[union-attr]
+        member_updates=[group_types_pb2.MemberRequest(address=MEMBER_ADDRESSES[0], weight="1")],
+    )
+    policy = group_types_pb2.ThresholdDecisionPolicy(
+        threshold=str(THRESHOLD),
+        windows=group_types_pb2.DecisionPolicyWindows(
+            voting_period=duration_pb2.Duration(seconds=cluster.voting_period_s),
+            min_execution_period=duration_pb2.Duration(seconds=0),
+        ),
+    )
+    decision = group_tx_pb2.MsgUpdateGroupPolicyDecisionPolicy(
+        admin=cluster.vault,
+        group_policy_address=cluster.vault,
+        decision_policy=packed(GROUP + "ThresholdDecisionPolicy", policy),
+    )
+    return group_tx_pb2.MsgSubmitProposal(
+        group_policy_address=cluster.vault,
+        proposers=[MEMBER_ADDRESSES[0]],
+        messages=[
+            packed(GROUP + "MsgUpdateGroupMembers", members),
+            packed(GROUP + "MsgUpdateGroupPolicyDecisionPolicy", decision),
+        ],
+        title="members: re-state",
+    )
+
+
+def test_a_membership_change_aborts_open_proposals_which_are_paid_once(
+    cluster: GroupCluster,
+) -> None:
+    # Given a refund whose proposal has five votes
+    entry_id = cluster.refund(6_000_000)
+    cluster.run(1, nodes=EVERYONE[:5])
+    first = _entry(cluster, REFUNDS, entry_id)["proposal_id"]
+
+    # When the operators change the members (an admin proposal with T votes)
+    admin = _policy_update(cluster)
+    assert cluster.send_as_member(0, [packed(GROUP + "MsgSubmitProposal", admin)])["code"] == 0
+    admin_id = max(p.id for p in cluster.reader.proposals(cluster.vault))
+    for index in range(THRESHOLD):
+        assert cluster.send_as_member(index, [vote_yes(admin_id, MEMBER_ADDRESSES[index])])
+    assert cluster.reader.proposal(first).status is ProposalStatus.ABORTED  # type: ignore[union-attr]
+    cluster.run(3)
+
+    # Then the refund is proposed again and paid exactly once
+    entry = _entry(cluster, REFUNDS, entry_id)
+    assert entry["status"] == "executed"
+    assert entry["proposal_id"] != first
+    assert [r["order"]["proposal_id"] for r in entry["retired_orders"]] == [first]
+    _invariants(cluster, {cluster.wallet.address: 6_000_000})
+
+
+def test_an_expired_proposal_is_proposed_again_and_paid_once(
+    short_cluster: GroupCluster,
+) -> None:
+    cluster = short_cluster
+    entry_id = cluster.refund(7_000_000)
+    cluster.run(1, nodes=EVERYONE[:5])
+    first = _entry(cluster, REFUNDS, entry_id)["proposal_id"]
+    _wait_until_chain_time_passes(cluster, first)
+    cluster.run(1, nodes=EVERYONE[:1])  # the end of the voting period rejects it
+    assert cluster.reader.proposal(first).status is ProposalStatus.REJECTED  # type: ignore[union-attr]
+
+    for _ in range(6):  # a 3 s window: the nodes must vote inside the new one
+        cluster.run(1)
+        if _entry(cluster, REFUNDS, entry_id)["status"] == "executed":
+            break
+    entry = _entry(cluster, REFUNDS, entry_id)
+    assert entry["status"] == "executed"
+    assert entry["proposal_id"] != first
+    _invariants(cluster, {cluster.wallet.address: 7_000_000})
+
+
+def test_a_member_without_funds_the_others_reach_the_threshold(cluster: GroupCluster) -> None:
+    # Given node 4's member account emptied
+    broke = cluster.member(4)
+    balance = cluster.balance(broke.address)
+    drain = bank_tx_pb2.MsgSend(
+        from_address=broke.address,
+        to_address=cluster.wallet.address,
+        amount=[coin_pb2.Coin(denom="upokt", amount=str(balance - FEE))],
+    )
+    assert cluster.send_as_member(4, [packed("/cosmos.bank.v1beta1.MsgSend", drain)])
+    assert cluster.balance(broke.address) == 0
+
+    # When a refund is paid
+    entry_id = cluster.refund(2_500_000)
+    cluster.run(2)
+
+    # Then it is executed by the others, node 4 never signed, and `vault show` says why
+    entry = _entry(cluster, REFUNDS, entry_id)
+    assert entry["status"] == "executed"
+    assert "node-04" not in entry["signers"]
+    view = vault_view(cluster.pokt, cluster.nodes[0].settings, MEMBERS[0].public_key)
+    assert [p for p in view.problems if broke.address in p] == [
+        f"member account {broke.address} holds 0upokt, less than one fee ({FEE}upokt): "
+        "that node cannot vote until it is funded"
+    ]
+    _invariants(cluster, {cluster.wallet.address: 2_500_000})
+
+
+def test_a_refund_below_the_minimum_is_not_paid_and_says_why(cluster: GroupCluster) -> None:
+    entry_id = cluster.refund(MIN_PAYOUT - 1)
+    cluster.run(1)
+    entry = _entry(cluster, REFUNDS, entry_id)
+    assert (entry["status"], entry["error"]) == ("failed", "below_minimum_payout")
+    assert cluster.reader.proposals(cluster.vault) == []
