@@ -5,6 +5,7 @@ msg_server.go``): weights and thresholds parsed, the policy account created in a
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Callable
 from decimal import Decimal, InvalidOperation
 from typing import TYPE_CHECKING, Any
@@ -15,8 +16,9 @@ from google.protobuf import any_pb2
 
 from wpokt_devnet.pokt_sim import errors as codes
 from wpokt_devnet.pokt_sim.addresses import AddressError, normalize
-from wpokt_devnet.pokt_sim.errors import TxError
+from wpokt_devnet.pokt_sim.errors import MODULE_BASE_MESSAGES, TxError
 from wpokt_devnet.pokt_sim.events import Event
+from wpokt_devnet.pokt_sim.group import GroupModule
 from wpokt_devnet.pokt_sim.group_tx import (
     GROUP,
     MemberRequest,
@@ -38,6 +40,7 @@ from wpokt_devnet.pokt_sim.group_types import (
     ERR_MAX_LIMIT,
     MAX_METADATA_LEN,
     GroupError,
+    NotFoundError,
     Option,
     policy_derivation_keys,
 )
@@ -237,3 +240,30 @@ _HANDLERS: dict[type, Callable[[MsgContext, Any], Handled]] = {
 def execute_group_msg(ctx: MsgContext, msg: Any) -> Handled:
     """Run one group message; GroupError, NotFoundError or TxError when it fails."""
     return _HANDLERS[type(msg)](ctx, msg)
+
+
+def error_message(exc: GroupError | NotFoundError) -> str:
+    """The SDK error's text: ``<detail>: <base message>``."""
+    if isinstance(exc, NotFoundError):
+        return str(exc)
+    return f"{exc}: {MODULE_BASE_MESSAGES[(exc.codespace, exc.code)]}"
+
+
+def group_savepoint(groups: GroupModule) -> Callable[[], None]:
+    """Undo for a proposal's group messages; proposals keep their identity (the executing one
+    is held by ``GroupModule._execute``)."""
+    objects = dict(groups.proposals)
+    fields = {pid: copy.deepcopy(vars(p)) for pid, p in objects.items()}
+    rest = copy.deepcopy(
+        (groups.group_seq, groups.policy_seq, groups.proposal_seq, groups.groups, groups.policies)
+    )
+
+    def rollback() -> None:
+        groups.group_seq, groups.policy_seq, groups.proposal_seq = rest[:3]
+        groups.groups, groups.policies = rest[3], rest[4]
+        for pid, proposal in objects.items():
+            vars(proposal).clear()
+            vars(proposal).update(fields[pid])
+        groups.proposals = objects
+
+    return rollback

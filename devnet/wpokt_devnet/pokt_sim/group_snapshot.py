@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import base64
 from datetime import datetime, timedelta
 from typing import Any
 
+from google.protobuf import any_pb2
+
 from wpokt_devnet.pokt_sim.group import GroupModule
+from wpokt_devnet.pokt_sim.group_tx import pack
 from wpokt_devnet.pokt_sim.group_types import (
     Group,
     Option,
@@ -15,7 +19,6 @@ from wpokt_devnet.pokt_sim.group_types import (
     Status,
     VoteInfo,
 )
-from wpokt_devnet.pokt_sim.messages import MsgSend
 
 
 def _micros(value: timedelta) -> int:
@@ -61,7 +64,7 @@ def _proposal(proposal: Proposal) -> dict[str, Any]:
         "id": proposal.id,
         "policy": proposal.policy,
         "proposers": proposal.proposers,
-        "messages": [m.to_json() for m in proposal.messages],
+        "messages": [[m.type_url, base64.b64encode(m.value).decode()] for m in proposal.messages],
         "title": proposal.title,
         "summary": proposal.summary,
         "metadata": proposal.metadata,
@@ -119,7 +122,7 @@ def _restore_proposal(raw: dict[str, Any]) -> Proposal:
         int(raw["id"]),
         str(raw["policy"]),
         [str(p) for p in raw["proposers"]],
-        [MsgSend.from_json(m) for m in raw["messages"]],
+        [pack(any_pb2.Any(type_url=t, value=base64.b64decode(v))) for t, v in raw["messages"]],
         str(raw["title"]),
         str(raw["summary"]),
         datetime.fromisoformat(raw["submit_time"]),

@@ -3,7 +3,8 @@
 Each message knows its signers: the field ``cosmos.msg.v1.signer`` names in
 ``proto/cosmos/group/v1/tx.proto`` (admin, proposers - every one of them -, voter, executor,
 address). A decision policy must be a ``ThresholdDecisionPolicy`` and a proposal may carry
-only ``MsgSend``s; anything else fails to decode (code 2), like an unregistered type.
+``MsgSend``s and the group admin updates (members, admins, decision policy); anything else
+fails to decode (code 2), like an unregistered type.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from typing import Any, ClassVar
 
 from cosmpy.protos.cosmos.group.v1 import tx_pb2 as group_tx_pb2
 from cosmpy.protos.cosmos.group.v1 import types_pb2 as group_types_pb2
-from google.protobuf import any_pb2
+from google.protobuf import any_pb2, json_format
 from google.protobuf.message import DecodeError
 
 from wpokt_devnet.pokt_sim import errors as codes
@@ -82,7 +83,7 @@ class MsgSubmitProposal:
     group_policy_address: str
     proposers: tuple[str, ...]
     metadata: str
-    messages: tuple[MsgSend, ...]
+    messages: tuple[Packed, ...]
     exec_try: bool
     title: str
     summary: str
@@ -226,10 +227,43 @@ def _create(raw: bytes) -> MsgCreateGroupWithPolicy:
     )
 
 
-def _inner(value: any_pb2.Any) -> MsgSend:
-    if value.type_url != MSG_SEND_TYPE_URL:
+@dataclass(frozen=True, slots=True)
+class Packed:
+    """A proposal's message: decoded, plus its ``Any`` bytes (for JSON and the state file)."""
+
+    msg: Msg
+    type_url: str
+    value: bytes
+
+    @property
+    def signers(self) -> list[str]:
+        return self.msg.signers
+
+    def to_json(self) -> dict[str, Any]:
+        rendered: dict[str, Any] = json_format.MessageToDict(
+            any_pb2.Any(type_url=self.type_url, value=self.value),
+            preserving_proto_field_name=True,
+            always_print_fields_with_no_presence=True,
+        )
+        return rendered
+
+
+# What a proposal may carry: payouts and the policy's own admin messages (docs §2).
+INNER_TYPE_URLS = frozenset(
+    {
+        MSG_SEND_TYPE_URL,
+        GROUP + "MsgUpdateGroupMembers",
+        GROUP + "MsgUpdateGroupAdmin",
+        GROUP + "MsgUpdateGroupPolicyAdmin",
+        GROUP + "MsgUpdateGroupPolicyDecisionPolicy",
+    }
+)
+
+
+def pack(value: any_pb2.Any) -> Packed:
+    if value.type_url not in INNER_TYPE_URLS:
         raise _unresolved(value.type_url)
-    return decode_msg_send(value)
+    return Packed(decode_msg(value), value.type_url, bytes(value.value))
 
 
 def _submit(raw: bytes) -> MsgSubmitProposal:
@@ -238,7 +272,7 @@ def _submit(raw: bytes) -> MsgSubmitProposal:
         m.group_policy_address,
         tuple(m.proposers),
         m.metadata,
-        tuple(_inner(inner) for inner in m.messages),
+        tuple(pack(inner) for inner in m.messages),
         m.exec == group_tx_pb2.EXEC_TRY,
         m.title,
         m.summary,

@@ -22,7 +22,7 @@ from wpokt_devnet.pokt_sim.errors import TxError
 from wpokt_devnet.pokt_sim.events import Event, event, with_msg_index
 from wpokt_devnet.pokt_sim.genesis import Genesis
 from wpokt_devnet.pokt_sim.group import GroupModule
-from wpokt_devnet.pokt_sim.group_router import execute_group_msg
+from wpokt_devnet.pokt_sim.group_router import error_message, execute_group_msg, group_savepoint
 from wpokt_devnet.pokt_sim.group_types import GroupError, NotFoundError
 from wpokt_devnet.pokt_sim.messages import MsgSend
 from wpokt_devnet.pokt_sim.tx import DecodedTx
@@ -43,18 +43,23 @@ class MsgContext:
     now: datetime
 
     def run_inner(self, messages: Sequence[Any]) -> list[Event]:
-        """A proposal's MsgSends on a branch of the store: all of them or none."""
-        branch = self.store.branch()
+        """A proposal's messages (``Packed``): sends on a branch of the store, group updates
+        on the module with a savepoint; all of them or none (``doExecuteMsgs``)."""
+        rollback = group_savepoint(self.groups)
+        inner = MsgContext(self.store.branch(), self.groups, self.genesis, self.gas, self.now)
         events: list[Event] = []
-        for position, message in enumerate(messages):
-            self.gas.consume(self.genesis.gas_per_msg_send, "bank send")
+        for position, packed in enumerate(messages):
             try:
-                events += send(branch, message)
-            except TxError as exc:
+                events += _run(inner, packed.msg)[0]
+            except (TxError, GroupError, NotFoundError) as exc:
+                rollback()
+                if isinstance(exc, TxError) and exc.code == codes.OUT_OF_GAS:
+                    raise
+                text = exc.raw_log if isinstance(exc, TxError) else error_message(exc)
                 raise InnerMsgError(
-                    f"message {MsgSend.type_url} at position {position}: {exc.raw_log}"
+                    f"message {packed.type_url} at position {position}: {text}"
                 ) from None
-        branch.commit()
+        inner.store.commit()
         return events
 
 
