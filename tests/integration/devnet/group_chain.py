@@ -11,6 +11,8 @@ from typing import Any
 from urllib.parse import quote
 
 import requests
+from cosmpy.protos.cosmos.bank.v1beta1 import tx_pb2 as bank_tx_pb2
+from cosmpy.protos.cosmos.base.v1beta1 import coin_pb2
 from google.protobuf import any_pb2
 
 from tests.fixtures.pokt import pokt_genesis
@@ -18,8 +20,8 @@ from wpokt_devnet.pokt_sim.app import PoktSimulator
 from wpokt_devnet.pokt_sim.genesis import genesis_from_dict
 from wpokt_node.keys.signer import LocalKeySigner, pokt_address_of
 from wpokt_node.pokt.amino_json import Coin
-from wpokt_node.pokt.direct_tx import direct_tx, sign_direct
-from wpokt_node.pokt.group_msgs import create_group_with_policy
+from wpokt_node.pokt.direct_tx import direct_tx, packed, sign_direct
+from wpokt_node.pokt.group_msgs import create_group_with_policy, payout_proposal
 
 MEMBER_COUNT = 12
 THRESHOLD = 9
@@ -132,3 +134,44 @@ def start_chain(
     if state_file is not None:
         genesis["state_file"] = str(state_file)
     return PoktSimulator(genesis_from_dict(genesis), clock=clock).start()
+
+
+GROUP = "/cosmos.group.v1."
+RECIPIENT = pokt_address_of(LocalKeySigner(bytes([7]) * 32).public_key)
+PAYOUT = 1_234_567
+
+
+def msg_send(from_address: str, to_address: str, amount: int) -> any_pb2.Any:
+    send = bank_tx_pb2.MsgSend(
+        from_address=from_address,
+        to_address=to_address,
+        amount=[coin_pb2.Coin(denom="upokt", amount=str(amount))],
+    )
+    return packed("/cosmos.bank.v1beta1.MsgSend", send)
+
+
+def fund_vault(chain: GroupChain, amount: int, member: int = 11) -> None:
+    result = chain.send(member, msg_send(chain.address(member), chain.vault, amount))
+    assert result["code"] == 0, result["raw_log"]
+
+
+def balance(chain: GroupChain, address: str) -> int:
+    account = chain.sim.state.account(address)
+    return account.balance("upokt") if account else 0
+
+
+def submit_payout(chain: GroupChain, amount: int = PAYOUT, proposer: int = 0) -> int:
+    proposal = payout_proposal(
+        chain.vault, chain.address(proposer), RECIPIENT, Coin("upokt", amount), title="burn:0x1:0"
+    )
+    result = chain.send(proposer, proposal)
+    assert result["code"] == 0, result["raw_log"]
+    return int(events_of(result, "cosmos.group.v1.EventSubmitProposal")[0]["proposal_id"][1:-1])
+
+
+def proposal(chain: GroupChain, proposal_id: int) -> Any:
+    return chain.get(f"/cosmos/group/v1/proposal/{proposal_id}")
+
+
+def exec_result(result: dict[str, Any]) -> str:
+    return events_of(result, "cosmos.group.v1.EventExec")[-1]["result"]

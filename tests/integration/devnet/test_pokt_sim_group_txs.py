@@ -6,88 +6,34 @@ from __future__ import annotations
 
 import base64
 import struct
-from collections.abc import Iterator
 from datetime import timedelta
-from pathlib import Path
-from typing import Any
 
 import pytest
-from cosmpy.protos.cosmos.bank.v1beta1 import tx_pb2 as bank_tx_pb2
 from cosmpy.protos.cosmos.base.abci.v1beta1 import abci_pb2
-from cosmpy.protos.cosmos.base.v1beta1 import coin_pb2
 from cosmpy.protos.cosmos.group.v1 import tx_pb2 as group_tx_pb2
 from cosmpy.protos.cosmos.group.v1 import types_pb2 as group_types_pb2
 from google.protobuf import any_pb2, duration_pb2
 
 from tests.integration.devnet.group_chain import (
-    MEMBER_BALANCE,
-    Clock,
+    GROUP,
+    PAYOUT,
+    RECIPIENT,
     GroupChain,
+    balance,
     events_of,
-    member_signers,
-    start_chain,
+    exec_result,
+    fund_vault,
+    msg_send,
+    proposal,
+    submit_payout,
 )
-from tests.integration.devnet.pokt_multisig_builder import Vault, build_vault_send
 from wpokt_devnet.pokt_sim.group import policy_address
-from wpokt_node.keys.signer import LocalKeySigner, pokt_address_of
-from wpokt_node.pokt.amino_json import Coin
 from wpokt_node.pokt.direct_tx import packed
-from wpokt_node.pokt.group_msgs import execute, payout_proposal, vote_yes
+from wpokt_node.pokt.group_msgs import execute, vote_yes
 
 pytestmark = pytest.mark.pokt
 
-GROUP = "/cosmos.group.v1."
-RECIPIENT = pokt_address_of(LocalKeySigner(bytes([7]) * 32).public_key)
-PAYOUT = 1_234_567
 NOT_FOUND = {"code": 2, "message": "load proposal: not found", "details": []}
-
-
-@pytest.fixture
-def chain(tmp_path: Path) -> Iterator[GroupChain]:
-    clock = Clock()
-    members = member_signers()
-    state_file = tmp_path / "state.json"
-    sim = start_chain(members, clock, state_file)
-    group_chain = GroupChain(sim, members, clock, state_file=state_file, started=[sim])
-    yield group_chain
-    for started in group_chain.started:
-        started.stop()
-
-
-def msg_send(from_address: str, to_address: str, amount: int) -> any_pb2.Any:
-    send = bank_tx_pb2.MsgSend(
-        from_address=from_address,
-        to_address=to_address,
-        amount=[coin_pb2.Coin(denom="upokt", amount=str(amount))],
-    )
-    return packed("/cosmos.bank.v1beta1.MsgSend", send)
-
-
-def fund_vault(chain: GroupChain, amount: int, member: int = 11) -> None:
-    result = chain.send(member, msg_send(chain.address(member), chain.vault, amount))
-    assert result["code"] == 0, result["raw_log"]
-
-
-def balance(chain: GroupChain, address: str) -> int:
-    account = chain.sim.state.account(address)
-    return account.balance("upokt") if account else 0
-
-
-def submit_payout(chain: GroupChain, amount: int = PAYOUT, proposer: int = 0) -> int:
-    proposal = payout_proposal(
-        chain.vault, chain.address(proposer), RECIPIENT, Coin("upokt", amount), title="burn:0x1:0"
-    )
-    result = chain.send(proposer, proposal)
-    assert result["code"] == 0, result["raw_log"]
-    return int(events_of(result, "cosmos.group.v1.EventSubmitProposal")[0]["proposal_id"][1:-1])
-
-
-def proposal(chain: GroupChain, proposal_id: int) -> Any:
-    return chain.get(f"/cosmos/group/v1/proposal/{proposal_id}")
-
-
-def exec_result(result: dict[str, Any]) -> str:
-    return events_of(result, "cosmos.group.v1.EventExec")[-1]["result"]
 
 
 def test_a_vault_is_created_with_its_policy_account_and_rest_shapes(chain: GroupChain) -> None:
@@ -367,103 +313,3 @@ def test_the_voting_period_end_tallies_in_end_block(chain: GroupChain) -> None:
     result = chain.send(3, execute(proposal_id, chain.address(3)))
     assert exec_result(result) == '"PROPOSAL_EXECUTOR_RESULT_SUCCESS"'
     assert balance(chain, RECIPIENT) == PAYOUT
-
-
-def test_twelve_multisig_keys_are_refused_while_group_txs_pass(chain: GroupChain) -> None:
-    # Given the 12 members as a 9-of-12 multisig vault (funded) next to the group vault
-    multisig = Vault(9, chain.members)
-    chain.create_vault()
-    fund_vault(chain, 1_000_000)
-    assert chain.send(10, msg_send(chain.address(10), multisig.address, 1_000_000))["code"] == 0
-    account = chain.sim.state.account(multisig.address)
-    assert account is not None
-
-    # When the multisig vault sends: 12 keys exceed tx_sig_limit 7
-    raw = build_vault_send(
-        multisig, list(range(9)), chain_id="pocket", account_number=account.account_number,
-        sequence=0, to_address=RECIPIENT, amount=1_000, fee=10,
-    )  # fmt: skip
-    refused = chain.broadcast(raw)
-    assert (refused["code"], refused["codespace"]) == (14, "sdk")
-
-    # Then the group vault pays with 1 signature per tx
-    proposal_id = submit_payout(chain, amount=1_000)
-    for member in range(9):
-        assert chain.send(member, vote_yes(proposal_id, chain.address(member)))["code"] == 0
-    assert balance(chain, RECIPIENT) == 1_000
-
-
-def test_the_policy_account_cannot_sign(chain: GroupChain) -> None:
-    chain.create_vault()
-    fund_vault(chain, 1_000)
-    # a tx claiming the policy as signer, signed by a member's key: invalid pubkey (code 8)
-    result = chain.send(0, msg_send(chain.vault, RECIPIENT, 1))
-    assert (result["code"], result["codespace"]) == (8, "sdk")
-    assert balance(chain, RECIPIENT) == 0
-
-
-def test_a_legacy_amino_signature_on_a_group_tx_fails(chain: GroupChain) -> None:
-    from cosmpy.protos.cosmos.tx.signing.v1beta1 import signing_pb2
-    from cosmpy.protos.cosmos.tx.v1beta1 import tx_pb2
-
-    chain.create_vault()
-    proposal_id = submit_payout(chain)
-    raw = tx_pb2.TxRaw.FromString(chain.sign(1, vote_yes(proposal_id, chain.address(1))))
-    auth = tx_pb2.AuthInfo.FromString(raw.auth_info_bytes)
-    auth.signer_infos[0].mode_info.single.mode = signing_pb2.SIGN_MODE_LEGACY_AMINO_JSON
-    raw.auth_info_bytes = auth.SerializeToString()
-    result = chain.broadcast(raw.SerializeToString())
-    assert (result["code"], result["codespace"]) == (4, "sdk")
-
-
-def test_a_failing_message_after_a_group_message_leaves_no_group_change(chain: GroupChain) -> None:
-    chain.create_vault()
-    payout = payout_proposal(
-        chain.vault, chain.address(0), RECIPIENT, Coin("upokt", 5), title="burn:0x2:0"
-    )
-    too_much = msg_send(chain.address(0), RECIPIENT, MEMBER_BALANCE * 10)
-
-    result = chain.send(0, payout, too_much)
-
-    assert (result["code"], result["codespace"]) == (5, "sdk")
-    assert "message index: 1" in result["raw_log"]
-    listed = chain.get(f"/cosmos/group/v1/proposals_by_group_policy/{chain.vault}").json()
-    assert listed["pagination"]["total"] == "0"
-    assert chain.sim.state.read_groups(lambda module: module.proposal_seq) == 0
-
-
-def test_a_restart_keeps_the_group_state(chain: GroupChain) -> None:
-    # Given a vault with an open proposal holding 3 votes and an executed one
-    chain.create_vault()
-    fund_vault(chain, 2_000_000)
-    done = submit_payout(chain, amount=1_000)
-    for member in range(9):
-        chain.send(member, vote_yes(done, chain.address(member)))
-    open_id = submit_payout(chain)
-    for member in range(3):
-        chain.send(member, vote_yes(open_id, chain.address(member)))
-    before = {
-        path: chain.get(path).json()
-        for path in (
-            f"/cosmos/group/v1/proposal/{open_id}",
-            f"/cosmos/group/v1/votes_by_proposal/{open_id}",
-            f"/cosmos/group/v1/group_policy_info/{chain.vault}",
-            "/cosmos/group/v1/group_members/1",
-            f"/cosmos/auth/v1beta1/accounts/{chain.vault}",
-        )
-    }
-
-    # When the simulator restarts from its state file
-    chain.sim.stop()
-    chain.started.remove(chain.sim)
-    chain.sim = start_chain(chain.members, chain.clock, chain.state_file)
-    chain.started.append(chain.sim)
-
-    # Then the group state is the same, and the votes continue where they were
-    assert {path: chain.get(path).json() for path in before} == before
-    assert proposal(chain, done).status_code == 500
-    for member in range(3, 9):
-        last = chain.send(member, vote_yes(open_id, chain.address(member)))
-    assert exec_result(last) == '"PROPOSAL_EXECUTOR_RESULT_SUCCESS"'
-    assert balance(chain, RECIPIENT) == 1_000 + PAYOUT
-    assert chain.search(f"message.action='{GROUP}MsgCreateGroupWithPolicy'")
