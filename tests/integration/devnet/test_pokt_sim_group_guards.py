@@ -25,8 +25,6 @@ from wpokt_node.pokt.group_msgs import payout_proposal, vote_yes
 
 pytestmark = pytest.mark.pokt
 
-NOT_FOUND = {"code": 2, "message": "load proposal: not found", "details": []}
-
 
 def test_twelve_multisig_keys_are_refused_while_group_txs_pass(chain: GroupChain) -> None:
     # Given the 12 members as a 9-of-12 multisig vault (funded) next to the group vault
