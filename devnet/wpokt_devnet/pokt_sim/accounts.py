@@ -10,7 +10,7 @@ import dataclasses
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
-from wpokt_devnet.pokt_sim.keys import PubKey
+from wpokt_devnet.pokt_sim.keys import AccountKey
 
 
 @dataclass(slots=True)
@@ -18,7 +18,7 @@ class Account:
     address: str
     account_number: int
     sequence: int = 0
-    pub_key: PubKey | None = None
+    pub_key: AccountKey | None = None
     balances: dict[str, int] = field(default_factory=dict)
     module_name: str = ""  # set for module accounts (fee_collector)
 

@@ -14,6 +14,7 @@ from Crypto.Hash import RIPEMD160
 
 PREFIX = "pokt"
 ADDRESS_BYTES = 20
+MODULE_ADDRESS_BYTES = 32  # address.Module(...): x/group policy accounts
 
 _CHARSET = "qpzry9x8gf2tvdw0s3jn54khce6mua7l"
 _GENERATORS = (0x3B6A57B2, 0x26508E6D, 0x1EA119FA, 0x3D4233DD, 0x2A1462B3)
@@ -87,11 +88,29 @@ def address_from_bytes(raw: bytes) -> str:
 
 
 def normalize(address: str) -> str:
-    """The canonical (lower-case) ``pokt1…`` form; AddressError if it is not one."""
+    """The canonical (lower-case) ``pokt1…`` form of a 20-byte account or a 32-byte module
+    account (a group policy); AddressError if it is neither."""
     hrp, raw = bech32_decode(address)
     if hrp != PREFIX:
         raise AddressError(f"prefix {hrp!r}, expected {PREFIX!r}")
+    if len(raw) == MODULE_ADDRESS_BYTES:
+        return bech32_encode(PREFIX, raw)
     return address_from_bytes(raw)
+
+
+def _hash(kind: bytes, key: bytes) -> bytes:
+    """types/address/hash.go ``Hash(typ, key) = sha256(sha256(typ) || key)``."""
+    return hashlib.sha256(hashlib.sha256(kind).digest() + key).digest()
+
+
+def module_address(module: str, *derivation_keys: bytes) -> bytes:
+    """``address.Module(name, k0, k1, ...)``: ``Hash("module", name||0x00||k0)``, then
+    ``Derive(addr, k) = Hash(addr, k)`` for each further key (32 bytes)."""
+    first, *rest = derivation_keys
+    address = _hash(b"module", module.encode() + b"\x00" + first)
+    for key in rest:
+        address = _hash(address, key)
+    return address
 
 
 def _ripemd160(data: bytes) -> bytes:

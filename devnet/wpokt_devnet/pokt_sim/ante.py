@@ -19,7 +19,8 @@ from wpokt_devnet.pokt_sim.addresses import AddressError, address_from_bytes, no
 from wpokt_devnet.pokt_sim.errors import TxError
 from wpokt_devnet.pokt_sim.events import Event, coin_move_events, event
 from wpokt_devnet.pokt_sim.genesis import DENOM, Genesis
-from wpokt_devnet.pokt_sim.keys import MultisigKey, PubKey
+from wpokt_devnet.pokt_sim.keys import ModuleCredential, MultisigKey, PubKey
+from wpokt_devnet.pokt_sim.messages import MsgSend, coins_str, valid_denom
 from wpokt_devnet.pokt_sim.signdoc import (
     AminoCoin,
     AminoSend,
@@ -33,8 +34,6 @@ from wpokt_devnet.pokt_sim.tx import (
     MultiSig,
     SigData,
     SignerInfo,
-    coins_str,
-    valid_denom,
 )
 from wpokt_devnet.pokt_sim.verify import BadSignatureError, verify_signature
 
@@ -74,8 +73,9 @@ def _validate_basic(tx: DecodedTx) -> list[str]:
     if not tx.signer_infos:
         raise TxError(codes.NO_SIGNATURES)
     for msg in tx.msgs:
-        if not _valid_address(msg.from_address):
-            raise TxError(codes.INVALID_ADDRESS, f"invalid from address {msg.from_address!r}")
+        for signer in msg.signers:
+            if not _valid_address(signer):
+                raise TxError(codes.INVALID_ADDRESS, f"invalid signer address {signer!r}")
     if tx.fee_payer and not _valid_address(tx.fee_payer):
         raise TxError(codes.INVALID_ADDRESS, f"invalid fee payer {tx.fee_payer!r}")
     if any(coin.amount < 0 or not valid_denom(coin.denom) for coin in tx.fee):
@@ -128,6 +128,9 @@ def _sign_bytes_for(
     tx: DecodedTx, account: Account, sequence: int, chain_id: str
 ) -> dict[int, bytes]:
     direct = direct_sign_bytes(tx.body_bytes, tx.auth_info_bytes, chain_id, account.account_number)
+    sends = [m for m in tx.msgs if isinstance(m, MsgSend)]
+    if len(sends) != len(tx.msgs):  # amino JSON is only modelled for MsgSend: DIRECT only
+        return {SIGN_MODE_DIRECT: direct}
     amino = amino_json_sign_bytes(
         chain_id=chain_id,
         account_number=account.account_number,
@@ -140,7 +143,7 @@ def _sign_bytes_for(
                 m.to_address,
                 tuple(AminoCoin(c.denom, str(c.amount)) for c in m.amount),
             )
-            for m in tx.msgs
+            for m in sends
         ),
         memo=tx.memo,
         timeout_height=tx.timeout_height,
@@ -209,12 +212,17 @@ def _consume_signature_gas(
     for account, info in zip(accounts, tx.signer_infos, strict=True):
         if account.pub_key is None:
             raise TxError(codes.INVALID_PUBKEY, "pubkey on account is not set")
+        if isinstance(account.pub_key, ModuleCredential):  # DefaultSigVerificationGasConsumer
+            raise TxError(
+                codes.INVALID_PUBKEY, "unrecognized public key type: *types.ModuleCredential"
+            )
         gas.consume(_signature_cost(account.pub_key, info.sig, genesis), "sigVerify")
 
 
 def _verify_signer(tx: DecodedTx, account: Account, info: SignerInfo, genesis: Genesis) -> None:
     """SigVerificationDecorator for one signer: sequence, then the signature."""
     assert account.pub_key is not None
+    assert not isinstance(account.pub_key, ModuleCredential)
     if info.sequence != account.sequence:
         raise TxError(
             codes.WRONG_SEQUENCE,

@@ -16,7 +16,7 @@ import structlog
 
 from wpokt_devnet.pokt_sim.genesis import Genesis
 from wpokt_devnet.pokt_sim.http import make_server
-from wpokt_devnet.pokt_sim.state import ChainState
+from wpokt_devnet.pokt_sim.state import ChainState, Clock
 
 log = structlog.get_logger(__name__)
 
@@ -24,10 +24,13 @@ HOST = "127.0.0.1"
 
 
 class PoktSimulator:
-    def __init__(self, genesis: Genesis, *, port: int = 0, host: str = HOST) -> None:
+    def __init__(
+        self, genesis: Genesis, *, port: int = 0, host: str = HOST, clock: Clock | None = None
+    ) -> None:
+        """``clock`` gives block times (tests move it to end voting periods)."""
         self.genesis = genesis
         self.host = host
-        self.state = ChainState(genesis)
+        self.state = ChainState(genesis, clock) if clock else ChainState(genesis)
         if genesis.state_file and Path(genesis.state_file).exists():
             self.state.restore(Path(genesis.state_file))
         self._server = make_server(self.state, host, port)

@@ -5,17 +5,10 @@ from __future__ import annotations
 from wpokt_devnet.pokt_sim import errors as codes
 from wpokt_devnet.pokt_sim.accounts import AccountStore
 from wpokt_devnet.pokt_sim.addresses import AddressError, normalize
-from wpokt_devnet.pokt_sim.ante import FEE_COLLECTOR, GasMeter
+from wpokt_devnet.pokt_sim.ante import FEE_COLLECTOR
 from wpokt_devnet.pokt_sim.errors import TxError
-from wpokt_devnet.pokt_sim.events import Event, coin_move_events, event, with_msg_index
-from wpokt_devnet.pokt_sim.genesis import Genesis
-from wpokt_devnet.pokt_sim.tx import (
-    MSG_SEND_TYPE_URL,
-    DecodedTx,
-    MsgSend,
-    coins_str,
-    valid_denom,
-)
+from wpokt_devnet.pokt_sim.events import Event, coin_move_events
+from wpokt_devnet.pokt_sim.messages import MsgSend, coins_str, valid_denom
 
 BLOCKED_RECIPIENTS = frozenset({FEE_COLLECTOR})
 
@@ -31,7 +24,8 @@ def _check_coins(msg: MsgSend) -> None:
         raise TxError(codes.INVALID_COINS, coins_str(msg.amount))
 
 
-def _send(store: AccountStore, msg: MsgSend) -> list[Event]:
+def send(store: AccountStore, msg: MsgSend) -> list[Event]:
+    """``MsgServer.Send``: move the coins; the events of ``bank.SendCoins``."""
     try:
         if normalize(msg.to_address) != msg.to_address:
             raise AddressError("not in canonical form")
@@ -53,30 +47,4 @@ def _send(store: AccountStore, msg: MsgSend) -> list[Event]:
     for coin in msg.amount:
         sender.balances[coin.denom] -= coin.amount
         recipient.balances[coin.denom] = recipient.balance(coin.denom) + coin.amount
-    amount = coins_str(msg.amount)
-    return [
-        event(
-            "message",
-            ("action", MSG_SEND_TYPE_URL),
-            ("sender", msg.from_address),
-            ("module", "bank"),
-        ),
-        *coin_move_events(msg.from_address, msg.to_address, amount),
-    ]
-
-
-def execute_msgs(
-    store: AccountStore, tx: DecodedTx, genesis: Genesis, gas: GasMeter
-) -> list[Event]:
-    """Run every message on ``store``; raise TxError (the whole tx fails) on the first error."""
-    events: list[Event] = []
-    for index, msg in enumerate(tx.msgs):
-        gas.consume(genesis.gas_per_msg_send, "bank send")
-        try:
-            msg_events = _send(store, msg)
-        except TxError as exc:
-            raise TxError(
-                exc.code, f"failed to execute message; message index: {index}: {exc.detail}"
-            ) from None
-        events.extend(with_msg_index(msg_events, index))
-    return events
+    return coin_move_events(msg.from_address, msg.to_address, coins_str(msg.amount))

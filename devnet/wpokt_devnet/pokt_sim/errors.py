@@ -25,6 +25,7 @@ TX_IN_MEMPOOL_CACHE = 19
 TX_TIMEOUT_HEIGHT = 30
 UNKNOWN_EXTENSION_OPTIONS = 31
 WRONG_SEQUENCE = 32
+NOT_FOUND = 38
 
 BASE_MESSAGES: dict[int, str] = {
     TX_DECODE: "tx parse error",
@@ -44,26 +45,49 @@ BASE_MESSAGES: dict[int, str] = {
     TX_TIMEOUT_HEIGHT: "tx timeout height",
     UNKNOWN_EXTENSION_OPTIONS: "unknown extension options",
     WRONG_SEQUENCE: "incorrect account sequence",
+    NOT_FOUND: "not found",
+}
+
+# x/group/errors/errors.go and x/group/errors/orm.go (codespaces "group" and "legacy_orm").
+MODULE_BASE_MESSAGES: dict[tuple[str, int], str] = {
+    ("group", 2): "value is empty",
+    ("group", 3): "duplicate value",
+    ("group", 4): "limit exceeded",
+    ("group", 5): "invalid type",
+    ("group", 6): "invalid value",
+    ("group", 7): "unauthorized",
+    ("group", 8): "modified",
+    ("group", 9): "expired",
+    ("legacy_orm", 13): "unique constraint violation",
 }
 
 
 class TxError(Exception):
     """A transaction rejected (CheckTx) or failed (DeliverTx) with an SDK error code."""
 
-    def __init__(self, code: int, detail: str = "") -> None:
-        if code not in BASE_MESSAGES:
+    def __init__(self, code: int, detail: str = "", *, codespace: str = CODESPACE) -> None:
+        if codespace == CODESPACE and code not in BASE_MESSAGES:
             raise ValueError(f"unknown SDK error code {code}")
+        if codespace != CODESPACE and (codespace, code) not in MODULE_BASE_MESSAGES:
+            raise ValueError(f"unknown error code {code} of codespace {codespace}")
         self.code = code
         self.detail = detail
+        self._codespace = codespace
         super().__init__(code, detail)
 
     @property
     def codespace(self) -> str:
-        return CODESPACE
+        return self._codespace
+
+    @property
+    def base_message(self) -> str:
+        if self._codespace == CODESPACE:
+            return BASE_MESSAGES[self.code]
+        return MODULE_BASE_MESSAGES[(self._codespace, self.code)]
 
     @property
     def raw_log(self) -> str:
-        base = BASE_MESSAGES[self.code]
+        base = self.base_message
         return f"{self.detail}: {base}" if self.detail else base
 
     def __str__(self) -> str:

@@ -3,7 +3,7 @@
 ```
 {
   "chain_id": "pocket",            "start_height": 1,      "block_time_s": 0,
-  "min_fee_upokt": 0,              "gas_per_msg_send": 30000,
+  "min_fee_upokt": 0,              "gas_per_msg_send": 30000,     "gas_per_group_msg": 30000,
   "auth_params": {"tx_sig_limit": 7, "max_memo_characters": 256, "tx_size_cost_per_byte": 10,
                   "sig_verify_cost_ed25519": 590, "sig_verify_cost_secp256k1": 1000},
   "accounts": [{"address": "pokt1...", "balances": {"upokt": "1000000"},
@@ -53,6 +53,7 @@ class Genesis:
     block_time_s: float = 0.0
     min_fee_upokt: int = 0
     gas_per_msg_send: int = 30000
+    gas_per_group_msg: int = 30000
     auth_params: AuthParams = field(default_factory=AuthParams)
     accounts: tuple[GenesisAccount, ...] = ()
     state_file: str | None = None
@@ -68,6 +69,7 @@ _TOP_KEYS = {
     "block_time_s",
     "min_fee_upokt",
     "gas_per_msg_send",
+    "gas_per_group_msg",
     "auth_params",
     "accounts",
     "state_file",
@@ -206,6 +208,7 @@ def genesis_from_dict(raw: object) -> Genesis:
         block_time_s=block_time,
         min_fee_upokt=_int(raw.get("min_fee_upokt", 0), "min_fee_upokt", problems),
         gas_per_msg_send=_int(raw.get("gas_per_msg_send", 30000), "gas_per_msg_send", problems),
+        gas_per_group_msg=_int(raw.get("gas_per_group_msg", 30000), "gas_per_group_msg", problems),
         auth_params=params,
         accounts=accounts,
         state_file=state_file,

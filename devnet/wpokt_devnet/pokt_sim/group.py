@@ -2,124 +2,61 @@
 
 The chain behaviour, with its sources, is in docs/pocket-group.md; the references below are to
 cosmos-sdk ``x/group/keeper/msg_server.go`` (``ms.go``), ``keeper.go``, ``tally.go`` and
-``x/group/types.go`` at v0.53.3. Not wired into the simulator's transactions yet: messages are
-executed by calling the methods, and a proposal's inner messages run through ``run_msgs``
-(the state's bank), which must apply all or nothing.
+``x/group/types.go`` at v0.53.3. ``group_router`` executes the tx messages through these
+methods; a proposal's inner messages run through ``run_msgs`` (the state's bank), which must
+apply all or nothing. Times are block times.
 """
 
 from __future__ import annotations
 
-import hashlib
-import json
-import struct
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable
 from datetime import datetime, timedelta
-from enum import StrEnum
 from typing import Any
 
-from wpokt_devnet.pokt_sim.addresses import bech32_encode
-from wpokt_devnet.pokt_sim.events import Event, event
-
-CODESPACE = "group"  # x/group/errors/errors.go
-ERR_EMPTY, ERR_DUPLICATE, ERR_MAX_LIMIT, ERR_INVALID, ERR_UNAUTHORIZED, ERR_EXPIRED = (
-    2,
-    3,
-    4,
-    6,
-    7,
-    9,
+from wpokt_devnet.pokt_sim import errors as codes
+from wpokt_devnet.pokt_sim.errors import TxError
+from wpokt_devnet.pokt_sim.events import Event
+from wpokt_devnet.pokt_sim.group_types import (
+    EPOCH,
+    ERR_DUPLICATE,
+    ERR_EMPTY,
+    ERR_EXPIRED,
+    ERR_INVALID,
+    ERR_MAX_LIMIT,
+    ERR_ORM_UNIQUE,
+    ERR_UNAUTHORIZED,
+    MAX_EXECUTION_PERIOD,
+    MAX_METADATA_LEN,
+    ORM_CODESPACE,
+    Group,
+    GroupError,
+    NotFoundError,
+    Option,
+    Policy,
+    Proposal,
+    Result,
+    RunMsgs,
+    Status,
+    VoteInfo,
+    check_policy,
+    policy_address,
+    tally_json,
+    typed_event,
 )
-MAX_METADATA_LEN = 255  # poktroll app/app_config.go: group.DefaultConfig()
-MAX_EXECUTION_PERIOD = timedelta(days=14)
-POLICY_TABLE_PREFIX = b"\x20"  # keeper.go GroupPolicyTablePrefix
 
-RunMsgs = Callable[[Sequence[Any]], list[Event]]
-
-
-class GroupError(Exception):
-    def __init__(self, code: int, message: str) -> None:
-        self.code = code
-        self.codespace = CODESPACE
-        super().__init__(message)
-
-
-class NotFoundError(Exception):
-    """The SDK's ErrNotFound (codespace sdk, code 38): ``load proposal: not found``."""
-
-
-class Status(StrEnum):
-    SUBMITTED = "PROPOSAL_STATUS_SUBMITTED"
-    ACCEPTED = "PROPOSAL_STATUS_ACCEPTED"
-    REJECTED = "PROPOSAL_STATUS_REJECTED"
-    ABORTED = "PROPOSAL_STATUS_ABORTED"
-    WITHDRAWN = "PROPOSAL_STATUS_WITHDRAWN"
-
-
-class Result(StrEnum):
-    NOT_RUN = "PROPOSAL_EXECUTOR_RESULT_NOT_RUN"
-    SUCCESS = "PROPOSAL_EXECUTOR_RESULT_SUCCESS"
-    FAILURE = "PROPOSAL_EXECUTOR_RESULT_FAILURE"
-
-
-class Option(StrEnum):
-    YES = "VOTE_OPTION_YES"
-    ABSTAIN = "VOTE_OPTION_ABSTAIN"
-    NO = "VOTE_OPTION_NO"
-    NO_WITH_VETO = "VOTE_OPTION_NO_WITH_VETO"
-
-
-def policy_address(sequence: int) -> str:
-    """``address.Module("group", {0x20}, be64(seq))`` (``CreateGroupPolicy``; types/address)."""
-
-    def hashed(kind: bytes, key: bytes) -> bytes:
-        return hashlib.sha256(hashlib.sha256(kind).digest() + key).digest()
-
-    parent = hashed(b"module", b"group\x00" + POLICY_TABLE_PREFIX)
-    return bech32_encode("pokt", hashed(parent, struct.pack(">Q", sequence)))
-
-
-def typed_event(name: str, **fields: object) -> Event:
-    """``sdk.TypedEventToEvent``: one attribute per field, in key order, values as raw JSON."""
-    return event(
-        f"cosmos.group.v1.{name}",
-        *((key, json.dumps(value)) for key, value in sorted(fields.items())),
-    )
-
-
-@dataclass
-class Group:
-    id: int
-    admin: str
-    members: dict[str, int]  # address -> weight
-    version: int = 1
-
-
-@dataclass
-class Policy:
-    address: str
-    group_id: int
-    admin: str
-    threshold: int
-    voting_period: timedelta
-    min_execution_period: timedelta
-    version: int = 1
-
-
-@dataclass
-class Proposal:
-    id: int
-    policy: str
-    proposers: list[str]
-    messages: list[Any]
-    title: str
-    summary: str
-    submit_time: datetime
-    voting_period_end: datetime
-    status: Status = Status.SUBMITTED
-    result: Result = Result.NOT_RUN
-    final_tally: dict[Option, int] = field(default_factory=dict)
-    votes: dict[str, Option] = field(default_factory=dict)
+__all__ = [  # the names tests and callers take from here; the rest is in group_types
+    "ERR_DUPLICATE",
+    "ERR_EXPIRED",
+    "ERR_INVALID",
+    "ERR_UNAUTHORIZED",
+    "GroupError",
+    "GroupModule",
+    "NotFoundError",
+    "Option",
+    "Result",
+    "Status",
+    "policy_address",
+]
 
 
 class GroupModule:
@@ -140,18 +77,26 @@ class GroupModule:
         voting_period: timedelta,
         min_execution_period: timedelta = timedelta(0),
         policy_as_admin: bool = True,
+        now: datetime = EPOCH,
+        metadata: tuple[str, str] = ("", ""),
+        member_metadata: dict[str, str] | None = None,
+        account_exists: Callable[[str], bool] = lambda _address: False,
     ) -> tuple[int, str, list[Event]]:
+        """``CreateGroupWithPolicy``; ``metadata`` is (group, policy); a policy address whose
+        account already exists is skipped for the next sequence value, as the SDK does."""
         if not members or any(weight <= 0 for weight in members.values()):
             raise GroupError(ERR_INVALID, "members: every member needs a positive weight")
-        if threshold <= 0 or voting_period <= timedelta(0):
-            raise GroupError(ERR_INVALID, "decision policy: threshold and voting period > 0")
-        if min_execution_period > voting_period + MAX_EXECUTION_PERIOD:
-            raise GroupError(ERR_INVALID, "min_execution_period too long")
+        check_policy(threshold, voting_period, min_execution_period)
         self.group_seq += 1
-        group = Group(self.group_seq, admin, dict(members))
+        group = Group(self.group_seq, admin, dict(members), metadata=metadata[0], created_at=now)
+        extra = member_metadata or {}
+        group.member_info = {address: (extra.get(address, ""), now) for address in members}
         self.policy_seq += 1
+        while account_exists(policy_address(self.policy_seq)):
+            self.policy_seq += 1
         address = policy_address(self.policy_seq)
         policy = Policy(address, group.id, admin, threshold, voting_period, min_execution_period)
+        policy.metadata, policy.created_at, policy.sequence = metadata[1], now, self.policy_seq
         self.groups[group.id] = group
         self.policies[address] = policy
         events = [
@@ -167,29 +112,100 @@ class GroupModule:
             ]
         return group.id, address, events
 
-    def update_members(self, admin: str, group_id: int, changes: dict[str, int]) -> list[Event]:
-        """``UpdateGroupMembers``: weight 0 removes a member; open proposals are NOT aborted."""
-        group = self.groups[group_id]
+    def group(self, group_id: int) -> Group:
+        found = self.groups.get(group_id)
+        if found is None:
+            raise NotFoundError("load group: not found")
+        return found
+
+    def policy(self, address: str) -> Policy:
+        found = self.policies.get(address)
+        if found is None:
+            raise NotFoundError("load group policy: not found")
+        return found
+
+    def _admin_group(self, admin: str, group_id: int) -> Group:
+        """``doUpdateGroup``: the group, if ``admin`` is its admin (no proposal is aborted)."""
+        group = self.group(group_id)
         if admin != group.admin:
             raise GroupError(ERR_UNAUTHORIZED, "not group admin")
+        return group
+
+    def update_members(
+        self,
+        admin: str,
+        group_id: int,
+        changes: dict[str, int],
+        *,
+        now: datetime = EPOCH,
+        member_metadata: dict[str, str] | None = None,
+    ) -> list[Event]:
+        """``UpdateGroupMembers``: weight 0 removes a member; open proposals are NOT aborted."""
+        group = self._admin_group(admin, group_id)
         for address, weight in changes.items():
             if weight == 0:
-                group.members.pop(address, None)
+                if address not in group.members:
+                    raise NotFoundError("unknown member: not found")
+                group.members.pop(address)
+                group.member_info.pop(address, None)
             else:
+                added = group.member_info.get(address, ("", now))[1]
+                group.member_info[address] = ((member_metadata or {}).get(address, ""), added)
                 group.members[address] = weight
         group.version += 1
         return [typed_event("EventUpdateGroup", group_id=str(group_id))]
 
-    def update_policy_threshold(self, admin: str, address: str, threshold: int) -> list[Event]:
-        """A policy update (``doUpdateGroupPolicy``): aborts the policy's SUBMITTED proposals."""
-        policy = self.policies[address]
+    def update_group_admin(self, admin: str, group_id: int, new_admin: str) -> list[Event]:
+        if admin.lower() == new_admin.lower():  # strings.EqualFold
+            raise GroupError(ERR_INVALID, "new and old admin are the same")
+        group = self._admin_group(admin, group_id)
+        group.admin, group.version = new_admin, group.version + 1
+        return [typed_event("EventUpdateGroup", group_id=str(group_id))]
+
+    def _update_policy(self, admin: str, address: str, change: Callable[[Policy], None]) -> Event:
+        """``doUpdateGroupPolicy``: admin check, change, version+1, abort SUBMITTED proposals."""
+        policy = self.policy(address)
         if admin != policy.admin:
             raise GroupError(ERR_UNAUTHORIZED, "not group policy admin")
-        policy.threshold, policy.version = threshold, policy.version + 1
+        change(policy)
+        policy.version += 1
         for proposal in self.proposals.values():
             if proposal.policy == address and proposal.status is Status.SUBMITTED:
                 proposal.status = Status.ABORTED
-        return [typed_event("EventUpdateGroupPolicy", address=address)]
+        return typed_event("EventUpdateGroupPolicy", address=address)
+
+    def update_policy_admin(self, admin: str, address: str, new_admin: str) -> list[Event]:
+        if admin.lower() == new_admin.lower():
+            raise GroupError(ERR_INVALID, "new and old admin are the same")
+
+        def change(policy: Policy) -> None:
+            policy.admin = new_admin
+
+        return [self._update_policy(admin, address, change)]
+
+    def update_decision_policy(
+        self,
+        admin: str,
+        address: str,
+        threshold: int,
+        voting_period: timedelta,
+        min_execution_period: timedelta = timedelta(0),
+    ) -> list[Event]:
+        """A decision-policy update aborts the policy's SUBMITTED proposals (docs §2)."""
+        check_policy(threshold, voting_period, min_execution_period)
+
+        def change(policy: Policy) -> None:
+            policy.threshold, policy.voting_period = threshold, voting_period
+            policy.min_execution_period = min_execution_period
+
+        return [self._update_policy(admin, address, change)]
+
+    def update_policy_threshold(self, admin: str, address: str, threshold: int) -> list[Event]:
+        """A threshold-only policy update (keeps the windows); aborts like any policy update."""
+        policy = self.policy(address)
+        return self.update_decision_policy(
+            admin, address, threshold, policy.voting_period, policy.min_execution_period
+        )
 
     # -- proposals ------------------------------------------------------------------------------
 
@@ -202,17 +218,20 @@ class GroupModule:
         *,
         title: str = "",
         summary: str = "",
+        metadata: str = "",
         now: datetime,
     ) -> tuple[int, list[Event]]:
         if not proposers:
-            raise GroupError(ERR_EMPTY, "proposers: value is empty")
+            raise GroupError(ERR_EMPTY, "proposers")
         if len(set(proposers)) != len(proposers):
-            raise GroupError(ERR_DUPLICATE, "proposers: duplicate value")
-        if len(title) > MAX_METADATA_LEN or len(summary) > 40 * MAX_METADATA_LEN:
-            raise GroupError(ERR_MAX_LIMIT, "proposal Title: limit exceeded")
-        policy = self.policies.get(group_policy_address)
-        if policy is None:
-            raise NotFoundError("load group policy: not found")
+            raise GroupError(ERR_DUPLICATE, "proposers")
+        if len(title) > MAX_METADATA_LEN:
+            raise GroupError(ERR_MAX_LIMIT, "proposal Title")
+        if len(summary) > 40 * MAX_METADATA_LEN:
+            raise GroupError(ERR_MAX_LIMIT, "proposal summary")
+        if len(metadata) > MAX_METADATA_LEN:
+            raise GroupError(ERR_MAX_LIMIT, "metadata")
+        policy = self.policy(group_policy_address)
         group = self.groups[policy.group_id]
         for proposer in proposers:
             if proposer not in group.members:
@@ -231,6 +250,8 @@ class GroupModule:
             now,
             now + policy.voting_period,
         )
+        proposal.group_version, proposal.group_policy_version = group.version, policy.version
+        proposal.metadata = metadata
         self.proposals[proposal.id] = proposal
         return proposal.id, [typed_event("EventSubmitProposal", proposal_id=str(proposal.id))]
 
@@ -249,7 +270,10 @@ class GroupModule:
         exec_try: bool,
         now: datetime,
         run_msgs: RunMsgs,
+        metadata: str = "",
     ) -> list[Event]:
+        if len(metadata) > MAX_METADATA_LEN:
+            raise GroupError(ERR_MAX_LIMIT, "metadata")
         proposal = self.proposal(proposal_id)
         if proposal.status is not Status.SUBMITTED:
             raise GroupError(ERR_INVALID, "proposal not open for voting")
@@ -257,9 +281,10 @@ class GroupModule:
             raise GroupError(ERR_EXPIRED, "voting period has ended already")
         if voter not in self._group_of(proposal).members:
             raise GroupError(ERR_UNAUTHORIZED, f"not in group: {voter}")
-        if voter in proposal.votes:
-            raise GroupError(ERR_DUPLICATE, "store vote: unique constraint violation")
+        if voter in proposal.votes:  # the vote table's primary key is (proposal id, voter)
+            raise GroupError(ERR_ORM_UNIQUE, "store vote", codespace=ORM_CODESPACE)
         proposal.votes[voter] = option
+        proposal.vote_info[voter] = VoteInfo(option, now, metadata)
         events = [typed_event("EventVote", proposal_id=str(proposal_id))]
         if exec_try:
             events += self.exec(proposal_id, voter, now=now, run_msgs=run_msgs)
@@ -296,6 +321,8 @@ class GroupModule:
                 raise GroupError(ERR_EXPIRED, "proposal expired")
             inner = run_msgs(proposal.messages)
         except Exception as exc:  # any failing message: all or nothing, retryable
+            if isinstance(exc, TxError) and exc.code == codes.OUT_OF_GAS:
+                raise  # out of gas is a panic in the SDK: the whole tx fails
             proposal.result = Result.FAILURE
             return (
                 f"proposal execution failed on proposal {proposal.id}, because of error {exc}",
@@ -355,23 +382,18 @@ class GroupModule:
         final = allow or yes + undecided < threshold
         if final or now > proposal.voting_period_end:
             proposal.votes.clear()  # pruneVotes
+            proposal.vote_info.clear()
             proposal.final_tally = counts
             proposal.status = Status.ACCEPTED if allow else Status.REJECTED
+
+    def tally_json(self, proposal: Proposal) -> dict[str, str]:
+        return tally_json(self.tally(proposal))
 
     def _group_of(self, proposal: Proposal) -> Group:
         return self.groups[self.policies[proposal.policy].group_id]
 
     def _pruned_event(self, proposal: Proposal, *, with_tally: bool = True) -> Event:
-        tally = (
-            {
-                "yes_count": str(proposal.final_tally.get(Option.YES, 0)),
-                "abstain_count": str(proposal.final_tally.get(Option.ABSTAIN, 0)),
-                "no_count": str(proposal.final_tally.get(Option.NO, 0)),
-                "no_with_veto_count": str(proposal.final_tally.get(Option.NO_WITH_VETO, 0)),
-            }
-            if with_tally
-            else None
-        )
+        tally = tally_json(proposal.final_tally) if with_tally else None
         return typed_event(
             "EventProposalPruned",
             proposal_id=str(proposal.id),

@@ -24,6 +24,9 @@ import structlog
 
 from wpokt_devnet.pokt_sim import shapes
 from wpokt_devnet.pokt_sim.addresses import AddressError, normalize
+from wpokt_devnet.pokt_sim.group_http import group_query
+from wpokt_devnet.pokt_sim.group_router import error_message
+from wpokt_devnet.pokt_sim.group_types import GroupError, NotFoundError
 from wpokt_devnet.pokt_sim.search import QueryError, parse_query
 from wpokt_devnet.pokt_sim.state import ChainState
 
@@ -93,6 +96,7 @@ class SimulatorApi:
             ("cosmos", "bank", "v1beta1"): self._get_bank,
             ("cosmos", "tx", "v1beta1"): self._get_tx_route,
             ("cosmos", "base", "tendermint"): self._get_tendermint,
+            ("cosmos", "group", "v1"): self._get_group,
         }
         route = routes.get(tuple(parts[:3]))
         body = route(parts[3:], query) if route else None
@@ -129,6 +133,15 @@ class SimulatorApi:
             case ["txs"]:
                 return self._search(query)
         return None
+
+    def _get_group(self, rest: list[str], _query: dict[str, list[str]]) -> dict[str, Any] | None:
+        try:
+            query = group_query(rest, _address)
+            return None if query is None else self.state.read_groups(query)
+        except (GroupError, NotFoundError) as exc:  # SDK errors without a gRPC code: Unknown
+            raise ApiError(
+                HTTPStatus.INTERNAL_SERVER_ERROR, GRPC_UNKNOWN, error_message(exc)
+            ) from None
 
     def _get_tendermint(
         self, rest: list[str], _query: dict[str, list[str]]

@@ -16,7 +16,13 @@ from cosmpy.protos.cosmos.crypto.secp256k1 import keys_pb2 as secp256k1_keys_pb2
 from google.protobuf import any_pb2
 from google.protobuf.message import DecodeError
 
-from wpokt_devnet.pokt_sim.addresses import address_from_bytes, address_from_secp256k1_pubkey
+from wpokt_devnet.pokt_sim.addresses import (
+    PREFIX,
+    address_from_bytes,
+    address_from_secp256k1_pubkey,
+    bech32_encode,
+    module_address,
+)
 
 SECP256K1_TYPE_URL = "/cosmos.crypto.secp256k1.PubKey"
 MULTISIG_TYPE_URL = "/cosmos.crypto.multisig.LegacyAminoPubKey"
@@ -159,3 +165,40 @@ def pubkey_from_json(value: object) -> PubKey:
             raise
         raise PubKeyError(f"malformed public key JSON: {exc}") from exc
     raise PubKeyError(f"unsupported public key type {type_url!r}")
+
+
+MODULE_CREDENTIAL_TYPE_URL = "/cosmos.auth.v1beta1.ModuleCredential"
+
+
+@dataclass(frozen=True, slots=True)
+class ModuleCredential:
+    """The pub key of an x/group policy account (x/auth ``NewModuleCredential``): no private key
+    exists, so such an account never signs a tx (the SDK's sig gas consumer refuses the type)."""
+
+    module_name: str
+    derivation_keys: tuple[bytes, ...]
+
+    @property
+    def address(self) -> str:
+        return bech32_encode(PREFIX, module_address(self.module_name, *self.derivation_keys))
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "@type": MODULE_CREDENTIAL_TYPE_URL,
+            "module_name": self.module_name,
+            "derivation_keys": [base64.b64encode(k).decode() for k in self.derivation_keys],
+        }
+
+
+AccountKey = PubKey | ModuleCredential
+
+
+def account_key_from_json(value: object) -> AccountKey:
+    """``pubkey_from_json`` plus the ModuleCredential of group policy accounts (state files)."""
+    if isinstance(value, dict) and value.get("@type") == MODULE_CREDENTIAL_TYPE_URL:
+        try:
+            keys = tuple(base64.b64decode(str(k), validate=True) for k in value["derivation_keys"])
+            return ModuleCredential(str(value["module_name"]), keys)
+        except (KeyError, TypeError, ValueError) as exc:
+            raise PubKeyError(f"malformed module credential JSON: {exc}") from exc
+    return pubkey_from_json(value)

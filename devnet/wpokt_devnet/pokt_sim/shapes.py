@@ -18,7 +18,7 @@ from google.protobuf import json_format, timestamp_pb2
 from wpokt_devnet.pokt_sim.accounts import Account
 from wpokt_devnet.pokt_sim.addresses import bech32_encode
 from wpokt_devnet.pokt_sim.genesis import AuthParams
-from wpokt_devnet.pokt_sim.state import Block, CheckResult, TxRecord
+from wpokt_devnet.pokt_sim.records import Block, CheckResult, TxRecord
 from wpokt_devnet.pokt_sim.tx import tx_json
 
 PROPOSER = hashlib.sha256(b"wpokt-node pocket simulator proposer").digest()[:20]

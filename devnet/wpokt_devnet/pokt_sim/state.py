@@ -9,6 +9,8 @@ Faithful to the SDK v0.50 + CometBFT behaviour the node relies on:
   tx events) - so a search on ``transfer.recipient`` never finds a failed send.
 - Bytes already seen (in the mempool or committed) are refused with code 19 ("tx already
   in mempool"), as CometBFT's tx cache makes the SDK answer.
+- x/group state (``GroupModule``) is copied per delivered tx and kept only if every message
+  succeeds, like the accounts; its EndBlocker runs after the block's txs (block events).
 
 Thread safety: every public method takes the state's lock.
 """
@@ -16,95 +18,36 @@ Thread safety: every public method takes the state's lock.
 from __future__ import annotations
 
 import base64
+import copy
 import json
 import os
 import threading
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
-
-from cosmpy.protos.cosmos.base.abci.v1beta1 import abci_pb2
-from google.protobuf import any_pb2
+from typing import Any, TypeVar
 
 from wpokt_devnet.pokt_sim import errors as codes
 from wpokt_devnet.pokt_sim.accounts import Account, AccountStore
 from wpokt_devnet.pokt_sim.ante import FEE_COLLECTOR, run_ante
-from wpokt_devnet.pokt_sim.bank import execute_msgs
 from wpokt_devnet.pokt_sim.errors import TxError
 from wpokt_devnet.pokt_sim.events import Event
 from wpokt_devnet.pokt_sim.genesis import Genesis
-from wpokt_devnet.pokt_sim.keys import pubkey_from_json
+from wpokt_devnet.pokt_sim.group import GroupModule
+from wpokt_devnet.pokt_sim.group_snapshot import group_snapshot, restore_groups
+from wpokt_devnet.pokt_sim.keys import account_key_from_json
+from wpokt_devnet.pokt_sim.records import Block, CheckResult, TxRecord
+from wpokt_devnet.pokt_sim.router import MsgContext, execute_msgs
 from wpokt_devnet.pokt_sim.search import Condition, matches
 from wpokt_devnet.pokt_sim.tx import DecodedTx, decode_tx, tx_hash
 
 Clock = Callable[[], datetime]
-SNAPSHOT_VERSION = 1
+SNAPSHOT_VERSION = 2  # 2: x/group state, policy accounts, codespaces, block events
+T = TypeVar("T")
 
 
 def _now() -> datetime:
     return datetime.now(UTC)
-
-
-@dataclass(frozen=True, slots=True)
-class CheckResult:
-    """What a broadcast answers: code 0 and the hash, or the rejection."""
-
-    txhash: str
-    code: int = 0
-    raw_log: str = ""
-    gas_wanted: int = 0
-    gas_used: int = 0
-
-    @property
-    def codespace(self) -> str:
-        return codes.CODESPACE if self.code else ""
-
-
-@dataclass(slots=True)
-class TxRecord:
-    tx: DecodedTx
-    height: int
-    index: int
-    code: int
-    raw_log: str
-    gas_wanted: int
-    gas_used: int
-    events: list[Event]
-    timestamp: datetime
-    data_hex: str = ""
-
-    @property
-    def hash(self) -> str:
-        return self.tx.hash
-
-    @property
-    def codespace(self) -> str:
-        return codes.CODESPACE if self.code else ""
-
-    def index_attributes(self) -> dict[str, list[str]]:
-        attributes: dict[str, list[str]] = {
-            "tx.height": [str(self.height)],
-            "tx.hash": [self.hash],
-        }
-        for ev in self.events:
-            for key, value in ev.attributes:
-                attributes.setdefault(f"{ev.type}.{key}", []).append(value)
-        return attributes
-
-
-@dataclass(slots=True)
-class Block:
-    height: int
-    time: datetime
-    tx_hashes: list[str] = field(default_factory=list)
-
-
-def _msg_send_data() -> str:
-    response = any_pb2.Any(type_url="/cosmos.bank.v1beta1.MsgSendResponse")
-    encoded: bytes = abci_pb2.TxMsgData(msg_responses=[response]).SerializeToString()
-    return encoded.hex().upper()
 
 
 class ChainState:
@@ -113,6 +56,7 @@ class ChainState:
         self._clock = clock
         self._lock = threading.RLock()
         self._accounts = AccountStore()
+        self._groups = GroupModule()
         self._check = self._accounts.branch()
         self._mempool: list[DecodedTx] = []
         self._seen: set[str] = set()
@@ -153,12 +97,20 @@ class ChainState:
             try:
                 tx = decode_tx(raw)
             except TxError as failure:
-                return CheckResult(digest, failure.code, failure.raw_log)
+                return CheckResult(
+                    digest, failure.code, failure.raw_log, error_codespace=failure.codespace
+                )
             branch = self._check.branch()
             try:
                 outcome = run_ante(branch, tx, self.genesis, self._height + 1)
             except TxError as failure:
-                return CheckResult(digest, failure.code, failure.raw_log, tx.gas_limit)
+                return CheckResult(
+                    digest,
+                    failure.code,
+                    failure.raw_log,
+                    tx.gas_limit,
+                    error_codespace=failure.codespace,
+                )
             branch.commit()
             self._mempool.append(tx)
             self._seen.add(digest)
@@ -178,6 +130,7 @@ class ChainState:
                 self._ordered.append(record)
                 block.tx_hashes.append(record.hash)
             self._mempool = []
+            block.finalize_block_events = self._groups.end_block(block.time)
             self._check = self._accounts.branch()
             self._blocks[height] = block
             self._height = height
@@ -191,38 +144,26 @@ class ChainState:
             outcome = run_ante(ante_branch, tx, self.genesis, height)
         except TxError as failure:
             return TxRecord(
-                tx, height, index, failure.code, failure.raw_log, tx.gas_limit, 0, [], time
-            )
+                tx, height, index, failure.code, failure.raw_log, tx.gas_limit, 0, [], time,
+                error_codespace=failure.codespace,
+            )  # fmt: skip
         ante_branch.commit()
-        msg_branch = self._accounts.branch()
+        groups = copy.deepcopy(self._groups)  # small at this scale; kept only on success
+        ctx = MsgContext(self._accounts.branch(), groups, self.genesis, outcome.gas, time)
         try:
-            msg_events = execute_msgs(msg_branch, tx, self.genesis, outcome.gas)
+            msg_events, data = execute_msgs(ctx, tx)
         except TxError as failure:
             used = min(outcome.gas.used, tx.gas_limit)
             return TxRecord(
-                tx,
-                height,
-                index,
-                failure.code,
-                failure.raw_log,
-                tx.gas_limit,
-                used,
-                outcome.events,
-                time,
-            )
-        msg_branch.commit()
+                tx, height, index, failure.code, failure.raw_log, tx.gas_limit, used,
+                outcome.events, time, error_codespace=failure.codespace,
+            )  # fmt: skip
+        ctx.store.commit()
+        self._groups = groups
         return TxRecord(
-            tx,
-            height,
-            index,
-            0,
-            "",
-            tx.gas_limit,
-            outcome.gas.used,
-            outcome.events + msg_events,
-            time,
-            _msg_send_data(),
-        )
+            tx, height, index, 0, "", tx.gas_limit, outcome.gas.used,
+            outcome.events + msg_events, time, data,
+        )  # fmt: skip
 
     # -- reads ----------------------------------------------------------------------------
 
@@ -239,7 +180,12 @@ class ChainState:
     def block(self, height: int) -> Block | None:
         with self._lock:
             found = self._blocks.get(height)
-            return Block(found.height, found.time, list(found.tx_hashes)) if found else None
+            return found.copy() if found else None
+
+    def read_groups(self, read: Callable[[GroupModule], T]) -> T:
+        """Run ``read`` on the committed x/group state under the lock (it must not change it)."""
+        with self._lock:
+            return read(self._groups)
 
     def latest_block(self) -> Block:
         with self._lock:
@@ -289,7 +235,16 @@ class ChainState:
                 }
                 for a in self._accounts
             ],
-            "blocks": [[b.height, b.time.isoformat(), b.tx_hashes] for b in self._blocks.values()],
+            "blocks": [
+                [
+                    h.height,
+                    h.time.isoformat(),
+                    h.tx_hashes,
+                    [e.to_json() for e in h.finalize_block_events],
+                ]
+                for h in self._blocks.values()
+            ],
+            "groups": group_snapshot(self._groups),
             "txs": [
                 {
                     "raw": base64.b64encode(r.tx.raw).decode(),
@@ -302,6 +257,7 @@ class ChainState:
                     "events": [e.to_json() for e in r.events],
                     "timestamp": r.timestamp.isoformat(),
                     "data": r.data_hex,
+                    "codespace": r.error_codespace,
                 }
                 for r in self._ordered
             ],
@@ -330,12 +286,17 @@ class ChainState:
             for raw in snapshot["accounts"]:
                 account = accounts.create(raw["address"], account_number=raw["account_number"])
                 account.sequence = int(raw["sequence"])
-                account.pub_key = pubkey_from_json(raw["pub_key"]) if raw["pub_key"] else None
+                account.pub_key = account_key_from_json(raw["pub_key"]) if raw["pub_key"] else None
                 account.balances = {d: int(v) for d, v in raw["balances"].items()}
                 account.module_name = raw["module_name"]
             blocks = {
-                int(h): Block(int(h), datetime.fromisoformat(t), list(hashes))
-                for h, t, hashes in snapshot["blocks"]
+                int(h): Block(
+                    int(h),
+                    datetime.fromisoformat(t),
+                    list(hashes),
+                    [Event.from_json(e) for e in events],
+                )
+                for h, t, hashes, events in snapshot["blocks"]
             }
             records = [
                 TxRecord(
@@ -349,10 +310,12 @@ class ChainState:
                     events=[Event.from_json(e) for e in raw["events"]],
                     timestamp=datetime.fromisoformat(raw["timestamp"]),
                     data_hex=raw["data"],
+                    error_codespace=raw["codespace"],
                 )
                 for raw in snapshot["txs"]
             ]
             self._accounts = accounts
+            self._groups = restore_groups(snapshot["groups"])
             self._check = accounts.branch()
             self._mempool = []
             self._blocks = blocks

@@ -1,55 +1,31 @@
 """Decoding of broadcast TxRaw bytes into what the simulator checks and executes.
 
-Only ``/cosmos.bank.v1beta1.MsgSend`` is known; any other message type fails like an
-unregistered type in the SDK's tx decoder (code 2, "unable to resolve type URL").
+Known messages: ``/cosmos.bank.v1beta1.MsgSend`` and the x/group messages of ``group_tx``;
+any other message type fails like an unregistered type in the SDK's tx decoder (code 2,
+"unable to resolve type URL").
 """
 
 from __future__ import annotations
 
 import hashlib
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from cosmpy.protos.cosmos.bank.v1beta1 import tx_pb2 as bank_tx_pb2
 from cosmpy.protos.cosmos.crypto.multisig.v1beta1 import multisig_pb2
 from cosmpy.protos.cosmos.tx.signing.v1beta1 import signing_pb2
 from cosmpy.protos.cosmos.tx.v1beta1 import tx_pb2
-from google.protobuf import any_pb2, json_format
+from google.protobuf import json_format
 from google.protobuf.message import DecodeError
 
 from wpokt_devnet.pokt_sim import errors as codes
 from wpokt_devnet.pokt_sim.errors import TxError
+from wpokt_devnet.pokt_sim.group_tx import Msg, decode_msg
 from wpokt_devnet.pokt_sim.keys import PubKey, PubKeyError, pubkey_from_any
+from wpokt_devnet.pokt_sim.messages import Coin, parse_coin
 
-MSG_SEND_TYPE_URL = "/cosmos.bank.v1beta1.MsgSend"
 SIGN_MODE_DIRECT = signing_pb2.SIGN_MODE_DIRECT
 SIGN_MODE_LEGACY_AMINO_JSON = signing_pb2.SIGN_MODE_LEGACY_AMINO_JSON
-
-_DENOM = re.compile(r"^[a-zA-Z][a-zA-Z0-9/:._-]{2,127}$")
-_INT = re.compile(r"^-?[0-9]+$")
-
-
-@dataclass(frozen=True, slots=True)
-class Coin:
-    denom: str
-    amount: int
-
-    def __str__(self) -> str:
-        return f"{self.amount}{self.denom}"
-
-
-def coins_str(coins: tuple[Coin, ...]) -> str:
-    """The SDK's ``Coins.String()``: ``"10upokt,5uother"``; empty coins print as ``""``."""
-    return ",".join(str(coin) for coin in coins)
-
-
-@dataclass(frozen=True, slots=True)
-class MsgSend:
-    from_address: str
-    to_address: str
-    amount: tuple[Coin, ...]
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,7 +57,7 @@ class DecodedTx:
     raw: bytes
     body_bytes: bytes
     auth_info_bytes: bytes
-    msgs: tuple[MsgSend, ...]
+    msgs: tuple[Msg, ...]
     memo: str
     timeout_height: int
     signer_infos: tuple[SignerInfo, ...]
@@ -100,8 +76,9 @@ class DecodedTx:
         """Required signers: message signers in first-seen order, then the fee payer if new."""
         seen: list[str] = []
         for msg in self.msgs:
-            if msg.from_address not in seen:
-                seen.append(msg.from_address)
+            for signer in msg.signers:
+                if signer not in seen:
+                    seen.append(signer)
         if self.fee_payer and self.fee_payer not in seen:
             seen.append(self.fee_payer)
         return seen
@@ -109,13 +86,6 @@ class DecodedTx:
 
 def tx_hash(raw: bytes) -> str:
     return hashlib.sha256(raw).hexdigest().upper()
-
-
-def _coin(denom: str, amount: str) -> Coin:
-    # sdk.Int holds at most 256 bits; longer strings fail to decode, as in the SDK.
-    if not _INT.match(amount) or len(amount) > 80 or abs(int(amount)) >= 2**256:
-        raise TxError(codes.TX_DECODE, f"invalid coin amount {amount[:80]!r}")
-    return Coin(denom, int(amount))
 
 
 def _sig_data(mode_info: tx_pb2.ModeInfo, signature: bytes) -> SigData:
@@ -139,17 +109,6 @@ def _sig_data(mode_info: tx_pb2.ModeInfo, signature: bytes) -> SigData:
         )
         return MultiSig(bits, sigs)
     raise TxError(codes.TX_DECODE, "signer info has no mode info")
-
-
-def _msg_send(any_msg: any_pb2.Any) -> MsgSend:
-    if any_msg.type_url != MSG_SEND_TYPE_URL:
-        raise TxError(codes.TX_DECODE, f"unable to resolve type URL {any_msg.type_url}")
-    try:
-        send = bank_tx_pb2.MsgSend.FromString(any_msg.value)
-    except DecodeError as exc:
-        raise TxError(codes.TX_DECODE, f"cannot decode MsgSend: {exc}") from None
-    amount = tuple(_coin(c.denom, c.amount) for c in send.amount)
-    return MsgSend(send.from_address, send.to_address, amount)
 
 
 def _signer_infos(
@@ -192,7 +151,7 @@ def decode_tx(raw: bytes) -> DecodedTx:
     if body.unordered or body.HasField("timeout_timestamp"):
         raise TxError(codes.TX_DECODE, "unordered txs and timeout timestamps are unsupported")
 
-    msgs = tuple(_msg_send(any_msg) for any_msg in body.messages)
+    msgs = tuple(decode_msg(any_msg) for any_msg in body.messages)
     infos = _signer_infos(auth_info, tx_raw.signatures)
     fee = auth_info.fee
     proto = tx_pb2.Tx(body=body, auth_info=auth_info, signatures=list(tx_raw.signatures))
@@ -204,17 +163,13 @@ def decode_tx(raw: bytes) -> DecodedTx:
         memo=body.memo,
         timeout_height=body.timeout_height,
         signer_infos=infos,
-        fee=tuple(_coin(c.denom, c.amount) for c in fee.amount),
+        fee=tuple(parse_coin(c.denom, c.amount) for c in fee.amount),
         gas_limit=fee.gas_limit,
         fee_payer=fee.payer,
         fee_granter=fee.granter,
         has_extension_options=bool(body.extension_options or body.non_critical_extension_options),
         proto=proto,
     )
-
-
-def valid_denom(denom: str) -> bool:
-    return bool(_DENOM.match(denom))
 
 
 def tx_json(tx: DecodedTx) -> dict[str, Any]:

@@ -12,7 +12,6 @@ import pytest
 from wpokt_devnet.pokt_sim.addresses import bech32_decode
 from wpokt_devnet.pokt_sim.events import Event, event
 from wpokt_devnet.pokt_sim.group import (
-    ERR_DUPLICATE,
     ERR_EXPIRED,
     ERR_INVALID,
     ERR_UNAUTHORIZED,
@@ -123,7 +122,9 @@ def test_votes_are_once_per_member_and_only_members_vote() -> None:
     module.vote(pid, MEMBERS[1], Option.YES, exec_try=False, now=T0, run_msgs=bank.run)
     with pytest.raises(GroupError) as twice:
         module.vote(pid, MEMBERS[1], Option.NO, exec_try=False, now=T0, run_msgs=bank.run)
-    assert twice.value.code == ERR_DUPLICATE
+    # the vote table's unique key (proposal, voter): legacy_orm code 13 (docs §4)
+    assert (twice.value.codespace, twice.value.code) == ("legacy_orm", 13)
+    assert str(twice.value) == "store vote"
     with pytest.raises(GroupError) as outsider:
         module.vote(pid, "outsider", Option.YES, exec_try=False, now=T0, run_msgs=bank.run)
     assert outsider.value.code == ERR_UNAUTHORIZED
