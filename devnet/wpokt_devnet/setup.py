@@ -22,6 +22,7 @@ import yaml
 
 from wpokt_devnet.cluster import KEYS_FILE, STATE_FILE, Devnet, DevnetError
 from wpokt_devnet.cluster_config import (
+    GROUP,
     DevnetOptions,
     NodeEndpoints,
     deploy_cluster_contracts,
@@ -31,6 +32,7 @@ from wpokt_devnet.cluster_config import (
     write_keystores,
     write_private,
 )
+from wpokt_devnet.pokt_sim.group import policy_address
 from wpokt_node.db.bootstrap import init_db
 from wpokt_node.db.client import connect
 from wpokt_node.errors import DatabaseError
@@ -64,6 +66,10 @@ def setup_cluster(
     ready_timeout_s: float = 120.0,
 ) -> Devnet:
     """Deploy, generate and write everything for ``options.nodes`` nodes; return the state."""
+    try:
+        options.check()
+    except ValueError as exc:
+        raise DevnetError(str(exc)) from None
     node_ids = [f"node-{i:02d}" for i in range(1, options.nodes + 1)]
     for directory in (layout.state_dir, layout.nodes_dir, layout.genesis_file.parent):
         directory.mkdir(parents=True, exist_ok=True)
@@ -75,6 +81,17 @@ def setup_cluster(
     facts = deploy_cluster_contracts(layout.eth_url, keys, node_ids, options, say)
 
     genesis = pokt_genesis(options, facts, layout.pokt_state_file)
+    if options.custody == GROUP:
+        # The simulator starts after this one-shot, so the vault is in its genesis (the SDK's
+        # x/group genesis holds groups) rather than created by a tx as `devnet up` does.
+        genesis["groups"] = [
+            {
+                "members": facts["member_accounts"],
+                "threshold": options.threshold,
+                "voting_period_s": options.voting_period_s,
+            }
+        ]
+        facts["vault"] = policy_address(1)
     layout.genesis_file.write_text(json.dumps(genesis, indent=2), encoding="utf-8")
     say(f"Pocket genesis written: vault {facts['vault']} ({options.threshold}-of-{options.nodes})")
 

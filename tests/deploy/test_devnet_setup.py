@@ -17,6 +17,7 @@ from wpokt_devnet.cluster import Devnet
 from wpokt_devnet.cluster_config import USER_POKT_BALANCE
 from wpokt_devnet.pokt_sim.app import PoktSimulator
 from wpokt_devnet.pokt_sim.genesis import load_genesis
+from wpokt_node.addresses import address_from_secp256k1_pubkey
 from wpokt_node.config import load_config
 from wpokt_node.db.client import connect
 from wpokt_node.db.schema import ALL_COLLECTIONS
@@ -24,7 +25,7 @@ from wpokt_node.eth.client import EthClient
 from wpokt_node.keys.sources import load_signer
 from wpokt_node.node.cli import main
 from wpokt_node.pokt.client import PocketClient
-from wpokt_node.pokt.multisig import vault_address
+from wpokt_node.pokt.group_reads import GroupReader
 
 pytestmark = [pytest.mark.deploy, pytest.mark.eth]
 
@@ -83,17 +84,22 @@ def test_setup_writes_a_working_cluster(
     code = EthClient(anvil.url).request("eth_getCode", [devnet.state["controller"], "latest"])
     assert len(str(code)) > 10
 
-    # the vault is the T-of-N multisig of the members every config names
-    members: list[str] = devnet.state["members"]
-    assert devnet.state["vault"] == vault_address(THRESHOLD, members)
-
-    # Pocket genesis: funded test user, tx_sig_limit >= N, the simulator accepts it
+    # Pocket genesis: mainnet's tx_sig_limit, funded test user and member accounts, and the
+    # T-of-N group vault over the members every config names, as the simulator starts it
     genesis = load_genesis(tmp_path / "genesis" / "genesis.json")
     raw = json.loads((tmp_path / "genesis" / "genesis.json").read_text())
-    assert raw["auth_params"]["tx_sig_limit"] >= NODES
+    assert raw["auth_params"]["tx_sig_limit"] == 7
     assert raw["accounts"][0]["address"] == devnet.state["pokt_user"]
+    members: list[str] = devnet.state["members"]
+    accounts = [address_from_secp256k1_pubkey(bytes.fromhex(k)) for k in members]
     with PoktSimulator(genesis) as simulator:
-        balance = PocketClient(simulator.url).balance(devnet.state["pokt_user"])
+        client = PocketClient(simulator.url)
+        balance = client.balance(devnet.state["pokt_user"])
+        reader = GroupReader(client)
+        policy = reader.policy(devnet.state["vault"])
+        assert policy is not None
+        assert (policy.threshold, policy.admin) == (THRESHOLD, devnet.state["vault"])
+        assert sorted(reader.members(policy.group_id)) == sorted(accounts)
     assert balance == USER_POKT_BALANCE
 
     # database initialised

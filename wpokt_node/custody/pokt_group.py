@@ -82,7 +82,12 @@ def member_account(
 class PoktGroupCustody:
     """The ``Custody`` of one release kind (burns or refunds) for one node, group vault."""
 
-    execution_fields = ("execution_tx_bytes", "execution_sent_at_ms", "proposal_id")
+    execution_fields = (
+        "execution_tx_bytes",
+        "execution_sent_at_ms",
+        "proposal_id",
+        "proposal_intent",
+    )
     number_field = "proposal_id"
 
     def __init__(
@@ -198,8 +203,13 @@ class PoktGroupCustody:
                 "at_ms": _now_ms(),
             }
             try:
+                unchanged = (
+                    {"proposal_intent.at_ms": sent_at}
+                    if isinstance(sent_at, int)
+                    else {"proposal_intent": None}
+                )
                 result = self.db[self.collection].update_one(
-                    {"_id": entry.id, "status": Status.CONFIRMED.value, "proposal_intent": intent},
+                    {"_id": entry.id, "status": Status.CONFIRMED.value, **unchanged},
                     {"$set": {"proposal_intent": recorded}},
                 )
             except PyMongoError as exc:

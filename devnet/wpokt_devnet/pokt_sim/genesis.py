@@ -9,10 +9,14 @@
   "accounts": [{"address": "pokt1...", "balances": {"upokt": "1000000"},
                 "account_number": 3, "pub_key": {"@type": "/cosmos.crypto.secp256k1.PubKey",
                 "key": "<base64>"}}],
+  "groups": [{"members": ["pokt1...", ...], "threshold": 9, "voting_period_s": 86400}],
   "state_file": null
 }
 ```
-Every field is optional. ``balance`` (a upokt amount) may replace ``balances``.
+Every field is optional. ``balance`` (a upokt amount) may replace ``balances``. Each of
+``groups`` is a group of members of weight 1 with a threshold policy that is its own admin and
+the group's (``min_execution_period`` 0), created in order after the accounts, as the SDK's
+x/group genesis can hold them; the first policy's address is ``group.policy_address(1)``.
 ``block_time_s`` 0 means instant mode: each accepted tx is committed at once in its own block.
 """
 
@@ -47,6 +51,16 @@ class GenesisAccount:
 
 
 @dataclass(frozen=True, slots=True)
+class GenesisGroup:
+    """A group with one threshold policy that is its own admin and the group's (the SDK's group
+    genesis state holds such groups; the first one's policy is ``policy_address(1)``)."""
+
+    members: tuple[str, ...]
+    threshold: int
+    voting_period_s: int
+
+
+@dataclass(frozen=True, slots=True)
 class Genesis:
     chain_id: str = "pocket"
     start_height: int = 1
@@ -56,6 +70,7 @@ class Genesis:
     gas_per_group_msg: int = 30000
     auth_params: AuthParams = field(default_factory=AuthParams)
     accounts: tuple[GenesisAccount, ...] = ()
+    groups: tuple[GenesisGroup, ...] = ()
     state_file: str | None = None
 
     @property
@@ -72,6 +87,7 @@ _TOP_KEYS = {
     "gas_per_group_msg",
     "auth_params",
     "accounts",
+    "groups",
     "state_file",
 }
 
@@ -153,6 +169,27 @@ def _accounts(raw: object, problems: list[str]) -> tuple[GenesisAccount, ...]:
     return accounts
 
 
+def _groups(raw: object, problems: list[str]) -> tuple[GenesisGroup, ...]:
+    if not isinstance(raw, list):
+        problems.append("groups: expected a list")
+        return ()
+    groups: list[GenesisGroup] = []
+    for index, entry in enumerate(raw):
+        where = f"groups[{index}]"
+        if not isinstance(entry, dict) or set(entry) != {"members", "threshold", "voting_period_s"}:
+            problems.append(f"{where}: expected {{members, threshold, voting_period_s}}")
+            continue
+        try:
+            members = tuple(normalize(str(m)) for m in entry["members"])
+        except AddressError as exc:
+            problems.append(f"{where}.members: {exc}")
+            continue
+        threshold = _int(entry["threshold"], f"{where}.threshold", problems, minimum=1)
+        voting = _int(entry["voting_period_s"], f"{where}.voting_period_s", problems, minimum=1)
+        groups.append(GenesisGroup(members, threshold, voting))
+    return tuple(groups)
+
+
 def _auth_params(raw: object, problems: list[str]) -> AuthParams:
     if not isinstance(raw, dict):
         problems.append("auth_params: expected an object")
@@ -211,6 +248,7 @@ def genesis_from_dict(raw: object) -> Genesis:
         gas_per_group_msg=_int(raw.get("gas_per_group_msg", 30000), "gas_per_group_msg", problems),
         auth_params=params,
         accounts=accounts,
+        groups=_groups(raw.get("groups", []), problems),
         state_file=state_file,
     )
     if problems:

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import copy
 from collections.abc import Callable
+from datetime import datetime, timedelta
 from decimal import Decimal, InvalidOperation
 from typing import TYPE_CHECKING, Any
 
@@ -18,6 +19,7 @@ from wpokt_devnet.pokt_sim import errors as codes
 from wpokt_devnet.pokt_sim.addresses import AddressError, normalize
 from wpokt_devnet.pokt_sim.errors import MODULE_BASE_MESSAGES, TxError
 from wpokt_devnet.pokt_sim.events import Event
+from wpokt_devnet.pokt_sim.genesis import GenesisGroup
 from wpokt_devnet.pokt_sim.group import GroupModule
 from wpokt_devnet.pokt_sim.group_tx import (
     GROUP,
@@ -47,6 +49,7 @@ from wpokt_devnet.pokt_sim.group_types import (
 from wpokt_devnet.pokt_sim.keys import ModuleCredential
 
 if TYPE_CHECKING:
+    from wpokt_devnet.pokt_sim.accounts import AccountStore
     from wpokt_devnet.pokt_sim.router import MsgContext
 
 Handled = tuple[list[Event], any_pb2.Any]
@@ -267,3 +270,21 @@ def group_savepoint(groups: GroupModule) -> Callable[[], None]:
         groups.proposals = objects
 
     return rollback
+
+
+def create_genesis_group(
+    store: AccountStore, groups: GroupModule, group: GenesisGroup, now: datetime
+) -> str:
+    """A genesis group: its members at weight 1, the policy its own admin; the policy address."""
+    _, address, _ = groups.create_group_with_policy(
+        group.members[0],
+        dict.fromkeys(group.members, 1),
+        threshold=group.threshold,
+        voting_period=timedelta(seconds=group.voting_period_s),
+        now=now,
+        account_exists=lambda candidate: store.get(candidate) is not None,
+    )
+    account = store.create(address)
+    sequence = groups.policies[address].sequence
+    account.pub_key = ModuleCredential("group", policy_derivation_keys(sequence))
+    return address

@@ -34,6 +34,7 @@ from wpokt_devnet.pokt_sim.errors import TxError
 from wpokt_devnet.pokt_sim.events import Event
 from wpokt_devnet.pokt_sim.genesis import Genesis
 from wpokt_devnet.pokt_sim.group import GroupModule
+from wpokt_devnet.pokt_sim.group_router import create_genesis_group
 from wpokt_devnet.pokt_sim.group_snapshot import group_snapshot, restore_groups
 from wpokt_devnet.pokt_sim.keys import account_key_from_json
 from wpokt_devnet.pokt_sim.records import Block, CheckResult, TxRecord
@@ -82,6 +83,8 @@ class ChainState:
             account.pub_key = genesis_account.pub_key
         if self._accounts.get(FEE_COLLECTOR) is None:
             self._accounts.create(FEE_COLLECTOR).module_name = "fee_collector"
+        for group in self.genesis.groups:
+            create_genesis_group(self._accounts, self._groups, group, self._clock())
         self._check = self._accounts.branch()
 
     # -- writes ---------------------------------------------------------------------------

@@ -145,7 +145,7 @@ class GroupCluster:
                 "group": {
                     "voting_period_s": self.voting_period_s,
                     "min_payout_upokt": MIN_PAYOUT,
-                    "resend_after_s": 0.5,
+                    "resend_after_s": 5.0,
                 },
             },
             "keys": {"eth_signer": env_key, "pokt_signer": env_key, "eth_gas": env_key},

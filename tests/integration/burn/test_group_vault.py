@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -17,7 +18,6 @@ from google.protobuf import duration_pb2
 from pymongo.database import Database
 
 from tests.fixtures.anvil import EthEnv
-from tests.fixtures.pokt import PoktSimFactory
 from tests.integration.burn.group_cluster import (
     FEE,
     MEMBER_ADDRESSES,
@@ -30,6 +30,9 @@ from tests.integration.burn.group_cluster import (
     group_genesis,
     recipient,
 )
+from tests.integration.devnet.group_chain import Clock
+from wpokt_devnet.pokt_sim.app import PoktSimulator
+from wpokt_devnet.pokt_sim.genesis import genesis_from_dict
 from wpokt_node.db.schema import BURNS, REFUNDS
 from wpokt_node.keys.signer import LocalKeySigner
 from wpokt_node.pokt.amino_json import Coin
@@ -46,14 +49,18 @@ EVERYONE = list(range(NODES))
 
 @dataclass(frozen=True)
 class GroupChain:
-    url: str
+    sim: PoktSimulator
+    clock: Clock  # block times: a test moves it to end a voting period
     funder: LocalKeySigner
 
 
 @pytest.fixture
-def group_chain(pokt_sim_factory: PoktSimFactory, pokt_users: list[LocalKeySigner]) -> GroupChain:
+def group_chain(pokt_users: list[LocalKeySigner]) -> Iterator[GroupChain]:
     """The Pocket simulator at mainnet's tx_sig_limit, users and member accounts funded."""
-    return GroupChain(pokt_sim_factory(group_genesis(pokt_users)).url, pokt_users[0])
+    clock = Clock()
+    sim = PoktSimulator(genesis_from_dict(group_genesis(pokt_users)), clock=clock).start()
+    yield GroupChain(sim, clock, pokt_users[0])
+    sim.stop()
 
 
 @pytest.fixture
@@ -65,27 +72,7 @@ def cluster(
     tmp_path: Path,
 ) -> Iterator[GroupCluster]:
     yield from group_cluster(
-        mongo_db, mongo_uri, eth_env, group_chain.url, funder=group_chain.funder, tmp=tmp_path
-    )
-
-
-@pytest.fixture
-def short_cluster(
-    mongo_db: Database[Document],
-    mongo_uri: str,
-    eth_env: EthEnv,
-    group_chain: GroupChain,
-    tmp_path: Path,
-) -> Iterator[GroupCluster]:
-    """Proposals that stay open for 3 seconds of chain time."""
-    yield from group_cluster(
-        mongo_db,
-        mongo_uri,
-        eth_env,
-        group_chain.url,
-        funder=group_chain.funder,
-        tmp=tmp_path,
-        voting_period_s=3,
+        mongo_db, mongo_uri, eth_env, group_chain.sim.url, funder=group_chain.funder, tmp=tmp_path
     )
 
 
@@ -101,18 +88,6 @@ def _invariants(cluster: GroupCluster, paid: dict[str, int]) -> None:
     assert cluster.balance(cluster.vault) == cluster.initial_vault + deposits - sum(paid.values())
     for address, amount in paid.items():
         assert cluster.payouts_to(address) == [amount]
-
-
-def _wait_until_chain_time_passes(cluster: GroupCluster, proposal_id: int) -> None:
-    """Blocks until the chain's block time is past the proposal's voting period end."""
-    proposal = cluster.reader.proposal(proposal_id)
-    assert proposal is not None
-    while True:
-        cluster.wallet.send(cluster.wallet.address, 1)  # instant mode: every tx is a block
-        now = cluster.pokt.latest_block().time
-        assert now is not None
-        if now > proposal.voting_period_end:
-            return
 
 
 def test_refund_round_trip_pays_the_whole_amount_members_pay_the_fees(
@@ -216,8 +191,8 @@ def test_a_member_proposal_paying_itself_gets_no_honest_vote(cluster: GroupClust
     forged_id = cluster.reader.proposals(cluster.vault)[0].id
     thief_before = cluster.balance(thief)
 
-    # When the database is edited to point the entry at it once the nodes have started
-    cluster.run(1, nodes=[0])
+    # When the database is edited to point the entry at it once node 0 has voted
+    cluster.run(2, nodes=[0])
     started = _entry(cluster, REFUNDS, entry_id)
     assert started["order"]["proposal_id"] != forged_id  # the honest proposal was made
     cluster.db[REFUNDS].update_one(
@@ -226,11 +201,12 @@ def test_a_member_proposal_paying_itself_gets_no_honest_vote(cluster: GroupClust
     )
     cluster.run(2)
 
-    # Then no node votes for the forged proposal, each says why, nothing is paid
+    # Then no node votes for the forged proposal, every other node says why, nothing is paid
     assert cluster.reader.yes_votes(forged_id) == 0
     refused = _entry(cluster, REFUNDS, entry_id)
     assert refused["status"] == "started"
-    assert len(refused["refusals"]) == NODES
+    assert refused["signers"] == ["node-00"]
+    assert len(refused["refusals"]) == NODES - 1
     assert all("expected MsgSend" in r["reason"] for r in refused["refusals"].values())
     assert cluster.balance(thief) <= thief_before
     assert cluster.payouts_to(thief) == []
@@ -293,20 +269,21 @@ def test_a_membership_change_aborts_open_proposals_which_are_paid_once(
 
 
 def test_an_expired_proposal_is_proposed_again_and_paid_once(
-    short_cluster: GroupCluster,
+    cluster: GroupCluster, group_chain: GroupChain
 ) -> None:
-    cluster = short_cluster
+    # Given a refund whose proposal got five votes before its voting period ended
     entry_id = cluster.refund(7_000_000)
-    cluster.run(1, nodes=EVERYONE[:5])
+    cluster.run(2, nodes=EVERYONE[:5])
     first = _entry(cluster, REFUNDS, entry_id)["proposal_id"]
-    _wait_until_chain_time_passes(cluster, first)
-    cluster.run(1, nodes=EVERYONE[:1])  # the end of the voting period rejects it
+    assert cluster.reader.yes_votes(first) == 5
+    group_chain.clock.now += timedelta(seconds=cluster.voting_period_s + 1)
+    group_chain.sim.state.produce_block()  # the EndBlocker tallies it: rejected
     assert cluster.reader.proposal(first).status is ProposalStatus.REJECTED  # type: ignore[union-attr]
 
-    for _ in range(6):  # a 3 s window: the nodes must vote inside the new one
-        cluster.run(1)
-        if _entry(cluster, REFUNDS, entry_id)["status"] == "executed":
-            break
+    # When all nodes run
+    cluster.run(3)
+
+    # Then a new proposal pays it, exactly once
     entry = _entry(cluster, REFUNDS, entry_id)
     assert entry["status"] == "executed"
     assert entry["proposal_id"] != first
