@@ -18,7 +18,7 @@ from pymongo.database import Database
 
 from wpokt_devnet.actions import burn, deposit, snapshot
 from wpokt_devnet.cluster import Devnet, down, up
-from wpokt_devnet.cluster_config import DevnetOptions
+from wpokt_devnet.cluster_config import MULTISIG, DevnetOptions
 from wpokt_devnet.invariants import check_invariants
 from wpokt_devnet.processes import is_alive
 from wpokt_devnet.sockets import descendants, listening_sockets
@@ -43,6 +43,7 @@ def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Devnet]:
         fee_upokt=FEE,
         mongodb_uri=os.environ.get("MONGODB_URI") or None,
         database=f"cluster_{os.getpid()}",
+        custody=MULTISIG,  # the legacy multisig back end, with real processes (N <= 7)
     )
     devnet = up(directory, options)
     try:
