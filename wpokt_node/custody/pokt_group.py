@@ -168,9 +168,16 @@ class PoktGroupCustody:
     def _live_proposal(self, payout: GroupPayout) -> Proposal | None:
         """The proposal every node picks for ``payout``: accepted first, then the lowest id."""
         now = self._chain_time()
+        proposals = self.reader.proposals(self.vault)
+        for impostor in (p for p in proposals if p.title == payout.title):
+            wrong = payout.mismatch(impostor)
+            if wrong is not None:  # a member key proposed something else under this title
+                log.error(
+                    "forged payout proposal", alert=True, proposal_id=impostor.id, reason=wrong
+                )
         live = [
             p
-            for p in self.reader.proposals(self.vault)
+            for p in proposals
             if payout.mismatch(p) is None
             and not p.expired(now)
             and (

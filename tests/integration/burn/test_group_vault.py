@@ -33,13 +33,16 @@ from tests.integration.burn.group_cluster import (
 from tests.integration.devnet.group_chain import Clock
 from wpokt_devnet.pokt_sim.app import PoktSimulator
 from wpokt_devnet.pokt_sim.genesis import genesis_from_dict
+from wpokt_node.config import PocketCustody
 from wpokt_node.db.schema import BURNS, REFUNDS
+from wpokt_node.errors import StartupCheckError
 from wpokt_node.keys.signer import LocalKeySigner
 from wpokt_node.pokt.amino_json import Coin
 from wpokt_node.pokt.direct_tx import packed
 from wpokt_node.pokt.group_msgs import GROUP, payout_proposal, vote_yes
 from wpokt_node.pokt.group_reads import ProposalStatus
 from wpokt_node.pokt.group_vault import vault_view
+from wpokt_node.pokt.startup import run_pocket_startup_checks
 
 pytestmark = pytest.mark.node
 
@@ -324,3 +327,39 @@ def test_a_refund_below_the_minimum_is_not_paid_and_says_why(cluster: GroupClust
     entry = _entry(cluster, REFUNDS, entry_id)
     assert (entry["status"], entry["error"]) == ("failed", "below_minimum_payout")
     assert cluster.reader.proposals(cluster.vault) == []
+
+
+def test_startup_checks_pass_on_the_vault_and_name_every_difference(cluster: GroupCluster) -> None:
+    settings = cluster.nodes[0].settings
+    own_key = MEMBERS[0].public_key
+    assert run_pocket_startup_checks(cluster.pokt, settings, own_key) == PocketCustody.GROUP
+
+    # Given a config that differs from the chain's vault in threshold, window and one member
+    stranger = LocalKeySigner(bytes([9]) * 32).public_key.hex()
+    keys = [m.public_key.hex() for m in MEMBERS[:-1]] + [stranger]
+    wrong = cluster.settings(
+        0,
+        cluster={"nodes": NODES, "threshold": THRESHOLD - 1},
+        pocket={
+            **settings.pocket.model_dump(mode="json"),
+            "member_public_keys": keys,
+            "group": {"voting_period_s": 60},
+        },
+    )
+
+    # Then the node refuses to start, one line per problem
+    with pytest.raises(StartupCheckError) as refused:
+        run_pocket_startup_checks(cluster.pokt, wrong, own_key)
+    lines = str(refused.value).splitlines()[1:]
+    assert len(lines) == 4, lines
+    assert "threshold is 9 but cluster.threshold is 8" in lines[0]
+    assert "voting period is 0:10:00" in lines[1]
+    assert "missing from the group" in lines[2]
+    assert MEMBER_ADDRESSES[-1] in lines[3]
+    assert "not in pocket.member_public_keys" in lines[3]
+
+    # And a vault address that is no group policy is named as such
+    other = cluster.settings(0, pocket={**settings.pocket.model_dump(mode="json"),
+                                         "vault_address": MEMBER_ADDRESSES[1]})  # fmt: skip
+    with pytest.raises(StartupCheckError, match="is not a group policy on chain"):
+        run_pocket_startup_checks(cluster.pokt, other, own_key)
