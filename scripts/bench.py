@@ -42,6 +42,7 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402  (after choosing the non-interactive back end)
 
 ROOT = Path(__file__).resolve().parents[1]
+BURN_UNITS = 100_000
 CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
 PAGE = os.sysconf("SC_PAGE_SIZE")
 
@@ -229,7 +230,10 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     configure_logging("warning", worker="bench")
 
-    options = DevnetOptions(nodes=args.nodes, threshold=args.threshold, database="bench")
+    # Burns of 0.1 wPOKT: the bench's vault pays down to that (the default minimum is 1 POKT).
+    options = DevnetOptions(
+        nodes=args.nodes, threshold=args.threshold, database="bench", min_payout_upokt=BURN_UNITS
+    )
     print(f"bringing up a {args.threshold}-of-{args.nodes} devnet in {args.dir}", flush=True)
     devnet = up(args.dir, options, progress=lambda m: print(f"  {m}", flush=True))
     try:
@@ -244,7 +248,7 @@ def _wait_until_bridged(
     """Send the burns once the user holds the wPOKT, then wait until nothing is open; returns
     when the burns were broadcast."""
     eth_user = str(devnet.state["eth_user"])
-    burn_amount = 100_000
+    burn_amount = BURN_UNITS
     token = TokenContract(EthClient(devnet.eth_url), str(devnet.state["token"]))
     burns_sent = False
     burns_wall = datetime.now(UTC)

@@ -1,9 +1,12 @@
 """Bridge invariants, checked against the chains and the database of a devnet.
 
-- wPOKT total supply = executed mints − executed burns;
-- vault balance = deposits − refunds − burn payouts − fees; since a payout's fee is taken from
-  the amount paid (docs/architecture.md), every executed release lowers the vault by exactly
-  its entry amount;
+- wPOKT total supply = executed mints − every recorded burn (a burn lowers the supply when it
+  happens, whether or not it is paid: one below the minimum payout fails and its POKT stays in
+  the vault);
+- vault balance = deposits − executed refunds − executed burn payouts: a group vault pays the
+  whole amount (the members pay the fees), a multisig vault takes the fee from the amount
+  paid (docs/architecture.md), so every executed release lowers the vault by exactly its entry
+  amount;
 - every source event is recorded exactly once;
 - no entry is left open (checked when the caller expects quiescence).
 """
@@ -52,19 +55,21 @@ def check_invariants(
     open_statuses = {s.value for s in Status if s not in TERMINAL}
     minted = _sum(db, MINTS, executed)
     burned = _sum(db, BURNS, executed)
+    burned_all = _sum(db, BURNS)
     refunded = _sum(db, REFUNDS, executed)
     deposits = _sum(db, MINTS) + _sum(db, REFUNDS)
     report.figures.update(
         minted=minted,
         burned=burned,
+        burned_unpaid=burned_all - burned,
         refunded=refunded,
         deposits=deposits,
         wpokt_supply=wpokt_supply,
         vault_balance=vault_balance,
     )
-    if wpokt_supply != minted - burned:
+    if wpokt_supply != minted - burned_all:
         report.problems.append(
-            f"wPOKT supply {wpokt_supply} != executed mints {minted} - executed burns {burned}"
+            f"wPOKT supply {wpokt_supply} != executed mints {minted} - recorded burns {burned_all}"
         )
     expected_vault = vault_initial_balance + deposits - refunded - burned
     if vault_balance != expected_vault:
