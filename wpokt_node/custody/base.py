@@ -50,13 +50,11 @@ class SourceCheck:
 
 @dataclass(frozen=True, slots=True)
 class Prepared:
-    """A payload fixed at ``started``: ``order`` is stored on the entry, ``number`` is its
-    nonce (mints), vault sequence (multisig releases) or proposal id (group releases), stored
-    under ``number_field`` (the entry's default when None)."""
+    """A payload fixed at ``started``: ``order`` is stored on the entry, ``number`` (its nonce,
+    vault sequence or proposal id) under the back end's ``number_field``."""
 
     order: dict[str, Any]
     number: int
-    number_field: str | None = None
 
 
 class OutcomeKind(StrEnum):
@@ -83,6 +81,12 @@ broadcasting; returns False if the entry changed meanwhile (then do not broadcas
 
 class Custody(Protocol):
     """A signing back end for one kind of payout (mints, burn payouts, refunds)."""
+
+    @property
+    def number_field(self) -> str:
+        """Where an entry keeps its payload's number: ``nonce`` (mints), ``sequence`` (multisig
+        releases), ``proposal_id`` (group releases); signed entries are read in its order."""
+        ...
 
     @property
     def execution_fields(self) -> tuple[str, ...]:
@@ -114,6 +118,11 @@ class Custody(Protocol):
         ...
 
     def sign(self, order: Mapping[str, Any]) -> SignatureRecord: ...
+
+    def sign_again(self, entry: Entry) -> bool:
+        """For an entry this node has signed: whether its signature did not take effect on
+        chain (a vote that failed in its block) and it must sign again."""
+        ...
 
     def approvals(self, order: Mapping[str, Any], records: Sequence[SignatureRecord]) -> int:
         """How many distinct members approve ``order``: valid stored signatures by members of

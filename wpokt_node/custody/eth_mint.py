@@ -75,6 +75,7 @@ class EthMintCustody:
     """``custody.base.Custody`` for mints (multisig back end)."""
 
     execution_fields = ("execution_tx_raw", "execution_tx_sender", "execution_tx_nonce")
+    number_field = "nonce"
 
     def __init__(
         self,
@@ -257,6 +258,9 @@ class EthMintCustody:
             data.nonce,
         )
         return SignatureRecord(self.node_id, self.signer_address, "0x" + signature.hex())
+
+    def sign_again(self, entry: Entry) -> bool:
+        return False  # a signature stored on the entry is the signature
 
     def approvals(self, order: Mapping[str, Any], records: Sequence[SignatureRecord]) -> int:
         return len({s.signer for s in self.valid_signatures(order, records)})

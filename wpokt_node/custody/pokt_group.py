@@ -41,7 +41,11 @@ from wpokt_node.custody.base import (
     UnpayableError,
 )
 from wpokt_node.custody.release_config import BELOW_MINIMUM_PAYOUT, ReleaseConfig, ReleaseKind
-from wpokt_node.custody.release_sources import ReleaseSources, release_source_event, release_title
+from wpokt_node.custody.release_sources import (
+    ReleaseSources,
+    release_source_event,
+    release_title,
+)
 from wpokt_node.db import leases
 from wpokt_node.db.models import Entry, RetiredOrder, SignatureRecord
 from wpokt_node.db.schema import Status
@@ -54,18 +58,23 @@ from wpokt_node.pokt.client import PocketClient
 from wpokt_node.pokt.group_msgs import execute as exec_message
 from wpokt_node.pokt.group_payout import GroupPayout, payload_hash
 from wpokt_node.pokt.group_reads import (
+    FAILURE,
     FINAL_WITHOUT_PAYING,
     MAX_EXECUTION_PERIOD,
+    SUCCESS,
     GroupReader,
     Proposal,
     ProposalStatus,
 )
-from wpokt_node.pokt.member_tx import MemberAccount
+from wpokt_node.pokt.member_tx import MemberAccount, MemberCannotPayError
 
 log = get_logger(__name__)
 
 Document = dict[str, Any]
 NO_VOTE_NEEDED = "no-vote-needed"  # the chain decided before this node's vote
+ALERT_EVERY_S = 600.0
+MAX_EXEC_BACKOFF_S = 6 * 3600.0
+RECIPIENT_IS_MODULE_ACCOUNT = "recipient_is_module_account"
 
 
 def _now_ms() -> int:
@@ -82,12 +91,7 @@ def member_account(
 class PoktGroupCustody:
     """The ``Custody`` of one release kind (burns or refunds) for one node, group vault."""
 
-    execution_fields = (
-        "execution_tx_bytes",
-        "execution_sent_at_ms",
-        "proposal_id",
-        "proposal_intent",
-    )
+    execution_fields = ("execution_tx_bytes", "execution_sent_at_ms", "proposal_intent")
     number_field = "proposal_id"
 
     def __init__(
@@ -113,6 +117,8 @@ class PoktGroupCustody:
         self.reader = GroupReader(pokt)
         # One member account per process: burns and refunds share its sequence.
         self.member = member or member_account(config, pokt, signer)
+        self._alerted: dict[int, float] = {}
+        self._voted_at: dict[int, float] = {}
         members = {address_from_secp256k1_pubkey(k) for k in config.multisig.public_keys}
         if self.member.address not in members:
             raise ValidationError("this node's Pocket key is not one of the vault's members")
@@ -158,12 +164,21 @@ class PoktGroupCustody:
             payout = self._payout(entry, self.sources.recipient(self.kind, entry))
         except RebuildMismatchError as mismatch:
             raise NotReadyError(f"source event not payable yet: {mismatch.reason}") from None
+        self._check_recipient(payout.recipient)
         chosen = self._live_proposal(payout)
         if chosen is not None:
             order = payout.chosen(chosen).to_order()
-            return Prepared(order=order, number=chosen.id, number_field=self.number_field)
+            return Prepared(order=order, number=chosen.id)
         self._propose(entry, payout)
         raise NotReadyError("payout proposal sent; waiting for it on chain")
+
+    def _check_recipient(self, recipient: str) -> None:
+        """The bank refuses to credit module accounts (cosmos-sdk x/bank ``BlockedAddr``): a
+        proposal paying one could only fail, at the members' expense, forever."""
+        data = self.pokt.query(f"/cosmos/auth/v1beta1/accounts/{recipient}", not_found_ok=True)
+        account = (data or {}).get("account")
+        if isinstance(account, dict) and str(account.get("@type", "")).endswith("ModuleAccount"):
+            raise UnpayableError(RECIPIENT_IS_MODULE_ACCOUNT)
 
     def _live_proposal(self, payout: GroupPayout) -> Proposal | None:
         """The proposal every node picks for ``payout``: accepted first, then the lowest id."""
@@ -223,7 +238,15 @@ class PoktGroupCustody:
                 raise DatabaseError(f"{self.collection}: recording intent failed: {exc}") from None
             if result.matched_count != 1:
                 return
-            tx_hash = self.member.broadcast(prepared)
+            try:
+                tx_hash = self.member.broadcast(prepared)
+            except MemberCannotPayError:
+                # Not sent: let another node's member account propose it at once.
+                self.db[self.collection].update_one(
+                    {"_id": entry.id, "proposal_intent.at_ms": recorded["at_ms"]},
+                    {"$set": {"proposal_intent": None}},
+                )
+                raise
             log.info("payout proposal sent", entry_id=str(entry.id), tx_hash=tx_hash)
 
     def _read(self, entry: Entry, projection: Mapping[str, int]) -> Document | None:
@@ -241,8 +264,8 @@ class PoktGroupCustody:
         except (ValidationError, UnpayableError) as exc:
             raise RebuildMismatchError(f"entry is not a valid group payout: {exc}") from None
         proposal = self.reader.proposal(stored.proposal_id)
-        if proposal is None:
-            raise RebuildMismatchError(f"proposal {stored.proposal_id} is not on chain")
+        if proposal is None:  # not submitted, or already executed and pruned: not a refusal
+            raise NotReadyError(f"proposal {stored.proposal_id} is not in state")
         wrong = payout.mismatch(proposal)
         if wrong is not None:
             log.error("wrong payout proposal", alert=True, entry_id=str(entry.id), reason=wrong)
@@ -265,15 +288,35 @@ class PoktGroupCustody:
             and not self.reader.voted(payout.proposal_id, self.member.address)
         ):
             signature = self.member.send([payout.vote_message(self.member.address)])
+            self._voted_at[payout.proposal_id] = time.monotonic()
             log.info("voted yes", proposal_id=payout.proposal_id, tx_hash=signature)
         return SignatureRecord(self.node_id, self.member.address, signature)
+
+    def sign_again(self, entry: Entry) -> bool:
+        """A vote the mempool took can still fail in its block (or be dropped): vote again when
+        the chain shows the proposal open and no vote from this member a while after sending."""
+        try:
+            payout = GroupPayout.from_order(entry.order or {})
+        except ValidationError:
+            return False
+        since = time.monotonic() - self._voted_at.get(payout.proposal_id, -1e18)
+        if since < self.config.group.resend_after_s:
+            return False
+        proposal = self.reader.proposal(payout.proposal_id)
+        if proposal is None or proposal.status is not ProposalStatus.SUBMITTED:
+            return False
+        if self.reader.voted(payout.proposal_id, self.member.address):
+            self._voted_at[payout.proposal_id] = time.monotonic()
+            return False
+        log.warning("this node's vote is not on chain; voting again", proposal_id=proposal.id)
+        return True
 
     def approvals(self, order: Mapping[str, Any], records: Sequence[SignatureRecord]) -> int:
         """The chain's YES weight for the proposal (the stored records are only hints)."""
         payout = GroupPayout.from_order(order)
         proposal = self.reader.proposal(payout.proposal_id)
         if proposal is None:
-            executed = self._successful_exec(payout) is not None
+            executed = self._executed(payout, None) is not None
             return self.config.threshold if executed else 0
         if proposal.status is ProposalStatus.ACCEPTED:
             return proposal.yes_final
@@ -283,50 +326,89 @@ class PoktGroupCustody:
 
     # -- the chain's verdict ---------------------------------------------------------------------
 
-    def _successful_exec(self, payout: GroupPayout) -> str | None:
-        for found in self.reader.executions(payout.proposal_id):
-            if found.result == "PROPOSAL_EXECUTOR_RESULT_SUCCESS":
-                return found.tx_hash
-        return None
+    def _executed(self, payout: GroupPayout, entry: Entry | None) -> str | None:
+        """The tx that ran the proposal successfully; with ``entry``, only if the proposal, as
+        submitted, named this entry's own source event (a database order pointing at another
+        payout's proposal never makes an entry ``executed``)."""
+        runs = self.reader.executions(payout.proposal_id, SUCCESS)
+        if not runs:
+            return None
+        if entry is not None:
+            submitted = self.reader.submitted(payout.proposal_id) or {}
+            title = release_title(self.kind, entry)
+            if submitted.get("title") != title or submitted.get("group_policy_address") != (
+                self.vault
+            ):
+                self._alert_once(
+                    payout.proposal_id,
+                    "executed proposal is not this entry's payout",
+                    entry_id=str(entry.id),
+                    title=str(submitted.get("title"))[:120],
+                )
+                return None
+        return runs[0].tx_hash
 
-    def _verdict(self, payout: GroupPayout) -> tuple[Outcome, Proposal | None]:
+    def _verdict(self, payout: GroupPayout, entry: Entry | None) -> tuple[Outcome, Proposal | None]:
         """EXECUTED or DEAD when the chain has decided; else PENDING (voting, or accepted and
-        waiting for an exec), with the proposal as the chain holds it."""
-        proposal = self.reader.proposal(payout.proposal_id)
-        executed = self._successful_exec(payout)
-        if executed is not None:
-            detail = f"proposal {payout.proposal_id} executed"
-            return Outcome(OutcomeKind.EXECUTED, executed, detail, on_chain=True), None
-        now = self._chain_time()
+        waiting for an exec), with the proposal as the chain holds it. A proposal missing from
+        state is never taken for dead: its success may be missing from this node's tx index."""
         pid = payout.proposal_id
+        proposal = self.reader.proposal(pid)
+        executed = self._executed(payout, entry)
+        if executed is not None:
+            detail = f"proposal {pid} executed"
+            return Outcome(OutcomeKind.EXECUTED, executed, detail, on_chain=True), None
         if proposal is None:
-            if now > payout.voting_ends + MAX_EXECUTION_PERIOD:
-                detail = f"proposal {pid} was pruned after its execution window, never executed"
-                return Outcome(OutcomeKind.DEAD, detail=detail), None
+            if self._chain_time() > payout.voting_ends + MAX_EXECUTION_PERIOD:
+                self._alert_once(
+                    pid,
+                    "proposal gone from state without an indexed successful exec: check this "
+                    "node's tx index (the payout is not proposed again on absence alone)",
+                )
             return Outcome(OutcomeKind.PENDING, detail="no successful exec indexed yet"), None
         if proposal.status in FINAL_WITHOUT_PAYING:
             return Outcome(OutcomeKind.DEAD, detail=f"proposal {pid} {proposal.status.value}"), None
-        if proposal.expired(now):
+        if proposal.expired(self._chain_time()):
             detail = f"proposal {pid}: execution window passed"
             return Outcome(OutcomeKind.DEAD, detail=detail), proposal
         return Outcome(OutcomeKind.PENDING, detail=proposal.status.value), proposal
 
+    def _alert_once(self, proposal_id: int, message: str, **fields: str) -> None:
+        """An alert per proposal at most every ``ALERT_EVERY_S`` (they repeat every pass)."""
+        now = time.monotonic()
+        if now - self._alerted.get(proposal_id, -ALERT_EVERY_S) >= ALERT_EVERY_S:
+            self._alerted[proposal_id] = now
+            log.error(message, alert=True, proposal_id=proposal_id, **fields)
+
     def decided(self, entry: Entry, order: Mapping[str, Any]) -> Outcome | None:
-        verdict, _ = self._verdict(GroupPayout.from_order(order))
+        verdict, _ = self._verdict(GroupPayout.from_order(order), entry)
         return verdict if verdict.kind in (OutcomeKind.EXECUTED, OutcomeKind.DEAD) else None
 
     def outcome(self, entry: Entry, order: Mapping[str, Any]) -> Outcome:
-        verdict, proposal = self._verdict(GroupPayout.from_order(order))
+        payout = GroupPayout.from_order(order)
+        verdict, proposal = self._verdict(payout, entry)
         if verdict.kind is not OutcomeKind.PENDING:
             return verdict
         if proposal is None or proposal.status is not ProposalStatus.ACCEPTED:
             return Outcome(OutcomeKind.PENDING, entry.execution_tx_hash, verdict.detail, True)
-        # Accepted, not executed: the last vote's TRY did not run it (or the run failed).
+        # Accepted, not executed: the last vote's TRY did not run it, or the run failed. Each
+        # failure the chain reports doubles the wait before the next MsgExec.
+        failures = self.reader.executions(payout.proposal_id, FAILURE)
+        if failures:
+            self._alert_once(
+                payout.proposal_id,
+                "payout proposal fails to execute",
+                entry_id=str(entry.id),
+                logs=failures[-1].logs[:300],
+            )
+        wait_ms = min(
+            self.config.group.resend_after_s * 1000 * 2 ** min(len(failures), 16),
+            MAX_EXEC_BACKOFF_S * 1000,
+        )
         sent_at = entry.document.get("execution_sent_at_ms")
-        resend_ms = self.config.group.resend_after_s * 1000
-        if isinstance(sent_at, int) and _now_ms() - sent_at < resend_ms:
+        if isinstance(sent_at, int) and _now_ms() - sent_at < wait_ms:
             return Outcome(OutcomeKind.PENDING, entry.execution_tx_hash, "exec sent", True)
-        detail = f"accepted, executor result {proposal.executor_result}"
+        detail = f"accepted, {len(failures)} failed execs"
         previous = entry.execution_tx_hash
         return Outcome(OutcomeKind.NOT_SUBMITTED, previous, detail, next_in_line=True)
 
@@ -335,7 +417,7 @@ class PoktGroupCustody:
             payout = GroupPayout.from_order(retired.order)
         except ValidationError:
             return False
-        verdict, _ = self._verdict(payout)
+        verdict, _ = self._verdict(payout, None)
         return verdict.kind is OutcomeKind.DEAD
 
     # -- execution -------------------------------------------------------------------------------

@@ -62,6 +62,7 @@ class PoktMultisigCustody:
     """The ``Custody`` of one release kind (burns or refunds) for one node."""
 
     execution_fields = ("execution_tx_bytes",)
+    number_field = "sequence"
 
     def __init__(
         self,
@@ -208,6 +209,9 @@ class PoktMultisigCustody:
     def sign(self, order: Mapping[str, Any]) -> SignatureRecord:
         signature = sign_release(self.signer, sign_bytes(order))
         return SignatureRecord(self.node_id, self.signer.public_key.hex(), signature.hex())
+
+    def sign_again(self, entry: Entry) -> bool:
+        return False  # a signature stored on the entry is the signature
 
     def approvals(self, order: Mapping[str, Any], records: Sequence[SignatureRecord]) -> int:
         return len({s.signer for s in self.valid_signatures(order, records)})

@@ -12,7 +12,7 @@ from pymongo.database import Database
 from pymongo.errors import PyMongoError
 
 from wpokt_node.custody.base import Custody
-from wpokt_node.db.models import Entry, number_field
+from wpokt_node.db.models import Entry
 from wpokt_node.db.schema import Status
 from wpokt_node.errors import DatabaseError, ValidationError
 from wpokt_node.logs import get_logger
@@ -53,7 +53,7 @@ class EntryStore:
         """Signed entries in the order the chain can accept them (nonce / sequence order)."""
         keyed: list[tuple[tuple[Any, ...], str, Document]] = []
         for collection, custody in self.custodies.items():
-            for document in self._find(collection, Status.SIGNED, [(number_field(collection), 1)]):
+            for document in self._find(collection, Status.SIGNED, [(custody.number_field, 1)]):
                 try:
                     key: tuple[Any, ...] = (
                         0,

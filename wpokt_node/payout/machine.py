@@ -229,7 +229,7 @@ class PayoutMachine:
                 prepared = custody.prepare(entry)
             except UnpayableError as unpayable:
                 return self._fail(entry, Status.CONFIRMED, str(unpayable))
-            number_field = prepared.number_field or entry.number_field
+            number_field = custody.number_field
             moved = self._move(
                 entry,
                 Status.STARTED,
@@ -311,14 +311,14 @@ class PayoutMachine:
             *(r for r in entry.document.get("retired_orders") or () if isinstance(r, dict)),
             {
                 "order": entry.order,
-                entry.number_field: entry.number,
+                custody.number_field: entry.document.get(custody.number_field),
                 "execution_tx_hash": entry.execution_tx_hash,
                 "reason": reason[:500],
                 "at_ms": _now_ms(),
             },
         ]
         cleared = dict.fromkeys(
-            ("order", entry.number_field, "execution_tx_hash", *custody.execution_fields)
+            ("order", custody.number_field, "execution_tx_hash", *custody.execution_fields)
         )
         moved = self._move(
             entry,

@@ -98,7 +98,7 @@ def sign_entry(
 ) -> tuple[SignStep, Mapping[str, Any] | None]:
     """Apply the signing rule to one ``started`` entry; returns what happened and the order
     this node rebuilt (None when it did not rebuild one)."""
-    if entry.signed_by(signer.node_id):
+    if entry.signed_by(signer.node_id) and not custody.sign_again(entry):
         return SignStep.ALREADY_SIGNED, None
     if signer.paused:
         return SignStep.PAUSED, None

@@ -116,9 +116,16 @@ class PocketClient:
         Ascending order keeps page numbers stable while new blocks arrive.
         """
         vault = normalize_pokt_address(vault_address)
-        if min_height < 0 or not 1 <= page_size <= 1000:
-            raise ValidationError("min_height must be >= 0 and page_size in 1..1000")
-        query = f"transfer.recipient='{vault}' AND tx.height>={min_height}"
+        if min_height < 0:
+            raise ValidationError("min_height must be >= 0")
+        yield from self.iter_txs(
+            f"transfer.recipient='{vault}' AND tx.height>={min_height}", page_size
+        )
+
+    def iter_txs(self, query: str, page_size: int = 100) -> Iterator[dict[str, Any]]:
+        """Every tx matching a CometBFT event query, ascending, following page after page."""
+        if not 1 <= page_size <= 1000:
+            raise ValidationError("page_size must be in 1..1000")
         page = 1
         seen: set[str] = set()
         last_height = -1
@@ -150,11 +157,6 @@ class PocketClient:
     ) -> dict[str, Any] | None:
         """Any GET route of the REST gateway (``/cosmos/...``); None for "not found" when asked."""
         return self._rest.request("GET", path, params=params, not_found_ok=not_found_ok)
-
-    def search_txs(self, query: str, limit: int = 100) -> list[dict[str, Any]]:
-        """The first ``limit`` txs matching a CometBFT event query, oldest first."""
-        data, _ = self._search_page(query, 1, limit, False)
-        return list(iter_tx_responses(data))
 
     def tx_at_sequence(self, address: str, sequence: int) -> dict[str, Any] | None:
         """The committed tx (success or failure) signed by ``address`` at account ``sequence``,

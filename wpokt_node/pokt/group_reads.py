@@ -77,6 +77,10 @@ class Proposal:
         return now > self.voting_period_end + MAX_EXECUTION_PERIOD
 
 
+SUCCESS = "PROPOSAL_EXECUTOR_RESULT_SUCCESS"
+FAILURE = "PROPOSAL_EXECUTOR_RESULT_FAILURE"
+
+
 @dataclass(frozen=True, slots=True)
 class Exec:
     """A tx whose ``EventExec`` reports a proposal's execution result."""
@@ -84,6 +88,7 @@ class Exec:
     tx_hash: str
     height: int
     result: str
+    logs: str = ""
 
 
 def parse_duration(value: object, what: str) -> timedelta:
@@ -154,6 +159,21 @@ def _event_value(raw: object) -> str:
     return text[1:-1] if len(text) >= 2 and text[0] == text[-1] == '"' else text
 
 
+def _typed_events(response: dict[str, Any], event_type: str) -> list[dict[str, str]]:
+    """The attributes (JSON quotes removed) of every event of ``event_type`` in a tx."""
+    found = []
+    for event in response.get("events") or ():
+        if isinstance(event, dict) and event.get("type") == event_type:
+            found.append(
+                {
+                    str(a.get("key")): _event_value(a.get("value"))
+                    for a in event.get("attributes") or ()
+                    if isinstance(a, dict)
+                }
+            )
+    return found
+
+
 class GroupReader:
     """The group queries of one Pocket REST endpoint."""
 
@@ -207,30 +227,49 @@ class GroupReader:
         path = f"{_GROUP}/vote_by_proposal_voter/{proposal_id}/{voter}"
         return self.client.query(path, not_found_ok=True) is not None
 
-    def executions(self, proposal_id: int) -> list[Exec]:
-        """Every indexed tx whose ``EventExec`` is about the proposal, oldest first."""
-        query = f"cosmos.group.v1.EventExec.proposal_id='\"{proposal_id}\"'"
+    def executions(self, proposal_id: int, result: str) -> list[Exec]:
+        """Every indexed, successful tx whose ``EventExec`` reports ``result`` for the proposal,
+        oldest first, all pages (a proposal may see any number of NOT_RUN / FAILURE execs)."""
+        query = (
+            f"cosmos.group.v1.EventExec.proposal_id='\"{proposal_id}\"' AND "
+            f"cosmos.group.v1.EventExec.result='\"{result}\"'"
+        )
         found: list[Exec] = []
-        for response in self.client.search_txs(query, limit=100):
+        for response in self.client.iter_txs(query):
             if response.get("code", 0) not in (0, "0"):
                 continue
-            for event in response.get("events") or ():
-                if not isinstance(event, dict) or event.get("type") != "cosmos.group.v1.EventExec":
-                    continue
-                attributes = {
-                    str(a.get("key")): _event_value(a.get("value"))
-                    for a in event.get("attributes") or ()
-                    if isinstance(a, dict)
-                }
-                if attributes.get("proposal_id") == str(proposal_id):
+            for attributes in _typed_events(response, "cosmos.group.v1.EventExec"):
+                if (attributes.get("proposal_id"), attributes.get("result")) == (
+                    str(proposal_id),
+                    result,
+                ):
                     found.append(
                         Exec(
                             tx_hash=str(response.get("txhash", "")).upper(),
                             height=uint(response.get("height"), "tx height"),
-                            result=attributes.get("result", ""),
+                            result=result,
+                            logs=attributes.get("logs", ""),
                         )
                     )
         return found
+
+    def submitted(self, proposal_id: int) -> dict[str, Any] | None:
+        """The ``MsgSubmitProposal`` (as the gateway prints it) of the tx that created the
+        proposal: what it said, even after the proposal is pruned. None if not indexed."""
+        query = f"cosmos.group.v1.EventSubmitProposal.proposal_id='\"{proposal_id}\"'"
+        for response in self.client.iter_txs(query):
+            if response.get("code", 0) not in (0, "0"):
+                continue
+            created = [
+                a for a in _typed_events(response, "cosmos.group.v1.EventSubmitProposal")
+                if a.get("proposal_id") == str(proposal_id)
+            ]  # fmt: skip
+            index = created[0].get("msg_index") if created else None
+            messages = ((response.get("tx") or {}).get("body") or {}).get("messages") or []
+            if index is not None and index.isdigit() and int(index) < len(messages):
+                message = messages[int(index)]
+                return message if isinstance(message, dict) else None
+        return None
 
     def _pages(self, path: str, key: str) -> list[dict[str, Any]]:
         items: list[dict[str, Any]] = []

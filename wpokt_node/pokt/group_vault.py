@@ -81,7 +81,9 @@ def group_vault_problems(
         ]
     problems = _policy_problems(policy, settings)
     group = reader.group(policy.group_id)
-    if group is not None and group.admin != vault:
+    if group is None:
+        problems.append(f"the vault's group {policy.group_id} is not on chain")
+    elif group.admin != vault:
         problems.append(
             f"group {policy.group_id}'s admin is {group.admin}, not the vault policy: that "
             "account alone could change the members"

@@ -68,6 +68,7 @@ class MemberAccount:
         """Sign a transaction at the next sequence without sending it (record it first)."""
         account = self.client.account(self.address)
         if account is None:
+            log.error("member account not on chain", alert=True, member=self.address)
             raise MemberCannotPayError(
                 f"member account {self.address} does not exist on chain: fund it to vote"
             )
@@ -97,7 +98,13 @@ class MemberAccount:
             with self._lock:
                 self._next_sequence = int(match[1]) if match else 0
             raise NotReadyError(f"member account sequence moved on: {result.raw_log[:200]}")
-        if result.code in (CODE_INSUFFICIENT_FUNDS, CODE_INSUFFICIENT_FEE):
+        if result.code == CODE_INSUFFICIENT_FEE:
+            log.error("member tx fee too low", alert=True, raw_log=result.raw_log[:300])
+            raise ChainError(
+                f"the chain wants a higher fee than pocket.fee_upokt ({self.fee.amount}): "
+                f"{result.raw_log[:200]}"
+            )
+        if result.code == CODE_INSUFFICIENT_FUNDS:
             log.error(
                 "member account cannot pay the fee",
                 alert=True,

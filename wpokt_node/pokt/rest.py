@@ -25,6 +25,7 @@ from wpokt_node.logs import get_logger
 
 log = get_logger(__name__)
 
+GRPC_UNKNOWN = 2
 GRPC_NOT_FOUND = 5
 _MAX_ERROR_TEXT = 300
 
@@ -42,6 +43,15 @@ def _is_not_found(data: object) -> bool:
         return True
     message = data.get("message")
     return isinstance(message, str) and "not found" in message.lower()
+
+
+def _is_keeper_not_found(data: object) -> bool:
+    """A keeper's ``ErrNotFound``, bare (``not found``: a vote) or wrapped (``load proposal: not
+    found``), answered as code 2 (Unknown): not any 500 that mentions "not found"."""
+    if not isinstance(data, dict) or data.get("code") != GRPC_UNKNOWN:
+        return False
+    message = data.get("message")
+    return isinstance(message, str) and (message == "not found" or message.endswith(": not found"))
 
 
 def _error_text(data: object, response: requests.Response) -> str:
@@ -99,8 +109,10 @@ class RestTransport:
             data = response.json()
         except ValueError:
             data = None
+        if status == 404 and not_found_ok and _is_not_found(data):
+            return None
         # x/group's "load proposal: not found" has no gRPC code: the gateway answers 500/Unknown.
-        if status in (404, 500) and not_found_ok and _is_not_found(data):
+        if status == 500 and not_found_ok and _is_keeper_not_found(data):
             return None
         if status >= 500 or status == 429:
             raise _TransientError(f"HTTP {status}: {_error_text(data, response)}")

@@ -212,7 +212,7 @@ class GroupCluster:
 
     def payouts_to(self, address: str) -> list[int]:
         """Amounts the vault has sent ``address`` in successful txs (inner MsgSends included)."""
-        found = self.pokt.search_txs(f"transfer.recipient='{address}'", limit=100)
+        found = self.pokt.iter_txs(f"transfer.recipient='{address}'")
         amounts: list[int] = []
         for response in found:
             for event in response.get("events") or ():

@@ -31,13 +31,19 @@ from tests.integration.burn.group_cluster import (
     recipient,
 )
 from tests.integration.devnet.group_chain import Clock
+from wpokt_devnet.pokt_sim.ante import FEE_COLLECTOR
 from wpokt_devnet.pokt_sim.app import PoktSimulator
 from wpokt_devnet.pokt_sim.genesis import genesis_from_dict
 from wpokt_node.config import PocketCustody
+from wpokt_node.custody.base import OutcomeKind
+from wpokt_node.custody.pokt_group import PoktGroupCustody
+from wpokt_node.custody.release_config import ReleaseConfig, ReleaseKind
+from wpokt_node.db.models import Entry, RetiredOrder
 from wpokt_node.db.schema import BURNS, REFUNDS
 from wpokt_node.errors import StartupCheckError
 from wpokt_node.keys.signer import LocalKeySigner
 from wpokt_node.pokt.amino_json import Coin
+from wpokt_node.pokt.client import PocketClient
 from wpokt_node.pokt.direct_tx import packed
 from wpokt_node.pokt.group_msgs import GROUP, payout_proposal, vote_yes
 from wpokt_node.pokt.group_reads import ProposalStatus
@@ -204,12 +210,13 @@ def test_a_member_proposal_paying_itself_gets_no_honest_vote(cluster: GroupClust
     )
     cluster.run(2)
 
-    # Then no node votes for the forged proposal, every other node says why, nothing is paid
+    # Then no node votes for the forged proposal, every node says why (node 0 too: its vote is
+    # not on that proposal), nothing is paid
     assert cluster.reader.yes_votes(forged_id) == 0
     refused = _entry(cluster, REFUNDS, entry_id)
     assert refused["status"] == "started"
     assert refused["signers"] == ["node-00"]
-    assert len(refused["refusals"]) == NODES - 1
+    assert len(refused["refusals"]) == NODES
     assert all("expected MsgSend" in r["reason"] for r in refused["refusals"].values())
     assert cluster.balance(thief) <= thief_before
     assert cluster.payouts_to(thief) == []
@@ -363,3 +370,77 @@ def test_startup_checks_pass_on_the_vault_and_name_every_difference(cluster: Gro
                                          "vault_address": MEMBER_ADDRESSES[1]})  # fmt: skip
     with pytest.raises(StartupCheckError, match="is not a group policy on chain"):
         run_pocket_startup_checks(cluster.pokt, other, own_key)
+
+
+def test_a_burn_to_a_module_account_fails_visibly_before_any_proposal(
+    cluster: GroupCluster,
+) -> None:
+    # The bank never credits a module account: a proposal could only fail, at the members' cost
+    tx_hash = cluster.burn(3_000_000, FEE_COLLECTOR)
+    cluster.watcher().run_once()
+    cluster.run(2)
+    entry = cluster.db[BURNS].find_one({"transaction_hash": tx_hash})
+    assert entry is not None
+    assert (entry["status"], entry["error"]) == ("failed", "recipient_is_module_account")
+    assert cluster.reader.proposals(cluster.vault) == []
+
+
+def test_a_lost_vote_is_cast_again(cluster: GroupCluster) -> None:
+    # Given node 5 recorded as signed although its vote never reached the chain
+    entry_id = cluster.refund(2_000_000)
+    cluster.run(2, nodes=[0])
+    cluster.db[REFUNDS].update_one(
+        {"_id": entry_id},
+        {
+            "$push": {
+                "signers": "node-05",
+                "signatures": {"node_id": "node-05", "signer": "x", "signature": "lost"},
+            }
+        },
+    )
+
+    # When only nine nodes run, node 5 among them
+    cluster.run(2, nodes=EVERYONE[:THRESHOLD])
+
+    # Then node 5 voted after all, and the ninth vote paid it
+    assert _entry(cluster, REFUNDS, entry_id)["status"] == "executed"
+    _invariants(cluster, {cluster.wallet.address: 2_000_000})
+
+
+class _IndexWithoutExecs(PocketClient):
+    """An RPC whose tx index lacks every ``EventExec`` (e.g. events not indexed, state sync)."""
+
+    def iter_txs(self, query: str, page_size: int = 100) -> Iterator[dict[str, Any]]:
+        if "EventExec" in query:
+            return iter(())
+        return super().iter_txs(query, page_size)
+
+
+def test_a_paid_proposal_missing_from_the_index_is_never_taken_for_dead(
+    cluster: GroupCluster, group_chain: GroupChain
+) -> None:
+    # Given a refund paid, and a node whose RPC does not index the successful exec
+    entry_id = cluster.refund(2_000_000)
+    cluster.run(2)
+    entry = _entry(cluster, REFUNDS, entry_id)
+    assert entry["status"] == "executed"
+    blind = PoktGroupCustody(
+        ReleaseKind.REFUND,
+        config=ReleaseConfig.from_settings(cluster.nodes[1].settings),
+        db=cluster.db,
+        pokt=_IndexWithoutExecs(cluster.pokt_url, retries=1),
+        eth=cluster.eth_client,
+        signer=MEMBERS[1],
+        node_id="node-01",
+    )
+
+    # When the execution window has long passed
+    group_chain.clock.now += timedelta(days=20)
+    group_chain.sim.state.produce_block()
+
+    # Then that node cannot prove the payout dead: it waits, never proposes it again
+    retired = RetiredOrder(entry["order"], entry["execution_tx_hash"])
+    assert blind.proven_dead(retired) is False
+    assert blind.outcome(Entry.from_document(REFUNDS, entry), entry["order"]).kind is (
+        OutcomeKind.PENDING
+    )

@@ -69,6 +69,7 @@ class StandInCustody:
     """``Custody`` of one node over a ``StandInChain``; ``disagree`` makes its rebuild differ."""
 
     execution_fields = ("execution_note",)
+    number_field = "sequence"
 
     def __init__(self, chain: StandInChain, node_id: str) -> None:
         self.chain = chain
@@ -107,6 +108,9 @@ class StandInCustody:
 
     def sign(self, order: Mapping[str, Any]) -> SignatureRecord:
         return SignatureRecord(self.node_id, self.node_id, "sig:" + payload_hash(order))
+
+    def sign_again(self, entry: Entry) -> bool:
+        return False  # a signature stored on the entry is the signature
 
     def approvals(self, order: Mapping[str, Any], records: Sequence[SignatureRecord]) -> int:
         return len(self.valid_signatures(order, records))

@@ -194,7 +194,11 @@ def test_given_exec_events_when_searched_then_only_this_proposals_results_count(
         }
 
     def search(request: Request) -> tuple[int, Any]:
-        assert ("query", "cosmos.group.v1.EventExec.proposal_id='\"5\"'") in request.query
+        assert (
+            "query",
+            "cosmos.group.v1.EventExec.proposal_id='\"5\"' AND "
+            "cosmos.group.v1.EventExec.result='\"PROPOSAL_EXECUTOR_RESULT_SUCCESS\"'",
+        ) in request.query
         responses = [
             {"txhash": "A" * 64, "height": "10", "code": 0,
              "events": [event("5", "PROPOSAL_EXECUTOR_RESULT_NOT_RUN")]},
@@ -205,10 +209,11 @@ def test_given_exec_events_when_searched_then_only_this_proposals_results_count(
         return 200, {"tx_responses": responses, "txs": [], "total": "2"}
 
     server.on("GET", "/cosmos/tx/v1beta1/txs", search)
-    found = _reader(server).executions(5)
+    # The kv indexer matches conditions across a tx's events: tx A (NOT_RUN for 5) matches
+    # nothing, tx B has SUCCESS for 15 and for 5; only the event of proposal 5 counts.
+    found = _reader(server).executions(5, "PROPOSAL_EXECUTOR_RESULT_SUCCESS")
     assert [(e.tx_hash, e.result) for e in found] == [
-        ("A" * 64, "PROPOSAL_EXECUTOR_RESULT_NOT_RUN"),
-        ("B" * 64, "PROPOSAL_EXECUTOR_RESULT_SUCCESS"),
+        ("B" * 64, "PROPOSAL_EXECUTOR_RESULT_SUCCESS")
     ]
 
 
