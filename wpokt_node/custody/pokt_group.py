@@ -24,7 +24,6 @@ from __future__ import annotations
 import base64
 import time
 from collections.abc import Mapping, Sequence
-from datetime import datetime
 from typing import Any
 
 from pymongo.database import Database
@@ -37,19 +36,18 @@ from wpokt_node.custody.base import (
     Prepared,
     RebuildMismatchError,
     RecordExecution,
-    SourceCheck,
     UnpayableError,
 )
+from wpokt_node.custody.group_chain import GroupChain
+from wpokt_node.custody.release_base import ReleaseCustodyBase, ReleaseNode
 from wpokt_node.custody.release_config import BELOW_MINIMUM_PAYOUT, ReleaseConfig, ReleaseKind
 from wpokt_node.custody.release_sources import (
-    ReleaseSources,
-    release_source_event,
     release_title,
 )
 from wpokt_node.db import leases
 from wpokt_node.db.models import Entry, RetiredOrder, SignatureRecord
 from wpokt_node.db.schema import Status
-from wpokt_node.errors import ChainError, DatabaseError, NotReadyError, ValidationError, WpoktError
+from wpokt_node.errors import DatabaseError, NotReadyError, ValidationError, WpoktError
 from wpokt_node.eth.client import EthClient
 from wpokt_node.keys.signer import Secp256k1Signer
 from wpokt_node.logs import get_logger
@@ -59,9 +57,6 @@ from wpokt_node.pokt.group_msgs import execute as exec_message
 from wpokt_node.pokt.group_payout import GroupPayout, payload_hash
 from wpokt_node.pokt.group_reads import (
     FAILURE,
-    FINAL_WITHOUT_PAYING,
-    MAX_EXECUTION_PERIOD,
-    SUCCESS,
     GroupReader,
     Proposal,
     ProposalStatus,
@@ -88,7 +83,7 @@ def member_account(
     return MemberAccount(pokt, signer, chain_id=config.chain_id, fee=fee, gas_limit=config.gas)
 
 
-class PoktGroupCustody:
+class PoktGroupCustody(ReleaseCustodyBase):
     """The ``Custody`` of one release kind (burns or refunds) for one node, group vault."""
 
     execution_fields = ("execution_tx_bytes", "execution_sent_at_ms", "proposal_intent")
@@ -107,37 +102,17 @@ class PoktGroupCustody:
         lease_ttl_s: float = 30.0,
         member: MemberAccount | None = None,
     ) -> None:
-        self.kind = kind
-        self.config = config
-        self.db = db
-        self.pokt = pokt
-        self.node_id = node_id
-        self.lease_ttl_s = lease_ttl_s
-        self.sources = ReleaseSources(config, pokt, eth)
+        super().__init__(ReleaseNode(kind, config, db, pokt, eth, node_id, lease_ttl_s))
         self.reader = GroupReader(pokt)
         # One member account per process: burns and refunds share its sequence.
         self.member = member or member_account(config, pokt, signer)
-        self._alerted: dict[int, float] = {}
+        self.chain = GroupChain(kind, config, pokt, self.reader)
         self._voted_at: dict[int, float] = {}
         members = {address_from_secp256k1_pubkey(k) for k in config.multisig.public_keys}
         if self.member.address not in members:
             raise ValidationError("this node's Pocket key is not one of the vault's members")
 
-    @property
-    def collection(self) -> str:
-        return self.kind.collection
-
-    @property
-    def vault(self) -> str:
-        return self.config.vault
-
-    # -- the source event ------------------------------------------------------------------------
-
-    def source_event(self, entry: Entry) -> str:
-        return release_source_event(self.kind, entry)
-
-    def check_source(self, entry: Entry) -> SourceCheck:
-        return self.sources.check(self.kind, entry)
+    # -- the payout -------------------------------------------------------------------------------
 
     def _payout(self, entry: Entry, recipient: str) -> GroupPayout:
         if entry.amount < self.config.group.min_payout_upokt:
@@ -150,12 +125,6 @@ class PoktGroupCustody:
             denom=self.config.denom,
             title=release_title(self.kind, entry),
         )
-
-    def _chain_time(self) -> datetime:
-        moment = self.pokt.latest_block().time
-        if moment is None:
-            raise ChainError("Pocket REST: the latest block has no time")
-        return moment
 
     # -- prepare: find or make the proposal ------------------------------------------------------
 
@@ -182,7 +151,7 @@ class PoktGroupCustody:
 
     def _live_proposal(self, payout: GroupPayout) -> Proposal | None:
         """The proposal every node picks for ``payout``: accepted first, then the lowest id."""
-        now = self._chain_time()
+        now = self.chain.time()
         proposals = self.reader.proposals(self.vault)
         for impostor in (p for p in proposals if p.title == payout.title):
             wrong = payout.mismatch(impostor)
@@ -249,12 +218,6 @@ class PoktGroupCustody:
                 raise
             log.info("payout proposal sent", entry_id=str(entry.id), tx_hash=tx_hash)
 
-    def _read(self, entry: Entry, projection: Mapping[str, int]) -> Document | None:
-        try:
-            return self.db[self.collection].find_one({"_id": entry.id}, projection=dict(projection))
-        except PyMongoError as exc:
-            raise DatabaseError(f"{self.collection}: read failed: {exc}") from None
-
     # -- rebuild and vote ------------------------------------------------------------------------
 
     def rebuild(self, entry: Entry) -> dict[str, Any]:
@@ -316,7 +279,7 @@ class PoktGroupCustody:
         payout = GroupPayout.from_order(order)
         proposal = self.reader.proposal(payout.proposal_id)
         if proposal is None:
-            executed = self._executed(payout, None) is not None
+            executed = self.chain.executed(payout, None) is not None
             return self.config.threshold if executed else 0
         if proposal.status is ProposalStatus.ACCEPTED:
             return proposal.yes_final
@@ -326,67 +289,13 @@ class PoktGroupCustody:
 
     # -- the chain's verdict ---------------------------------------------------------------------
 
-    def _executed(self, payout: GroupPayout, entry: Entry | None) -> str | None:
-        """The tx that ran the proposal successfully; with ``entry``, only if the proposal, as
-        submitted, named this entry's own source event (a database order pointing at another
-        payout's proposal never makes an entry ``executed``)."""
-        runs = self.reader.executions(payout.proposal_id, SUCCESS)
-        if not runs:
-            return None
-        if entry is not None:
-            submitted = self.reader.submitted(payout.proposal_id) or {}
-            title = release_title(self.kind, entry)
-            if submitted.get("title") != title or submitted.get("group_policy_address") != (
-                self.vault
-            ):
-                self._alert_once(
-                    payout.proposal_id,
-                    "executed proposal is not this entry's payout",
-                    entry_id=str(entry.id),
-                    title=str(submitted.get("title"))[:120],
-                )
-                return None
-        return runs[0].tx_hash
-
-    def _verdict(self, payout: GroupPayout, entry: Entry | None) -> tuple[Outcome, Proposal | None]:
-        """EXECUTED or DEAD when the chain has decided; else PENDING (voting, or accepted and
-        waiting for an exec), with the proposal as the chain holds it. A proposal missing from
-        state is never taken for dead: its success may be missing from this node's tx index."""
-        pid = payout.proposal_id
-        proposal = self.reader.proposal(pid)
-        executed = self._executed(payout, entry)
-        if executed is not None:
-            detail = f"proposal {pid} executed"
-            return Outcome(OutcomeKind.EXECUTED, executed, detail, on_chain=True), None
-        if proposal is None:
-            if self._chain_time() > payout.voting_ends + MAX_EXECUTION_PERIOD:
-                self._alert_once(
-                    pid,
-                    "proposal gone from state without an indexed successful exec: check this "
-                    "node's tx index (the payout is not proposed again on absence alone)",
-                )
-            return Outcome(OutcomeKind.PENDING, detail="no successful exec indexed yet"), None
-        if proposal.status in FINAL_WITHOUT_PAYING:
-            return Outcome(OutcomeKind.DEAD, detail=f"proposal {pid} {proposal.status.value}"), None
-        if proposal.expired(self._chain_time()):
-            detail = f"proposal {pid}: execution window passed"
-            return Outcome(OutcomeKind.DEAD, detail=detail), proposal
-        return Outcome(OutcomeKind.PENDING, detail=proposal.status.value), proposal
-
-    def _alert_once(self, proposal_id: int, message: str, **fields: str) -> None:
-        """An alert per proposal at most every ``ALERT_EVERY_S`` (they repeat every pass)."""
-        now = time.monotonic()
-        if now - self._alerted.get(proposal_id, -ALERT_EVERY_S) >= ALERT_EVERY_S:
-            self._alerted[proposal_id] = now
-            log.error(message, alert=True, proposal_id=proposal_id, **fields)
-
     def decided(self, entry: Entry, order: Mapping[str, Any]) -> Outcome | None:
-        verdict, _ = self._verdict(GroupPayout.from_order(order), entry)
+        verdict, _ = self.chain.verdict(GroupPayout.from_order(order), entry)
         return verdict if verdict.kind in (OutcomeKind.EXECUTED, OutcomeKind.DEAD) else None
 
     def outcome(self, entry: Entry, order: Mapping[str, Any]) -> Outcome:
         payout = GroupPayout.from_order(order)
-        verdict, proposal = self._verdict(payout, entry)
+        verdict, proposal = self.chain.verdict(payout, entry)
         if verdict.kind is not OutcomeKind.PENDING:
             return verdict
         if proposal is None or proposal.status is not ProposalStatus.ACCEPTED:
@@ -395,7 +304,7 @@ class PoktGroupCustody:
         # failure the chain reports doubles the wait before the next MsgExec.
         failures = self.reader.executions(payout.proposal_id, FAILURE)
         if failures:
-            self._alert_once(
+            self.chain.alert_once(
                 payout.proposal_id,
                 "payout proposal fails to execute",
                 entry_id=str(entry.id),
@@ -417,7 +326,7 @@ class PoktGroupCustody:
             payout = GroupPayout.from_order(retired.order)
         except ValidationError:
             return False
-        verdict, _ = self._verdict(payout, None)
+        verdict, _ = self.chain.verdict(payout, None)
         return verdict.kind is OutcomeKind.DEAD
 
     # -- execution -------------------------------------------------------------------------------

@@ -24,9 +24,9 @@ from wpokt_node.custody.base import (
     Prepared,
     RebuildMismatchError,
     RecordExecution,
-    SourceCheck,
     UnpayableError,
 )
+from wpokt_node.custody.release_base import ReleaseCustodyBase, ReleaseNode
 from wpokt_node.custody.release_chain import ReleaseChain
 from wpokt_node.custody.release_config import (
     AMOUNT_NOT_ABOVE_FEE,
@@ -35,8 +35,6 @@ from wpokt_node.custody.release_config import (
     payout_amount,
 )
 from wpokt_node.custody.release_sources import (
-    ReleaseSources,
-    release_source_event,
     release_title,
 )
 from wpokt_node.db import leases, reservations
@@ -58,7 +56,7 @@ Document = dict[str, Any]
 CODE_TX_IN_CACHE = 19  # the same bytes were already accepted
 
 
-class PoktMultisigCustody:
+class PoktMultisigCustody(ReleaseCustodyBase):
     """The ``Custody`` of one release kind (burns or refunds) for one node."""
 
     execution_fields = ("execution_tx_bytes",)
@@ -76,33 +74,13 @@ class PoktMultisigCustody:
         node_id: str,
         lease_ttl_s: float = 30.0,
     ) -> None:
-        self.kind = kind
-        self.config = config
-        self.db = db
-        self.pokt = pokt
+        super().__init__(ReleaseNode(kind, config, db, pokt, eth, node_id, lease_ttl_s))
         self.signer = signer
-        self.node_id = node_id
-        self.lease_ttl_s = lease_ttl_s
-        self.sources = ReleaseSources(config, pokt, eth)
         self.chain = ReleaseChain(config, pokt)
         if config.multisig.index_of(signer.public_key) is None:
             raise ValidationError("this node's Pocket key is not a member of the vault multisig")
 
-    @property
-    def collection(self) -> str:
-        return self.kind.collection
-
-    @property
-    def vault(self) -> str:
-        return self.config.vault
-
     # -- the source event ------------------------------------------------------------------------
-
-    def source_event(self, entry: Entry) -> str:
-        return release_source_event(self.kind, entry)
-
-    def check_source(self, entry: Entry) -> SourceCheck:
-        return self.sources.check(self.kind, entry)
 
     def _memo(self, entry: Entry) -> str:
         return release_title(self.kind, entry)
@@ -152,10 +130,7 @@ class PoktMultisigCustody:
         return Prepared(order=order_document(spec), number=sequence)
 
     def _status(self, entry: Entry) -> object:
-        try:
-            current = self.db[self.collection].find_one({"_id": entry.id}, projection={"status": 1})
-        except PyMongoError as exc:
-            raise DatabaseError(f"{self.collection}: read failed: {exc}") from None
+        current = self._read(entry, {"status": 1})
         return None if current is None else current.get("status")
 
     def _highest_open_sequence(self) -> int:
