@@ -1,6 +1,7 @@
 """The x/group messages a group vault needs, as the ``Any`` a ``TxBody`` carries (see
 ``direct_tx``): create the group with its threshold policy, propose a vault payout, vote with
-exec TRY, execute. Field meanings and limits: docs/pocket-group.md.
+exec TRY, execute, withdraw, and the admin messages (members, decision policy) that go inside
+an admin proposal. Field meanings and limits: docs/pocket-group.md.
 """
 
 from __future__ import annotations
@@ -100,3 +101,57 @@ def execute(proposal_id: int, executor: str) -> any_pb2.Any:
     return packed(
         GROUP + "MsgExec", group_tx_pb2.MsgExec(proposal_id=proposal_id, executor=executor)
     )
+
+
+def _threshold_policy(threshold: int, voting_period: timedelta) -> any_pb2.Any:
+    policy = group_types_pb2.ThresholdDecisionPolicy(
+        threshold=str(threshold),
+        windows=group_types_pb2.DecisionPolicyWindows(
+            voting_period=_duration(voting_period), min_execution_period=_duration(timedelta(0))
+        ),
+    )
+    return packed(GROUP + "ThresholdDecisionPolicy", policy)
+
+
+def update_members(vault: str, group_id: int, weights: dict[str, int]) -> any_pb2.Any:
+    """Add (weight 1) or remove (weight 0) members; ``admin`` is the vault, so this goes inside
+    an admin proposal. Alone it aborts nothing: pair it with ``update_decision_policy``."""
+    if any(weight not in (0, 1) for weight in weights.values()):
+        raise ValidationError("vault members have weight 1 (or 0 to remove them)")
+    message = group_tx_pb2.MsgUpdateGroupMembers(
+        admin=vault,
+        group_id=group_id,
+        member_updates=[
+            group_types_pb2.MemberRequest(address=a, weight=str(w)) for a, w in weights.items()
+        ],
+    )
+    return packed(GROUP + "MsgUpdateGroupMembers", message)
+
+
+def update_decision_policy(vault: str, threshold: int, voting_period: timedelta) -> any_pb2.Any:
+    """Re-set the threshold policy (inside an admin proposal); x/group then aborts every other
+    open proposal of the vault, so nothing voted under the old membership can still run."""
+    message = group_tx_pb2.MsgUpdateGroupPolicyDecisionPolicy(
+        admin=vault,
+        group_policy_address=vault,
+        decision_policy=_threshold_policy(threshold, voting_period),
+    )
+    return packed(GROUP + "MsgUpdateGroupPolicyDecisionPolicy", message)
+
+
+def admin_proposal(
+    vault: str, proposer: str, messages: Sequence[any_pb2.Any], *, title: str
+) -> any_pb2.Any:
+    """A proposal of vault admin messages (members, decision policy), voted by T members."""
+    if len(title) > MAX_METADATA_LEN:
+        raise ValidationError("proposal title too long for the chain")
+    message = group_tx_pb2.MsgSubmitProposal(
+        group_policy_address=vault, proposers=[proposer], messages=list(messages), title=title
+    )
+    return packed(GROUP + "MsgSubmitProposal", message)
+
+
+def withdraw(proposal_id: int, proposer: str) -> any_pb2.Any:
+    """Withdraw an open proposal this member submitted (x/group: a proposer or the admin)."""
+    message = group_tx_pb2.MsgWithdrawProposal(proposal_id=proposal_id, address=proposer)
+    return packed(GROUP + "MsgWithdrawProposal", message)

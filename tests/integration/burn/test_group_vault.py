@@ -12,9 +12,6 @@ from typing import Any
 import pytest
 from cosmpy.protos.cosmos.bank.v1beta1 import tx_pb2 as bank_tx_pb2
 from cosmpy.protos.cosmos.base.v1beta1 import coin_pb2
-from cosmpy.protos.cosmos.group.v1 import tx_pb2 as group_tx_pb2
-from cosmpy.protos.cosmos.group.v1 import types_pb2 as group_types_pb2
-from google.protobuf import duration_pb2
 from pymongo.database import Database
 
 from tests.fixtures.anvil import EthEnv
@@ -45,7 +42,13 @@ from wpokt_node.keys.signer import LocalKeySigner
 from wpokt_node.pokt.amino_json import Coin
 from wpokt_node.pokt.client import PocketClient
 from wpokt_node.pokt.direct_tx import packed
-from wpokt_node.pokt.group_msgs import GROUP, payout_proposal, vote_yes
+from wpokt_node.pokt.group_msgs import (
+    admin_proposal,
+    payout_proposal,
+    update_decision_policy,
+    update_members,
+    vote_yes,
+)
 from wpokt_node.pokt.group_reads import ProposalStatus
 from wpokt_node.pokt.group_vault import vault_view
 from wpokt_node.pokt.startup import run_pocket_startup_checks
@@ -225,29 +228,16 @@ def test_a_member_proposal_paying_itself_gets_no_honest_vote(cluster: GroupClust
 def _policy_update(cluster: GroupCluster) -> Any:
     """The runbook's membership change: members re-stated and the decision policy re-set in
     one admin proposal; the policy update aborts every open payout proposal (x/group)."""
-    members = group_tx_pb2.MsgUpdateGroupMembers(
-        admin=cluster.vault,
-        group_id=cluster.reader.policy(cluster.vault).group_id,  # type: ignore[union-attr]
-        member_updates=[group_types_pb2.MemberRequest(address=MEMBER_ADDRESSES[0], weight="1")],
-    )
-    policy = group_types_pb2.ThresholdDecisionPolicy(
-        threshold=str(THRESHOLD),
-        windows=group_types_pb2.DecisionPolicyWindows(
-            voting_period=duration_pb2.Duration(seconds=cluster.voting_period_s),
-            min_execution_period=duration_pb2.Duration(seconds=0),
-        ),
-    )
-    decision = group_tx_pb2.MsgUpdateGroupPolicyDecisionPolicy(
-        admin=cluster.vault,
-        group_policy_address=cluster.vault,
-        decision_policy=packed(GROUP + "ThresholdDecisionPolicy", policy),
-    )
-    return group_tx_pb2.MsgSubmitProposal(
-        group_policy_address=cluster.vault,
-        proposers=[MEMBER_ADDRESSES[0]],
-        messages=[
-            packed(GROUP + "MsgUpdateGroupMembers", members),
-            packed(GROUP + "MsgUpdateGroupPolicyDecisionPolicy", decision),
+    policy = cluster.reader.policy(cluster.vault)
+    assert policy is not None
+    return admin_proposal(
+        cluster.vault,
+        MEMBER_ADDRESSES[0],
+        [
+            update_members(cluster.vault, policy.group_id, {MEMBER_ADDRESSES[0]: 1}),
+            update_decision_policy(
+                cluster.vault, THRESHOLD, timedelta(seconds=cluster.voting_period_s)
+            ),
         ],
         title="members: re-state",
     )
@@ -263,7 +253,7 @@ def test_a_membership_change_aborts_open_proposals_which_are_paid_once(
 
     # When the operators change the members (an admin proposal with T votes)
     admin = _policy_update(cluster)
-    assert cluster.send_as_member(0, [packed(GROUP + "MsgSubmitProposal", admin)])["code"] == 0
+    assert cluster.send_as_member(0, [admin])["code"] == 0
     admin_id = max(p.id for p in cluster.reader.proposals(cluster.vault))
     for index in range(THRESHOLD):
         assert cluster.send_as_member(index, [vote_yes(admin_id, MEMBER_ADDRESSES[index])])
