@@ -129,9 +129,8 @@ class PocketClient:
         page = 1
         seen: set[str] = set()
         last_height = -1
-        use_events = False
         while True:
-            data, use_events = self._search_page(query, page, page_size, use_events)
+            data = self._search_page(query, page, page_size)
             count = fresh = 0
             for response in iter_tx_responses(data):
                 count += 1
@@ -164,24 +163,14 @@ class PocketClient:
         address = normalize_pokt_address(address)
         if isinstance(sequence, bool) or not isinstance(sequence, int) or sequence < 0:
             raise ValidationError(f"sequence must be a non-negative integer, got {sequence!r}")
-        data, _ = self._search_page(f"tx.acc_seq='{address}/{sequence}'", 1, 10, False)
+        data = self._search_page(f"tx.acc_seq='{address}/{sequence}'", 1, 10)
         return next(iter_tx_responses(data), None)
 
-    def _search_page(
-        self, query: str, page: int, limit: int, use_events: bool
-    ) -> tuple[dict[str, Any], bool]:
-        """One page of a tx search; falls back to ``events=`` parameters (older SDKs) when the
-        endpoint does not take ``query=``, and says which form it used."""
-        common = [("order_by", "ORDER_BY_ASC"), ("page", str(page)), ("limit", str(limit))]
-        if not use_events:
-            try:
-                return self._rest.get(_TXS, [("query", query), *common]), False
-            except ChainError as exc:
-                if "event" not in str(exc).lower():
-                    raise
-                log.info("pokt_tx_search_events_fallback")
-        events = [("events", part) for part in query.split(" AND ")]
-        return self._rest.get(_TXS, [*events, *common]), True
+    def _search_page(self, query: str, page: int, limit: int) -> dict[str, Any]:
+        """One page of a tx search, oldest first. Only ``query=``: the SDK v0.50+ (Shannon runs
+        v0.53) no longer reads the old ``events=`` parameters (x/auth/tx/service.go)."""
+        params = [("query", query), ("order_by", "ORDER_BY_ASC"), ("page", str(page))]
+        return self._rest.get(_TXS, [*params, ("limit", str(limit))])
 
     # -- broadcasting -------------------------------------------------------------------------
 

@@ -3,7 +3,9 @@
 Rules (docs/pocket.md): the memo is at most 256 characters; surrounding whitespace is trimmed;
 it must be one JSON object with exactly the keys ``address`` and ``chain_id`` (unknown,
 duplicate or differently-cased keys are rejected, so every JSON parser reads the same memo);
-``address`` is ``0x`` + 40 hex digits in any case, not the zero address, returned checksummed;
+``address`` is ``0x`` + 40 hex digits, all lower or all upper case, or mixed case with a valid
+EIP-55 checksum (a mistyped checksummed address is refunded, not minted to the wrong account),
+not the zero address, returned checksummed;
 ``chain_id`` is a JSON string equal to the configured Ethereum chain id. ``parse_deposit_memo``
 never raises: it returns a result with a machine-readable reason.
 """
@@ -30,6 +32,7 @@ class RefundReason(StrEnum):
     MEMO_NOT_JSON = "memo_not_json"
     MEMO_UNKNOWN_KEYS = "memo_unknown_keys"
     MEMO_BAD_ADDRESS = "memo_bad_address"
+    MEMO_BAD_CHECKSUM = "memo_bad_checksum"
     MEMO_ZERO_ADDRESS = "memo_zero_address"
     MEMO_WRONG_CHAIN_ID = "memo_wrong_chain_id"
     AMOUNT_OVER_CAP = "amount_over_cap"
@@ -113,6 +116,9 @@ def _check_fields(data: dict[str, object], eth_chain_id: str) -> MemoResult:
     if not isinstance(address, str) or not _HEX_ADDRESS.fullmatch(address.strip()):
         return MemoResult.invalid(RefundReason.MEMO_BAD_ADDRESS)
     address = address.strip()
+    digits = address[2:]
+    if digits not in (digits.lower(), digits.upper()) and to_checksum_address(address) != address:
+        return MemoResult.invalid(RefundReason.MEMO_BAD_CHECKSUM)
     if address.lower() == _ZERO_ADDRESS:
         return MemoResult.invalid(RefundReason.MEMO_ZERO_ADDRESS)
     chain_id = data.get("chain_id")

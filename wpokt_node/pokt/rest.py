@@ -1,9 +1,11 @@
 """JSON over HTTP to one Pocket REST endpoint, with bounded retries.
 
 Transient failures (connection errors, timeouts, HTTP 5xx/429, a body that is not a JSON
-object) are retried with bounded, jittered exponential backoff (tenacity); other 4xx answers
-are not retried. Every failure surfaces as ``ChainError`` with the endpoint path (never the
-base URL, which may hold a provider key). "Not found" answers become ``None`` when asked for.
+object) are retried with bounded, jittered exponential backoff (tenacity); other 4xx answers,
+and 5xx answers carrying gRPC InvalidArgument (3) or Internal (13) (the chain would answer the
+same again), are not retried. Every failure surfaces as ``ChainError`` with the endpoint path
+(never the base URL, which may hold a provider key). "Not found" answers become ``None`` when
+asked for.
 """
 
 from __future__ import annotations
@@ -26,7 +28,9 @@ from wpokt_node.logs import get_logger
 log = get_logger(__name__)
 
 GRPC_UNKNOWN = 2
+GRPC_INVALID_ARGUMENT = 3
 GRPC_NOT_FOUND = 5
+GRPC_INTERNAL = 13
 _MAX_ERROR_TEXT = 300
 
 Params = Sequence[tuple[str, str]]
@@ -52,6 +56,12 @@ def _is_keeper_not_found(data: object) -> bool:
         return False
     message = data.get("message")
     return isinstance(message, str) and (message == "not found" or message.endswith(": not found"))
+
+
+def _is_refusal(data: object) -> bool:
+    """A gRPC answer the chain would repeat: InvalidArgument (3) or Internal (13), which the
+    SDK's gateway returns for a query it cannot run (e.g. a malformed tx search)."""
+    return isinstance(data, dict) and data.get("code") in (GRPC_INVALID_ARGUMENT, GRPC_INTERNAL)
 
 
 def _error_text(data: object, response: requests.Response) -> str:
@@ -114,6 +124,10 @@ class RestTransport:
         # x/group's "load proposal: not found" has no gRPC code: the gateway answers 500/Unknown.
         if status == 500 and not_found_ok and _is_keeper_not_found(data):
             return None
+        if status >= 500 and _is_refusal(data):
+            raise ChainError(
+                f"Pocket REST {method} {path} refused the request: {_error_text(data, response)}"
+            )
         if status >= 500 or status == 429:
             raise _TransientError(f"HTTP {status}: {_error_text(data, response)}")
         if status >= 400:

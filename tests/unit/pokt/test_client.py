@@ -208,21 +208,18 @@ def test_search_pages_ascending_and_keeps_unknown_messages(
     assert server.count("GET", "/cosmos/tx/v1beta1/txs") == 3
 
 
-def test_search_falls_back_to_events_on_old_sdk(
+def test_search_sends_only_the_query_parameter(
     server: ScriptedServer, client: PocketClient
 ) -> None:
+    # SDK v0.50+ reads ``query=`` only; an error is the chain's answer, not a cue to retry
     def search(request: Request) -> tuple[int, Any]:
-        params = request.query
-        if any(k == "query" for k, _ in params):
-            return 400, {"code": 3, "message": "must declare at least one event to search"}
-        assert [v for k, v in params if k == "events"] == [
-            f"transfer.recipient='{VAULT}'",
-            "tx.height>=1",
-        ]
-        return 200, {"txs": [], "tx_responses": [_tx_response(1, 0)], "total": "1"}
+        assert not any(k == "events" for k, _ in request.query)
+        return 400, {"code": 3, "message": "query cannot be empty"}
 
     server.on("GET", "/cosmos/tx/v1beta1/txs", search)
-    assert len(list(client.search_transfers_to(VAULT, 1))) == 1
+    with pytest.raises(ChainError, match="query cannot be empty"):
+        list(client.search_transfers_to(VAULT, 1))
+    assert server.count("GET", "/cosmos/tx/v1beta1/txs") == 1
 
 
 def test_search_refuses_out_of_order_results(server: ScriptedServer, client: PocketClient) -> None:
@@ -242,8 +239,18 @@ def test_transient_errors_are_retried(server: ScriptedServer, client: PocketClie
     assert [entry["event"] for entry in logs] == ["pokt_rest_retry", "pokt_rest_retry"]
 
 
+def test_a_refusal_the_chain_would_repeat_is_not_retried(
+    server: ScriptedServer, client: PocketClient
+) -> None:
+    path = "/cosmos/tx/v1beta1/txs"
+    server.on("GET", path, (500, {"code": 13, "message": "invalid query: bad syntax"}))
+    with pytest.raises(ChainError, match="refused the request: invalid query"):
+        list(client.search_transfers_to(VAULT, 1))
+    assert server.count("GET", path) == 1
+
+
 def test_retries_are_bounded(server: ScriptedServer, client: PocketClient) -> None:
-    server.on("GET", "/cosmos/auth/v1beta1/params", (500, {"code": 13, "message": "boom"}))
+    server.on("GET", "/cosmos/auth/v1beta1/params", (500, {"code": 14, "message": "boom"}))
     with (
         capture_logs() as logs,
         pytest.raises(ChainError, match="failed after 3 attempts: HTTP 500"),

@@ -32,6 +32,11 @@ def _memo(**fields: object) -> str:
             MemoResult.valid(CHECKSUMMED),
         ),
         (_memo(address=" " + ADDRESS + " ", chain_id=" 1 "), MemoResult.valid(CHECKSUMMED)),
+        # mixed case is a checksum: one flipped letter is a typo, refunded (EIP-55)
+        (
+            _memo(address=ADDRESS.replace("AC7E", "Ac7E"), chain_id="1"),
+            MemoResult.invalid(RefundReason.MEMO_BAD_CHECKSUM),
+        ),
         ("", MemoResult.invalid(RefundReason.MEMO_NOT_JSON)),
         ("not json", MemoResult.invalid(RefundReason.MEMO_NOT_JSON)),
         ('{"address": "0x1",', MemoResult.invalid(RefundReason.MEMO_NOT_JSON)),
