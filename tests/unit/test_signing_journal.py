@@ -78,3 +78,22 @@ def test_concurrent_processes_get_one_live_payload(tmp_path: Path) -> None:
     with SigningJournal(path, node_id="node-1") as journal:
         live = journal.live_payload("mint:RACE")
     assert live is not None
+
+
+def test_a_payload_belongs_to_one_source_event_for_ever(tmp_path: Path) -> None:
+    # Given MintData signed for deposit A (two deposits of one amount to one recipient would
+    # share it at one nonce)
+    journal = SigningJournal(tmp_path / "j.sqlite3", node_id="node-1")
+    assert journal.authorize("pokt:A", "p1", "mints:a").may_sign
+    assert journal.event_of("p1") == "pokt:A"
+    assert journal.event_of("p2") is None
+
+    # Then the same payload is refused for deposit B, naming A, and B may sign its own
+    verdict = journal.authorize("pokt:B", "p1", "mints:b")
+    assert (verdict.decision, verdict.other_event) == (Decision.REFUSED, "pokt:A")
+    assert journal.authorize("pokt:B", "p2", "mints:b").may_sign
+
+    # And once A's payload is retired (proven dead) it still belongs to A
+    assert journal.retire("pokt:A", "p1", "dead")
+    assert journal.authorize("pokt:C", "p1", "mints:c").other_event == "pokt:A"
+    assert journal.event_of("p1") == "pokt:A"

@@ -4,7 +4,10 @@ A local SQLite file on the node's disk (never the shared database) maps each sou
 (a Pocket deposit, an Ethereum burn log) to the hash of the one payload this node signed for
 it. The node records the payload hash *before* it signs; it never signs a second, different
 payload for the same source event unless the earlier payload has been proven dead on chain
-(``retire``). Re-signing the very same payload is allowed (it adds nothing new).
+(``retire``). Re-signing the very same payload is allowed (it adds nothing new). The binding
+holds both ways, for ever: a payload signed for one source event is never signed for another
+(two deposits of one amount to one recipient would otherwise share one MintData, and one mint
+would seem to pay both), and ``event_of`` tells which event a payload was signed for.
 """
 
 from __future__ import annotations
@@ -34,6 +37,7 @@ CREATE TABLE IF NOT EXISTS signed_payloads (
 );
 CREATE UNIQUE INDEX IF NOT EXISTS one_live_payload_per_event
     ON signed_payloads (source_event) WHERE retired_at IS NULL;
+CREATE INDEX IF NOT EXISTS payload_events ON signed_payloads (payload_hash);
 """
 
 
@@ -47,6 +51,7 @@ class Decision(StrEnum):
 class JournalVerdict:
     decision: Decision
     live_payload_hash: str | None
+    other_event: str | None = None  # REFUSED: the payload was signed for this other event
 
     @property
     def may_sign(self) -> bool:
@@ -96,11 +101,20 @@ class SigningJournal:
         with self._lock:
             self._conn.execute("BEGIN IMMEDIATE")
             try:
+                other = self._conn.execute(
+                    "SELECT source_event FROM signed_payloads "
+                    "WHERE payload_hash = ? AND source_event != ? LIMIT 1",
+                    (payload_hash, source_event),
+                ).fetchone()
                 row = self._conn.execute(
                     "SELECT payload_hash FROM signed_payloads "
                     "WHERE source_event = ? AND retired_at IS NULL",
                     (source_event,),
                 ).fetchone()
+                if other is not None:
+                    self._conn.execute("COMMIT")
+                    live = None if row is None else str(row[0])
+                    return JournalVerdict(Decision.REFUSED, live, other_event=str(other[0]))
                 if row is None:
                     retired = self._conn.execute(
                         "SELECT 1 FROM signed_payloads WHERE source_event = ? AND payload_hash = ?",
@@ -136,6 +150,15 @@ class SigningJournal:
                 (now, reason, source_event, payload_hash),
             )
             return cursor.rowcount == 1
+
+    def event_of(self, payload_hash: str) -> str | None:
+        """The source event this node signed ``payload_hash`` for (live or retired), or None."""
+        with self._lock:
+            row = self._conn.execute(
+                "SELECT source_event FROM signed_payloads WHERE payload_hash = ? LIMIT 1",
+                (payload_hash,),
+            ).fetchone()
+        return None if row is None else str(row[0])
 
     def live_payload(self, source_event: str) -> str | None:
         with self._lock:

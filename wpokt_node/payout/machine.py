@@ -278,6 +278,9 @@ class PayoutMachine:
             return None
         if decided.kind is OutcomeKind.DEAD:
             return self._reprepare(entry, decided.detail)
+        elsewhere = self._paid_elsewhere(entry, order)
+        if elsewhere is not None:
+            return elsewhere
         # Someone assembled it from the stored signatures: each was made by a node that
         # rebuilt this order, so at the threshold it is signed (and executed).
         promoted = promote_if_signed(self._signer(), custody, entry, order)
@@ -303,6 +306,31 @@ class PayoutMachine:
             return None
         custody = self.custodies[entry.collection]
         return "signed" if promote_if_signed(self._signer(), custody, fresh, mine) else None
+
+    def _paid_elsewhere(self, entry: Entry, order: Mapping[str, Any]) -> str | None:
+        """A payload on chain pays the source event this node signed it for. Before an entry is
+        called executed (or signed because its payload ran), this node's journal must bind the
+        payload to *this* entry's event; bound to another event, the entry is prepared again
+        (its own payout never ran); bound to none, a node that signed it decides."""
+        custody = self.custodies[entry.collection]
+        try:
+            event = custody.source_event(entry)
+            bound = self.journal.event_of(custody.payload_hash(order))
+        except ValidationError:
+            return "invalid"
+        if bound == event:
+            return None
+        if bound is None:
+            return "waiting_for_a_signer"
+        log.error(
+            "executed payload pays another source event",
+            alert=True,
+            collection=entry.collection,
+            entry_id=str(entry.id),
+            source_event=event,
+            paid_event=bound,
+        )
+        return self._reprepare(entry, f"the payload on chain pays {bound}, not this entry")
 
     def _reprepare(self, entry: Entry, reason: str) -> str:
         """The chain proved the payload dead: back to ``confirmed`` for a new number."""
@@ -343,6 +371,9 @@ class PayoutMachine:
             return self._fail(entry, Status.SIGNED, "signed entry has no order")
         outcome = self.custodies[entry.collection].outcome(entry, order)
         if outcome.kind is OutcomeKind.EXECUTED:
+            elsewhere = self._paid_elsewhere(entry, order)
+            if elsewhere is not None:
+                return elsewhere
             moved = self._move(
                 entry, Status.EXECUTED, outcome.detail, {"execution_tx_hash": outcome.tx_hash}
             )

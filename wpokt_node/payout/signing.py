@@ -82,7 +82,15 @@ def _agrees(signer: Signer, custody: Custody, entry: Entry, order: Mapping[str, 
     verdict = signer.journal.authorize(
         event, custody.payload_hash(order), f"{entry.collection}:{entry.id}"
     )
-    if not verdict.may_sign:
+    if verdict.other_event is not None:
+        record_refusal(
+            signer.db,
+            entry,
+            signer.node_id,
+            f"signing journal: this payload was signed for another source event "
+            f"({verdict.other_event}); a payload pays one event only",
+        )
+    elif not verdict.may_sign:
         record_refusal(
             signer.db,
             entry,

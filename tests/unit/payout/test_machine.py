@@ -115,9 +115,12 @@ def test_an_entry_goes_from_detected_to_executed_at_the_threshold(cluster: Clust
     assert entry["execution_note"] == "recorded before broadcast"
     assert cluster.nodes[1].custody.broadcasts == 1
 
-    # When the chain mines it and node 2 reads the outcome
+    # When the chain mines it: node 2, which signed nothing, cannot tell which source event
+    # the payload on chain pays, so it leaves that to a node that signed it (node 0)
     cluster.chain.mine()
     cluster.run(2)
+    assert cluster.entry(entry_id)["status"] == "signed"
+    cluster.run(0)
 
     # Then it is executed once, with the landed tx, and each step is on record
     entry = cluster.entry(entry_id)
@@ -316,5 +319,47 @@ def test_a_garbled_entry_is_reported_and_does_not_stop_the_others(cluster: Clust
     cluster.chain.use(1)
     cluster.run(2)
     cluster.chain.mine()
-    cluster.run(2)
+    cluster.run(0)  # a node that signed it says which source event the payload on chain pays
     assert cluster.entry(doubles)["status"] == "executed"
+
+
+def test_an_entry_pointing_at_another_deposits_paid_payload_is_paid_itself(
+    cluster: Cluster,
+) -> None:
+    # Given deposit P paid at number 1, and deposit Q of the same amount to the same recipient
+    paid = cluster.deposit("P")
+    cluster.run(0, 1)
+    cluster.chain.mine()
+    cluster.run(0)
+    assert cluster.entry(paid)["status"] == "executed"
+    other = cluster.deposit("Q")
+
+    # When the database makes Q a signed entry carrying P's order, number and signatures
+    p = cluster.entry(paid)
+    cluster.db[REFUNDS].update_one(
+        {"_id": other},
+        {
+            "$set": {
+                "status": "signed",
+                "order": p["order"],
+                "sequence": p["sequence"],
+                "signatures": p["signatures"],
+                "signers": p["signers"],
+            }
+        },
+    )
+    cluster.run(2)  # a node that signed neither cannot tell: it waits
+    assert cluster.entry(other)["status"] == "signed"
+    cluster.run(0)
+
+    # Then a node that signed P's payload sees it pays P, not Q: Q is prepared again, gets its
+    # own number and is paid once; P stays paid once
+    entry = cluster.entry(other)
+    assert entry["status"] == "confirmed"
+    assert entry["refusals"] == {}
+    cluster.run(0, 1)
+    cluster.chain.mine()
+    cluster.run(0)
+    entry = cluster.entry(other)
+    assert (entry["status"], entry["sequence"]) == ("executed", 2)
+    assert sorted(cluster.chain.landed) == [1, 2]
