@@ -89,6 +89,13 @@ class Custody(Protocol):
         ...
 
     @property
+    def payload_names_source(self) -> bool:
+        """Whether the payload itself names its source event (a release's memo or proposal
+        title), so the chain's payout can be matched to the entry without the journal; a
+        MintData does not."""
+        ...
+
+    @property
     def execution_fields(self) -> tuple[str, ...]:
         """The entry fields the back end records besides ``order``, the number and
         ``execution_tx_hash``; cleared when a dead payload is prepared again."""

@@ -76,6 +76,7 @@ class EthMintCustody:
 
     execution_fields = ("execution_tx_raw", "execution_tx_sender", "execution_tx_nonce")
     number_field = "nonce"
+    payload_names_source = False
 
     def __init__(
         self,

@@ -69,7 +69,6 @@ Document = dict[str, Any]
 NO_VOTE_NEEDED = "no-vote-needed"  # the chain decided before this node's vote
 ALERT_EVERY_S = 600.0
 MAX_EXEC_BACKOFF_S = 6 * 3600.0
-RECIPIENT_IS_MODULE_ACCOUNT = "recipient_is_module_account"
 
 
 def _now_ms() -> int:
@@ -88,6 +87,7 @@ class PoktGroupCustody(ReleaseCustodyBase):
 
     execution_fields = ("execution_tx_bytes", "execution_sent_at_ms", "proposal_intent")
     number_field = "proposal_id"
+    payload_names_source = True
 
     def __init__(
         self,
@@ -133,21 +133,13 @@ class PoktGroupCustody(ReleaseCustodyBase):
             payout = self._payout(entry, self.sources.recipient(self.kind, entry))
         except RebuildMismatchError as mismatch:
             raise NotReadyError(f"source event not payable yet: {mismatch.reason}") from None
-        self._check_recipient(payout.recipient)
+        self.check_recipient(payout.recipient)
         chosen = self._live_proposal(payout)
         if chosen is not None:
             order = payout.chosen(chosen).to_order()
             return Prepared(order=order, number=chosen.id)
         self._propose(entry, payout)
         raise NotReadyError("payout proposal sent; waiting for it on chain")
-
-    def _check_recipient(self, recipient: str) -> None:
-        """The bank refuses to credit module accounts (cosmos-sdk x/bank ``BlockedAddr``): a
-        proposal paying one could only fail, at the members' expense, forever."""
-        data = self.pokt.query(f"/cosmos/auth/v1beta1/accounts/{recipient}", not_found_ok=True)
-        account = (data or {}).get("account")
-        if isinstance(account, dict) and str(account.get("@type", "")).endswith("ModuleAccount"):
-            raise UnpayableError(RECIPIENT_IS_MODULE_ACCOUNT)
 
     def _live_proposal(self, payout: GroupPayout) -> Proposal | None:
         """The proposal every node picks for ``payout``: accepted first, then the lowest id."""

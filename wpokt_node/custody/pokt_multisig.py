@@ -61,6 +61,7 @@ class PoktMultisigCustody(ReleaseCustodyBase):
 
     execution_fields = ("execution_tx_bytes",)
     number_field = "sequence"
+    payload_names_source = True
 
     def __init__(
         self,
@@ -112,6 +113,7 @@ class PoktMultisigCustody(ReleaseCustodyBase):
     def prepare(self, entry: Entry) -> Prepared:
         self._payout(entry)
         self._memo(entry)
+        self.check_recipient(entry.to_address)
         lease = f"{reservations.VAULT_SEQUENCE}:{self.vault}"
         with leases.held(self.db, lease, self.node_id, self.lease_ttl_s):
             if self._status(entry) != Status.CONFIRMED.value:
@@ -276,15 +278,22 @@ class PoktMultisigCustody(ReleaseCustodyBase):
 
     # -- outcome --------------------------------------------------------------------------------
 
+    def _own_spec(self, entry: Entry, order: Mapping[str, Any]) -> ReleaseSpec:
+        """The stored order, which must name this entry's own source event in its memo."""
+        spec = spec_from_order(order)
+        if spec.memo != self._memo(entry):
+            raise ValidationError(f"the stored order pays {spec.memo[:100]!r}, not this entry")
+        return spec
+
     def outcome(self, entry: Entry, order: Mapping[str, Any]) -> Outcome:
         return self.chain.outcome(
-            spec_from_order(order),
+            self._own_spec(entry, order),
             entry.execution_tx_hash,
             has_bytes=isinstance(entry.document.get("execution_tx_bytes"), str),
         )
 
     def decided(self, entry: Entry, order: Mapping[str, Any]) -> Outcome | None:
-        if self.chain.vault_sequence() <= spec_from_order(order).sequence:
+        if self.chain.vault_sequence() <= self._own_spec(entry, order).sequence:
             return None
         return self.outcome(entry, order)
 

@@ -11,7 +11,7 @@ from typing import Any
 from pymongo.database import Database
 from pymongo.errors import PyMongoError
 
-from wpokt_node.custody.base import SourceCheck
+from wpokt_node.custody.base import SourceCheck, UnpayableError
 from wpokt_node.custody.release_config import ReleaseConfig, ReleaseKind
 from wpokt_node.custody.release_sources import ReleaseSources, release_source_event
 from wpokt_node.db.models import Entry
@@ -20,6 +20,8 @@ from wpokt_node.eth.client import EthClient
 from wpokt_node.pokt.client import PocketClient
 
 Document = dict[str, Any]
+RECIPIENT_IS_MODULE_ACCOUNT = "recipient_is_module_account"
+RECIPIENT_IS_THE_VAULT = "recipient_is_the_vault"
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,6 +62,18 @@ class ReleaseCustodyBase:
 
     def check_source(self, entry: Entry) -> SourceCheck:
         return self.sources.check(self.kind, entry)
+
+    def check_recipient(self, recipient: str) -> None:
+        """Refuse, for good, a recipient the payout can only fail or loop on: a module account
+        (the bank never credits one: cosmos-sdk x/bank ``BlockedAddr``, on poktroll the fee
+        collector, distribution, mint and staking pools, read here from the chain's answer for
+        the account), or the vault itself."""
+        if recipient == self.vault:
+            raise UnpayableError(RECIPIENT_IS_THE_VAULT)
+        data = self.pokt.query(f"/cosmos/auth/v1beta1/accounts/{recipient}", not_found_ok=True)
+        account = (data or {}).get("account")
+        if isinstance(account, dict) and str(account.get("@type", "")).endswith("ModuleAccount"):
+            raise UnpayableError(RECIPIENT_IS_MODULE_ACCOUNT)
 
     def _read(self, entry: Entry, projection: Mapping[str, int]) -> Document | None:
         """The entry as the database holds it now (only ``projection``), or None."""

@@ -313,6 +313,8 @@ class PayoutMachine:
         payload to *this* entry's event; bound to another event, the entry is prepared again
         (its own payout never ran); bound to none, a node that signed it decides."""
         custody = self.custodies[entry.collection]
+        if custody.payload_names_source:
+            return None  # the back end matched the payout's memo / title to this entry
         try:
             event = custody.source_event(entry)
             bound = self.journal.event_of(custody.payload_hash(order))

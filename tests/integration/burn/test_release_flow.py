@@ -22,6 +22,7 @@ from tests.integration.burn.release_cluster import (
     pokt_vault_genesis,
     recipient,
 )
+from wpokt_devnet.pokt_sim.ante import FEE_COLLECTOR
 from wpokt_devnet.pokt_wallet import DevnetWallet
 from wpokt_node.addresses import address_to_bytes
 from wpokt_node.db import leases
@@ -445,3 +446,29 @@ def test_edited_refund_gets_no_signature(cluster: ReleaseCluster, wallet: Devnet
     assert (fresh["status"], fresh["signatures"]) == ("started", [])
     assert all("amount" in r["reason"] for r in fresh["refusals"].values())
     assert wallet.balance() == POKT_USER_BALANCE - 1_000_000
+
+
+@pytest.mark.parametrize(
+    ("to", "error"),
+    [
+        (FEE_COLLECTOR, "recipient_is_module_account"),
+        (VAULT.address(), "recipient_is_the_vault"),
+    ],
+)
+def test_a_burn_to_a_recipient_that_can_only_fail_is_failed_before_it_costs_a_fee(
+    cluster: ReleaseCluster, to: str, error: str
+) -> None:
+    # Given a burn whose payout the chain would refuse in the block (the fee paid) or pay back
+    # into the vault itself, for ever after each re-prepare
+    start_sequence = cluster.vault_sequence()
+    tx_hash = cluster.burn(3_000_000, to)
+    cluster.watcher().run_once()
+
+    # When the nodes run
+    cluster.run(2)
+
+    # Then it fails at once, visibly, and the vault neither pays nor signs anything
+    entry = _entry(cluster, BURNS, {"transaction_hash": tx_hash})
+    assert (entry["status"], entry["error"]) == ("failed", error)
+    assert cluster.vault_sequence() == start_sequence
+    assert cluster.balance(VAULT.address()) == VAULT_BALANCE

@@ -70,6 +70,7 @@ class StandInCustody:
 
     execution_fields = ("execution_note",)
     number_field = "sequence"
+    payload_names_source = False
 
     def __init__(self, chain: StandInChain, node_id: str) -> None:
         self.chain = chain
