@@ -167,6 +167,9 @@ class PocketSettings(_Strict):
     custody: PocketCustody = PocketCustody.AUTO
     group: GroupVaultSettings = GroupVaultSettings()
     confirmations: int = Field(1, ge=0)
+    index_lag_blocks: int = Field(
+        1, ge=0, le=100, description="scan deposits only to latest - this (txs are indexed late)"
+    )
     start_height: int = Field(1, ge=1)
     fee_upokt: BaseUnits = 20_000
     gas_limit: int = Field(400_000, ge=1)

@@ -245,6 +245,8 @@ def pokt_genesis(
         "chain_id": POKT_CHAIN_ID,
         "block_time_s": options.pokt_block_time_s,
         "auth_params": {"tx_sig_limit": options.tx_sig_limit},
+        # txs reach the index after their block is reported as latest, as on CometBFT
+        "index_lag_s": round(options.pokt_block_time_s * 0.3, 3),
         "accounts": accounts,
         "state_file": str(state_file),
     }

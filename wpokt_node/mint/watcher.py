@@ -2,9 +2,11 @@
 
 Each pass reads the latest height first, then scans the vault's incoming transfers from the
 node's ``pokt`` cursor (the last height fully scanned; ``pocket.start_height`` at first) up to
-that height, classifies every tx with this node's rules, and inserts one ``mints`` entry (valid
-deposit) or ``refunds`` entry (bad memo, cap ...) per tx. A duplicate key means another node (or
-an earlier pass) already recorded it. The cursor moves only after every insert succeeded, so a
+that height minus ``pocket.index_lag_blocks`` (CometBFT reports a block as latest before its
+txs are in the tx index: a scan of the newest block could miss its deposits for good),
+classifies every tx with this node's rules, and inserts one ``mints`` entry (valid deposit) or
+``refunds`` entry (bad memo, cap ...) per tx. A duplicate key means another node (or an earlier
+pass) already recorded it. The cursor moves only after every insert succeeded, so a
 crash re-scans and inserts nothing twice.
 
 While the bridge is paused (the cluster control record, ``wpokt-node admin pause``) the
@@ -61,7 +63,7 @@ class PoktWatcher:
         if self._held:
             log.info("bridge resumed: scanning deposits again", from_height=first)
         self._held = False
-        latest = self.pokt.latest_height()
+        latest = self.pokt.latest_height() - self.settings.pocket.index_lag_blocks
         summary: dict[str, object] = {"from_height": first, "latest_height": latest}
         if first > latest:
             return summary

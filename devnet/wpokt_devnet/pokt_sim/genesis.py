@@ -18,6 +18,9 @@ Every field is optional. ``balance`` (a upokt amount) may replace ``balances``. 
 the group's (``min_execution_period`` 0), created in order after the accounts, as the SDK's
 x/group genesis can hold them; the first policy's address is ``group.policy_address(1)``.
 ``block_time_s`` 0 means instant mode: each accepted tx is committed at once in its own block.
+``index_lag_s`` delays a block's txs in the tx index (search, lookup by hash) behind the block
+becoming ``blocks/latest``, as CometBFT does: it stores and reports a block before its txs are
+indexed by a separate goroutine (cometbft v0.38 ``state/txindex/indexer_service.go``).
 """
 
 from __future__ import annotations
@@ -65,6 +68,7 @@ class Genesis:
     chain_id: str = "pocket"
     start_height: int = 1
     block_time_s: float = 0.0
+    index_lag_s: float = 0.0
     min_fee_upokt: int = 0
     gas_per_msg_send: int = 30000
     gas_per_group_msg: int = 30000
@@ -82,6 +86,7 @@ _TOP_KEYS = {
     "chain_id",
     "start_height",
     "block_time_s",
+    "index_lag_s",
     "min_fee_upokt",
     "gas_per_msg_send",
     "gas_per_group_msg",
@@ -243,6 +248,7 @@ def genesis_from_dict(raw: object) -> Genesis:
         chain_id=chain_id,
         start_height=_int(raw.get("start_height", 1), "start_height", problems, minimum=1),
         block_time_s=block_time,
+        index_lag_s=_block_time(raw.get("index_lag_s", 0), problems),
         min_fee_upokt=_int(raw.get("min_fee_upokt", 0), "min_fee_upokt", problems),
         gas_per_msg_send=_int(raw.get("gas_per_msg_send", 30000), "gas_per_msg_send", problems),
         gas_per_group_msg=_int(raw.get("gas_per_group_msg", 30000), "gas_per_group_msg", problems),

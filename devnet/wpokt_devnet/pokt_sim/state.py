@@ -22,6 +22,7 @@ import copy
 import json
 import os
 import threading
+import time
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
@@ -62,6 +63,7 @@ class ChainState:
         self._mempool: list[DecodedTx] = []
         self._seen: set[str] = set()
         self._records: dict[str, TxRecord] = {}
+        self._indexed_from: dict[int, float] = {}  # height -> monotonic time its txs show
         self._ordered: list[TxRecord] = []
         self._blocks: dict[int, Block] = {}
         self._height = genesis.start_height
@@ -132,6 +134,8 @@ class ChainState:
                 self._records[record.hash] = record
                 self._ordered.append(record)
                 block.tx_hashes.append(record.hash)
+            if self.genesis.index_lag_s > 0 and block.tx_hashes:
+                self._indexed_from[height] = time.monotonic() + self.genesis.index_lag_s
             self._mempool = []
             block.finalize_block_events = self._groups.end_block(block.time)
             self._check = self._accounts.branch()
@@ -200,16 +204,24 @@ class ChainState:
         with self._lock:
             return [self._records[h].tx.raw for h in hashes]
 
+    def _indexed(self, record: TxRecord) -> bool:
+        return time.monotonic() >= self._indexed_from.get(record.height, 0.0)
+
     def get_tx(self, digest: str) -> TxRecord | None:
         with self._lock:
-            return self._records.get(digest.upper())
+            found = self._records.get(digest.upper())
+            return found if found is not None and self._indexed(found) else None
 
     def search(
         self, conditions: list[Condition], *, descending: bool, page: int, limit: int
     ) -> tuple[list[TxRecord], int]:
         """Matching included txs ordered by (height, index); raise ValueError on a bad page."""
         with self._lock:
-            found = [r for r in self._ordered if matches(conditions, r.index_attributes())]
+            found = [
+                r
+                for r in self._ordered
+                if self._indexed(r) and matches(conditions, r.index_attributes())
+            ]
         if descending:
             found.reverse()
         total = len(found)

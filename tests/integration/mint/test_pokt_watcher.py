@@ -7,7 +7,13 @@ from typing import Any
 
 import pytest
 
-from tests.fixtures.mint_cluster import MintCluster, MintClusterFactory, recipient_address
+from tests.fixtures.mint_cluster import (
+    MintCluster,
+    MintClusterFactory,
+    deposit_memo,
+    recipient_address,
+)
+from wpokt_devnet.pokt_wallet import build_signed_send
 from wpokt_node.db.entries import insert_once
 from wpokt_node.db.nodes import get_cursor
 from wpokt_node.errors import DatabaseError
@@ -123,3 +129,27 @@ def test_watcher_batch_stops_at_a_height_boundary(mint_cluster_factory: MintClus
     assert [m["transaction_hash"] for m in cluster.mints()] == hashes
     heights = [m["height"] for m in cluster.mints()]
     assert cursors == [heights[0], heights[1], cluster.sim.state.height]
+
+
+def test_the_watcher_stays_behind_the_tx_index(mint_cluster_factory: MintClusterFactory) -> None:
+    # Given a chain that indexes a block's txs some time after reporting the block as latest
+    # (CometBFT does), and a deposit in the newest block, not indexed yet
+    cluster = mint_cluster_factory(index_lag_s=600.0, index_lag_blocks=1)
+    wallet = cluster.wallets[0]
+    account_number, sequence = wallet.account()
+    signed = build_signed_send(
+        wallet.signer, to_address=cluster.vault, amount=4_000_000, chain_id="pocket",
+        account_number=account_number, sequence=sequence, memo=deposit_memo(recipient_address(7)),
+    )  # fmt: skip
+    sent = wallet.broadcast(signed)
+    assert int(sent["code"]) == 0  # instant mode: in a block at once
+    deposit_height = cluster.sim.state.height
+    assert cluster.sim.state.block(deposit_height).tx_hashes == [sent["txhash"]]  # type: ignore[union-attr]
+    assert cluster.nodes[0].context.pokt.tx(sent["txhash"]) is None  # not in the index yet
+
+    # When the watcher runs: it stops one block short of the latest, so its cursor never
+    # passes a block whose txs the index does not show yet
+    summary = cluster.watch(0)
+    assert summary["latest_height"] == deposit_height - 1
+    assert get_cursor(cluster.db, "node-0", "pokt") == deposit_height - 1
+    assert cluster.mints() == []
