@@ -144,7 +144,7 @@ def test_the_watcher_stays_behind_the_tx_index(mint_cluster_factory: MintCluster
     sent = wallet.broadcast(signed)
     assert int(sent["code"]) == 0  # instant mode: in a block at once
     deposit_height = cluster.sim.state.height
-    assert cluster.sim.state.block(deposit_height).tx_hashes == [sent["txhash"]]  # type: ignore[union-attr]
+    assert cluster.sim.state.block(deposit_height).tx_hashes == [sent["txhash"]]
     assert cluster.nodes[0].context.pokt.tx(sent["txhash"]) is None  # not in the index yet
 
     # When the watcher runs: it stops one block short of the latest, so its cursor never
