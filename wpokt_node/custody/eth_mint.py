@@ -71,6 +71,27 @@ class CheckedDeposit:
         return max(0, self.latest_height - height + 1)
 
 
+def _differences(entry: Entry, verdict: Classification) -> dict[str, tuple[object, object]]:
+    """The entry's source fields that differ from the deposit on chain: name -> (stored, chain)."""
+    return {
+        name: (stored, seen)
+        for name, stored, seen in (
+            ("from_address", entry.from_address, verdict.sender),
+            ("to_address", entry.to_address, verdict.recipient),
+            ("amount", entry.document.get("amount"), amount_to_db(verdict.amount)),
+        )
+        if stored != seen
+    }
+
+
+def repaired_fields(differences: dict[str, tuple[object, object]]) -> dict[str, object]:
+    """The chain's values, and the edited ones kept visibly under ``repaired``."""
+    return {
+        **{name: seen for name, (_, seen) in differences.items()},
+        "repaired": {name: str(stored)[:120] for name, (stored, _) in differences.items()},
+    }
+
+
 class EthMintCustody:
     """``custody.base.Custody`` for mints (multisig back end)."""
 
@@ -124,8 +145,11 @@ class EthMintCustody:
         return "pokt:" + normalize_pokt_tx_hash(entry.transaction_hash)
 
     def check_source(self, entry: Entry) -> SourceCheck:
+        """A deposit that is a valid mint on chain but whose entry says otherwise (recipient,
+        sender or amount edited in the database) is repaired from the chain, not failed: failing
+        it would lose the deposit, since its unique key keeps it from being recorded again."""
         try:
-            checked = self.fetch_deposit(entry)
+            checked = self._classified(entry)
         except RebuildMismatchError as mismatch:
             return SourceCheck(SourceState.GONE, reason=mismatch.reason)
         if checked is None:
@@ -133,6 +157,15 @@ class EthMintCustody:
                 return SourceCheck(SourceState.GONE, reason="deposit tx not found on Pocket")
             return SourceCheck(SourceState.NOT_YET, reason="deposit tx not indexed yet")
         confirmations = checked.confirmations
+        differences = _differences(entry, checked.classification)
+        if differences:
+            repair = repaired_fields(differences)
+            log.error("entry repaired from the chain", alert=True, entry_id=str(entry.id), **{
+                name: f"{stored!r} -> {seen!r}" for name, (stored, seen) in differences.items()
+            })  # fmt: skip
+            return SourceCheck(
+                SourceState.FOUND, confirmations, False, {"confirmations": confirmations, **repair}
+            )
         return SourceCheck(
             SourceState.FOUND,
             confirmations=confirmations,
@@ -140,9 +173,9 @@ class EthMintCustody:
             fields={"confirmations": confirmations},
         )
 
-    def fetch_deposit(self, entry: Entry) -> CheckedDeposit | None:
+    def _classified(self, entry: Entry) -> CheckedDeposit | None:
         """The entry's deposit as this node's Pocket RPC and rules see it; None if the RPC does
-        not know the tx. Raises RebuildMismatchError if it is not exactly this valid mint."""
+        not know the tx. Raises RebuildMismatchError if it is not a valid mint."""
         try:
             tx_hash = normalize_pokt_tx_hash(entry.transaction_hash)
         except ValidationError as exc:
@@ -152,23 +185,25 @@ class EthMintCustody:
         if response is None:
             return None
         verdict = classify_deposit(response, self.rules)
-        if not verdict.is_mint:
+        if not verdict.is_mint or verdict.tx_hash != entry.transaction_hash:
             raise RebuildMismatchError(
                 f"deposit {tx_hash} does not classify as a valid mint "
                 f"({verdict.kind.value}: {verdict.reason})"
             )
-        for name, stored, seen in (
-            ("transaction_hash", entry.transaction_hash, verdict.tx_hash),
-            ("from_address", entry.from_address, verdict.sender),
-            ("to_address", entry.to_address, verdict.recipient),
-            ("amount", entry.document.get("amount"), amount_to_db(verdict.amount)),
-        ):
-            if stored != seen:
-                raise RebuildMismatchError(
-                    f"{name} differs from the deposit on chain: stored {str(stored)[:80]!r}, "
-                    f"chain {seen!r}"
-                )
         return CheckedDeposit(verdict, latest)
+
+    def fetch_deposit(self, entry: Entry) -> CheckedDeposit | None:
+        """The entry's deposit as this node's Pocket RPC and rules see it; None if the RPC does
+        not know the tx. Raises RebuildMismatchError if it is not exactly this valid mint."""
+        checked = self._classified(entry)
+        if checked is None:
+            return None
+        for name, (stored, seen) in _differences(entry, checked.classification).items():
+            raise RebuildMismatchError(
+                f"{name} differs from the deposit on chain: stored {str(stored)[:80]!r}, "
+                f"chain {seen!r}"
+            )
+        return checked
 
     # -- prepare: allocate the nonce -----------------------------------------------------------
 

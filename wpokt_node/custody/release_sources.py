@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from wpokt_node.amounts import amount_to_db
 from wpokt_node.custody.base import RebuildMismatchError, SourceCheck, SourceState
 from wpokt_node.custody.release_config import ReleaseConfig, ReleaseKind
 from wpokt_node.db.models import Entry
@@ -13,7 +14,7 @@ from wpokt_node.eth.burn_check import BurnLogCheck, BurnLogState, ExpectedBurn, 
 from wpokt_node.eth.client import EthClient
 from wpokt_node.logs import get_logger
 from wpokt_node.pokt.client import PocketClient
-from wpokt_node.pokt.deposits import DepositKind, classify_deposit
+from wpokt_node.pokt.deposits import Classification, DepositKind, classify_deposit
 from wpokt_node.pokt.release_memo import (
     burn_release_memo,
     normalize_pokt_tx_hash,
@@ -113,12 +114,41 @@ class ReleaseSources:
         if int(response.get("code") or 0) != 0:
             return SourceCheck(SourceState.GONE, reason="deposit tx failed on chain")
         confirmations = self.pokt_confirmations(int(response.get("height") or 0))
+        verdict = classify_deposit(response, self.config.deposit_rules)
+        if verdict.kind is not DepositKind.REFUND or verdict.sender is None:
+            reason = f"deposit is not a refund here ({verdict.kind.value}: {verdict.reason})"
+            return SourceCheck(SourceState.GONE, reason=reason)
+        differences = {
+            name: (stored, seen)
+            for name, stored, seen in self._refund_fields(entry, verdict)
+            if stored != seen
+        }
+        if differences:  # edited in the database: repaired from the chain, not failed
+            log.error("entry repaired from the chain", alert=True, entry_id=str(entry.id), **{
+                name: f"{stored!r} -> {seen!r}" for name, (stored, seen) in differences.items()
+            })  # fmt: skip
+            fields = {
+                **{name: seen for name, (_, seen) in differences.items()},
+                "repaired": {name: str(stored)[:120] for name, (stored, _) in differences.items()},
+                "confirmations": confirmations,
+            }
+            return SourceCheck(SourceState.FOUND, confirmations, False, fields)
         return SourceCheck(
             SourceState.FOUND,
             confirmations=confirmations,
             confirmed=confirmations >= self.config.pokt_confirmations,
             fields={"confirmations": confirmations},
         )
+
+    @staticmethod
+    def _refund_fields(entry: Entry, verdict: Classification) -> list[tuple[str, object, object]]:
+        """(name, stored, chain) of every field a refund entry takes from its deposit."""
+        return [
+            ("from_address", entry.from_address, verdict.sender),
+            ("to_address", entry.to_address, verdict.sender),
+            ("amount", entry.document.get("amount"), amount_to_db(verdict.amount)),
+            ("reason", entry.reason, None if verdict.reason is None else str(verdict.reason)),
+        ]
 
     def _refund_recipient(self, entry: Entry) -> str:
         response = self.pokt.tx(normalize_pokt_tx_hash(entry.transaction_hash))
@@ -130,14 +160,7 @@ class ReleaseSources:
                 f"deposit is not a refund here ({verdict.kind}: {verdict.reason})"
             )
         differences = [
-            name
-            for name, chain_value, stored in (
-                ("from_address", verdict.sender, entry.from_address),
-                ("to_address", verdict.sender, entry.to_address),
-                ("amount", verdict.amount, entry.amount),
-                ("reason", verdict.reason, entry.reason),
-            )
-            if chain_value != stored
+            name for name, stored, seen in self._refund_fields(entry, verdict) if stored != seen
         ]
         if differences:
             raise RebuildMismatchError(f"refund differs from the chain in {', '.join(differences)}")

@@ -434,3 +434,28 @@ def test_a_paid_proposal_missing_from_the_index_is_never_taken_for_dead(
     assert blind.outcome(Entry.from_document(REFUNDS, entry), entry["order"]).kind is (
         OutcomeKind.PENDING
     )
+
+
+def test_a_refund_edited_at_detected_is_repaired_from_the_chain_and_paid(
+    cluster: GroupCluster,
+) -> None:
+    # Given a refund entry whose recipient and amount are edited in the database
+    entry_id = cluster.refund(3_500_000)
+    thief = MEMBER_ADDRESSES[3]
+    cluster.db[REFUNDS].update_one(
+        {"_id": entry_id}, {"$set": {"to_address": thief, "amount": "90000000"}}
+    )
+
+    # When the nodes run
+    cluster.run(3)
+
+    # Then it was restored from the chain, the edit kept visibly, and the sender paid once
+    entry = _entry(cluster, REFUNDS, entry_id)
+    assert (entry["status"], entry["to_address"], entry["amount"]) == (
+        "executed",
+        cluster.wallet.address,
+        "3500000",
+    )
+    assert entry["repaired"] == {"to_address": thief, "amount": "90000000"}
+    assert cluster.payouts_to(thief) == []
+    _invariants(cluster, {cluster.wallet.address: 3_500_000})

@@ -388,3 +388,31 @@ def test_recorded_tx_whose_gas_nonce_was_used_elsewhere_is_replaced(
     assert entry["execution_tx_hash"] not in (None, dead)
     assert mint_cluster.token.get_user_nonce(recipient) == 1
     assert mint_cluster.token.balance_of(recipient) == 1_500_000
+
+
+def test_a_mint_edited_at_detected_is_repaired_from_the_chain_and_paid(
+    mint_cluster: MintCluster,
+) -> None:
+    # Given a recorded deposit whose recipient and amount are then edited in the database
+    recipient, thief = recipient_address(21), recipient_address(22)
+    tx_hash = mint_cluster.deposit(6_000_000, recipient)
+    mint_cluster.watch(0)
+    entry = mint_cluster.mint(tx_hash)
+    mint_cluster.db["mints"].update_one(
+        {"_id": entry["_id"]}, {"$set": {"to_address": thief, "amount": "9000000"}}
+    )
+
+    # When the nodes run
+    mint_cluster.execute(0, 1, 2, passes=4)
+
+    # Then the entry was restored from the chain (the edit kept visibly) and the deposit minted
+    fresh = mint_cluster.db["mints"].find_one({"_id": entry["_id"]})
+    assert fresh is not None
+    assert (fresh["status"], fresh["to_address"], fresh["amount"]) == (
+        "executed",
+        recipient,
+        "6000000",
+    )
+    assert fresh["repaired"] == {"to_address": thief, "amount": "9000000"}
+    assert mint_cluster.token.balance_of(recipient) == 6_000_000
+    assert mint_cluster.token.balance_of(thief) == 0
