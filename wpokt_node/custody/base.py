@@ -17,6 +17,9 @@ from typing import Any, Protocol
 
 from wpokt_node.db.models import Entry, RetiredOrder, SignatureRecord
 from wpokt_node.errors import WpoktError
+from wpokt_node.logs import get_logger
+
+log = get_logger(__name__)
 
 
 class RebuildMismatchError(WpoktError):
@@ -55,6 +58,23 @@ class Prepared:
 
     order: dict[str, Any]
     number: int
+
+
+def repaired_from_chain(
+    entry: Entry, differences: Mapping[str, tuple[object, object]], confirmations: int
+) -> SourceCheck:
+    """An entry whose source fields (name -> (stored, chain)) were edited in the database: the
+    chain's values are written back, the edited ones kept under ``repaired``, with an alert;
+    it is confirmed on a later pass, from the repaired entry."""
+    log.error("entry repaired from the chain", alert=True, entry_id=str(entry.id), **{
+        name: f"{stored!r} -> {seen!r}" for name, (stored, seen) in differences.items()
+    })  # fmt: skip
+    fields = {
+        **{name: seen for name, (_, seen) in differences.items()},
+        "repaired": {name: str(stored)[:120] for name, (stored, _) in differences.items()},
+        "confirmations": confirmations,
+    }
+    return SourceCheck(SourceState.FOUND, confirmations, False, fields)
 
 
 class OutcomeKind(StrEnum):

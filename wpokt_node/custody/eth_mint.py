@@ -27,6 +27,7 @@ from wpokt_node.custody.base import (
     SourceCheck,
     SourceState,
     UnpayableError,
+    repaired_from_chain,
 )
 from wpokt_node.custody.mint_chain import MintChain
 from wpokt_node.db import leases, reservations
@@ -81,14 +82,6 @@ def _differences(entry: Entry, verdict: Classification) -> dict[str, tuple[objec
             ("amount", entry.document.get("amount"), amount_to_db(verdict.amount)),
         )
         if stored != seen
-    }
-
-
-def repaired_fields(differences: dict[str, tuple[object, object]]) -> dict[str, object]:
-    """The chain's values, and the edited ones kept visibly under ``repaired``."""
-    return {
-        **{name: seen for name, (_, seen) in differences.items()},
-        "repaired": {name: str(stored)[:120] for name, (stored, _) in differences.items()},
     }
 
 
@@ -159,13 +152,7 @@ class EthMintCustody:
         confirmations = checked.confirmations
         differences = _differences(entry, checked.classification)
         if differences:
-            repair = repaired_fields(differences)
-            log.error("entry repaired from the chain", alert=True, entry_id=str(entry.id), **{
-                name: f"{stored!r} -> {seen!r}" for name, (stored, seen) in differences.items()
-            })  # fmt: skip
-            return SourceCheck(
-                SourceState.FOUND, confirmations, False, {"confirmations": confirmations, **repair}
-            )
+            return repaired_from_chain(entry, differences, confirmations)
         return SourceCheck(
             SourceState.FOUND,
             confirmations=confirmations,

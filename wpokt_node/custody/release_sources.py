@@ -6,7 +6,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from wpokt_node.amounts import amount_to_db
-from wpokt_node.custody.base import RebuildMismatchError, SourceCheck, SourceState
+from wpokt_node.custody.base import (
+    RebuildMismatchError,
+    SourceCheck,
+    SourceState,
+    repaired_from_chain,
+)
 from wpokt_node.custody.release_config import ReleaseConfig, ReleaseKind
 from wpokt_node.db.models import Entry
 from wpokt_node.errors import ValidationError
@@ -124,15 +129,7 @@ class ReleaseSources:
             if stored != seen
         }
         if differences:  # edited in the database: repaired from the chain, not failed
-            log.error("entry repaired from the chain", alert=True, entry_id=str(entry.id), **{
-                name: f"{stored!r} -> {seen!r}" for name, (stored, seen) in differences.items()
-            })  # fmt: skip
-            fields = {
-                **{name: seen for name, (_, seen) in differences.items()},
-                "repaired": {name: str(stored)[:120] for name, (stored, _) in differences.items()},
-                "confirmations": confirmations,
-            }
-            return SourceCheck(SourceState.FOUND, confirmations, False, fields)
+            return repaired_from_chain(entry, differences, confirmations)
         return SourceCheck(
             SourceState.FOUND,
             confirmations=confirmations,
