@@ -24,6 +24,22 @@ from wpokt_node.pokt.responses import Account
 log = get_logger(__name__)
 
 
+def consumed_sequence(found: Mapping[str, Any], account: str, sequence: int) -> bool:
+    """Whether a tx result carries the ante handler's ``tx.acc_seq`` event of ``account`` at
+    ``sequence``: only the inclusion that used the sequence has it (a result overwritten by the
+    same bytes failing in the ante handler of a later block has no events)."""
+    wanted = f"{account}/{sequence}"
+    for event in found.get("events") or ():
+        if isinstance(event, Mapping) and event.get("type") == "tx":
+            for attribute in event.get("attributes") or ():
+                if isinstance(attribute, Mapping) and (
+                    attribute.get("key"),
+                    attribute.get("value"),
+                ) == ("acc_seq", wanted):
+                    return True
+    return False
+
+
 @dataclass(frozen=True, slots=True)
 class ReleaseChain:
     config: ReleaseConfig
@@ -76,6 +92,16 @@ class ReleaseChain:
     def _included(self, found: Mapping[str, Any], spec: ReleaseSpec) -> Outcome:
         tx_hash = normalize_pokt_tx_hash(str(found.get("txhash", "")))
         code = int(found.get("code") or 0)
+        if code != 0 and not consumed_sequence(found, self.config.vault, spec.sequence):
+            # CometBFT's kv indexer keys results by hash: the same bytes failing again later
+            # (in the ante handler, without events) overwrite the first, successful result.
+            log.error(
+                "release result without the sequence it used; not proven dead",
+                alert=True,
+                tx_hash=tx_hash,
+                code=code,
+            )
+            return Outcome(OutcomeKind.PENDING, tx_hash, "ambiguous failed result", True)
         if code != 0:
             return Outcome(
                 OutcomeKind.DEAD,
