@@ -35,12 +35,16 @@ from wpokt_node.config import PocketCustody
 from wpokt_node.custody.base import OutcomeKind
 from wpokt_node.custody.pokt_group import PoktGroupCustody
 from wpokt_node.custody.release_config import ReleaseConfig, ReleaseKind
+from wpokt_node.db.entries import insert_once
 from wpokt_node.db.models import Entry, RetiredOrder
 from wpokt_node.db.schema import BURNS, REFUNDS
 from wpokt_node.errors import StartupCheckError
 from wpokt_node.keys.signer import LocalKeySigner
+from wpokt_node.mint.entries import entry_document
 from wpokt_node.pokt.amino_json import Coin
 from wpokt_node.pokt.client import PocketClient
+from wpokt_node.pokt.deposit_rules import deposit_rules
+from wpokt_node.pokt.deposits import DepositKind, classify_deposit
 from wpokt_node.pokt.direct_tx import packed
 from wpokt_node.pokt.group_msgs import (
     admin_proposal,
@@ -459,3 +463,23 @@ def test_a_refund_edited_at_detected_is_repaired_from_the_chain_and_paid(
     assert entry["repaired"] == {"to_address": thief, "amount": "90000000"}
     assert cluster.payouts_to(thief) == []
     _invariants(cluster, {cluster.wallet.address: 3_500_000})
+
+
+def test_a_dust_deposit_with_a_bad_memo_is_recorded_and_fails_visibly(
+    cluster: GroupCluster,
+) -> None:
+    # Given 5 upokt sent with a bad memo: below the refund fee, which a group vault does not take
+    tx_hash = cluster.wallet.send(cluster.vault, 5, memo="oops")
+    response = cluster.pokt.tx(tx_hash)
+    assert response is not None
+    verdict = classify_deposit(response, deposit_rules(cluster.nodes[0].settings))
+    assert verdict.kind is DepositKind.REFUND  # recorded, not a log line only
+    built = entry_document(verdict, cluster.vault)
+    assert built is not None
+    entry_id = insert_once(cluster.db[built[0]], built[1]).id
+
+    # When the nodes run, then it is failed visibly, nothing proposed
+    cluster.run(1)
+    entry = _entry(cluster, REFUNDS, entry_id)
+    assert (entry["status"], entry["error"]) == ("failed", "below_minimum_payout")
+    assert cluster.reader.proposals(cluster.vault) == []
