@@ -14,6 +14,7 @@ from wpokt_node.config import PocketCustody, Settings
 from wpokt_node.custody.base import Custody
 from wpokt_node.custody.pokt_group import PoktGroupCustody, member_account
 from wpokt_node.custody.pokt_multisig import PoktMultisigCustody
+from wpokt_node.custody.release_base import ReleaseNode
 from wpokt_node.custody.release_config import ReleaseConfig, ReleaseKind
 from wpokt_node.eth.client import EthClient
 from wpokt_node.keys.signer import Secp256k1Signer
@@ -37,26 +38,22 @@ def release_executor(
     executor_lease: str = EXECUTOR_LEASE,
 ) -> PayoutMachine:
     config = ReleaseConfig.from_settings(settings)
-    common = {
-        "config": config,
-        "db": db,
-        "pokt": pokt,
-        "eth": eth,
-        "signer": pokt_signer,
-        "node_id": settings.node_id,
-        "lease_ttl_s": settings.workers.lease_ttl_s,
+    nodes = {
+        kind: ReleaseNode(
+            kind, config, db, pokt, eth, settings.node_id, settings.workers.lease_ttl_s
+        )
+        for kind in ReleaseKind
     }
     custodies: dict[str, Custody]
     if config.custody is PocketCustody.GROUP:
         member = member_account(config, pokt, pokt_signer)
         custodies = {
-            kind.collection: PoktGroupCustody(kind, member=member, **common)  # type: ignore[arg-type]
-            for kind in ReleaseKind
+            kind.collection: PoktGroupCustody(node, member=member) for kind, node in nodes.items()
         }
     else:
         custodies = {
-            kind.collection: PoktMultisigCustody(kind, **common)  # type: ignore[arg-type]
-            for kind in ReleaseKind
+            kind.collection: PoktMultisigCustody(node, signer=pokt_signer)
+            for kind, node in nodes.items()
         }
     return PayoutMachine(
         db=db,

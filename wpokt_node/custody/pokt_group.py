@@ -26,7 +26,6 @@ import time
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from pymongo.database import Database
 from pymongo.errors import PyMongoError
 
 from wpokt_node.addresses import address_from_secp256k1_pubkey
@@ -40,7 +39,7 @@ from wpokt_node.custody.base import (
 )
 from wpokt_node.custody.group_chain import GroupChain
 from wpokt_node.custody.release_base import ReleaseCustodyBase, ReleaseNode
-from wpokt_node.custody.release_config import BELOW_MINIMUM_PAYOUT, ReleaseConfig, ReleaseKind
+from wpokt_node.custody.release_config import BELOW_MINIMUM_PAYOUT, ReleaseConfig
 from wpokt_node.custody.release_sources import (
     release_title,
 )
@@ -48,7 +47,6 @@ from wpokt_node.db import leases
 from wpokt_node.db.models import Entry, RetiredOrder, SignatureRecord
 from wpokt_node.db.schema import Status
 from wpokt_node.errors import DatabaseError, NotReadyError, ValidationError, WpoktError
-from wpokt_node.eth.client import EthClient
 from wpokt_node.keys.signer import Secp256k1Signer
 from wpokt_node.logs import get_logger
 from wpokt_node.pokt.amino_json import Coin
@@ -89,26 +87,15 @@ class PoktGroupCustody(ReleaseCustodyBase):
     number_field = "proposal_id"
     payload_names_source = True
 
-    def __init__(
-        self,
-        kind: ReleaseKind,
-        *,
-        config: ReleaseConfig,
-        db: Database[Document],
-        pokt: PocketClient,
-        eth: EthClient,
-        signer: Secp256k1Signer,
-        node_id: str,
-        lease_ttl_s: float = 30.0,
-        member: MemberAccount | None = None,
-    ) -> None:
-        super().__init__(ReleaseNode(kind, config, db, pokt, eth, node_id, lease_ttl_s))
-        self.reader = GroupReader(pokt)
-        # One member account per process: burns and refunds share its sequence.
-        self.member = member or member_account(config, pokt, signer)
-        self.chain = GroupChain(kind, config, pokt, self.reader)
+    def __init__(self, node: ReleaseNode, *, member: MemberAccount) -> None:
+        """``member``: this node's member account, one per process (burns and refunds share
+        its sequence)."""
+        super().__init__(node)
+        self.reader = GroupReader(node.pokt)
+        self.member = member
+        self.chain = GroupChain(node.kind, node.config, node.pokt, self.reader)
         self._voted_at: dict[int, float] = {}
-        members = {address_from_secp256k1_pubkey(k) for k in config.multisig.public_keys}
+        members = {address_from_secp256k1_pubkey(k) for k in node.config.multisig.public_keys}
         if self.member.address not in members:
             raise ValidationError("this node's Pocket key is not one of the vault's members")
 

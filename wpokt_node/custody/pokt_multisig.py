@@ -15,7 +15,6 @@ import hashlib
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from pymongo.database import Database
 from pymongo.errors import PyMongoError
 
 from wpokt_node.custody.base import (
@@ -30,8 +29,6 @@ from wpokt_node.custody.release_base import ReleaseCustodyBase, ReleaseNode
 from wpokt_node.custody.release_chain import ReleaseChain
 from wpokt_node.custody.release_config import (
     AMOUNT_NOT_ABOVE_FEE,
-    ReleaseConfig,
-    ReleaseKind,
     payout_amount,
 )
 from wpokt_node.custody.release_sources import (
@@ -41,10 +38,8 @@ from wpokt_node.db import leases, reservations
 from wpokt_node.db.models import Entry, RetiredOrder, SignatureRecord
 from wpokt_node.db.schema import BURNS, REFUNDS, Status
 from wpokt_node.errors import DatabaseError, NotReadyError, ValidationError, WpoktError
-from wpokt_node.eth.client import EthClient
 from wpokt_node.keys.signer import Secp256k1Signer, verify_digest
 from wpokt_node.logs import get_logger
-from wpokt_node.pokt.client import PocketClient
 from wpokt_node.pokt.multisig_tx import assemble_multisig_tx
 from wpokt_node.pokt.release_order import order_document, sign_bytes, spec_from_order
 from wpokt_node.pokt.release_spec import ReleaseSpec, sign_release
@@ -63,22 +58,11 @@ class PoktMultisigCustody(ReleaseCustodyBase):
     number_field = "sequence"
     payload_names_source = True
 
-    def __init__(
-        self,
-        kind: ReleaseKind,
-        *,
-        config: ReleaseConfig,
-        db: Database[Document],
-        pokt: PocketClient,
-        eth: EthClient,
-        signer: Secp256k1Signer,
-        node_id: str,
-        lease_ttl_s: float = 30.0,
-    ) -> None:
-        super().__init__(ReleaseNode(kind, config, db, pokt, eth, node_id, lease_ttl_s))
+    def __init__(self, node: ReleaseNode, *, signer: Secp256k1Signer) -> None:
+        super().__init__(node)
         self.signer = signer
-        self.chain = ReleaseChain(config, pokt)
-        if config.multisig.index_of(signer.public_key) is None:
+        self.chain = ReleaseChain(node.config, node.pokt)
+        if node.config.multisig.index_of(signer.public_key) is None:
             raise ValidationError("this node's Pocket key is not a member of the vault multisig")
 
     # -- the source event ------------------------------------------------------------------------

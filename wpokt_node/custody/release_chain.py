@@ -19,7 +19,7 @@ from wpokt_node.pokt.client import PocketClient
 from wpokt_node.pokt.release_memo import normalize_pokt_tx_hash
 from wpokt_node.pokt.release_order import matches_release
 from wpokt_node.pokt.release_spec import ReleaseSpec
-from wpokt_node.pokt.responses import Account
+from wpokt_node.pokt.responses import Account, event_attributes
 
 log = get_logger(__name__)
 
@@ -29,15 +29,7 @@ def consumed_sequence(found: Mapping[str, Any], account: str, sequence: int) -> 
     ``sequence``: only the inclusion that used the sequence has it (a result overwritten by the
     same bytes failing in the ante handler of a later block has no events)."""
     wanted = f"{account}/{sequence}"
-    for event in found.get("events") or ():
-        if isinstance(event, Mapping) and event.get("type") == "tx":
-            for attribute in event.get("attributes") or ():
-                if isinstance(attribute, Mapping) and (
-                    attribute.get("key"),
-                    attribute.get("value"),
-                ) == ("acc_seq", wanted):
-                    return True
-    return False
+    return any(a.get("acc_seq") == wanted for a in event_attributes(found, "tx"))
 
 
 @dataclass(frozen=True, slots=True)

@@ -25,7 +25,7 @@ from wpokt_node.keys.sources import load_signer
 from wpokt_node.pokt.amino_json import Coin
 from wpokt_node.pokt.client import PocketClient
 from wpokt_node.pokt.group_msgs import create_group_with_policy
-from wpokt_node.pokt.group_vault import create_group_vault, member_addresses, vault_view
+from wpokt_node.pokt.group_vault import member_addresses, send_group_creation, vault_view
 from wpokt_node.pokt.member_tx import MemberAccount
 
 PLACEHOLDER_VAULT = address_from_bytes(bytes(20))  # only while the vault does not exist yet
@@ -89,13 +89,7 @@ def _create_group(args: argparse.Namespace) -> int:
         print(json.dumps(json_format.MessageToDict(message), indent=2))
         print(f"not sent: rerun with --broadcast to send it from {member.address}")
         return 0
-    tx_hash, address = create_group_vault(
-        member,
-        member_addresses(settings),
-        threshold=settings.cluster.threshold,
-        voting_period=timedelta(seconds=pocket.group.voting_period_s),
-        wait_s=WAIT_S,
-    )
+    tx_hash, address = send_group_creation(member, message, wait_s=WAIT_S)
     print(f"group vault created in tx {tx_hash}")
     print(f"vault address (pocket.vault_address): {address}")
     return 0

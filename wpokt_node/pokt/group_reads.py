@@ -17,7 +17,7 @@ from typing import Any
 from wpokt_node.addresses import normalize as normalize_pokt_address
 from wpokt_node.errors import ChainError
 from wpokt_node.pokt.client import PocketClient
-from wpokt_node.pokt.responses import json_object, parse_timestamp, uint
+from wpokt_node.pokt.responses import event_attributes, json_object, parse_timestamp, uint
 
 _GROUP = "/cosmos/group/v1"
 THRESHOLD_POLICY = "/cosmos.group.v1.ThresholdDecisionPolicy"
@@ -159,19 +159,12 @@ def _event_value(raw: object) -> str:
     return text[1:-1] if len(text) >= 2 and text[0] == text[-1] == '"' else text
 
 
-def _typed_events(response: dict[str, Any], event_type: str) -> list[dict[str, str]]:
-    """The attributes (JSON quotes removed) of every event of ``event_type`` in a tx."""
-    found = []
-    for event in response.get("events") or ():
-        if isinstance(event, dict) and event.get("type") == event_type:
-            found.append(
-                {
-                    str(a.get("key")): _event_value(a.get("value"))
-                    for a in event.get("attributes") or ()
-                    if isinstance(a, dict)
-                }
-            )
-    return found
+def typed_events(response: dict[str, Any], event_type: str) -> list[dict[str, str]]:
+    """The attributes (JSON quotes removed) of every typed event of ``event_type`` in a tx."""
+    return [
+        {key: _event_value(value) for key, value in attributes.items()}
+        for attributes in event_attributes(response, event_type)
+    ]
 
 
 class GroupReader:
@@ -238,7 +231,7 @@ class GroupReader:
         for response in self.client.iter_txs(query):
             if response.get("code", 0) not in (0, "0"):
                 continue
-            for attributes in _typed_events(response, "cosmos.group.v1.EventExec"):
+            for attributes in typed_events(response, "cosmos.group.v1.EventExec"):
                 if (attributes.get("proposal_id"), attributes.get("result")) == (
                     str(proposal_id),
                     result,
@@ -261,7 +254,7 @@ class GroupReader:
             if response.get("code", 0) not in (0, "0"):
                 continue
             created = [
-                a for a in _typed_events(response, "cosmos.group.v1.EventSubmitProposal")
+                a for a in typed_events(response, "cosmos.group.v1.EventSubmitProposal")
                 if a.get("proposal_id") == str(proposal_id)
             ]  # fmt: skip
             index = created[0].get("msg_index") if created else None

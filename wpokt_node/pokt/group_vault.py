@@ -8,12 +8,20 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
 
+from google.protobuf import any_pb2
+
 from wpokt_node.addresses import address_from_secp256k1_pubkey
 from wpokt_node.config import PocketCustody, Settings
 from wpokt_node.errors import ChainError
 from wpokt_node.pokt.client import PocketClient
 from wpokt_node.pokt.group_msgs import create_group_with_policy
-from wpokt_node.pokt.group_reads import THRESHOLD_POLICY, GroupReader, PolicyInfo, Proposal
+from wpokt_node.pokt.group_reads import (
+    THRESHOLD_POLICY,
+    GroupReader,
+    PolicyInfo,
+    Proposal,
+    typed_events,
+)
 from wpokt_node.pokt.member_tx import MemberAccount
 from wpokt_node.pokt.multisig import vault_address
 
@@ -153,6 +161,13 @@ def create_group_vault(
     message = create_group_with_policy(
         member.address, members, threshold=threshold, voting_period=voting_period
     )
+    return send_group_creation(member, message, wait_s=wait_s)
+
+
+def send_group_creation(
+    member: MemberAccount, message: any_pb2.Any, *, wait_s: float = 60.0
+) -> tuple[str, str]:
+    """Send a built ``MsgCreateGroupWithPolicy`` and wait for it; returns (tx hash, vault)."""
     tx_hash = member.send([message])
     found = member.client.wait_for_tx(tx_hash, timeout_s=wait_s, poll_s=0.2)
     if found is None:
@@ -164,9 +179,7 @@ def create_group_vault(
 
 def created_policy(tx_response: dict[str, Any]) -> str:
     """The policy address a creation tx reports (``EventCreateGroupPolicy``)."""
-    for event in tx_response.get("events") or ():
-        if isinstance(event, dict) and event.get("type") == CREATED_POLICY_EVENT:
-            for attribute in event.get("attributes") or ():
-                if isinstance(attribute, dict) and attribute.get("key") == "address":
-                    return str(attribute.get("value", "")).strip('"')
+    for attributes in typed_events(tx_response, CREATED_POLICY_EVENT):
+        if "address" in attributes:
+            return attributes["address"]
     raise ChainError("the creation tx has no EventCreateGroupPolicy")

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import base64
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -210,6 +210,20 @@ def iter_tx_responses(data: dict[str, Any]) -> Iterator[dict[str, Any]]:
         if "tx" not in response and index < len(txs) and isinstance(txs[index], dict):
             response["tx"] = txs[index]
         yield response
+
+
+def event_attributes(response: Mapping[str, Any], event_type: str) -> list[dict[str, str]]:
+    """The attributes (key -> value, as the gateway prints them) of every event of
+    ``event_type`` in a ``tx_response``, in order."""
+    return [
+        {
+            str(a.get("key")): str(a.get("value"))
+            for a in event.get("attributes") or ()
+            if isinstance(a, Mapping)
+        }
+        for event in response.get("events") or ()
+        if isinstance(event, Mapping) and event.get("type") == event_type
+    ]
 
 
 def parse_broadcast(data: dict[str, Any]) -> BroadcastResult:

@@ -33,7 +33,8 @@ from wpokt_devnet.pokt_sim.app import PoktSimulator
 from wpokt_devnet.pokt_sim.genesis import genesis_from_dict
 from wpokt_node.config import PocketCustody
 from wpokt_node.custody.base import OutcomeKind
-from wpokt_node.custody.pokt_group import PoktGroupCustody
+from wpokt_node.custody.pokt_group import PoktGroupCustody, member_account
+from wpokt_node.custody.release_base import ReleaseNode
 from wpokt_node.custody.release_config import ReleaseConfig, ReleaseKind
 from wpokt_node.db.entries import insert_once
 from wpokt_node.db.models import Entry, RetiredOrder
@@ -418,14 +419,13 @@ def test_a_paid_proposal_missing_from_the_index_is_never_taken_for_dead(
     cluster.run(2)
     entry = _entry(cluster, REFUNDS, entry_id)
     assert entry["status"] == "executed"
+    config = ReleaseConfig.from_settings(cluster.nodes[1].settings)
+    blind_rpc = _IndexWithoutExecs(cluster.pokt_url, retries=1)
     blind = PoktGroupCustody(
-        ReleaseKind.REFUND,
-        config=ReleaseConfig.from_settings(cluster.nodes[1].settings),
-        db=cluster.db,
-        pokt=_IndexWithoutExecs(cluster.pokt_url, retries=1),
-        eth=cluster.eth_client,
-        signer=MEMBERS[1],
-        node_id="node-01",
+        ReleaseNode(
+            ReleaseKind.REFUND, config, cluster.db, blind_rpc, cluster.eth_client, "node-01"
+        ),
+        member=member_account(config, blind_rpc, MEMBERS[1]),
     )
 
     # When the execution window has long passed
