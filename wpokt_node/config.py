@@ -170,6 +170,13 @@ class PocketSettings(_Strict):
     index_lag_blocks: int = Field(
         1, ge=0, le=100, description="scan deposits only to latest - this (txs are indexed late)"
     )
+    missing_tx_blocks: int = Field(
+        20, ge=1, le=10_000, description="blocks a source tx stays unknown before it is forged"
+    )
+    rescan_blocks: int = Field(
+        200, ge=0, description="deposits re-checked behind the cursor (deleted, shadowed entries)"
+    )
+    rescan_interval_s: PositiveSeconds = 60.0
     start_height: int = Field(1, ge=1)
     fee_upokt: BaseUnits = 20_000
     gas_limit: int = Field(400_000, ge=1)

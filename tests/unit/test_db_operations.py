@@ -120,7 +120,8 @@ def test_transition_rejects_changes_outside_the_table(db: Database[Document]) ->
     for expected, to in [
         (Status.DETECTED, Status.SIGNED),
         (Status.EXECUTED, Status.FAILED),
-        (Status.FAILED, Status.DETECTED),
+        (Status.FAILED, Status.CONFIRMED),
+        (Status.EXECUTED, Status.DETECTED),
         (Status.CONFIRMED, Status.DETECTED),
     ]:
         with pytest.raises(ValidationError):

@@ -31,15 +31,20 @@ def test_status_is_a_closed_set_of_six() -> None:
     ]
 
 
-def test_transition_table_is_one_step_forward_failed_or_reprepare() -> None:
+def test_transition_table_is_forward_failed_reprepare_repair_or_revive() -> None:
     allowed = {(a, b) for a, b in itertools.product(Status, Status) if schema.is_allowed(a, b)}
-    to_failed = {(s, Status.FAILED) for s in Status if s not in (Status.EXECUTED, Status.FAILED)}
+    open_statuses = [s for s in Status if s not in (Status.EXECUTED, Status.FAILED)]
+    to_failed = {(s, Status.FAILED) for s in open_statuses}
     reprepare = {(Status.STARTED, Status.CONFIRMED), (Status.SIGNED, Status.CONFIRMED)}
-    assert allowed == set(FORWARD) | to_failed | reprepare
-    for terminal in (Status.EXECUTED, Status.FAILED):
-        assert schema.TRANSITIONS[terminal] == frozenset()
+    repair = {(s, s) for s in open_statuses}
+    revive = {(Status.FAILED, Status.DETECTED)}
+    resign = {(Status.SIGNED, Status.STARTED)}
+    assert allowed == set(FORWARD) | to_failed | reprepare | repair | revive | resign
+    assert schema.TRANSITIONS[Status.EXECUTED] == frozenset()
     with pytest.raises(ValidationError, match="signed -> detected"):
         schema.check_transition(Status.SIGNED, Status.DETECTED)
+    with pytest.raises(ValidationError, match="failed -> confirmed"):
+        schema.check_transition(Status.FAILED, Status.CONFIRMED)
 
 
 def test_unique_keys_are_those_of_the_design() -> None:

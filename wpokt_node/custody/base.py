@@ -77,6 +77,17 @@ def repaired_from_chain(
     return SourceCheck(SourceState.FOUND, confirmations, False, fields)
 
 
+@dataclass(frozen=True, slots=True)
+class Gap:
+    """A number between the chain's next one and a started entry's own that no open entry this
+    node can verify holds: the chain executes numbers in order, so the entry cannot execute
+    before it. ``free``: no entry can use it any more, and an unsigned entry above it takes it."""
+
+    number: int
+    reason: str
+    free: bool
+
+
 class OutcomeKind(StrEnum):
     EXECUTED = "executed"  # on chain, succeeded, final
     PENDING = "pending"  # submitted, outcome not known yet: wait, or rebroadcast the same bytes
@@ -154,6 +165,12 @@ class Custody(Protocol):
     def approvals(self, order: Mapping[str, Any], records: Sequence[SignatureRecord]) -> int:
         """How many distinct members approve ``order``: valid stored signatures by members of
         the signer set, or the chain's own tally where approvals are votes on chain."""
+        ...
+
+    def gap_below(self, entry: Entry) -> Gap | None:
+        """For a started entry whose payouts execute in number order (mint nonces, multisig
+        sequences): the first gap below its number; None if there is none, or if payouts are
+        independent of each other (group proposals)."""
         ...
 
     def decided(self, entry: Entry, order: Mapping[str, Any]) -> Outcome | None:

@@ -4,7 +4,9 @@ as ``MintController.mintWrappedPocket`` with the node's gas key.
 The order stored at ``started`` is ``{recipient, amount (str), nonce, chain_id, controller}``.
 Every node rebuilds it from the deposit tx on *its own* Pocket RPC and its own config; only the
 nonce comes from the entry, and it must still be able to execute (above the chain's nonce).
-A nonce is allocated once per entry (lease + ``reservations``) and never reassigned.
+A nonce is reserved for one entry (lease + ``reservations``); it passes to another entry only
+when its holder can no longer use it (``db.reservations``), and an entry gets a new one only
+when the chain used its nonce for a different MintData.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from pymongo.errors import PyMongoError
 from wpokt_node.amounts import amount_to_db
 from wpokt_node.config import Settings
 from wpokt_node.custody.base import (
+    Gap,
     Outcome,
     Prepared,
     RebuildMismatchError,
@@ -30,6 +33,8 @@ from wpokt_node.custody.base import (
     repaired_from_chain,
 )
 from wpokt_node.custody.mint_chain import MintChain
+from wpokt_node.custody.missing import MissingTxTracker
+from wpokt_node.custody.number_gaps import first_gap
 from wpokt_node.db import leases, reservations
 from wpokt_node.db.models import Entry, RetiredOrder, SignatureRecord
 from wpokt_node.db.schema import MINTS, Status
@@ -119,6 +124,7 @@ class EthMintCustody:
             settings.ethereum.chain_id, checksum(controller.address, "mint controller")
         )
         self.signer_address = eth_address_of(eth_signer.public_key)
+        self.missing = MissingTxTracker(settings.pocket.missing_tx_blocks)
         self.validators = frozenset(settings.ethereum.validator_addresses)
         self.chain = MintChain(
             eth,
@@ -145,10 +151,12 @@ class EthMintCustody:
             checked = self._classified(entry)
         except RebuildMismatchError as mismatch:
             return SourceCheck(SourceState.GONE, reason=mismatch.reason)
+        event = self.source_event(entry)
         if checked is None:
-            if self.pokt.latest_height() >= entry.height:
+            if self.missing.proven_absent(event, self.pokt.latest_height()):
                 return SourceCheck(SourceState.GONE, reason="deposit tx not found on Pocket")
             return SourceCheck(SourceState.NOT_YET, reason="deposit tx not indexed yet")
+        self.missing.found(event)
         confirmations = checked.confirmations
         differences = _differences(entry, checked.classification)
         if differences:
@@ -200,18 +208,20 @@ class EthMintCustody:
             raise UnpayableError("a mint needs a positive amount")
         lease = f"{reservations.MINT_NONCE}:{recipient}"
         with leases.held(self.db, lease, self.node_id, self.settings.workers.lease_ttl_s):
-            first = max(self.token.get_user_nonce(recipient), self._highest_open(recipient)) + 1
             nonce = reservations.reserve(
                 self.db,
                 kind=reservations.MINT_NONCE,
                 scope=recipient,
                 collection=MINTS,
                 entry_id=entry.id,
-                first=first,
+                number_field=self.number_field,
+                # a nonce the chain used is never prepared again
+                first=self.token.get_user_nonce(recipient) + 1,
+                taken=self._open_nonces(recipient),
             )
         return Prepared(self.domain.order(recipient, entry.amount, nonce), nonce)
 
-    def _highest_open(self, recipient: str) -> int:
+    def _open_nonces(self, recipient: str) -> set[int]:
         try:
             found = self.db[MINTS].find(
                 {
@@ -220,10 +230,9 @@ class EthMintCustody:
                 },
                 projection={"nonce": 1},
             )
-            nonces = [n for n in (doc.get("nonce") for doc in found) if isinstance(n, int)]
+            return {n for n in (doc.get("nonce") for doc in found) if type(n) is int}
         except PyMongoError as exc:
             raise DatabaseError(f"mints: read failed: {exc}") from None
-        return max(nonces, default=0)
 
     # -- rebuild: the signing rule's independent view ------------------------------------------
 
@@ -258,6 +267,37 @@ class EthMintCustody:
                 f"{verdict.recipient}, and it was not used by this mint"
             )
         return order
+
+    def gap_below(self, entry: Entry) -> Gap | None:
+        nonce = entry.number
+        if nonce is None:
+            return None
+        recipient = checksum(entry.to_address, "recipient")
+        return first_gap(
+            self.db,
+            kind=reservations.MINT_NONCE,
+            scope=recipient,
+            number_field=self.number_field,
+            chain_next=self.token.get_user_nonce(recipient) + 1,
+            number=nonce,
+            verify=self._verify_holder,
+        )
+
+    def _verify_holder(self, holder: Entry) -> str | None:
+        """Why this node cannot vouch for the open mint ``holder`` (None: it can)."""
+        try:
+            checked = self.fetch_deposit(holder)
+        except RebuildMismatchError as mismatch:
+            return mismatch.reason
+        if checked is None:
+            return "its deposit is not on this node's Pocket RPC"
+        verdict = checked.classification
+        assert verdict.recipient is not None
+        if holder.number is None or holder.order != self.domain.order(
+            verdict.recipient, verdict.amount, holder.number
+        ):
+            return "its order is not the one its deposit implies"
+        return None
 
     # -- payload, signatures -------------------------------------------------------------------
 
@@ -313,7 +353,7 @@ class EthMintCustody:
     # -- execution and outcome -----------------------------------------------------------------
 
     def decided(self, entry: Entry, order: Mapping[str, Any]) -> Outcome | None:
-        return None  # a started mint's nonce is checked by the signing rule's rebuild
+        return self.chain.used_nonce(self.domain.mint_data(order))
 
     def execute(
         self,
@@ -365,7 +405,11 @@ class EthMintCustody:
         return self.chain.outcome(entry, self.domain.mint_data(order))
 
     def proven_dead(self, retired: RetiredOrder) -> bool:
-        return False  # mint nonces are never reassigned, so no mint order is ever retired
+        try:
+            data = self.domain.mint_data(retired.order)
+        except ValidationError:
+            return False
+        return self.chain.proven_dead(data)
 
     def queue_key(self, entry: Entry) -> tuple[Any, ...]:
         return (entry.to_address, entry.number if entry.number is not None else 2**63)

@@ -2,7 +2,10 @@
 
 A mint is executed when the token emitted ``Minted(recipient, amount, nonce)`` for exactly this
 MintData, at the configured finality; it can still execute while the recipient's nonce on the
-token is below it; a nonce the chain used for anything else fails the entry (never reassigned).
+token is below it. The token executes at most one MintData per (recipient, nonce), so a nonce
+the chain used, at the configured finality, for a *different* MintData proves this one dead for
+ever: the entry is prepared again with a new nonce (its deposit is never lost). A used nonce
+whose ``Minted`` event this node cannot find proves nothing: it waits, with an alert.
 """
 
 from __future__ import annotations
@@ -72,18 +75,37 @@ class MintChain:
             return Outcome(OutcomeKind.NOT_SUBMITTED, tx_hash, detail, False, next_in_line)
         return Outcome(OutcomeKind.PENDING, tx_hash, "execution tx not mined yet")
 
+    def used_nonce(self, data: MintData) -> Outcome | None:
+        """What the chain did with ``data``'s nonce if it has used it, else None."""
+        chain_nonce = self.token.get_user_nonce(data.recipient)
+        if chain_nonce < data.nonce:
+            return None
+        return self._nonce_used(data, chain_nonce, None)
+
+    def proven_dead(self, data: MintData) -> bool:
+        """The chain used ``data``'s nonce for a different MintData, at finality."""
+        used = self.used_nonce(data)
+        return used is not None and used.kind is OutcomeKind.DEAD
+
     def _nonce_used(self, data: MintData, chain_nonce: int, tx_hash: str | None) -> Outcome:
         found = self.minted_event(data)
         if found is not None and _matches(found, data):
             return self._executed(found)
+        if found is None:
+            detail = (
+                f"the chain's nonce for {data.recipient} is {chain_nonce} but no Minted event "
+                f"of nonce {data.nonce} was found on this node's RPC"
+            )
+            log.error("mint nonce used without a Minted event", alert=True, detail=detail)
+            return Outcome(OutcomeKind.PENDING, tx_hash, detail, on_chain=True)
         detail = (
-            f"nonce {data.nonce} of {data.recipient} was used on chain by a different mint"
-            if found is not None
-            else f"the chain's nonce for {data.recipient} is {chain_nonce} but no Minted "
-            f"event of nonce {data.nonce} was found"
+            f"nonce {data.nonce} of {data.recipient} was used by a different mint "
+            f"(amount {found.amount}) in {found.transaction_hash}"
         )
-        log.error("mint nonce consumed elsewhere", alert=True, detail=detail)
-        return Outcome(OutcomeKind.FAILED, tx_hash, detail)
+        if not self.confirmation.check(self.eth, found.block_number).confirmed:
+            return Outcome(OutcomeKind.PENDING, tx_hash, f"{detail}, awaiting confirmations", True)
+        log.error("mint nonce used by a different mint", alert=True, detail=detail)
+        return Outcome(OutcomeKind.DEAD, tx_hash, detail)
 
     def _executed(self, event: MintedEvent) -> Outcome:
         tx_hash = event.transaction_hash

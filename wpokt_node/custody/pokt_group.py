@@ -30,6 +30,7 @@ from pymongo.errors import PyMongoError
 
 from wpokt_node.addresses import address_from_secp256k1_pubkey
 from wpokt_node.custody.base import (
+    Gap,
     Outcome,
     OutcomeKind,
     Prepared,
@@ -267,6 +268,9 @@ class PoktGroupCustody(ReleaseCustodyBase):
         return 0
 
     # -- the chain's verdict ---------------------------------------------------------------------
+
+    def gap_below(self, entry: Entry) -> Gap | None:
+        return None  # proposals are independent: none waits behind another
 
     def decided(self, entry: Entry, order: Mapping[str, Any]) -> Outcome | None:
         verdict, _ = self.chain.verdict(GroupPayout.from_order(order), entry)

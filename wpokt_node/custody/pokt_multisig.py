@@ -13,11 +13,13 @@ from __future__ import annotations
 import base64
 import hashlib
 from collections.abc import Mapping, Sequence
+from dataclasses import replace
 from typing import Any
 
 from pymongo.errors import PyMongoError
 
 from wpokt_node.custody.base import (
+    Gap,
     Outcome,
     OutcomeKind,
     Prepared,
@@ -25,10 +27,12 @@ from wpokt_node.custody.base import (
     RecordExecution,
     UnpayableError,
 )
+from wpokt_node.custody.number_gaps import first_gap
 from wpokt_node.custody.release_base import ReleaseCustodyBase, ReleaseNode
 from wpokt_node.custody.release_chain import ReleaseChain
 from wpokt_node.custody.release_config import (
     AMOUNT_NOT_ABOVE_FEE,
+    ReleaseKind,
     payout_amount,
 )
 from wpokt_node.custody.release_sources import (
@@ -60,7 +64,9 @@ class PoktMultisigCustody(ReleaseCustodyBase):
 
     def __init__(self, node: ReleaseNode, *, signer: Secp256k1Signer) -> None:
         super().__init__(node)
+        self.node = node
         self.signer = signer
+        self._sibling: PoktMultisigCustody | None = None
         self.chain = ReleaseChain(node.config, node.pokt)
         if node.config.multisig.index_of(signer.public_key) is None:
             raise ValidationError("this node's Pocket key is not a member of the vault multisig")
@@ -109,8 +115,9 @@ class PoktMultisigCustody(ReleaseCustodyBase):
                 scope=self.vault,
                 collection=self.collection,
                 entry_id=entry.id,
-                first=max(account.sequence, self._highest_open_sequence() + 1),
-                keep_from=account.sequence,
+                number_field=self.number_field,
+                first=account.sequence,
+                taken=self._open_sequences(),
             )
         spec = self._spec(account.account_number, sequence, entry.to_address, entry)
         return Prepared(order=order_document(spec), number=sequence)
@@ -119,8 +126,8 @@ class PoktMultisigCustody(ReleaseCustodyBase):
         current = self._read(entry, {"status": 1})
         return None if current is None else current.get("status")
 
-    def _highest_open_sequence(self) -> int:
-        highest = -1
+    def _open_sequences(self) -> set[int]:
+        sequences: set[int] = set()
         try:
             for collection in (BURNS, REFUNDS):
                 for doc in self.db[collection].find(
@@ -128,11 +135,11 @@ class PoktMultisigCustody(ReleaseCustodyBase):
                     projection={"sequence": 1},
                 ):
                     value = doc.get("sequence")
-                    if isinstance(value, int) and not isinstance(value, bool):
-                        highest = max(highest, value)
+                    if type(value) is int:
+                        sequences.add(value)
         except PyMongoError as exc:
             raise DatabaseError(f"reading open vault sequences failed: {exc}") from None
-        return highest
+        return sequences
 
     # -- rebuild: the signing rule's independent view -------------------------------------------
 
@@ -161,6 +168,42 @@ class PoktMultisigCustody(ReleaseCustodyBase):
         if not reservations.is_reserved_for(holder, self.collection, entry.id):
             raise RebuildMismatchError(f"sequence {sequence} is not reserved for this entry")
         return sequence
+
+    def gap_below(self, entry: Entry) -> Gap | None:
+        sequence = entry.number
+        if sequence is None:
+            return None
+        return first_gap(
+            self.db,
+            kind=reservations.VAULT_SEQUENCE,
+            scope=self.vault,
+            number_field=self.number_field,
+            chain_next=self.chain.vault_account().sequence,
+            number=sequence,
+            verify=self._verify_holder,
+        )
+
+    def _verify_holder(self, holder: Entry) -> str | None:
+        """Why this node cannot vouch for the open release ``holder`` (None: it can)."""
+        custody = self._custody_for(holder.collection)
+        if custody is None:
+            return f"{holder.collection} entries do not hold vault sequences"
+        try:
+            rebuilt = custody.rebuild(holder)
+        except RebuildMismatchError as mismatch:
+            return mismatch.reason
+        return None if rebuilt == holder.order else "its order is not the one the chain implies"
+
+    def _custody_for(self, collection: str) -> PoktMultisigCustody | None:
+        """This back end, or its sibling of the other release kind (they share the vault)."""
+        if collection == self.collection:
+            return self
+        other = next((k for k in ReleaseKind if k.collection == collection), None)
+        if other is None:
+            return None
+        if self._sibling is None:
+            self._sibling = PoktMultisigCustody(replace(self.node, kind=other), signer=self.signer)
+        return self._sibling
 
     # -- signatures -----------------------------------------------------------------------------
 

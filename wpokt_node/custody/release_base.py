@@ -12,6 +12,7 @@ from pymongo.database import Database
 from pymongo.errors import PyMongoError
 
 from wpokt_node.custody.base import SourceCheck, UnpayableError
+from wpokt_node.custody.missing import MissingTxTracker
 from wpokt_node.custody.release_config import ReleaseConfig, ReleaseKind
 from wpokt_node.custody.release_sources import ReleaseSources, release_source_event
 from wpokt_node.db.models import Entry
@@ -47,7 +48,9 @@ class ReleaseCustodyBase:
         self.pokt = node.pokt
         self.node_id = node.node_id
         self.lease_ttl_s = node.lease_ttl_s
-        self.sources = ReleaseSources(node.config, node.pokt, node.eth)
+        self.sources = ReleaseSources(
+            node.config, node.pokt, node.eth, MissingTxTracker(node.config.missing_tx_blocks)
+        )
 
     @property
     def collection(self) -> str:

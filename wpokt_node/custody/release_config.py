@@ -47,6 +47,7 @@ class ReleaseConfig:
     gas: int
     denom: str
     pokt_confirmations: int
+    missing_tx_blocks: int
     deposit_rules: DepositRules
     token_address: str
     eth_policy: ConfirmationPolicy
@@ -80,6 +81,7 @@ class ReleaseConfig:
             gas=pocket.gas_limit,
             denom=pocket.denom,
             pokt_confirmations=pocket.confirmations,
+            missing_tx_blocks=pocket.missing_tx_blocks,
             deposit_rules=deposit_rules(settings),
             token_address=settings.ethereum.token_address,
             eth_policy=ConfirmationPolicy.from_setting(settings.ethereum.confirmations),

@@ -12,6 +12,7 @@ from wpokt_node.custody.base import (
     SourceState,
     repaired_from_chain,
 )
+from wpokt_node.custody.missing import MissingTxTracker
 from wpokt_node.custody.release_config import ReleaseConfig, ReleaseKind
 from wpokt_node.db.models import Entry
 from wpokt_node.errors import ValidationError
@@ -52,6 +53,7 @@ class ReleaseSources:
     config: ReleaseConfig
     pokt: PocketClient
     eth: EthClient
+    missing: MissingTxTracker
 
     def check(self, kind: ReleaseKind, entry: Entry) -> SourceCheck:
         """The ``detected`` step's view of the source event."""
@@ -84,6 +86,21 @@ class ReleaseSources:
 
     def _check_burn(self, entry: Entry) -> SourceCheck:
         check = self._burn_log(entry)
+        if check.state is BurnLogState.MISMATCH and check.event is not None:
+            # The burn is there, the entry says otherwise: edited in the database. Failing it
+            # would lose the burn (its unique key keeps it from being recorded again).
+            event = check.event
+            differences = {
+                name: (stored, seen)
+                for name, stored, seen in (
+                    ("amount", entry.document.get("amount"), amount_to_db(event.amount)),
+                    ("from_address", entry.from_address, event.from_address),
+                    ("to_address", entry.to_address, event.to_address),
+                )
+                if stored != seen
+            }
+            if differences:
+                return repaired_from_chain(entry, differences, 0)
         if check.state is BurnLogState.MISMATCH:
             return SourceCheck(SourceState.GONE, reason=f"burn log differs: {check.reason}")
         if check.state is BurnLogState.MISSING or check.event is None:
@@ -112,10 +129,14 @@ class ReleaseSources:
     # -- refunds --------------------------------------------------------------------------------
 
     def _check_refund(self, entry: Entry) -> SourceCheck:
-        response = self.pokt.tx(normalize_pokt_tx_hash(entry.transaction_hash))
+        tx_hash = normalize_pokt_tx_hash(entry.transaction_hash)
+        response = self.pokt.tx(tx_hash)
         if response is None:
+            if self.missing.proven_absent(tx_hash, self.pokt.latest_height()):
+                return SourceCheck(SourceState.GONE, reason="deposit tx not found on Pocket")
             log.warning("refund deposit not found (yet)", entry_id=str(entry.id))
             return SourceCheck(SourceState.NOT_YET, reason="deposit tx not found (yet)")
+        self.missing.found(tx_hash)
         if int(response.get("code") or 0) != 0:
             return SourceCheck(SourceState.GONE, reason="deposit tx failed on chain")
         confirmations = self.pokt_confirmations(int(response.get("height") or 0))

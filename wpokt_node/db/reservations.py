@@ -4,10 +4,16 @@ A reservation ``{_id: "<kind>:<scope>:<number>", kind, scope, number, collection
 unique by ``_id``, so two entries can never hold the same mint nonce (``mint-nonce``, scope =
 recipient) or vault sequence (``vault-sequence``, scope = vault), even if the allocation lease
 failed. An entry that reserved a number before a crash gets the same number again.
+
+A reservation whose holder can no longer use its number is *stale* and is taken over by the
+next entry that needs one: the holder entry is gone (deleted), ``failed``, or has moved on to
+another number. This is what keeps a forged or deleted entry from stranding the numbers after
+it; it is safe because the chain executes at most one payload per number (docs/security.md).
 """
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from typing import Any
 
 from bson import ObjectId
@@ -15,7 +21,7 @@ from pymongo.database import Database
 from pymongo.errors import DuplicateKeyError, PyMongoError
 
 from wpokt_node.db.query import eq
-from wpokt_node.db.schema import RESERVATIONS
+from wpokt_node.db.schema import ENTRY_COLLECTIONS, RESERVATIONS, Status
 from wpokt_node.errors import DatabaseError, NotReadyError
 
 Document = dict[str, Any]
@@ -23,6 +29,7 @@ Document = dict[str, Any]
 MINT_NONCE = "mint-nonce"
 VAULT_SEQUENCE = "vault-sequence"
 MAX_AHEAD = 1000  # numbers tried past ``first`` before giving up (never plausible)
+_USING = (Status.STARTED.value, Status.SIGNED.value, Status.EXECUTED.value)
 
 
 def reservation_id(kind: str, scope: str, number: int) -> str:
@@ -36,29 +43,25 @@ def reserve(
     scope: str,
     collection: str,
     entry_id: ObjectId,
+    number_field: str,
     first: int,
-    keep_from: int = 0,
+    taken: Collection[int] = (),
 ) -> int:
-    """The number reserved for ``entry_id``: its own earlier reservation if one is at least
-    ``keep_from``, else the lowest free number from ``first`` on."""
-    reservations = db[RESERVATIONS]
+    """The lowest number from ``first`` on that is ``entry_id``'s own, free, or stale (then
+    taken over); numbers in ``taken`` (held by open entries) are passed over unless they are
+    this entry's own."""
     try:
-        mine = reservations.find(
-            {"entry_id": eq(entry_id), "kind": kind, "scope": scope},
-            projection={"number": 1, "collection": 1},
-        )
-        kept = sorted(
-            int(r["number"])
-            for r in mine
-            if r.get("collection") == collection and int(r["number"]) >= keep_from
-        )
-        if kept:
-            return kept[0]
         for number in range(first, first + MAX_AHEAD):
-            claimed = _claim(
-                db, kind=kind, scope=scope, collection=collection, entry_id=entry_id, number=number
-            )
-            if claimed:
+            if _claim(
+                db,
+                kind=kind,
+                scope=scope,
+                collection=collection,
+                entry_id=entry_id,
+                number=number,
+                number_field=number_field,
+                taken=number in taken,
+            ):
                 return number
     except PyMongoError as exc:
         raise DatabaseError(f"reservations: {kind} allocation failed: {exc}") from None
@@ -73,23 +76,51 @@ def _claim(
     collection: str,
     entry_id: ObjectId,
     number: int,
+    number_field: str,
+    taken: bool,
 ) -> bool:
     key = reservation_id(kind, scope, number)
-    try:
-        db[RESERVATIONS].insert_one(
-            {
-                "_id": key,
-                "kind": kind,
-                "scope": scope,
-                "number": number,
-                "collection": collection,
-                "entry_id": entry_id,
-            }
-        )
-    except DuplicateKeyError:
-        holder = db[RESERVATIONS].find_one({"_id": key})
-        return is_reserved_for(holder, collection, entry_id)
-    return True
+    document = {
+        "_id": key,
+        "kind": kind,
+        "scope": scope,
+        "number": number,
+        "collection": collection,
+        "entry_id": entry_id,
+    }
+    reservations = db[RESERVATIONS]
+    current = reservations.find_one({"_id": key})
+    if current is None:
+        if taken:
+            return False
+        try:
+            reservations.insert_one(document)
+            return True
+        except DuplicateKeyError:
+            current = reservations.find_one({"_id": key})
+    if current is None or is_reserved_for(current, collection, entry_id):
+        return current is not None
+    if not is_stale(db, current, number_field):
+        return False
+    replaced = reservations.replace_one(
+        {"_id": key, "entry_id": eq(current.get("entry_id"))}, document
+    )
+    return replaced.modified_count == 1
+
+
+def is_stale(db: Database[Document], reservation: Document, number_field: str) -> bool:
+    """Whether the holder of ``reservation`` can no longer use its number: the entry is gone,
+    ``failed``, or holds another number."""
+    name = reservation.get("collection")
+    if name not in ENTRY_COLLECTIONS:
+        return True  # a reservation naming no entry collection is forged
+    holder = db[str(name)].find_one(
+        {"_id": eq(reservation.get("entry_id"))}, projection={"status": 1, number_field: 1}
+    )
+    if holder is None or holder.get("status") == Status.FAILED.value:
+        return True
+    moved_on = holder.get(number_field) != reservation.get("number")
+    return holder.get("status") in _USING and moved_on
 
 
 def is_reserved_for(reservation: Document | None, collection: str, entry_id: object) -> bool:

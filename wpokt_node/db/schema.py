@@ -48,6 +48,10 @@ class Status(StrEnum):
 
 TERMINAL: frozenset[Status] = frozenset({Status.EXECUTED, Status.FAILED})
 
+# The ``error`` of an entry failed because the chain showed no such source event; only such an
+# entry is revived (failed -> detected) when a re-scan finds the event after all.
+SOURCE_GONE = "source gone: "
+
 _FORWARD: dict[Status, Status] = {
     Status.DETECTED: Status.CONFIRMED,
     Status.CONFIRMED: Status.STARTED,
@@ -60,13 +64,19 @@ _FORWARD: dict[Status, Status] = {
 REPREPARE_FROM: frozenset[Status] = frozenset({Status.STARTED, Status.SIGNED})
 
 # The closed table of allowed status changes: one step forward, any non-terminal -> failed,
-# and re-prepare (started/signed -> confirmed).
+# re-prepare (started/signed -> confirmed), re-sign (signed -> started: the stored signatures
+# no longer reach the threshold over the order, e.g. erased), repair (a non-terminal entry
+# whose fields disagree with the chain keeps its status while they are restored: an audited
+# self-transition), and
+# revive (failed -> detected: a deposit or burn failed as absent that the chain shows after all;
+# the database is not trusted, so its failure is not final).
 TRANSITIONS: Mapping[Status, frozenset[Status]] = {
     status: (
-        frozenset()
+        (frozenset({Status.DETECTED}) if status is Status.FAILED else frozenset())
         if status in TERMINAL
-        else frozenset({_FORWARD[status], Status.FAILED})
+        else frozenset({_FORWARD[status], Status.FAILED, status})
         | (frozenset({Status.CONFIRMED}) if status in REPREPARE_FROM else frozenset())
+        | (frozenset({Status.STARTED}) if status is Status.SIGNED else frozenset())
     )
     for status in Status
 }

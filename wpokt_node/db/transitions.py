@@ -126,7 +126,8 @@ def transition(
 
 
 def _cleared(expected: Status, to: Status) -> dict[str, Any]:
-    if expected in REPREPARE_FROM and to is Status.CONFIRMED:
+    revived = expected is Status.FAILED and to is Status.DETECTED
+    if revived or (expected in REPREPARE_FROM and to is Status.CONFIRMED):
         return {"signers": [], "signatures": []}
     return {}
 
@@ -210,6 +211,30 @@ def fail_entry(
         reason=text,
         set_fields={"error": text},
     )
+
+
+def revive_entry(
+    db: Database[Document],
+    collection_name: str,
+    entry_id: ObjectId,
+    *,
+    node_id: str,
+    reason: str,
+    fields: Mapping[str, Any],
+) -> bool:
+    """A ``failed`` entry whose source event the chain shows after all: back to ``detected``
+    with the chain's ``fields``, its error cleared. False if it is no longer failed."""
+    moved = transition(
+        db,
+        collection_name,
+        entry_id,
+        expected=Status.FAILED,
+        to=Status.DETECTED,
+        node_id=node_id,
+        reason=f"revived: {reason}"[:ERROR_LIMIT],
+        set_fields={**fields, "error": None, "held": None, "held_detail": None},
+    )
+    return moved is not None
 
 
 def record_confirmations(

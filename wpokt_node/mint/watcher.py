@@ -7,7 +7,9 @@ txs are in the tx index: a scan of the newest block could miss its deposits for 
 classifies every tx with this node's rules, and inserts one ``mints`` entry (valid deposit) or
 ``refunds`` entry (bad memo, cap ...) per tx. A duplicate key means another node (or an earlier
 pass) already recorded it. The cursor moves only after every insert succeeded, so a
-crash re-scans and inserts nothing twice.
+crash re-scans and inserts nothing twice. Every ``pocket.rescan_interval_s`` the window behind
+the cursor is read again (``mint.rescan``): deleted entries are recorded again, entries failed
+as absent are revived.
 
 While the bridge is paused (the cluster control record, ``wpokt-node admin pause``) the
 watcher holds: it records nothing and keeps its cursor, so deposits made during the pause are
@@ -27,6 +29,7 @@ from wpokt_node.db.entries import insert_once
 from wpokt_node.db.nodes import get_cursor, set_cursor
 from wpokt_node.logs import get_logger
 from wpokt_node.mint.entries import entry_document
+from wpokt_node.mint.rescan import DepositRescan
 from wpokt_node.pokt.client import PocketClient
 from wpokt_node.pokt.deposit_rules import deposit_rules
 from wpokt_node.pokt.deposits import classify_deposit
@@ -45,6 +48,7 @@ class PoktWatcher:
         self.rules = deposit_rules(settings)
         self.vault = settings.pocket.vault_address
         self.batch_size = settings.workers.pokt_watcher.batch_size
+        self.rescan = DepositRescan(settings, db, pokt, self.rules)
         self._held = False
 
     @property
@@ -54,19 +58,32 @@ class PoktWatcher:
     def run_once(self) -> dict[str, object]:
         cursor = get_cursor(self.db, self.node_id, CURSOR)
         first = self.settings.pocket.start_height if cursor is None else cursor + 1
+        if self._paused(first):
+            return {"paused": True, "held_from_height": first}
+        latest = self.pokt.latest_height() - self.settings.pocket.index_lag_blocks
+        summary: dict[str, object] = {"from_height": first, "latest_height": latest}
+        if cursor is not None and self.rescan.due():
+            repaired = self.rescan.run(cursor)
+            summary.update({k: n for k, n in repaired.items() if n and k != "rescanned"})
+        if first <= latest:
+            summary.update(self._scan(first, latest))
+        return summary
+
+    def _paused(self, first: int) -> bool:
         pause = read_bridge_pause(self.db)
         if pause.paused:
             if not self._held:
                 log.warning("deposits held: the bridge is paused", from_height=first)
             self._held = True
-            return {"paused": True, "held_from_height": first}
+            return True
         if self._held:
             log.info("bridge resumed: scanning deposits again", from_height=first)
         self._held = False
-        latest = self.pokt.latest_height() - self.settings.pocket.index_lag_blocks
-        summary: dict[str, object] = {"from_height": first, "latest_height": latest}
-        if first > latest:
-            return summary
+        return False
+
+    def _scan(self, first: int, latest: int) -> dict[str, object]:
+        """Record the deposits of ``first..latest`` (at most about ``batch_size``), then move
+        the cursor to the last height fully recorded."""
         scanned_to = latest
         counts = {"mints": 0, "refunds": 0, "ignored": 0, "known": 0}
         seen = 0
@@ -99,5 +116,4 @@ class PoktWatcher:
             else:
                 counts["known"] += 1
         set_cursor(self.db, self.node_id, CURSOR, scanned_to)
-        summary.update(counts, cursor=scanned_to)
-        return summary
+        return {**counts, "cursor": scanned_to}

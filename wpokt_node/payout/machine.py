@@ -32,6 +32,7 @@ from wpokt_node.custody.base import (
     Custody,
     Outcome,
     OutcomeKind,
+    RebuildMismatchError,
     SourceState,
     UnpayableError,
 )
@@ -44,6 +45,7 @@ from wpokt_node.logs import get_logger
 from wpokt_node.payout.entries import EntryStore
 from wpokt_node.payout.gates import OPEN, Gates
 from wpokt_node.payout.journal import SigningJournal
+from wpokt_node.payout.repair import SOURCE_GONE, below_gap, reprepare, restore, restore_order
 from wpokt_node.payout.signing import (
     Signer,
     SignStep,
@@ -209,7 +211,7 @@ class PayoutMachine:
     def _detected(self, entry: Entry) -> str:
         check = self.custodies[entry.collection].check_source(entry)
         if check.state is SourceState.GONE:
-            return self._fail(entry, Status.DETECTED, check.reason)
+            return self._fail(entry, Status.DETECTED, SOURCE_GONE + check.reason)
         if check.state is SourceState.NOT_YET:
             return "waiting"
         return record_confirmations(
@@ -221,6 +223,13 @@ class PayoutMachine:
 
     def _start(self, entry: Entry) -> str:
         custody = self.custodies[entry.collection]
+        check = custody.check_source(entry)  # the database is not trusted: nor is "confirmed"
+        if check.state is SourceState.GONE:
+            return self._fail(entry, Status.CONFIRMED, SOURCE_GONE + check.reason)
+        if "repaired" in check.fields:
+            return restore(self._signer(), entry, check.fields, "source fields")
+        if check.state is SourceState.NOT_YET or not check.confirmed:
+            return "waiting"
         with self.gates.admit_start(entry) as hold:
             if hold is not None:
                 self.store.hold(entry, hold)
@@ -254,16 +263,33 @@ class PayoutMachine:
         settled = self._settled(entry, order)
         if settled is not None:
             return settled
-        retire_proven_dead(self.journal, self.custodies[entry.collection], entry)
+        custody = self.custodies[entry.collection]
+        retire_proven_dead(self.journal, custody, entry)
         held = self._gate_sign(entry)
         if held is not None:
             return held
-        step, rebuilt = sign_entry(
-            self._signer(to_sign=True), self.custodies[entry.collection], entry
-        )
+        if not entry.signed_by(self.node_id):
+            gap = custody.gap_below(entry)
+            if gap is not None:
+                return below_gap(self._signer(), custody, entry, gap)
+        step, rebuilt = sign_entry(self._signer(to_sign=True), custody, entry)
         if step is SignStep.REFUSED:
-            return step.value
+            return self._refused(entry, rebuilt) or step.value
         return self._promote(entry, rebuilt) or step.value
+
+    def _refused(self, entry: Entry, rebuilt: Mapping[str, Any] | None) -> str | None:
+        """This node would not sign: fail an entry whose source event the chain proves absent,
+        restore source fields edited in the database, and an order that is not this node's
+        rebuild for the entry's number."""
+        custody = self.custodies[entry.collection]
+        check = custody.check_source(entry)
+        if check.state is SourceState.GONE:
+            return self._fail(entry, Status.STARTED, SOURCE_GONE + check.reason)
+        if "repaired" in check.fields:
+            return restore(self._signer(), entry, check.fields, "source fields")
+        if rebuilt is not None:
+            return restore_order(self._signer(), custody, entry, rebuilt)
+        return None
 
     def _settled(self, entry: Entry, order: Mapping[str, Any]) -> str | None:
         """A started entry whose number the chain has already used: re-prepare a dead payload,
@@ -337,33 +363,7 @@ class PayoutMachine:
     def _reprepare(self, entry: Entry, reason: str) -> str:
         """The chain proved the payload dead: back to ``confirmed`` for a new number."""
         custody = self.custodies[entry.collection]
-        retired = [
-            *(r for r in entry.document.get("retired_orders") or () if isinstance(r, dict)),
-            {
-                "order": entry.order,
-                custody.number_field: entry.document.get(custody.number_field),
-                "execution_tx_hash": entry.execution_tx_hash,
-                "reason": reason[:500],
-                "at_ms": _now_ms(),
-            },
-        ]
-        cleared = dict.fromkeys(
-            ("order", custody.number_field, "execution_tx_hash", *custody.execution_fields)
-        )
-        moved = self._move(
-            entry,
-            Status.CONFIRMED,
-            f"re-prepare: {reason}"[:500],
-            {**cleared, "refusals": {}, "retired_orders": retired},
-        )
-        if not moved:
-            return "race_lost"
-        log.warning("payload re-prepared", entry_id=str(entry.id), reason=reason)
-        if entry.order is not None:  # this node verified the death itself just now
-            self.journal.retire(
-                custody.source_event(entry), custody.payload_hash(entry.order), f"dead: {reason}"
-            )
-        return "reprepared"
+        return reprepare(self._signer(), custody, entry, reason, proven_dead=True)
 
     # -- signed ---------------------------------------------------------------------------------
 
@@ -386,6 +386,26 @@ class PayoutMachine:
             return "not_executor"
         return self._act(entry, order, outcome)
 
+    def _unsigned(self, entry: Entry) -> str:
+        """A signed entry whose stored order lacks the threshold of valid approvals (order or
+        signatures edited in the database): back to ``started`` with this node's rebuild for
+        the same number, where the nodes sign it again (each journal allows the same payload)."""
+        custody = self.custodies[entry.collection]
+        try:
+            rebuilt = custody.rebuild(entry)
+        except RebuildMismatchError as mismatch:
+            log.error("signed entry lacks approvals", alert=True, entry_id=str(entry.id),
+                      reason=mismatch.reason)  # fmt: skip
+            return "invalid"
+        fields: dict[str, Any] = {"order": dict(rebuilt)}
+        if rebuilt != entry.order:
+            fields["repaired"] = {"order": str(entry.order)[:300]}
+        moved = self._move(entry, Status.STARTED, "re-sign: fewer valid approvals than the "
+                           "threshold over the order its number implies", fields)  # fmt: skip
+        if moved:
+            log.error("signed entry sent back to be signed", alert=True, entry_id=str(entry.id))
+        return "resign" if moved else "race_lost"
+
     def _act(self, entry: Entry, order: Mapping[str, Any], outcome: Outcome) -> str:
         """The executor's move on a signed entry the chain has not settled."""
         if outcome.kind is OutcomeKind.FAILED:
@@ -404,6 +424,9 @@ class PayoutMachine:
     def _submit(self, entry: Entry, order: Mapping[str, Any], outcome: Outcome) -> str:
         if not outcome.next_in_line:
             return "waiting_for_earlier"
+        custody = self.custodies[entry.collection]
+        if custody.approvals(order, entry.signatures) < self.settings.threshold:
+            return self._unsigned(entry)
         hold = self.gates.admit_execute(entry, order)
         if hold is not None or entry.held is not None:
             self.store.hold(entry, hold)

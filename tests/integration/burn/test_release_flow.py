@@ -161,7 +161,9 @@ def test_several_releases_use_consecutive_sequences(
     assert cluster.balance(VAULT.address()) == VAULT_BALANCE + 700_000 - 6_000_000 - 700_000
 
 
-def test_edited_started_entries_get_no_signature(cluster: ReleaseCluster) -> None:
+def test_edited_started_entries_are_restored_and_paid_as_the_chain_says(
+    cluster: ReleaseCluster,
+) -> None:
     # Given three burns moved to started by a node that signs nothing
     targets = [recipient(f"edited {i}") for i in range(3)]
     hashes = [cluster.burn(2_000_000, to) for to in targets]
@@ -179,16 +181,16 @@ def test_edited_started_entries_get_no_signature(cluster: ReleaseCluster) -> Non
     ]
     for entry, edit in zip(entries, edits, strict=True):
         cluster.db[BURNS].update_one({"_id": entry["_id"]}, {"$set": edit})
-    cluster.run(2)
+    cluster.run(4)
 
-    # Then no node signs any of them, each node records its refusal, nothing is paid
+    # Then the nodes restore each from the chain and pay each burn once, as it was made
     for entry in entries:
         fresh = _entry(cluster, BURNS, {"_id": entry["_id"]})
-        assert fresh["status"] == "started"
-        assert fresh["signatures"] == []
-        assert sorted(fresh["refusals"]) == ["node-0", "node-1", "node-2"]
-    assert [cluster.balance(t) for t in [*targets, recipient("attacker")]] == [0, 0, 0, 0]
-    assert cluster.balance(VAULT.address()) == VAULT_BALANCE
+        assert fresh["status"] == "executed"
+        assert (fresh["to_address"], fresh["amount"]) == (entry["to_address"], "2000000")
+    assert [cluster.balance(t) for t in targets] == [2_000_000 - FEE] * 3
+    assert cluster.balance(recipient("attacker")) == 0
+    assert cluster.balance(VAULT.address()) == VAULT_BALANCE - 3 * 2_000_000
 
 
 def test_forged_second_entries_get_no_second_signature(
@@ -429,8 +431,10 @@ def test_started_release_whose_sequence_was_used_is_prepared_again(
     assert cluster.balance(to) == 2_000_000 - FEE
 
 
-def test_edited_refund_gets_no_signature(cluster: ReleaseCluster, wallet: DevnetWallet) -> None:
-    # Given a refund started by a node that signs nothing, then given another reason and amount
+def test_an_edited_refund_is_restored_and_refunds_what_was_sent(
+    cluster: ReleaseCluster, wallet: DevnetWallet
+) -> None:
+    # Given a refund started by a node that signs nothing, then given another amount
     entry_id = cluster.refund_entry(wallet.send(VAULT.address(), 1_000_000, memo="x"))
     cluster.run(nodes=[cluster.preparer()])
     cluster.db[REFUNDS].update_one(
@@ -439,13 +443,13 @@ def test_edited_refund_gets_no_signature(cluster: ReleaseCluster, wallet: Devnet
     )
 
     # When the nodes run
-    cluster.run(2)
+    cluster.run(3)
 
-    # Then nobody signs and the refund is not paid
+    # Then the amount is restored from the chain and only what was sent is refunded
     fresh = _entry(cluster, REFUNDS, {"_id": entry_id})
-    assert (fresh["status"], fresh["signatures"]) == ("started", [])
-    assert all("amount" in r["reason"] for r in fresh["refusals"].values())
-    assert wallet.balance() == POKT_USER_BALANCE - 1_000_000
+    assert (fresh["status"], fresh["amount"]) == ("executed", "1000000")
+    assert fresh["repaired"]
+    assert wallet.balance() == POKT_USER_BALANCE - FEE
 
 
 @pytest.mark.parametrize(

@@ -135,7 +135,7 @@ def test_many_deposits_to_one_recipient_get_nonces_in_order(mint_cluster: MintCl
 
 
 @pytest.mark.parametrize("field", ["amount", "recipient", "nonce"])
-def test_entry_edited_after_started_gets_no_more_signatures(
+def test_entry_edited_after_started_is_restored_from_the_chain_and_paid_once(
     mint_cluster: MintCluster, field: str
 ) -> None:
     # Given an entry started and signed by node 0 alone
@@ -157,13 +157,15 @@ def test_entry_edited_after_started_gets_no_more_signatures(
     }
     edits = all_edits[field]
     mint_cluster.db["mints"].update_one({"_id": entry["_id"]}, {"$set": edits})
-    mint_cluster.execute(1, 2, 0, passes=2)
+    mint_cluster.execute(1, 2, 0, passes=3)
 
-    # Then no other node signs, each records why, and nothing is minted
+    # Then the nodes restore what the chain says, and the deposit is minted once, as made
     entry = mint_cluster.mint(tx_hash)
-    assert (entry["status"], entry["signers"]) == ("started", ["node-0"])
-    assert sorted(entry["refusals"]) == ["node-1", "node-2"]
-    assert mint_cluster.token.get_user_nonce(recipient) == 0
+    assert entry["status"] == "executed"
+    assert (entry["to_address"], entry["amount"], entry["nonce"]) == (recipient, "4000000", 1)
+    assert any(t["reason"].startswith(("repaired", "re-prepare")) for t in entry["transitions"])
+    assert mint_cluster.token.get_user_nonce(recipient) == 1
+    assert mint_cluster.token.balance_of(recipient) == 4_000_000
     assert mint_cluster.token.get_user_nonce(recipient_address(13)) == 0
 
 

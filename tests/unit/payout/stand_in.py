@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from wpokt_node.custody.base import (
+    Gap,
     Outcome,
     OutcomeKind,
     Prepared,
@@ -77,6 +78,7 @@ class StandInCustody:
         self.node_id = node_id
         self.disagree = False
         self.broadcasts = 0
+        self.gap: Gap | None = None  # a gap below every number above it
 
     def source_event(self, entry: Entry) -> str:
         return f"stand-in:{entry.transaction_hash}"
@@ -125,6 +127,10 @@ class StandInCustody:
             if record.signer in self.chain.members and record.signature == expected:
                 seen.setdefault(record.signer, record)
         return list(seen.values())
+
+    def gap_below(self, entry: Entry) -> Gap | None:
+        gap = self.gap
+        return gap if gap is not None and (entry.number or 0) > gap.number else None
 
     def decided(self, entry: Entry, order: Mapping[str, Any]) -> Outcome | None:
         if int(order["number"]) >= self.chain.next_number:

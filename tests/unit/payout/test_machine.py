@@ -150,7 +150,7 @@ def test_an_unconfirmed_source_waits_and_a_vanished_one_fails(cluster: Cluster) 
     )
     assert (cluster.entry(gone)["status"], cluster.entry(gone)["error"]) == (
         "failed",
-        "deposit tx failed",
+        "source gone: deposit tx failed",
     )
 
 

@@ -1,0 +1,82 @@
+"""Gaps below a started entry's nonce or vault sequence.
+
+The chain executes a recipient's mint nonces, or a vault's sequences, one after the other. A
+node signs an entry's number only if every number between the chain's next one and it is held
+by an open entry that the node can verify against the chain itself: a forged entry, or one
+whose number was moved ahead, can then never make the nodes sign a payload that would wait
+behind a number nobody can use. A gap whose holder can never use it (none, deleted, failed,
+moved on) is *free*: an unsigned entry above it is prepared again and takes it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from pymongo.database import Database
+from pymongo.errors import PyMongoError
+
+from wpokt_node.custody.base import Gap
+from wpokt_node.db import reservations
+from wpokt_node.db.models import Entry
+from wpokt_node.db.query import eq
+from wpokt_node.db.schema import Status
+from wpokt_node.errors import DatabaseError, ValidationError
+
+Document = dict[str, object]
+Verify = Callable[[Entry], str | None]  # None: the holder checks out; else why not
+
+_PREPARING = (Status.DETECTED, Status.CONFIRMED)
+
+
+def first_gap(
+    db: Database[Document],
+    *,
+    kind: str,
+    scope: str,
+    number_field: str,
+    chain_next: int,
+    number: int,
+    verify: Verify,
+) -> Gap | None:
+    """The first number in ``[chain_next, number)`` not held by an open entry that ``verify``
+    accepts, or None."""
+    for below in range(max(chain_next, number - reservations.MAX_AHEAD), number):
+        holder = _holder(db, kind, scope, number_field, below)
+        gap = holder if isinstance(holder, Gap) else _unverified(holder, below, verify)
+        if gap is not None:
+            return gap
+    return None
+
+
+def _holder(
+    db: Database[Document], kind: str, scope: str, number_field: str, number: int
+) -> Entry | Gap:
+    """The entry that holds ``number``, or the gap its absence makes."""
+    reservation = reservations.holder(db, kind, scope, number)
+    if reservation is None:
+        return Gap(number, "no entry holds it", free=True)
+    try:
+        if reservations.is_stale(db, reservation, number_field):
+            return Gap(number, "its holder is gone, failed or holds another number", free=True)
+        collection = str(reservation["collection"])
+        document = db[collection].find_one({"_id": eq(reservation.get("entry_id"))})
+    except PyMongoError as exc:
+        raise DatabaseError(f"reading the holder of {kind} {number} failed: {exc}") from None
+    if document is None:
+        return Gap(number, "no entry holds it", free=True)
+    try:
+        return Entry.from_document(collection, document)
+    except ValidationError as malformed:
+        return Gap(number, f"its holder is malformed: {malformed}", free=False)
+
+
+def _unverified(holder: Entry, number: int, verify: Verify) -> Gap | None:
+    if holder.status in _PREPARING:
+        return Gap(number, f"its holder {holder.id} is still being prepared", free=False)
+    if holder.status is Status.EXECUTED:
+        # Executed on the chain would have moved the chain's next number past it.
+        return Gap(number, f"its holder {holder.id} says executed; the chain disagrees", True)
+    problem = verify(holder)
+    if problem is None:
+        return None
+    return Gap(number, f"its holder {holder.id} does not check out: {problem}", free=False)

@@ -1,0 +1,111 @@
+"""The pokt-watcher's re-scan window: every deposit behind the cursor has one live entry.
+
+The shared database is not trusted: an entry can be deleted after the watcher recorded it, or
+its unique key taken first by a forged document that then fails ("source gone"). So every
+``pocket.rescan_interval_s`` the watcher reads the vault's deposits of the last
+``pocket.rescan_blocks`` blocks behind its cursor again and, for each one that is a mint or a
+refund by this node's rules: records it again if its entry is missing, and revives its entry
+(failed -> detected, with the chain's fields) if it was failed as absent. Entries that are
+open are repaired by the payout machine from the chain; nothing here pays anything.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from typing import Any
+
+from pymongo.database import Database
+from pymongo.errors import PyMongoError
+
+from wpokt_node.config import Settings
+from wpokt_node.db.entries import insert_once
+from wpokt_node.db.schema import SOURCE_GONE, Status
+from wpokt_node.db.transitions import revive_entry
+from wpokt_node.errors import DatabaseError
+from wpokt_node.logs import get_logger
+from wpokt_node.mint.entries import entry_document
+from wpokt_node.pokt.client import PocketClient
+from wpokt_node.pokt.deposits import DepositRules, classify_deposit
+
+log = get_logger(__name__)
+
+Document = dict[str, Any]
+SOURCE_FIELDS = ("from_address", "to_address", "amount", "height", "memo", "vault_address")
+
+
+class DepositRescan:
+    def __init__(
+        self,
+        settings: Settings,
+        db: Database[Document],
+        pokt: PocketClient,
+        rules: DepositRules,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.settings = settings
+        self.db = db
+        self.pokt = pokt
+        self.rules = rules
+        self.clock = clock
+        self._last: float | None = None
+
+    def due(self) -> bool:
+        if self.settings.pocket.rescan_blocks == 0:
+            return False
+        return (
+            self._last is None
+            or self.clock() - self._last >= self.settings.pocket.rescan_interval_s
+        )
+
+    def run(self, cursor: int) -> dict[str, int]:
+        """Re-check the window that ends at ``cursor`` (the last height fully scanned)."""
+        pocket = self.settings.pocket
+        first = max(pocket.start_height, cursor - pocket.rescan_blocks + 1)
+        counts = {"rescanned": 0, "rerecorded": 0, "revived": 0}
+        for response in self.pokt.search_transfers_to(self.rules.vault_address, first):
+            verdict = classify_deposit(response, self.rules)
+            if verdict.height is not None and verdict.height > cursor:
+                break
+            built = entry_document(verdict, self.rules.vault_address)
+            if built is None:
+                continue
+            counts["rescanned"] += 1
+            outcome = self._check(*built)
+            if outcome is not None:
+                counts[outcome] += 1
+        self._last = self.clock()
+        return counts
+
+    def _check(self, collection: str, document: Document) -> str | None:
+        tx_hash = document["transaction_hash"]
+        try:
+            existing = self.db[collection].find_one(
+                {"transaction_hash": tx_hash}, projection={"status": 1, "error": 1}
+            )
+        except PyMongoError as exc:
+            raise DatabaseError(f"{collection}: re-scan read failed: {exc}") from None
+        if existing is None:
+            if not insert_once(self.db[collection], document).inserted:
+                return None
+            log.error("deposit recorded again: its entry was missing", alert=True,
+                      collection=collection, transaction_hash=tx_hash)  # fmt: skip
+            return "rerecorded"
+        failed_as_absent = existing.get("status") == Status.FAILED.value and str(
+            existing.get("error") or ""
+        ).startswith(SOURCE_GONE)
+        if not failed_as_absent:
+            return None
+        revived = revive_entry(
+            self.db,
+            collection,
+            existing["_id"],
+            node_id=self.settings.node_id,
+            reason="the deposit is on chain",
+            fields={name: document[name] for name in SOURCE_FIELDS if name in document},
+        )
+        if not revived:
+            return None
+        log.error("deposit entry revived: it was failed as absent", alert=True,
+                  collection=collection, entry_id=str(existing["_id"]))  # fmt: skip
+        return "revived"

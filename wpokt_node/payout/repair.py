@@ -1,0 +1,143 @@
+"""Repair, don't fail: an open entry that disagrees with the chain is restored from it.
+
+The shared database is not trusted. Whatever was written into an entry, a node can rebuild
+what the entry should say from its own RPCs: the source event's fields, and the order that
+the entry's nonce / sequence / proposal implies. So a disagreement is repaired (an audited
+self-transition, the replaced values kept under ``repaired``, an alert), and an entry is
+failed only when the chain proves that its source event does not exist (``SOURCE_GONE``).
+An entry waiting behind a free gap in the nonces or sequences (``custody.base.Gap``) is
+prepared again to take it, if nobody could have signed it.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Mapping
+from typing import Any
+
+from wpokt_node.custody.base import Custody, Gap
+from wpokt_node.db.models import Entry
+from wpokt_node.db.schema import SOURCE_GONE, Status
+from wpokt_node.db.transitions import transition
+from wpokt_node.errors import ValidationError
+from wpokt_node.logs import get_logger
+from wpokt_node.payout.signing import Signer
+
+log = get_logger(__name__)
+
+__all__ = ["SOURCE_GONE", "below_gap", "reprepare", "restore", "restore_order"]
+
+
+def _now_ms() -> int:
+    return int(time.time() * 1000)
+
+
+def restore(signer: Signer, entry: Entry, fields: Mapping[str, Any], reason: str) -> str:
+    """Write the chain's ``fields`` over the entry's, keeping its status (an audited repair)."""
+    moved = transition(
+        signer.db,
+        entry.collection,
+        entry.id,
+        expected=entry.status,
+        to=entry.status,
+        node_id=signer.node_id,
+        reason=f"repaired: {reason}"[:500],
+        set_fields=fields,
+    )
+    if moved is None:
+        return "race_lost"
+    log.error(
+        "entry repaired from the chain",
+        alert=True,
+        collection=entry.collection,
+        entry_id=str(entry.id),
+        status=entry.status.value,
+        reason=reason,
+    )
+    return "repaired"
+
+
+def restore_order(
+    signer: Signer, custody: Custody, entry: Entry, rebuilt: Mapping[str, Any]
+) -> str | None:
+    """The stored order is not this node's rebuild for the same number: restore the rebuild,
+    unless the stored one has more valid approvals (then the nodes disagree, and an operator
+    must look; this node only refuses)."""
+    if entry.order is None or rebuilt == entry.order:
+        return None
+    stored = custody.approvals(entry.order, entry.signatures)
+    if stored >= signer.threshold or stored > custody.approvals(rebuilt, entry.signatures):
+        return None
+    fields = {"order": dict(rebuilt), "repaired": {"order": str(entry.order)[:300]}}
+    return restore(signer, entry, fields, "the order the entry's number implies")
+
+
+def nobody_signed(signer: Signer, custody: Custody, entry: Entry) -> bool:
+    """No valid approval of the entry's order is stored and this node's journal holds no live
+    payload for its source event: preparing it again abandons no payload anyone signed."""
+    if entry.order is None:
+        return True
+    try:
+        if custody.approvals(entry.order, entry.signatures) > 0:
+            return False
+        return signer.journal.live_payload(custody.source_event(entry)) is None
+    except ValidationError:
+        return False
+
+
+def reprepare(
+    signer: Signer, custody: Custody, entry: Entry, reason: str, *, proven_dead: bool
+) -> str:
+    """Back to ``confirmed`` for a new number. ``proven_dead``: this node verified on its own
+    RPC that the payload can never execute, so its journal retires it."""
+    retired = [
+        *(r for r in entry.document.get("retired_orders") or () if isinstance(r, dict)),
+        {
+            "order": entry.order,
+            custody.number_field: entry.document.get(custody.number_field),
+            "execution_tx_hash": entry.execution_tx_hash,
+            "reason": reason[:500],
+            "at_ms": _now_ms(),
+        },
+    ]
+    cleared = dict.fromkeys(
+        ("order", custody.number_field, "execution_tx_hash", *custody.execution_fields)
+    )
+    moved = transition(
+        signer.db,
+        entry.collection,
+        entry.id,
+        expected=entry.status,
+        to=Status.CONFIRMED,
+        node_id=signer.node_id,
+        reason=f"re-prepare: {reason}"[:500],
+        set_fields={**cleared, "refusals": {}, "retired_orders": retired},
+    )
+    if moved is None:
+        return "race_lost"
+    log.warning("payload re-prepared", entry_id=str(entry.id), reason=reason)
+    if proven_dead and entry.order is not None:
+        signer.journal.retire(
+            custody.source_event(entry), custody.payload_hash(entry.order), f"dead: {reason}"
+        )
+    return "reprepared"
+
+
+def below_gap(signer: Signer, custody: Custody, entry: Entry, gap: Gap) -> str:
+    """A started entry this node will not sign yet: a number below its own is a gap. A free
+    gap is taken by preparing the entry again, if nobody could have signed it."""
+    name = custody.number_field
+    if gap.free and nobody_signed(signer, custody, entry):
+        return reprepare(
+            signer, custody, entry, f"{name} {gap.number} below it is free: {gap.reason}",
+            proven_dead=False,
+        )  # fmt: skip
+    log.info(
+        "waiting for a lower number",
+        collection=entry.collection,
+        entry_id=str(entry.id),
+        number=entry.number,
+        gap=gap.number,
+        reason=gap.reason,
+    )
+    return "waiting_below"
