@@ -145,6 +145,11 @@ INDEXES: Mapping[str, tuple[IndexSpec, ...]] = {
     CONTROL: (),
 }
 
+# Unique indexes of earlier versions that no longer hold; ``db init`` drops them.
+RETIRED_INDEXES: Mapping[str, tuple[IndexSpec, ...]] = {
+    BURNS: (_asc("transaction_hash", "log_index", unique=True),),
+}
+
 _INT = ["int", "long"]
 _DIGITS = {"bsonType": "string", "pattern": "^[0-9]+$"}
 _TEXT = {"bsonType": "string"}
