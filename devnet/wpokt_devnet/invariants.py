@@ -87,11 +87,11 @@ def check_invariants(
     }
     report.problems.extend(f"deposit {tx} is both a mint and a refund" for tx in sorted(both))
     burn_keys = Counter(
-        (str(d["transaction_hash"]), int(d["log_index"]))
-        for d in db[BURNS].find({}, projection={"transaction_hash": 1, "log_index": 1})
+        (str(d["transaction_hash"]), int(d["burn_index"]))
+        for d in db[BURNS].find({}, projection={"transaction_hash": 1, "burn_index": 1})
     )
     report.problems.extend(
-        f"burns: log {tx}:{index} recorded {n} times"
+        f"burns: burn {tx}:{index} recorded {n} times"
         for (tx, index), n in burn_keys.items()
         if n > 1
     )

@@ -21,7 +21,7 @@ from wpokt_node.db.bootstrap import init_db, init_db_report
 from wpokt_node.db.client import connect
 from wpokt_node.db.entries import insert_once
 from wpokt_node.db.models import new_entry
-from wpokt_node.db.schema import ALL_COLLECTIONS, INDEXES, MINTS, Status
+from wpokt_node.db.schema import ALL_COLLECTIONS, BURNS, INDEXES, MINTS, Status
 from wpokt_node.db.transitions import audit_trail, transition
 from wpokt_node.errors import DatabaseError
 from wpokt_node.node.cli import main
@@ -88,6 +88,57 @@ def test_validators_reject_bad_documents_where_supported(mongo_db: Database[Docu
     bad["amount"] = "1.5"
     with pytest.raises(WriteError):
         mongo_db[MINTS].insert_one(bad)
+
+
+def _old_burn(tx: str, block: str, log_index: int) -> Document:
+    """A burn entry as it was recorded while burns were keyed by their log index."""
+    entry = new_entry(transaction_hash=tx, height=5, from_address="0xa", to_address="p", amount=1)
+    return {**entry, "log_index": log_index, "block_hash": block}
+
+
+def test_init_gives_old_burns_their_burn_index_and_drops_the_old_key(mongo_uri: str) -> None:
+    # Given burns recorded under the old key: two in tx a (one block), one in tx b
+    db = connect(mongo_uri, unique_db_name("upgrade"))
+    try:
+        db[BURNS].create_index([("transaction_hash", 1), ("log_index", 1)], unique=True)
+        old = [
+            _old_burn("0xa", "0xb1", 5),
+            _old_burn("0xa", "0xb1", 3),
+            _old_burn("0xb", "0xb2", 0),
+        ]
+        db[BURNS].insert_many(old)
+
+        # When db init runs (twice)
+        first = init_db_report(db)
+        second = init_db_report(db)
+
+        # Then each burn has its ordinal in its tx, and only the new key is unique
+        found = {d["_id"]: d["burn_index"] for d in db[BURNS].find({})}
+        assert [found[d["_id"]] for d in old] == [1, 0, 0]
+        assert "gave 3 recorded burns their burn_index" in first.actions
+        assert any(a.startswith("dropped retired index") for a in first.actions)
+        assert not any(a.startswith(("gave", "dropped")) for a in second.actions), second.actions
+        keys = _index_keys(db, BURNS)
+        assert ((("transaction_hash", 1), ("burn_index", 1)), True) in keys
+        assert not any(k == (("transaction_hash", 1), ("log_index", 1)) for k, _ in keys)
+        moved = {**old[2], "_id": ObjectId(), "burn_index": 0, "log_index": 7}
+        assert insert_once(db[BURNS], moved).id == old[2]["_id"]
+    finally:
+        db.client.drop_database(db.name)
+        db.client.close()
+
+
+def test_init_refuses_a_burn_recorded_twice_by_the_old_key(mongo_uri: str) -> None:
+    db = connect(mongo_uri, unique_db_name("upgrade"))
+    try:
+        twice = [_old_burn("0xc", "0xb1", 4), _old_burn("0xc", "0xb9", 6)]  # re-included
+        db[BURNS].insert_many(twice)
+        with pytest.raises(DatabaseError, match="tx 0xc was recorded again") as raised:
+            init_db(db)
+        assert all(str(d["_id"]) in str(raised.value) for d in twice)
+    finally:
+        db.client.drop_database(db.name)
+        db.client.close()
 
 
 @needs_embedded

@@ -63,12 +63,16 @@ def test_insert_once_needs_the_key_fields(db: Database[Document]) -> None:
         insert_once(db[MINTS], entry)
 
 
-def test_burn_key_includes_the_log_index(db: Database[Document]) -> None:
-    a = {**mint(tx="cc"), "log_index": 0}
-    b = {**mint(tx="cc"), "_id": ObjectId(), "log_index": 1}
+def test_burn_key_is_the_burn_index_not_the_log_index(db: Database[Document]) -> None:
+    a = {**mint(tx="cc"), "burn_index": 0, "log_index": 3}
+    b = {**mint(tx="cc"), "_id": ObjectId(), "burn_index": 1, "log_index": 5}
     assert insert_once(db[BURNS], a).inserted
     assert insert_once(db[BURNS], b).inserted
     assert not insert_once(db[BURNS], {**a, "_id": ObjectId()}).inserted
+    moved = {**a, "_id": ObjectId(), "log_index": 9}  # the same burn, re-included elsewhere
+    assert insert_once(db[BURNS], moved).id == a["_id"]
+    with pytest.raises(ValidationError, match="burn_index"):
+        insert_once(db[BURNS], {k: v for k, v in b.items() if k != "burn_index"})
 
 
 def test_transition_moves_one_step_and_writes_the_audit(db: Database[Document]) -> None:

@@ -2,7 +2,10 @@
 
 Each chunk's entries are inserted before the node's cursor moves past the chunk, so a crash or
 a database error never skips a log; re-scanned logs (the reorg margin, retries) are recognised
-by their unique ``(transaction_hash, log_index)`` and inserted once.
+by their unique ``(transaction_hash, burn_index)`` and inserted once. The burn index (the log's
+ordinal among the token's BurnAndBridge logs of its tx, ``eth.events``) survives a reorg that
+re-includes the tx elsewhere; the block-wide log index does not, and a key on it would record
+(and pay) the same burn again.
 """
 
 from __future__ import annotations
@@ -19,7 +22,7 @@ from wpokt_node.db.schema import BURNS
 from wpokt_node.errors import ChainError, DatabaseError, ValidationError
 from wpokt_node.eth.client import EthClient, LogRecord
 from wpokt_node.eth.confirmations import confirmation_depth
-from wpokt_node.eth.events import BURN_AND_BRIDGE_TOPIC, decode_burn, topic_hex
+from wpokt_node.eth.events import BURN_AND_BRIDGE_TOPIC, burn_logs, decode_burn, topic_hex
 from wpokt_node.eth.log_scan import BlockRange, LogScanner, next_scan_range
 from wpokt_node.logs import get_logger
 
@@ -76,9 +79,10 @@ class BurnWatcher:
             )
             topics: list[str | None] = [topic_hex(BURN_AND_BRIDGE_TOPIC)]
             for chunk in self.scanner.scan(self.settings.token_address, topics, blocks):
-                for entry in chunk.logs:
-                    seen += 1
-                    inserted += self._record(entry, head)
+                seen += len(chunk.logs)
+                # a chunk holds whole blocks, so every burn log of each of its txs
+                for entry, burn_index in burn_logs(chunk.logs, self.settings.token_address):
+                    inserted += self._record(entry, burn_index, head)
                 set_cursor(self.db, self.node_id, self.cursor_name, chunk.blocks.last)
                 cursor = chunk.blocks.last
                 scanned = BlockRange(blocks.first, chunk.blocks.last)
@@ -94,11 +98,9 @@ class BurnWatcher:
             log.info("burns_detected", inserted=inserted, first=blocks.first, last=blocks.last)
         return BurnScanResult(scanned, seen, inserted, cursor)
 
-    def _record(self, entry: LogRecord, head: int) -> int:
-        if entry.address != self.settings.token_address:
-            return 0
+    def _record(self, entry: LogRecord, burn_index: int, head: int) -> int:
         try:
-            event = decode_burn(entry)
+            event = decode_burn(entry, burn_index)
         except ValidationError as exc:
             log.error("burn_log_malformed", tx=entry.transaction_hash, error=str(exc))
             return 0

@@ -31,20 +31,21 @@ log = get_logger(__name__)
 
 
 def release_source_event(kind: ReleaseKind, entry: Entry) -> str:
-    """The source event's key in the signing journal: ``eth:<tx>:<log>``, ``pokt:<TX>``."""
+    """The source event's key in the signing journal: ``eth:<tx>:<burn index>`` (the same
+    wherever a reorg puts the tx), ``pokt:<TX>``."""
     if kind is ReleaseKind.BURN:
-        if entry.log_index is None or entry.log_index < 0:
-            raise ValidationError("burn entry has no valid log index")
-        return f"eth:{entry.transaction_hash.strip().lower()}:{entry.log_index}"
+        if entry.burn_index is None or entry.burn_index < 0:
+            raise ValidationError("burn entry has no valid burn index")
+        return f"eth:{entry.transaction_hash.strip().lower()}:{entry.burn_index}"
     return f"pokt:{normalize_pokt_tx_hash(entry.transaction_hash)}"
 
 
 def release_title(kind: ReleaseKind, entry: Entry) -> str:
-    """What a payout says it pays: ``burn:<eth tx>:<log index>`` or ``refund:<pokt tx>``."""
+    """What a payout says it pays: ``burn:<eth tx>:<burn index>`` or ``refund:<pokt tx>``."""
     if kind is ReleaseKind.BURN:
-        if entry.log_index is None:
-            raise ValidationError("burn entry has no valid log index")
-        return burn_release_memo(entry.transaction_hash, entry.log_index)
+        if entry.burn_index is None:
+            raise ValidationError("burn entry has no valid burn index")
+        return burn_release_memo(entry.transaction_hash, entry.burn_index)
     return refund_release_memo(entry.transaction_hash)
 
 
@@ -73,11 +74,11 @@ class ReleaseSources:
     # -- burns ----------------------------------------------------------------------------------
 
     def _burn_log(self, entry: Entry) -> BurnLogCheck:
-        if entry.log_index is None:
-            raise RebuildMismatchError("burn entry has no valid log index")
+        if entry.burn_index is None:
+            raise RebuildMismatchError("burn entry has no valid burn index")
         expected = ExpectedBurn(
             transaction_hash=entry.transaction_hash,
-            log_index=entry.log_index,
+            burn_index=entry.burn_index,
             amount=entry.amount,
             from_address=entry.from_address,
             to_address=entry.to_address,
@@ -111,11 +112,21 @@ class ReleaseSources:
                     SourceState.GONE, reason=f"burn log gone (reorg): {check.reason}"
                 )
             return SourceCheck(SourceState.NOT_YET, reason=check.reason)
+        # Where the burn is now. A reorg can re-include its tx in another block at another log
+        # index: the same burn (its key and everything it pays are checked above), so the entry
+        # follows the chain and records the block that is counted for its confirmations; it is
+        # not an edit. From ``confirmed`` on the entry keeps the place it was confirmed at.
+        event = check.event
         return SourceCheck(
             SourceState.FOUND,
             confirmations=check.confirmations,
             confirmed=check.confirmed,
-            fields={"confirmations": check.confirmations, "height": check.event.block_number},
+            fields={
+                "confirmations": check.confirmations,
+                "height": event.block_number,
+                "block_hash": event.block_hash,
+                "log_index": event.log_index,
+            },
         )
 
     def _burn_recipient(self, entry: Entry) -> str:

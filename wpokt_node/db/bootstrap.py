@@ -12,12 +12,21 @@ from pymongo.collection import Collection
 from pymongo.database import Database
 from pymongo.errors import CollectionInvalid, OperationFailure, PyMongoError
 
-from wpokt_node.db.schema import ALL_COLLECTIONS, INDEXES, VALIDATORS, IndexSpec
+from wpokt_node.db.schema import (
+    ALL_COLLECTIONS,
+    BURNS,
+    INDEXES,
+    RETIRED_INDEXES,
+    VALIDATORS,
+    IndexSpec,
+)
+from wpokt_node.db.upgrades import number_recorded_burns
 from wpokt_node.errors import DatabaseError
 
 Document = dict[str, Any]
 
 _NAMESPACE_EXISTS = 48
+_INDEX_NOT_FOUND = 27
 
 
 @dataclass
@@ -37,7 +46,10 @@ def init_db_report(db: Database[Document]) -> InitReport:
         existing = set(db.list_collection_names())
         for name in ALL_COLLECTIONS:
             _ensure_collection(db, name, VALIDATORS[name], name in existing, report)
+            if name == BURNS and (numbered := number_recorded_burns(db[name])):
+                report.actions.append(f"gave {numbered} recorded burns their burn_index")
             _ensure_indexes(db[name], INDEXES[name], report)
+            _drop_retired(db[name], RETIRED_INDEXES.get(name, ()), report)
     except PyMongoError as exc:
         raise DatabaseError(f"database initialisation failed: {exc}") from None
     return report
@@ -101,6 +113,22 @@ def _validator_reported(db: Database[Document], name: str) -> bool:
 
 def _key_of(index: Mapping[str, Any]) -> tuple[tuple[str, int], ...]:
     return tuple((str(k), int(v)) for k, v in dict(index["key"]).items())
+
+
+def _drop_retired(
+    collection: Collection[Document], specs: tuple[IndexSpec, ...], report: InitReport
+) -> None:
+    retired = {(spec.keys, spec.unique) for spec in specs}
+    for index in list(collection.list_indexes()):
+        if (_key_of(index), bool(index.get("unique"))) not in retired:
+            continue
+        try:
+            collection.drop_index(str(index["name"]))
+        except OperationFailure as exc:
+            if exc.code == _INDEX_NOT_FOUND:
+                continue  # dropped by a concurrent init
+            raise
+        report.actions.append(f"dropped retired index {index['name']} on {collection.name}")
 
 
 def _ensure_indexes(

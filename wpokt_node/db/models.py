@@ -109,7 +109,7 @@ class Entry:
     order: Mapping[str, Any] | None
     number: int | None
     execution_tx_hash: str | None
-    log_index: int | None = None
+    burn_index: int | None = None
     reason: str | None = None
     held: str | None = None
     held_detail: str | None = None
@@ -145,7 +145,7 @@ class Entry:
             order=order if isinstance(order, Mapping) else None,
             number=_optional_int(document, number_field(collection)),
             execution_tx_hash=_optional_text(document, "execution_tx_hash"),
-            log_index=_optional_int(document, "log_index"),
+            burn_index=_optional_int(document, "burn_index"),
             reason=_optional_text(document, "reason"),
             held=_optional_text(document, "held"),
             held_detail=_optional_text(document, "held_detail"),
@@ -178,7 +178,8 @@ def new_entry(
     **extra: Any,
 ) -> Document:
     """A fresh ``detected`` entry document with every standard field; ``extra`` adds per-kind
-    fields (``log_index`` for burns, ``reason`` for refunds, ``nonce`` / ``sequence`` ...)."""
+    fields (``burn_index``, ``log_index``, ``block_hash`` for burns, ``reason`` for refunds,
+    ``nonce`` / ``sequence`` ...)."""
     stamp = now or utc_now()
     if stamp.tzinfo is None:
         raise ValidationError("entry timestamps must be timezone-aware UTC")

@@ -114,7 +114,9 @@ def _asc(*fields: str, unique: bool = False) -> IndexSpec:
 UNIQUE_KEYS: Mapping[str, tuple[str, ...]] = {
     MINTS: ("transaction_hash", "from_address", "amount"),
     REFUNDS: ("transaction_hash",),
-    BURNS: ("transaction_hash", "log_index"),
+    # A burn's block-wide log index changes when a reorg re-includes its tx elsewhere; its
+    # ordinal among the token's BurnAndBridge logs of the tx does not (eth/events.py).
+    BURNS: ("transaction_hash", "burn_index"),
     NODES: ("node_id",),
     LEASES: ("_id",),
     AUDIT: ("entry_id", "seq"),
@@ -151,6 +153,11 @@ INDEXES: Mapping[str, tuple[IndexSpec, ...]] = {
     ),
     RESERVATIONS: (_asc("entry_id"),),
     CONTROL: (),
+}
+
+# Unique indexes of earlier versions that no longer hold; ``db init`` drops them.
+RETIRED_INDEXES: Mapping[str, tuple[IndexSpec, ...]] = {
+    BURNS: (_asc("transaction_hash", "log_index", unique=True),),
 }
 
 _INT = ["int", "long"]
@@ -241,10 +248,12 @@ VALIDATORS: Mapping[str, dict[str, Any]] = {
         },
     ),
     BURNS: _object(
-        [*_ENTRY_REQUIRED, "log_index"],
+        [*_ENTRY_REQUIRED, "burn_index", "log_index"],
         {
             **_ENTRY_PROPERTIES,
+            "burn_index": {"bsonType": _INT, "minimum": 0},
             "log_index": {"bsonType": _INT, "minimum": 0},
+            "block_hash": _TEXT,
             "sequence": {"bsonType": [*_INT, "null"], "minimum": 0},
         },
     ),

@@ -5,26 +5,25 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
-from eth_utils.address import to_checksum_address
-
 from wpokt_node.errors import ValidationError
 from wpokt_node.eth.client import EthClient, LogRecord
 from wpokt_node.eth.confirmations import ConfirmationPolicy
-from wpokt_node.eth.events import BURN_AND_BRIDGE_TOPIC, BurnEvent, decode_burn
+from wpokt_node.eth.events import BurnEvent, burn_logs, decode_burn
 
 
 class BurnLogState(StrEnum):
     FOUND = "found"  # the log is on the canonical chain with the recorded data
-    MISSING = "missing"  # no receipt, failed tx, no such log, or its block is not canonical
-    MISMATCH = "mismatch"  # a log exists there but its data differs from the record
+    MISSING = "missing"  # no receipt, failed tx, no such burn, or its block is not canonical
+    MISMATCH = "mismatch"  # the burn exists but its data differs from the record
 
 
 @dataclass(frozen=True, slots=True)
 class ExpectedBurn:
-    """The fields of a stored burn entry that the chain must reproduce."""
+    """The fields of a stored burn entry that the chain must reproduce (``burn_index``: the
+    burn's ordinal among the token's BurnAndBridge logs of its tx, see ``eth.events``)."""
 
     transaction_hash: str
-    log_index: int
+    burn_index: int
     amount: int
     from_address: str
     to_address: str
@@ -51,8 +50,11 @@ def _mismatch(reason: str, event: BurnEvent | None = None) -> BurnLogCheck:
     return BurnLogCheck(BurnLogState.MISMATCH, 0, False, event, reason)
 
 
-def _canonical_log(client: EthClient, expected: ExpectedBurn) -> LogRecord | BurnLogCheck:
-    """The log at ``expected``'s place in a successful tx of a canonical block, or ``MISSING``."""
+def _canonical_log(
+    client: EthClient, token_address: str, expected: ExpectedBurn
+) -> LogRecord | BurnLogCheck:
+    """The ``burn_index``-th BurnAndBridge log of the token in a successful tx of a canonical
+    block (wherever the tx is now), or ``MISSING``."""
     receipt = client.receipt(expected.transaction_hash)
     if receipt is None:
         return _gone("transaction not found on the canonical chain")
@@ -61,21 +63,19 @@ def _canonical_log(client: EthClient, expected: ExpectedBurn) -> LogRecord | Bur
     canonical = client.block(receipt.block_number)
     if canonical is None or canonical.hash != receipt.block_hash:
         return _gone(f"block {receipt.block_number} of the receipt is not canonical")
-    log = next((e for e in receipt.logs if e.log_index == expected.log_index), None)
+    log = next(
+        (e for e, index in burn_logs(receipt.logs, token_address) if index == expected.burn_index),
+        None,
+    )
     if log is None:
-        return _gone(f"no log with index {expected.log_index} in the transaction")
+        return _gone(f"no BurnAndBridge number {expected.burn_index} of the token in the tx")
     return log
 
 
-def _recorded_burn(
-    log: LogRecord, token_address: str, expected: ExpectedBurn
-) -> BurnEvent | BurnLogCheck:
-    """The log as a BurnAndBridge of the token with the recorded data, or ``MISMATCH``."""
-    token = str(to_checksum_address(token_address))
-    if log.address != token or not log.topics or log.topics[0] != BURN_AND_BRIDGE_TOPIC:
-        return _mismatch("log is not a BurnAndBridge of the token")
+def _recorded_burn(log: LogRecord, expected: ExpectedBurn) -> BurnEvent | BurnLogCheck:
+    """The burn log decoded, if it has the recorded data, else ``MISMATCH``."""
     try:
-        event = decode_burn(log)
+        event = decode_burn(log, expected.burn_index)
     except ValidationError as exc:
         return _mismatch(str(exc))
     differences = [
@@ -97,13 +97,14 @@ def check_burn_log(
 ) -> BurnLogCheck:
     """Whether the burn log still exists, unchanged, on the canonical chain, and its depth.
 
-    Only ``FOUND`` with ``confirmed`` may move a burn to ``confirmed``. The height comes from
-    the current receipt (a re-included tx may have moved to another block).
+    Only ``FOUND`` with ``confirmed`` may move a burn to ``confirmed``. The event's block and
+    log index come from the current receipt (a re-included tx may have moved to another block
+    and another place in it).
     """
-    log = _canonical_log(client, expected)
+    log = _canonical_log(client, token_address, expected)
     if isinstance(log, BurnLogCheck):
         return log
-    event = _recorded_burn(log, token_address, expected)
+    event = _recorded_burn(log, expected)
     if isinstance(event, BurnLogCheck):
         return event
     confirmation = policy.check(client, event.block_number)

@@ -1,7 +1,15 @@
-"""Decode the token's ``BurnAndBridge`` and ``Minted`` logs (all their parameters are indexed)."""
+"""Decode the token's ``BurnAndBridge`` and ``Minted`` logs (all their parameters are indexed).
+
+A burn is identified by its tx hash and its *burn index*: its ordinal among the token's
+``BurnAndBridge`` logs of its own tx (0 for the first, 1 for the second, …). A reorg can
+re-include the same tx at another place in another block, which changes the log's block-wide
+log index but not its burn index, so the log index only says where the burn is now.
+"""
 
 from __future__ import annotations
 
+from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from eth_utils.address import to_checksum_address
@@ -43,9 +51,11 @@ def _topic_uint(topic: bytes, what: str) -> int:
 
 @dataclass(frozen=True, slots=True)
 class BurnEvent:
-    """One ``BurnAndBridge`` log: ``to_address`` is the ``pokt1…`` recipient."""
+    """One ``BurnAndBridge`` log: ``to_address`` is the ``pokt1…`` recipient; ``burn_index``
+    identifies it within its tx, ``log_index`` and the block are where it is now."""
 
     transaction_hash: str
+    burn_index: int
     log_index: int
     block_number: int
     block_hash: str
@@ -66,8 +76,30 @@ class MintedEvent:
     nonce: int
 
 
-def decode_burn(log: LogRecord) -> BurnEvent:
-    """Raise ValidationError if ``log`` is not a well-formed BurnAndBridge log."""
+def burn_logs(logs: Iterable[LogRecord], token_address: str) -> list[tuple[LogRecord, int]]:
+    """The token's ``BurnAndBridge`` logs among ``logs`` in log order, each with its burn index.
+
+    ``logs`` must hold every such log of each tx it holds any of: a receipt, or the logs of
+    whole blocks (a tx's logs are all in one block). A tx seen in two blocks (a provider that
+    answers across a reorg) is numbered per block.
+    """
+    token = str(to_checksum_address(token_address))
+    ordered = sorted(
+        (e for e in logs if e.address == token and e.topics[:1] == (BURN_AND_BRIDGE_TOPIC,)),
+        key=lambda e: (e.block_number, e.log_index),
+    )
+    counted: Counter[tuple[str, str]] = Counter()
+    numbered = []
+    for entry in ordered:
+        key = (entry.transaction_hash.lower(), entry.block_hash.lower())
+        numbered.append((entry, counted[key]))
+        counted[key] += 1
+    return numbered
+
+
+def decode_burn(log: LogRecord, burn_index: int) -> BurnEvent:
+    """Raise ValidationError if ``log`` is not a well-formed BurnAndBridge log; ``burn_index``
+    comes from ``burn_logs``."""
     if len(log.topics) != 4 or log.topics[0] != BURN_AND_BRIDGE_TOPIC:
         raise ValidationError(
             f"log {log.transaction_hash}:{log.log_index} is not a BurnAndBridge event"
@@ -78,6 +110,7 @@ def decode_burn(log: LogRecord) -> BurnEvent:
     from_bytes = _topic_address_bytes(log.topics[3], "from")
     return BurnEvent(
         transaction_hash=log.transaction_hash.lower(),
+        burn_index=burn_index,
         log_index=log.log_index,
         block_number=log.block_number,
         block_hash=log.block_hash.lower(),

@@ -1,8 +1,10 @@
 """Release memos and Pocket tx hashes.
 
 A vault payout carries the reason it is paid in its memo, so anyone can match it to its cause:
-``burn:<eth tx hash>:<log index>`` for a wPOKT burn, ``refund:<pokt tx hash>`` for a deposit
-paid back. Pocket tx hashes are written the way the SDK prints them: 64 upper-case hex digits.
+``burn:<eth tx hash>:<burn index>`` for a wPOKT burn (the burn's ordinal among the token's
+``BurnAndBridge`` logs of its tx, which a reorg does not change), ``refund:<pokt tx hash>`` for
+a deposit paid back. Pocket tx hashes are written the way the SDK prints them: 64 upper-case hex
+digits.
 """
 
 from __future__ import annotations
@@ -23,14 +25,14 @@ def normalize_pokt_tx_hash(value: str) -> str:
     return text
 
 
-def burn_release_memo(eth_tx_hash: str, log_index: int) -> str:
-    """``burn:<0x eth tx hash, lower case>:<log index>``."""
+def burn_release_memo(eth_tx_hash: str, burn_index: int) -> str:
+    """``burn:<0x eth tx hash, lower case>:<burn index>``."""
     text = eth_tx_hash.strip().lower()
     if not _ETH_TX_HASH.fullmatch(text):
         raise ValidationError(f"not an Ethereum tx hash: {eth_tx_hash[:80]!r}")
-    if isinstance(log_index, bool) or not isinstance(log_index, int) or log_index < 0:
-        raise ValidationError(f"log index must be a non-negative integer, got {log_index!r}")
-    return f"burn:{text}:{log_index}"
+    if isinstance(burn_index, bool) or not isinstance(burn_index, int) or burn_index < 0:
+        raise ValidationError(f"burn index must be a non-negative integer, got {burn_index!r}")
+    return f"burn:{text}:{burn_index}"
 
 
 def refund_release_memo(pokt_tx_hash: str) -> str:

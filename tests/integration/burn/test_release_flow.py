@@ -97,7 +97,7 @@ def test_burn_is_paid_from_the_vault_once(cluster: ReleaseCluster) -> None:
     entry = _entry(cluster, BURNS, {"_id": entry["_id"]})
     assert entry["status"] == "executed"
     assert entry["sequence"] == start_sequence
-    assert entry["order"]["memo"] == f"burn:{tx_hash}:{entry['log_index']}"
+    assert entry["order"]["memo"] == f"burn:{tx_hash}:{entry['burn_index']}"
     assert cluster.balance(to) == 5_000_000 - FEE
     assert cluster.balance(VAULT.address()) == VAULT_BALANCE - 5_000_000
     assert cluster.vault_sequence() == start_sequence + 1
@@ -370,7 +370,7 @@ def test_dead_release_is_prepared_again_and_paid_once(cluster: ReleaseCluster) -
     assert ("signed", "confirmed") in _steps(cluster, fresh)
     assert cluster.balance(to) == 6_000_000 - FEE
     assert cluster.balance(VAULT.address()) == VAULT_BALANCE - 6_000_000 - 1 - FEE
-    source_event = f"eth:{entry['transaction_hash']}:{entry['log_index']}"
+    source_event = f"eth:{entry['transaction_hash']}:{entry['burn_index']}"
     # And both nodes that signed the dead payload retired it in their own journals: node-0 when
     # it proved the death and re-prepared, node-1 from its own proof before signing again
     assert set(entry["signers"]) == {"node-0", "node-1"}

@@ -6,6 +6,7 @@ from datetime import datetime
 from typing import Any
 
 import pytest
+from eth_utils.address import to_checksum_address
 from pymongo.database import Database
 from structlog.testing import capture_logs
 
@@ -62,6 +63,7 @@ def test_burn_entries_have_the_agreed_shape(eth_env: EthEnv, mongo_db: Database[
     assert (result.inserted, result.error) == (1, None)
     [doc] = _burns(mongo_db)
     assert doc["transaction_hash"] == receipt.transaction_hash
+    assert doc["burn_index"] == 0
     assert doc["log_index"] == receipt.logs[-1].log_index
     assert doc["height"] == receipt.block_number
     assert doc["block_hash"] == receipt.block_hash
@@ -126,7 +128,7 @@ def test_reorged_burn_stays_unconfirmed_and_the_replacement_is_found(
     def check(tx: str) -> Any:
         doc = docs[tx]
         expected = ExpectedBurn(
-            tx, doc["log_index"], int(doc["amount"]), doc["from_address"], doc["to_address"]
+            tx, doc["burn_index"], int(doc["amount"]), doc["from_address"], doc["to_address"]
         )
         return check_burn_log(eth_env.client, eth_env.deployment.token, expected, policy)
 
@@ -182,3 +184,109 @@ def test_rpc_down_is_reported_and_the_loop_can_continue(
     assert get_cursor(mongo_db, NODE, CURSOR_NAME) is None
     assert _watcher(eth_env, mongo_db).run_once().error is None
     assert get_cursor(mongo_db, NODE, CURSOR_NAME) == eth_env.anvil.block_number()
+
+
+def test_a_burn_re_included_at_another_log_index_is_recorded_once(
+    eth_env: EthEnv, mongo_db: Database[Document]
+) -> None:
+    # Given a burn recorded by the watcher, deeper than the confirmations
+    eth_env.mint(eth_env.holder_address, 10_000)
+    eth_env.mint(eth_env.admin_address, 10)  # for a transfer: another token log
+    watcher = _watcher(eth_env, mongo_db, margin=16)
+    fork_point = eth_env.anvil.snapshot()
+    burn = eth_env.sign_burn(700, POKT)
+    first = eth_env.include(burn)
+    eth_env.anvil.mine(3)
+    assert watcher.run_once().inserted == 1
+
+    # When a reorg re-includes the same signed tx after a transfer of the token
+    eth_env.anvil.revert(fork_point)
+    transfer = eth_env.sign_transfer(eth_env.admin, eth_env.holder_address, 1, outbid=burn)
+    moved, again = eth_env.mine_in_one_block(transfer, burn)
+    assert again.transaction_hash == first.transaction_hash
+    assert again.logs[-1].log_index == moved.logs[-1].log_index + 2  # transfer first
+    assert again.logs[-1].log_index != first.logs[-1].log_index
+    eth_env.anvil.mine(3)
+    result = watcher.run_once()
+
+    # Then it is the same burn: one entry, found where it is now
+    docs = _burns(mongo_db)
+    assert [d["transaction_hash"] for d in docs] == [first.transaction_hash]
+    assert (result.inserted, result.error) == (0, None)
+    [doc] = docs
+    assert (doc["burn_index"], doc["log_index"]) == (0, first.logs[-1].log_index)
+    expected = ExpectedBurn(
+        doc["transaction_hash"], 0, 700, eth_env.holder_address, address_from_bytes(POKT)
+    )
+    policy = ConfirmationPolicy(required_depth=3)
+    check = check_burn_log(eth_env.client, eth_env.deployment.token, expected, policy)
+    assert check.exists
+    assert check.confirmed
+    assert check.event is not None
+    assert (check.event.log_index, check.event.block_hash) == (
+        again.logs[-1].log_index,
+        again.block_hash,
+    )
+
+
+def _double_burner(token: str) -> bytes:
+    """Creation code of a contract that splits its calldata into two 68-byte calls to ``token``
+    (two ``burnAndBridge`` calls: two burns in one tx) and reverts if either fails."""
+    call = [0x60, 0x00, 0x60, 0x00, 0x60, 0x44]  # retSize 0, retOffset 0, argsSize 68
+
+    def forward(offset: int) -> list[int]:  # CALL(gas, token, 0, offset, 68, 0, 0)
+        return [*call, 0x60, offset, 0x60, 0x00, 0x73, *bytes.fromhex(token[2:]), 0x5A, 0xF1]
+
+    runtime = [0x36, 0x60, 0x00, 0x60, 0x00, 0x37, *forward(0), *forward(68), 0x16]  # ... AND
+    success = len(runtime) + 3 + 5  # after PUSH1 dest, JUMPI and PUSH1 0 PUSH1 0 REVERT
+    runtime += [0x60, success, 0x57, 0x60, 0x00, 0x60, 0x00, 0xFD, 0x5B, 0x00]
+    assert runtime[success] == 0x5B  # JUMPDEST
+    # copy the runtime (after these 11 bytes) to memory and return it
+    init = [0x60, len(runtime), 0x80, 0x60, 0x0B, 0x60, 0x00, 0x39, 0x60, 0x00, 0xF3]
+    return bytes(init + runtime)
+
+
+def test_two_burns_in_one_tx_are_numbered_in_log_order(
+    eth_env: EthEnv, mongo_db: Database[Document]
+) -> None:
+    # Given a contract that burns twice in one call, holding the wPOKT it burns
+    deployer = eth_env.sender(eth_env.admin)
+    signed = deployer.sign(None, _double_burner(eth_env.deployment.token), 300_000)
+    deployer.broadcast(signed)
+    deployer.check_receipt(deployer.wait_for_receipt(signed.tx_hash), "deploy")
+    raw = eth_env.client.request("eth_getTransactionReceipt", [signed.tx_hash])
+    burner = str(raw["contractAddress"])
+    eth_env.mint(burner, 1_000)
+    other = bytes.fromhex("b1" * 20)
+
+    # When one tx burns 300 to POKT and then 400 to another Pocket address
+    calls = eth_env.token.encode("burnAndBridge", 300, to_checksum_address(POKT))
+    calls += eth_env.token.encode("burnAndBridge", 400, to_checksum_address(other))
+    receipt = eth_env.sender(eth_env.holder).send(burner, calls, 300_000, "double burn")
+    eth_env.anvil.mine(2)
+    result = _watcher(eth_env, mongo_db).run_once()
+
+    # Then the watcher records two burns of the tx, numbered 0 and 1 in log order
+    assert (result.inserted, result.error) == (2, None)
+    docs = _burns(mongo_db)
+    assert [(d["burn_index"], d["amount"], d["to_address"]) for d in docs] == [
+        (0, "300", address_from_bytes(POKT)),
+        (1, "400", address_from_bytes(other)),
+    ]
+    assert {d["transaction_hash"] for d in docs} == {receipt.transaction_hash}
+    assert docs[0]["log_index"] < docs[1]["log_index"]
+
+    # And the re-check finds each by its number in the receipt
+    policy = ConfirmationPolicy(required_depth=3)
+    sender = str(to_checksum_address(burner))
+
+    def check(index: int, amount: int, to: bytes) -> Any:
+        expected = ExpectedBurn(
+            receipt.transaction_hash, index, amount, sender, address_from_bytes(to)
+        )
+        return check_burn_log(eth_env.client, eth_env.deployment.token, expected, policy)
+
+    assert check(0, 300, POKT).state is BurnLogState.FOUND
+    assert check(1, 400, other).state is BurnLogState.FOUND
+    assert check(1, 300, POKT).state is BurnLogState.MISMATCH
+    assert check(2, 400, other).state is BurnLogState.MISSING

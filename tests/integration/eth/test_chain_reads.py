@@ -22,9 +22,9 @@ POKT_BYTES = bytes.fromhex("0102030405060708090a0b0c0d0e0f1011121314")
 BURN_TOPICS: list[str | None] = [topic_hex(BURN_AND_BRIDGE_TOPIC)]
 
 
-def _expected(env: EthEnv, tx_hash: str, log_index: int, amount: int) -> ExpectedBurn:
+def _expected(env: EthEnv, tx_hash: str, amount: int, burn_index: int = 0) -> ExpectedBurn:
     return ExpectedBurn(
-        tx_hash, log_index, amount, env.holder_address, address_from_bytes(POKT_BYTES)
+        tx_hash, burn_index, amount, env.holder_address, address_from_bytes(POKT_BYTES)
     )
 
 
@@ -35,7 +35,8 @@ def test_burn_and_bridge_decodes_to_bech32_recipient(eth_env: EthEnv) -> None:
         eth_env.token.address, BURN_TOPICS, BlockRange(receipt.block_number, receipt.block_number)
     )
     [log] = chunk.logs
-    burn = decode_burn(log)
+    burn = decode_burn(log, 0)
+    assert (burn.burn_index, burn.log_index) == (0, receipt.logs[-1].log_index)
     assert burn.amount == 2_500_000
     assert burn.to_address == address_from_bytes(POKT_BYTES)
     assert burn.to_address.startswith("pokt1")
@@ -62,7 +63,7 @@ def test_scanning_ten_thousand_blocks_finds_each_event_once(eth_env: EthEnv) -> 
         covered = []
         for chunk in scanner.scan(eth_env.token.address, BURN_TOPICS, BlockRange(start, head)):
             covered.append(chunk.blocks)
-            found += [decode_burn(log) for log in chunk.logs]
+            found += [decode_burn(log, 0) for log in chunk.logs]
         assert [b.transaction_hash for b in found] == expected
         assert [b.amount for b in found] == [100 + i for i in range(len(gaps))]
         assert covered[0].first == start
@@ -76,7 +77,7 @@ def test_reorged_burn_is_reported_gone_and_never_confirmed(eth_env: EthEnv) -> N
     policy = ConfirmationPolicy(required_depth=3)
     fork_point = eth_env.anvil.snapshot()
     receipt = eth_env.burn(400, POKT_BYTES)
-    expected = _expected(eth_env, receipt.transaction_hash, receipt.logs[-1].log_index, 400)
+    expected = _expected(eth_env, receipt.transaction_hash, 400)
     check = check_burn_log(eth_env.client, eth_env.token.address, expected, policy)
     assert check.state is BurnLogState.FOUND
     assert (check.confirmations, check.confirmed) == (1, False)
@@ -95,10 +96,9 @@ def test_reorged_burn_is_reported_gone_and_never_confirmed(eth_env: EthEnv) -> N
 def test_burn_check_detects_edited_entry_and_uses_finalized_tag(eth_env: EthEnv) -> None:
     eth_env.mint(eth_env.holder_address, 1_000)
     receipt = eth_env.burn(400, POKT_BYTES)
-    log_index = receipt.logs[-1].log_index
     forged = ExpectedBurn(
         receipt.transaction_hash,
-        log_index,
+        0,
         4_000,
         eth_env.holder_address,
         address_from_bytes(POKT_BYTES),
@@ -107,10 +107,8 @@ def test_burn_check_detects_edited_entry_and_uses_finalized_tag(eth_env: EthEnv)
     mismatch = check_burn_log(eth_env.client, eth_env.token.address, forged, finalized)
     assert mismatch.state is BurnLogState.MISMATCH
     assert "amount" in mismatch.reason
-    expected = _expected(eth_env, receipt.transaction_hash, log_index, 400)
-    wrong_index = ExpectedBurn(
-        expected.transaction_hash, log_index + 5, 400, expected.from_address, expected.to_address
-    )
+    expected = _expected(eth_env, receipt.transaction_hash, 400)
+    wrong_index = _expected(eth_env, receipt.transaction_hash, 400, burn_index=1)
     assert (
         check_burn_log(eth_env.client, eth_env.token.address, wrong_index, finalized).state
         is BurnLogState.MISSING

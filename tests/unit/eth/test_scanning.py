@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 import pytest
@@ -14,6 +15,7 @@ from wpokt_node.eth.confirmations import ConfirmationPolicy, confirmation_depth
 from wpokt_node.eth.events import (
     BURN_AND_BRIDGE_TOPIC,
     MINTED_TOPIC,
+    burn_logs,
     decode_burn,
     decode_minted,
 )
@@ -127,16 +129,48 @@ def test_confirmation_policy() -> None:
     assert ConfirmationPolicy.from_setting(0).evaluate(5, 4, None).confirmed is False
 
 
+def _in_tx(tx: str, block: int, index: int, **changes: Any) -> LogRecord:
+    return replace(_log(block, index), transaction_hash="0x" + tx * 64, **changes)
+
+
+def test_burns_are_numbered_within_their_tx_in_log_order() -> None:
+    # Given a block with two burns of tx a (after a Minted log of the token), one of tx b and a
+    # BurnAndBridge of another contract, and a block with a burn of tx c, out of order
+    minted = (MINTED_TOPIC, bytes(32), bytes(32), bytes(32))
+    logs = [
+        _in_tx("b", 7, 4),
+        _in_tx("a", 7, 2),
+        _in_tx("c", 8, 0),
+        _in_tx("a", 7, 0, topics=minted),
+        _in_tx("a", 7, 1),
+        _in_tx("b", 7, 3, address=to_checksum_address("0x" + "11" * 20)),
+    ]
+    numbered = [(e.transaction_hash[-1], e.log_index, i) for e, i in burn_logs(logs, TOKEN)]
+    assert numbered == [("a", 1, 0), ("a", 2, 1), ("b", 4, 0), ("c", 0, 0)]
+    # When a reorg re-includes tx a further down another block, its burns keep their numbers
+    moved = [_in_tx("a", 12, 5), _in_tx("d", 12, 0), _in_tx("a", 12, 6)]
+    assert [(e.log_index, i) for e, i in burn_logs(moved, TOKEN.lower())] == [
+        (0, 0),
+        (5, 0),
+        (6, 1),
+    ]
+    # And a provider answering across a reorg (tx a in two blocks) numbers each inclusion alone
+    both = burn_logs([*logs, *moved], TOKEN)
+    in_a = [(e.block_number, i) for e, i in both if e.transaction_hash.endswith("a")]
+    assert in_a == [(7, 0), (7, 1), (12, 0), (12, 1)]
+
+
 def test_decode_burn_and_rejects_malformed_logs() -> None:
-    burn = decode_burn(_log(3))
+    burn = decode_burn(_log(3, 4), 1)
+    assert (burn.burn_index, burn.log_index) == (1, 4)
     assert burn.amount == 5
     assert burn.to_address.startswith("pokt1")
     assert burn.from_address == to_checksum_address("0x" + "aa" * 20)
     dirty = _log(3, topics=(BURN_AND_BRIDGE_TOPIC, bytes(32), b"\x01" * 32, bytes(32)))
     with pytest.raises(ValidationError, match="poktAddress"):
-        decode_burn(dirty)
+        decode_burn(dirty, 0)
     with pytest.raises(ValidationError, match="not a BurnAndBridge"):
-        decode_burn(_log(3, topics=(MINTED_TOPIC, bytes(32), bytes(32), bytes(32))))
+        decode_burn(_log(3, topics=(MINTED_TOPIC, bytes(32), bytes(32), bytes(32))), 0)
     minted = decode_minted(
         _log(
             3,
