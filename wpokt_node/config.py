@@ -131,6 +131,10 @@ class EthereumSettings(_Strict):
     reorg_margin: int = Field(
         64, ge=0, le=10_000, description="blocks re-scanned behind the cursor to notice reorgs"
     )
+    rescan_blocks: int = Field(
+        7200, ge=0, description="burns re-checked behind the cursor (deleted, shadowed entries)"
+    )
+    rescan_interval_s: PositiveSeconds = 60.0
     gas_limit_mint: int = Field(400_000, ge=21_000)
     rpc_timeout_s: PositiveSeconds = 10.0
 

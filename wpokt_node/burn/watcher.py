@@ -6,10 +6,17 @@ by their unique ``(transaction_hash, burn_index)`` and inserted once. The burn i
 ordinal among the token's BurnAndBridge logs of its tx, ``eth.events``) survives a reorg that
 re-includes the tx elsewhere; the block-wide log index does not, and a key on it would record
 (and pay) the same burn again.
+
+The database is not trusted: every ``ethereum.rescan_interval_s`` the last
+``ethereum.rescan_blocks`` blocks behind the cursor are read again, so a burn whose entry was
+deleted is recorded again; a burn whose entry was failed as absent is revived whenever a scan
+finds it on chain.
 """
 
 from __future__ import annotations
 
+import time
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from pymongo.database import Database
@@ -19,6 +26,7 @@ from wpokt_node.config import EthereumSettings
 from wpokt_node.db.entries import Document, insert_once
 from wpokt_node.db.nodes import get_cursor, set_cursor
 from wpokt_node.db.schema import BURNS
+from wpokt_node.db.transitions import revive_entry
 from wpokt_node.errors import ChainError, DatabaseError, ValidationError
 from wpokt_node.eth.client import EthClient, LogRecord
 from wpokt_node.eth.confirmations import confirmation_depth
@@ -28,6 +36,7 @@ from wpokt_node.logs import get_logger
 
 log = get_logger(__name__)
 CURSOR_NAME = "eth_burns"
+_SOURCE_FIELDS = ("from_address", "to_address", "amount", "height", "block_hash", "log_index")
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,6 +58,7 @@ class BurnWatcher:
         *,
         cursor_name: str = CURSOR_NAME,
         max_blocks_per_run: int = 100_000,
+        clock: Callable[[], float] = time.monotonic,
     ) -> None:
         if max_blocks_per_run < 1:
             raise ValueError("max_blocks_per_run must be at least 1")
@@ -59,6 +69,8 @@ class BurnWatcher:
         self.cursor_name = cursor_name
         self.max_blocks_per_run = max_blocks_per_run
         self.scanner = LogScanner(client, settings.scan_chunk_size)
+        self.clock = clock
+        self._last_rescan: float | None = None
 
     def run_once(self) -> BurnScanResult:
         """One pass; RPC and database failures are logged and reported, never raised."""
@@ -68,21 +80,20 @@ class BurnWatcher:
         try:
             cursor = get_cursor(self.db, self.node_id, self.cursor_name)
             head = self.client.block_number()
+            if cursor is not None and self._rescan_due():
+                inserted += self._rescan(cursor, head)
             blocks = next_scan_range(
                 cursor, self.settings.start_block, head, self.settings.reorg_margin
             )
             if blocks is None:
-                return BurnScanResult(None, 0, 0, cursor)
+                return BurnScanResult(None, 0, inserted, cursor)
             # a long backlog is worked off over several runs, so the loop keeps beating
             blocks = BlockRange(
                 blocks.first, min(blocks.last, blocks.first + self.max_blocks_per_run - 1)
             )
-            topics: list[str | None] = [topic_hex(BURN_AND_BRIDGE_TOPIC)]
-            for chunk in self.scanner.scan(self.settings.token_address, topics, blocks):
+            for chunk in self.scanner.scan(self.settings.token_address, self._topics, blocks):
                 seen += len(chunk.logs)
-                # a chunk holds whole blocks, so every burn log of each of its txs
-                for entry, burn_index in burn_logs(chunk.logs, self.settings.token_address):
-                    inserted += self._record(entry, burn_index, head)
+                inserted += self._record_chunk(chunk.logs, head)
                 set_cursor(self.db, self.node_id, self.cursor_name, chunk.blocks.last)
                 cursor = chunk.blocks.last
                 scanned = BlockRange(blocks.first, chunk.blocks.last)
@@ -98,6 +109,38 @@ class BurnWatcher:
             log.info("burns_detected", inserted=inserted, first=blocks.first, last=blocks.last)
         return BurnScanResult(scanned, seen, inserted, cursor)
 
+    @property
+    def _topics(self) -> list[str | None]:
+        return [topic_hex(BURN_AND_BRIDGE_TOPIC)]
+
+    def _rescan_due(self) -> bool:
+        if self.settings.rescan_blocks == 0:
+            return False
+        last = self._last_rescan
+        return last is None or self.clock() - last >= self.settings.rescan_interval_s
+
+    def _rescan(self, cursor: int, head: int) -> int:
+        """Read the window behind the cursor again: a burn whose entry was deleted is recorded
+        again, one failed as absent is revived (the database is not trusted)."""
+        first = max(self.settings.start_block, cursor - self.settings.rescan_blocks + 1)
+        inserted = 0
+        if first <= cursor:
+            window = BlockRange(first, cursor)
+            for chunk in self.scanner.scan(self.settings.token_address, self._topics, window):
+                inserted += self._record_chunk(chunk.logs, head)
+        self._last_rescan = self.clock()
+        if inserted:
+            log.error("burns recorded again: their entries were missing", alert=True,
+                      inserted=inserted, first=first, last=cursor)  # fmt: skip
+        return inserted
+
+    def _record_chunk(self, logs: Sequence[LogRecord], head: int) -> int:
+        # a chunk holds whole blocks, so every burn log of each of its txs
+        return sum(
+            self._record(entry, burn_index, head)
+            for entry, burn_index in burn_logs(logs, self.settings.token_address)
+        )
+
     def _record(self, entry: LogRecord, burn_index: int, head: int) -> int:
         try:
             event = decode_burn(entry, burn_index)
@@ -106,7 +149,16 @@ class BurnWatcher:
             return 0
         document = burn_document(event, confirmation_depth(event.block_number, head))
         outcome = insert_once(self.db[BURNS], document)
-        return 1 if outcome.inserted else 0
+        if outcome.inserted:
+            return 1
+        fields = {name: document[name] for name in _SOURCE_FIELDS}
+        if revive_entry(
+            self.db, BURNS, outcome.id, node_id=self.node_id, reason="the burn is on chain",
+            fields=fields,
+        ):  # fmt: skip
+            log.error("burn entry revived: it was failed as absent", alert=True,
+                      entry_id=str(outcome.id))  # fmt: skip
+        return 0
 
 
 class BurnWatcherTask:

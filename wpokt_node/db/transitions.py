@@ -27,6 +27,7 @@ from wpokt_node.db.schema import (
     AUDIT,
     ENTRY_COLLECTIONS,
     REPREPARE_FROM,
+    SOURCE_GONE,
     Status,
     check_transition,
     entry_collection,
@@ -223,7 +224,18 @@ def revive_entry(
     fields: Mapping[str, Any],
 ) -> bool:
     """A ``failed`` entry whose source event the chain shows after all: back to ``detected``
-    with the chain's ``fields``, its error cleared. False if it is no longer failed."""
+    with the chain's ``fields``, its error cleared. Only an entry failed as absent
+    (``SOURCE_GONE``) is revived; False for any other (or if another node revived it)."""
+    try:
+        current = db[collection_name].find_one(
+            {"_id": entry_id}, projection={"status": 1, "error": 1}
+        )
+    except PyMongoError as exc:
+        raise DatabaseError(f"{collection_name}: read failed: {exc}") from None
+    if current is None or current.get("status") != Status.FAILED.value:
+        return False
+    if not str(current.get("error") or "").startswith(SOURCE_GONE):
+        return False
     moved = transition(
         db,
         collection_name,

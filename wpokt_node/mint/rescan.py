@@ -20,7 +20,6 @@ from pymongo.errors import PyMongoError
 
 from wpokt_node.config import Settings
 from wpokt_node.db.entries import insert_once
-from wpokt_node.db.schema import SOURCE_GONE, Status
 from wpokt_node.db.transitions import revive_entry
 from wpokt_node.errors import DatabaseError
 from wpokt_node.logs import get_logger
@@ -81,7 +80,7 @@ class DepositRescan:
         tx_hash = document["transaction_hash"]
         try:
             existing = self.db[collection].find_one(
-                {"transaction_hash": tx_hash}, projection={"status": 1, "error": 1}
+                {"transaction_hash": tx_hash}, projection={"_id": 1}
             )
         except PyMongoError as exc:
             raise DatabaseError(f"{collection}: re-scan read failed: {exc}") from None
@@ -91,11 +90,6 @@ class DepositRescan:
             log.error("deposit recorded again: its entry was missing", alert=True,
                       collection=collection, transaction_hash=tx_hash)  # fmt: skip
             return "rerecorded"
-        failed_as_absent = existing.get("status") == Status.FAILED.value and str(
-            existing.get("error") or ""
-        ).startswith(SOURCE_GONE)
-        if not failed_as_absent:
-            return None
         revived = revive_entry(
             self.db,
             collection,

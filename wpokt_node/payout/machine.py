@@ -4,18 +4,23 @@
 One pass handles, in this order, at most ``batch_size`` entries of each status:
 
 - ``detected``: the custody re-reads the source event on this node's RPC; at the required depth
-  -> ``confirmed``; a source event that is gone or differs -> ``failed``.
-- ``confirmed``: past the gates (daily cap ...), the custody allocates the nonce/sequence and
-  the order is stored -> ``started``, before anyone signs (record the intent before the side
-  effect). An entry the back end can never pay (amount not above the fee) -> ``failed``.
+  -> ``confirmed``; fields edited in the database are restored from the chain; a source event
+  the chain proves absent -> ``failed`` (``source gone: ...``, which a re-scan may revive).
+- ``confirmed``: the source is re-read again (the database is not trusted), then, past the
+  gates (daily cap ...), the custody allocates the nonce/sequence and the order is stored ->
+  ``started``, before anyone signs (record the intent before the side effect). An entry the
+  back end can never pay (amount not above the fee) -> ``failed``.
 - ``started``: if the chain already used the payload's number, re-prepare a dead payload or
-  promote an executed one; retire journal payloads proven dead; the signing rule
-  (``payout.signing``); -> ``signed`` at ``threshold`` valid signatures.
+  promote an executed one; retire journal payloads proven dead; wait behind a gap in the
+  numbers (an unsigned entry above a free gap takes it); the signing rule
+  (``payout.signing``); where this node refuses, repair from the chain (``payout.repair``);
+  -> ``signed`` at ``threshold`` valid signatures.
 - ``signed``: read the outcome from the chain. Any node records ``executed`` or re-prepares a
   dead payload (-> ``confirmed``); only the holder of the executor lease submits, not while
   paused, and only the entry whose number is the chain's next one: the execution tx is
   recorded on the entry (compare-and-set) before it is broadcast; a pending tx is rebroadcast
-  with the same bytes; an outcome that can never be retried -> ``failed``.
+  with the same bytes; an entry whose stored signatures no longer reach the threshold goes
+  back to ``started``; an outcome that can never be retried -> ``failed``.
 """
 
 from __future__ import annotations
@@ -32,7 +37,6 @@ from wpokt_node.custody.base import (
     Custody,
     Outcome,
     OutcomeKind,
-    RebuildMismatchError,
     SourceState,
     UnpayableError,
 )
@@ -45,7 +49,15 @@ from wpokt_node.logs import get_logger
 from wpokt_node.payout.entries import EntryStore
 from wpokt_node.payout.gates import OPEN, Gates
 from wpokt_node.payout.journal import SigningJournal
-from wpokt_node.payout.repair import SOURCE_GONE, below_gap, reprepare, restore, restore_order
+from wpokt_node.payout.repair import (
+    SOURCE_GONE,
+    below_gap,
+    paid_elsewhere,
+    reprepare,
+    resign,
+    restore,
+    restore_order,
+)
 from wpokt_node.payout.signing import (
     Signer,
     SignStep,
@@ -334,31 +346,8 @@ class PayoutMachine:
         return "signed" if promote_if_signed(self._signer(), custody, fresh, mine) else None
 
     def _paid_elsewhere(self, entry: Entry, order: Mapping[str, Any]) -> str | None:
-        """A payload on chain pays the source event this node signed it for. Before an entry is
-        called executed (or signed because its payload ran), this node's journal must bind the
-        payload to *this* entry's event; bound to another event, the entry is prepared again
-        (its own payout never ran); bound to none, a node that signed it decides."""
         custody = self.custodies[entry.collection]
-        if custody.payload_names_source:
-            return None  # the back end matched the payout's memo / title to this entry
-        try:
-            event = custody.source_event(entry)
-            bound = self.journal.event_of(custody.payload_hash(order))
-        except ValidationError:
-            return "invalid"
-        if bound == event:
-            return None
-        if bound is None:
-            return "waiting_for_a_signer"
-        log.error(
-            "executed payload pays another source event",
-            alert=True,
-            collection=entry.collection,
-            entry_id=str(entry.id),
-            source_event=event,
-            paid_event=bound,
-        )
-        return self._reprepare(entry, f"the payload on chain pays {bound}, not this entry")
+        return paid_elsewhere(self._signer(), custody, entry, order)
 
     def _reprepare(self, entry: Entry, reason: str) -> str:
         """The chain proved the payload dead: back to ``confirmed`` for a new number."""
@@ -386,26 +375,6 @@ class PayoutMachine:
             return "not_executor"
         return self._act(entry, order, outcome)
 
-    def _unsigned(self, entry: Entry) -> str:
-        """A signed entry whose stored order lacks the threshold of valid approvals (order or
-        signatures edited in the database): back to ``started`` with this node's rebuild for
-        the same number, where the nodes sign it again (each journal allows the same payload)."""
-        custody = self.custodies[entry.collection]
-        try:
-            rebuilt = custody.rebuild(entry)
-        except RebuildMismatchError as mismatch:
-            log.error("signed entry lacks approvals", alert=True, entry_id=str(entry.id),
-                      reason=mismatch.reason)  # fmt: skip
-            return "invalid"
-        fields: dict[str, Any] = {"order": dict(rebuilt)}
-        if rebuilt != entry.order:
-            fields["repaired"] = {"order": str(entry.order)[:300]}
-        moved = self._move(entry, Status.STARTED, "re-sign: fewer valid approvals than the "
-                           "threshold over the order its number implies", fields)  # fmt: skip
-        if moved:
-            log.error("signed entry sent back to be signed", alert=True, entry_id=str(entry.id))
-        return "resign" if moved else "race_lost"
-
     def _act(self, entry: Entry, order: Mapping[str, Any], outcome: Outcome) -> str:
         """The executor's move on a signed entry the chain has not settled."""
         if outcome.kind is OutcomeKind.FAILED:
@@ -426,7 +395,7 @@ class PayoutMachine:
             return "waiting_for_earlier"
         custody = self.custodies[entry.collection]
         if custody.approvals(order, entry.signatures) < self.settings.threshold:
-            return self._unsigned(entry)
+            return resign(self._signer(), custody, entry)
         hold = self.gates.admit_execute(entry, order)
         if hold is not None or entry.held is not None:
             self.store.hold(entry, hold)

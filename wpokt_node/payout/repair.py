@@ -15,7 +15,7 @@ import time
 from collections.abc import Mapping
 from typing import Any
 
-from wpokt_node.custody.base import Custody, Gap
+from wpokt_node.custody.base import Custody, Gap, RebuildMismatchError
 from wpokt_node.db.models import Entry
 from wpokt_node.db.schema import SOURCE_GONE, Status
 from wpokt_node.db.transitions import transition
@@ -25,7 +25,15 @@ from wpokt_node.payout.signing import Signer
 
 log = get_logger(__name__)
 
-__all__ = ["SOURCE_GONE", "below_gap", "reprepare", "restore", "restore_order"]
+__all__ = [
+    "SOURCE_GONE",
+    "below_gap",
+    "paid_elsewhere",
+    "reprepare",
+    "resign",
+    "restore",
+    "restore_order",
+]
 
 
 def _now_ms() -> int:
@@ -141,3 +149,64 @@ def below_gap(signer: Signer, custody: Custody, entry: Entry, gap: Gap) -> str:
         reason=gap.reason,
     )
     return "waiting_below"
+
+
+def resign(signer: Signer, custody: Custody, entry: Entry) -> str:
+    """A signed entry whose stored order lacks the threshold of valid approvals (order or
+    signatures edited in the database): back to ``started`` with this node's rebuild for the
+    same number, where the nodes sign it again (each journal allows the same payload)."""
+    try:
+        rebuilt = custody.rebuild(entry)
+    except RebuildMismatchError as mismatch:
+        log.error("signed entry lacks approvals", alert=True, entry_id=str(entry.id),
+                  reason=mismatch.reason)  # fmt: skip
+        return "invalid"
+    fields: dict[str, Any] = {"order": dict(rebuilt)}
+    if rebuilt != entry.order:
+        fields["repaired"] = {"order": str(entry.order)[:300]}
+    moved = transition(
+        signer.db,
+        entry.collection,
+        entry.id,
+        expected=Status.SIGNED,
+        to=Status.STARTED,
+        node_id=signer.node_id,
+        reason="re-sign: fewer valid approvals than the threshold over the order its number "
+        "implies",
+        set_fields=fields,
+    )
+    if moved is None:
+        return "race_lost"
+    log.error("signed entry sent back to be signed", alert=True, entry_id=str(entry.id))
+    return "resign"
+
+
+def paid_elsewhere(
+    signer: Signer, custody: Custody, entry: Entry, order: Mapping[str, Any]
+) -> str | None:
+    """A payload on chain pays the source event this node signed it for. Before an entry is
+    called executed (or signed because its payload ran), this node's journal must bind the
+    payload to *this* entry's event; bound to another event, the entry is prepared again (its
+    own payout never ran; the payload is spent, so dead for this entry); bound to none, a node
+    that signed it decides. None: nothing stands in the way."""
+    if custody.payload_names_source:
+        return None  # the back end matched the payout's memo / title to this entry
+    try:
+        event = custody.source_event(entry)
+        bound = signer.journal.event_of(custody.payload_hash(order))
+    except ValidationError:
+        return "invalid"
+    if bound == event:
+        return None
+    if bound is None:
+        return "waiting_for_a_signer"
+    log.error(
+        "executed payload pays another source event",
+        alert=True,
+        collection=entry.collection,
+        entry_id=str(entry.id),
+        source_event=event,
+        paid_event=bound,
+    )
+    reason = f"the payload on chain pays {bound}, not this entry"
+    return reprepare(signer, custody, entry, reason, proven_dead=True)
