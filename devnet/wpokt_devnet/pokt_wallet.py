@@ -1,4 +1,5 @@
-"""A devnet user wallet: sign (SIGN_MODE_DIRECT) and broadcast a MsgSend with a memo.
+"""A devnet user wallet: sign (SIGN_MODE_DIRECT) and broadcast a MsgSend with a memo (also of
+another denom, or wrapped in an authz ``MsgExec``).
 
 Used by the tests and ``wpokt-node devnet deposit`` to play a user who sends POKT to the
 vault. Talks to any Cosmos REST endpoint (the simulator, or a real node).
@@ -8,12 +9,15 @@ from __future__ import annotations
 
 import base64
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import requests
+from cosmpy.protos.cosmos.authz.v1beta1 import tx_pb2 as authz_tx_pb2
 from cosmpy.protos.cosmos.bank.v1beta1 import tx_pb2 as bank_tx_pb2
 from cosmpy.protos.cosmos.base.v1beta1 import coin_pb2
+from google.protobuf import any_pb2
 
 from wpokt_node.errors import ChainError
 from wpokt_node.keys.signer import Secp256k1Signer, pokt_address_of
@@ -22,7 +26,23 @@ from wpokt_node.pokt.direct_tx import direct_tx, packed, sign_direct
 from wpokt_node.pokt.tx_encoding import MSG_SEND_TYPE_URL
 
 DENOM = "upokt"
+MSG_EXEC_TYPE_URL = "/cosmos.authz.v1beta1.MsgExec"
 DEFAULT_GAS = 200_000
+
+
+def msg_send(from_address: str, to_address: str, amount: int, denom: str = DENOM) -> any_pb2.Any:
+    send = bank_tx_pb2.MsgSend(
+        from_address=from_address,
+        to_address=to_address,
+        amount=[coin_pb2.Coin(denom=denom, amount=str(amount))],
+    )
+    return packed(MSG_SEND_TYPE_URL, send)
+
+
+def _succeeded(outcome: TxOutcome) -> str:
+    if outcome.code != 0:
+        raise ChainError(f"tx {outcome.txhash} failed with code {outcome.code}: {outcome.raw_log}")
+    return outcome.txhash
 
 
 def build_signed_send(
@@ -39,14 +59,9 @@ def build_signed_send(
     denom: str = DENOM,
 ) -> bytes:
     """TxRaw bytes of a MsgSend from the signer's address, signed in SIGN_MODE_DIRECT."""
-    send = bank_tx_pb2.MsgSend(
-        from_address=pokt_address_of(signer.public_key),
-        to_address=to_address,
-        amount=[coin_pb2.Coin(denom=denom, amount=str(amount))],
-    )
     unsigned = direct_tx(
         public_key=signer.public_key,
-        messages=[packed(MSG_SEND_TYPE_URL, send)],
+        messages=[msg_send(pokt_address_of(signer.public_key), to_address, amount, denom)],
         chain_id=chain_id,
         account_number=account_number,
         sequence=sequence,
@@ -137,6 +152,31 @@ class DevnetWallet:
                 raise ChainError(f"tx {txhash} not included within {timeout_s:g}s")
             time.sleep(0.1)
 
+    def submit(
+        self,
+        messages: Sequence[any_pb2.Any],
+        *,
+        memo: str = "",
+        fee: int = 0,
+        gas: int = DEFAULT_GAS,
+        timeout_s: float = 30.0,
+    ) -> TxOutcome:
+        """Sign ``messages`` (SIGN_MODE_DIRECT), broadcast, wait for inclusion; raise ChainError
+        if the broadcast is refused."""
+        account_number, sequence = self.account()
+        unsigned = direct_tx(
+            public_key=self.signer.public_key, messages=list(messages), chain_id=self.chain_id,
+            account_number=account_number, sequence=sequence,
+            fee=Coin(DENOM, fee) if fee else None, gas_limit=gas, memo=memo,
+        )  # fmt: skip
+        result = self.broadcast(sign_direct(self.signer, unsigned).tx_bytes)
+        if int(result["code"]) != 0:
+            raise ChainError(
+                f"broadcast refused with code {result['code']} ({result['codespace']}): "
+                f"{result['raw_log']}"
+            )
+        return self.wait_for_tx(result["txhash"], timeout_s)
+
     def transfer(
         self,
         to_address: str,
@@ -146,29 +186,28 @@ class DevnetWallet:
         fee: int = 0,
         gas: int = DEFAULT_GAS,
         timeout_s: float = 30.0,
+        denom: str = DENOM,
     ) -> TxOutcome:
-        """Sign, broadcast, wait for inclusion; raise ChainError if the broadcast is refused."""
-        account_number, sequence = self.account()
-        tx_bytes = build_signed_send(
-            self.signer, to_address=to_address, amount=amount, chain_id=self.chain_id,
-            account_number=account_number, sequence=sequence, memo=memo, fee=fee, gas=gas,
+        """A MsgSend of ``amount`` ``denom``: sign, broadcast, wait for inclusion."""
+        return self.submit(
+            [msg_send(self.address, to_address, amount, denom)],
+            memo=memo, fee=fee, gas=gas, timeout_s=timeout_s,
         )  # fmt: skip
-        result = self.broadcast(tx_bytes)
-        if int(result["code"]) != 0:
-            raise ChainError(
-                f"broadcast refused with code {result['code']} ({result['codespace']}): "
-                f"{result['raw_log']}"
-            )
-        return self.wait_for_tx(result["txhash"], timeout_s)
 
-    def send(self, to_address: str, amount: int, *, memo: str = "", fee: int = 0) -> str:
+    def send(
+        self, to_address: str, amount: int, *, memo: str = "", fee: int = 0, denom: str = DENOM
+    ) -> str:
         """Transfer and require success; returns the tx hash."""
-        outcome = self.transfer(to_address, amount, memo=memo, fee=fee)
-        if outcome.code != 0:
-            raise ChainError(
-                f"tx {outcome.txhash} failed with code {outcome.code}: {outcome.raw_log}"
-            )
-        return outcome.txhash
+        outcome = self.transfer(to_address, amount, memo=memo, fee=fee, denom=denom)
+        return _succeeded(outcome)
+
+    def send_through_authz(self, to_address: str, amount: int, *, memo: str = "") -> str:
+        """The same MsgSend wrapped in an authz ``MsgExec`` this account executes itself (the
+        SDK accepts a granter's own message without a grant); returns the tx hash."""
+        inner = msg_send(self.address, to_address, amount, DENOM)
+        exec_msg = authz_tx_pb2.MsgExec(grantee=self.address, msgs=[inner])
+        outcome = self.submit([packed(MSG_EXEC_TYPE_URL, exec_msg)], memo=memo)
+        return _succeeded(outcome)
 
     def close(self) -> None:
         self._session.close()

@@ -12,8 +12,9 @@ from pymongo.database import Database
 from wpokt_node.db.entries import add_signature, insert_once
 from wpokt_node.db.models import new_entry
 from wpokt_node.db.nodes import heartbeat
-from wpokt_node.db.schema import MINTS, Status
+from wpokt_node.db.schema import MINTS, REFUNDS, Status
 from wpokt_node.db.transitions import transition
+from wpokt_node.node.commands import print_needs_operator
 from wpokt_node.node.status import cluster_status, node_health
 from wpokt_node.node.supervisor import WORKER_NAMES
 
@@ -92,6 +93,52 @@ def test_status_counts_stuck_and_unsigned(mongo_db: Database[Document]) -> None:
     mongo_db[MINTS].replace_one({"_id": detected}, document)
     stale = cluster_status(mongo_db, stuck_after_s=3600)
     assert [s["id"] for s in stale.stuck] == [str(detected)]
+
+
+def _failed_refund(db: Database[Document], tx: str, reason: str, error: str) -> Any:
+    entry = new_entry(
+        transaction_hash=tx,
+        height=1,
+        from_address="pokt1sender",
+        to_address="pokt1vault",
+        amount=0,
+        reason=reason,
+        sequence=None,
+    )
+    entry_id = insert_once(db[REFUNDS], entry).id
+    transition(
+        db, REFUNDS, entry_id, expected=Status.DETECTED, to=Status.FAILED, node_id="n", reason="t",
+        set_fields={"error": error},
+    )  # fmt: skip
+    return entry_id
+
+
+def test_status_lists_failed_refunds_until_an_operator_resolves_them(
+    mongo_db: Database[Document], capsys: pytest.CaptureFixture[str]
+) -> None:
+    # Given two failed refunds (coins the nodes never pay back) and an executed mint
+    senders = _failed_refund(mongo_db, "CC", "several_senders", "several_senders: a sent 1upokt")
+    coin = _failed_refund(mongo_db, "DD", "other_denoms", "other_denoms: a sent 7uother")
+    _mint(mongo_db, "EE")
+
+    # When the status is read, then both are listed for an operator, with their errors
+    rows = cluster_status(mongo_db, stuck_after_s=3600).needs_operator
+    assert [(r["id"], r["reason"], r["error"]) for r in rows] == [
+        (str(senders), "several_senders", "several_senders: a sent 1upokt"),
+        (str(coin), "other_denoms", "other_denoms: a sent 7uother"),
+    ]
+    print_needs_operator(rows)
+    printed = capsys.readouterr().out
+    assert "failed refunds needing an operator: 2" in printed
+    assert f"refunds/{coin} tx DD other_denoms: other_denoms: a sent 7uother" in printed
+
+    # When an operator records the resolution of one, then only the other is listed
+    mongo_db[REFUNDS].update_one(
+        {"_id": senders}, {"$set": {"resolution": {"by": "ops", "note": "paid back"}}}
+    )
+    status = cluster_status(mongo_db, stuck_after_s=3600)
+    assert [r["id"] for r in status.needs_operator] == [str(coin)]
+    assert status.to_json()["needs_operator"][0]["transaction_hash"] == "DD"
 
 
 def test_startup_refuses_a_database_without_db_init(mongo_uri: str) -> None:

@@ -101,6 +101,7 @@ class PoktMultisigCustody(ReleaseCustodyBase):
     # -- prepare: the vault sequence ------------------------------------------------------------
 
     def prepare(self, entry: Entry) -> Prepared:
+        self.sources.refuse_unpayable(self.kind, entry)
         self._payout(entry)
         self._memo(entry)
         self.check_recipient(entry.to_address)

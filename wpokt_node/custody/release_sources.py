@@ -1,5 +1,10 @@
 """The source events of vault releases, re-read from this node's own RPCs: the ``BurnAndBridge``
-log of a burn (Ethereum) and the deposit tx of a refund (Pocket)."""
+log of a burn (Ethereum) and the deposit tx of a refund (Pocket).
+
+A refund's deposit is classified again with the cluster's rules (``classify_deposit``) at every
+step: ``detected`` checks the entry against that verdict (and rewrites its ``parts``), and a
+verdict the node never pays (several senders, other coins, unexplained transfers) raises
+``UnpayableError`` with its named error wherever the payout is prepared or rebuilt."""
 
 from __future__ import annotations
 
@@ -10,6 +15,7 @@ from wpokt_node.custody.base import (
     RebuildMismatchError,
     SourceCheck,
     SourceState,
+    UnpayableError,
     repaired_from_chain,
 )
 from wpokt_node.custody.missing import MissingTxTracker
@@ -63,7 +69,8 @@ class ReleaseSources:
         return self._check_refund(entry)
 
     def recipient(self, kind: ReleaseKind, entry: Entry) -> str:
-        """The recipient the confirmed source event pays; raises RebuildMismatchError."""
+        """The recipient the confirmed source event pays; raises RebuildMismatchError, or
+        UnpayableError for a refund the node never pays."""
         if kind is ReleaseKind.BURN:
             return self._burn_recipient(entry)
         return self._refund_recipient(entry)
@@ -152,7 +159,7 @@ class ReleaseSources:
             return SourceCheck(SourceState.GONE, reason="deposit tx failed on chain")
         confirmations = self.pokt_confirmations(int(response.get("height") or 0))
         verdict = classify_deposit(response, self.config.deposit_rules)
-        if verdict.kind is not DepositKind.REFUND or verdict.sender is None:
+        if verdict.kind is not DepositKind.REFUND:
             reason = f"deposit is not a refund here ({verdict.kind.value}: {verdict.reason})"
             return SourceCheck(SourceState.GONE, reason=reason)
         differences = {
@@ -166,28 +173,50 @@ class ReleaseSources:
             SourceState.FOUND,
             confirmations=confirmations,
             confirmed=confirmations >= self.config.pokt_confirmations,
-            fields={"confirmations": confirmations},
+            fields={
+                "confirmations": confirmations,
+                "parts": [part.to_document() for part in verdict.parts],
+            },
         )
 
-    @staticmethod
-    def _refund_fields(entry: Entry, verdict: Classification) -> list[tuple[str, object, object]]:
+    def _refund_fields(
+        self, entry: Entry, verdict: Classification
+    ) -> list[tuple[str, object, object]]:
         """(name, stored, chain) of every field a refund entry takes from its deposit."""
+        vault = self.config.vault
         return [
-            ("from_address", entry.from_address, verdict.sender),
-            ("to_address", entry.to_address, verdict.sender),
+            ("from_address", entry.from_address, verdict.refund_from(vault)),
+            ("to_address", entry.to_address, verdict.refund_to(vault)),
             ("amount", entry.document.get("amount"), amount_to_db(verdict.amount)),
             ("reason", entry.reason, None if verdict.reason is None else str(verdict.reason)),
         ]
 
+    def refuse_unpayable(self, kind: ReleaseKind, entry: Entry) -> None:
+        """Raise UnpayableError when the chain's verdict on a refund's deposit is one the node
+        never pays (a back end that does not read ``recipient`` before preparing calls this)."""
+        if kind is ReleaseKind.BURN:
+            return
+        response = self.pokt.tx(normalize_pokt_tx_hash(entry.transaction_hash))
+        if response is None:
+            return  # not visible here: the rebuild refuses to sign
+        verdict = classify_deposit(response, self.config.deposit_rules)
+        if verdict.unpayable is not None:
+            raise UnpayableError(verdict.unpayable)
+
     def _refund_recipient(self, entry: Entry) -> str:
+        """Raises RebuildMismatchError, or UnpayableError for a deposit the node never pays."""
         response = self.pokt.tx(normalize_pokt_tx_hash(entry.transaction_hash))
         if response is None:
             raise RebuildMismatchError("deposit tx not found on this node's Pocket RPC")
         verdict = classify_deposit(response, self.config.deposit_rules)
-        if verdict.kind is not DepositKind.REFUND or verdict.sender is None:
+        if verdict.kind is not DepositKind.REFUND:
             raise RebuildMismatchError(
                 f"deposit is not a refund here ({verdict.kind}: {verdict.reason})"
             )
+        if verdict.unpayable is not None:
+            raise UnpayableError(verdict.unpayable)
+        if verdict.sender is None:
+            raise RebuildMismatchError("the deposit names no sender")
         differences = [
             name for name, stored, seen in self._refund_fields(entry, verdict) if stored != seen
         ]

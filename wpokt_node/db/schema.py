@@ -185,6 +185,31 @@ _TRANSITION_RECORD = {
     },
 }
 
+_COIN = {
+    "bsonType": "object",
+    "required": ["denom", "amount"],
+    "properties": {"denom": _TEXT, "amount": _DIGITS},
+}
+
+# refunds: who sent what into the vault in the deposit tx (the operator's input when the node
+# does not pay it back), and how an operator resolved a failed one.
+_PART = {
+    "bsonType": "object",
+    "required": ["address", "coins"],
+    "properties": {"address": _TEXT, "coins": {"bsonType": "array", "items": _COIN}},
+}
+_RESOLUTION = {
+    "bsonType": ["object", "null"],
+    "required": ["by", "at", "note"],
+    "properties": {
+        "by": _TEXT,
+        "at": {"bsonType": "date"},
+        "note": _TEXT,
+        "tx_hash": _OPTIONAL_TEXT,
+        "proposal_id": {"bsonType": [*_INT, "null"], "minimum": 0},
+    },
+}
+
 _ENTRY_REQUIRED = [
     "transaction_hash",
     "height",
@@ -245,6 +270,8 @@ VALIDATORS: Mapping[str, dict[str, Any]] = {
             **_ENTRY_PROPERTIES,
             "reason": _TEXT,
             "sequence": {"bsonType": [*_INT, "null"], "minimum": 0},
+            "parts": {"bsonType": "array", "items": _PART},
+            "resolution": _RESOLUTION,
         },
     ),
     BURNS: _object(

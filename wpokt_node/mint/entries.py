@@ -1,4 +1,5 @@
-"""The entries a Pocket deposit becomes: a ``mints`` entry (valid memo) or a ``refunds`` entry.
+"""The entries a Pocket deposit becomes: a ``mints`` entry (valid memo) or a ``refunds`` entry
+(everything else that moved coins into the vault, payable or not).
 
 ``transaction_hash`` is the Pocket tx hash in upper-case hex, as the SDK returns it; amounts are
 decimal strings of ``upokt``; timestamps are timezone-aware UTC (docs/schema.md).
@@ -17,18 +18,23 @@ from wpokt_node.pokt.deposits import Classification, DepositKind
 
 
 def _deposit_entry(
-    deposit: Classification, vault_address: str, now: datetime | None, **extra: Any
+    deposit: Classification,
+    vault_address: str,
+    now: datetime | None,
+    *,
+    from_address: str,
+    to_address: str,
+    **extra: Any,
 ) -> dict[str, Any]:
-    if deposit.tx_hash is None or deposit.height is None or deposit.sender is None:
-        raise ValidationError("a classified deposit without tx hash, height or sender")
-    if deposit.amount <= 0:
+    if deposit.tx_hash is None or deposit.height is None:
+        raise ValidationError("a classified deposit without tx hash or height")
+    if deposit.amount <= 0 and deposit.unpayable is None:
         raise ValidationError("a deposit entry needs a positive amount")
-    sender = normalize_pokt_address(deposit.sender)
-    extra.setdefault("to_address", sender)
     return new_entry(
         transaction_hash=deposit.tx_hash,
         height=deposit.height,
-        from_address=sender,
+        from_address=normalize_pokt_address(from_address),
+        to_address=to_address,
         amount=deposit.amount,
         memo=deposit.memo,
         now=now,
@@ -41,18 +47,31 @@ def mint_entry_document(
     deposit: Classification, vault_address: str, now: datetime | None = None
 ) -> dict[str, Any]:
     """The ``mints`` document of a valid deposit (``to_address`` is the checksummed recipient)."""
-    if deposit.kind is not DepositKind.MINT or deposit.recipient is None:
+    if deposit.kind is not DepositKind.MINT or deposit.recipient is None or deposit.sender is None:
         raise ValidationError("only a valid deposit becomes a mint entry")
-    return _deposit_entry(deposit, vault_address, now, to_address=deposit.recipient, nonce=None)
+    return _deposit_entry(
+        deposit, vault_address, now,
+        from_address=deposit.sender, to_address=deposit.recipient, nonce=None,
+    )  # fmt: skip
 
 
 def refund_entry_document(
     deposit: Classification, vault_address: str, now: datetime | None = None
 ) -> dict[str, Any]:
-    """The ``refunds`` document of an invalid deposit; the refund goes back to the sender."""
+    """The ``refunds`` document of an invalid deposit: paid back to its sender, or, unpayable
+    (``to_address`` the vault), failed visibly by the payout with ``parts`` for the operator."""
     if deposit.kind is not DepositKind.REFUND or deposit.reason is None:
         raise ValidationError("only a refundable deposit becomes a refund entry")
-    return _deposit_entry(deposit, vault_address, now, sequence=None, reason=str(deposit.reason))
+    return _deposit_entry(
+        deposit,
+        vault_address,
+        now,
+        from_address=deposit.refund_from(vault_address),
+        to_address=deposit.refund_to(vault_address),
+        sequence=None,
+        reason=str(deposit.reason),
+        parts=[part.to_document() for part in deposit.parts],
+    )
 
 
 def entry_document(

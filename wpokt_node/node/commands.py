@@ -16,6 +16,8 @@ from wpokt_node.node.startup import run_startup_checks
 from wpokt_node.node.status import cluster_status, node_health
 from wpokt_node.node.supervisor import supervise
 
+MAX_LISTED = 20
+
 
 def register(commands: Any) -> None:
     run = commands.add_parser("run", help="run this node: startup checks, then the four workers")
@@ -34,7 +36,9 @@ def register(commands: Any) -> None:
     health.set_defaults(handler=_health)
 
     status = commands.add_parser(
-        "status", help="entries by status, stuck entries, and who has not signed what"
+        "status",
+        help="entries by status, stuck entries, who has not signed what, failed refunds "
+        "needing an operator",
     )
     status.add_argument("--config", required=True, type=Path)
     status.add_argument("--stuck-after", type=float, default=900.0, metavar="SECONDS")
@@ -107,4 +111,21 @@ def _status(args: argparse.Namespace) -> int:
         )
     for node, entries in sorted(status.unsigned_by_node.items()):
         print(f"{node} has not signed {len(entries)} started entries: {', '.join(entries[:10])}")
+    print_needs_operator(status.needs_operator)
     return 0
+
+
+def print_needs_operator(rows: list[dict[str, Any]]) -> None:
+    """Failed refunds nobody resolved yet: coins still in the vault that belong to a sender."""
+    if not rows:
+        return
+    print(
+        f"failed refunds needing an operator: {len(rows)} (docs/runbooks/unrefundable-deposit.md)"
+    )
+    for row in rows[:MAX_LISTED]:
+        print(
+            f"  {row['collection']}/{row['id']} tx {row['transaction_hash']} "
+            f"{row['reason']}: {row['error']}"
+        )
+    if len(rows) > MAX_LISTED:
+        print(f"  ... and {len(rows) - MAX_LISTED} more (status --json lists all)")

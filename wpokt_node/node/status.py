@@ -1,4 +1,9 @@
-"""What ``wpokt-node health`` and ``wpokt-node status`` read from the shared database."""
+"""What ``wpokt-node health`` and ``wpokt-node status`` read from the shared database.
+
+A ``failed`` refund means coins a depositor sent are still in the vault (not payable by the
+node: several senders, other coins, below the minimum...): ``status`` lists each one that has
+no ``resolution`` yet, for an operator (docs/runbooks/unrefundable-deposit.md).
+"""
 
 from __future__ import annotations
 
@@ -12,7 +17,7 @@ from pymongo.database import Database
 
 from wpokt_node.db.control import BridgePause, read_bridge_pause
 from wpokt_node.db.nodes import node_document
-from wpokt_node.db.schema import ENTRY_COLLECTIONS, NODES, TERMINAL, Status
+from wpokt_node.db.schema import ENTRY_COLLECTIONS, NODES, REFUNDS, TERMINAL, Status
 from wpokt_node.mint.daily_cap import minted_in_window
 from wpokt_node.node.supervisor import WORKER_NAMES
 
@@ -63,6 +68,7 @@ class ClusterStatus:
     paused_nodes: list[str] = field(default_factory=list)
     held: list[dict[str, Any]] = field(default_factory=list)
     minted_24h: int = 0
+    needs_operator: list[dict[str, Any]] = field(default_factory=list)
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -73,6 +79,7 @@ class ClusterStatus:
             "paused_nodes": self.paused_nodes,
             "held": self.held,
             "minted_24h": str(self.minted_24h),
+            "needs_operator": self.needs_operator,
         }
 
 
@@ -81,6 +88,37 @@ def _paused_by_config(node: Document) -> bool:
     if not isinstance(workers, dict):
         return False
     return any(isinstance(w, dict) and w.get("paused") in (True, 1) for w in workers.values())
+
+
+def unresolved_refunds(db: Database[Document]) -> list[dict[str, Any]]:
+    """Failed refunds without a ``resolution``: deposits an operator must pay back by hand
+    (or mark resolved), oldest first."""
+    found = db[REFUNDS].find(
+        {"status": Status.FAILED.value},
+        projection={
+            "transaction_hash": 1,
+            "reason": 1,
+            "error": 1,
+            "amount": 1,
+            "from_address": 1,
+            "resolution": 1,
+            "created_at": 1,
+        },
+    )
+    rows = [d for d in found if not isinstance(d.get("resolution"), dict)]
+    rows.sort(key=lambda d: str(d.get("created_at", "")))
+    return [
+        {
+            "collection": REFUNDS,
+            "id": str(d["_id"]),
+            "transaction_hash": d.get("transaction_hash"),
+            "reason": d.get("reason"),
+            "error": d.get("error"),
+            "amount": d.get("amount"),
+            "from_address": d.get("from_address"),
+        }
+        for d in rows
+    ]
 
 
 def cluster_status(
@@ -94,6 +132,7 @@ def cluster_status(
     status.paused_nodes = sorted(str(d["node_id"]) for d in node_docs if _paused_by_config(d))
     status.bridge_pause = read_bridge_pause(db)
     status.minted_24h = minted_in_window(db, int(time.time() * 1000))
+    status.needs_operator = unresolved_refunds(db)
     for name in ENTRY_COLLECTIONS:
         counts = {s.value: 0 for s in Status}
         for row in db[name].aggregate([{"$group": {"_id": "$status", "n": {"$sum": 1}}}]):

@@ -1,7 +1,8 @@
 """The x/group messages a group vault needs, as the ``Any`` a ``TxBody`` carries (see
 ``direct_tx``): create the group with its threshold policy, propose a vault payout, vote with
-exec TRY, execute, withdraw, and the admin messages (members, decision policy) that go inside
-an admin proposal. Field meanings and limits: docs/pocket-group.md.
+exec TRY, execute, withdraw, and the admin messages (members, decision policy, a send of the
+vault's coins by an operator) that go inside an admin proposal. Field meanings and limits:
+docs/pocket-group.md.
 """
 
 from __future__ import annotations
@@ -139,10 +140,25 @@ def update_decision_policy(vault: str, threshold: int, voting_period: timedelta)
     return packed(GROUP + "MsgUpdateGroupPolicyDecisionPolicy", message)
 
 
+def vault_send(vault: str, recipient: str, coins: Sequence[Coin]) -> any_pb2.Any:
+    """A ``MsgSend`` of the vault's coins (any denoms), to go inside an admin proposal: how an
+    operator pays back a deposit the nodes never pay (docs/runbooks/unrefundable-deposit.md)."""
+    positive = sorted((c for c in coins if c.amount > 0), key=lambda c: c.denom)
+    if not positive or len({c.denom for c in positive}) != len(positive):
+        raise ValidationError("a vault send needs positive coins of distinct denoms")
+    send = bank_tx_pb2.MsgSend(
+        from_address=vault,
+        to_address=recipient,
+        amount=[coin_pb2.Coin(denom=c.denom, amount=str(c.amount)) for c in positive],
+    )
+    return packed(MSG_SEND_TYPE_URL, send)
+
+
 def admin_proposal(
     vault: str, proposer: str, messages: Sequence[any_pb2.Any], *, title: str
 ) -> any_pb2.Any:
-    """A proposal of vault admin messages (members, decision policy), voted by T members."""
+    """A proposal of vault admin messages (members, decision policy, an operator's
+    ``vault_send``), voted by T members (operators: the nodes vote only on their payouts)."""
     if len(title) > MAX_METADATA_LEN:
         raise ValidationError("proposal title too long for the chain")
     message = group_tx_pb2.MsgSubmitProposal(

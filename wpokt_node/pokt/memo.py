@@ -26,7 +26,7 @@ _MEMO_KEYS = frozenset({"address", "chain_id"})
 
 
 class RefundReason(StrEnum):
-    """Why a transfer into the vault is paid back instead of minted."""
+    """Why a transfer into the vault is paid back (or to be paid back) instead of minted."""
 
     MEMO_TOO_LONG = "memo_too_long"
     MEMO_NOT_JSON = "memo_not_json"
@@ -38,8 +38,12 @@ class RefundReason(StrEnum):
     AMOUNT_OVER_CAP = "amount_over_cap"
     BRIDGE_PAUSED = "bridge_paused"
     MULTIPLE_TRANSFERS = "multiple_transfers"
-    MULTIPLE_COINS = "multiple_coins"
     UNSUPPORTED_MESSAGE = "unsupported_message"
+    # Refunds the node records but never pays (an operator does, docs/pocket.md):
+    MULTIPLE_COINS = "multiple_coins"
+    OTHER_DENOMS = "other_denoms"
+    SEVERAL_SENDERS = "several_senders"
+    UNRECOGNIZED_TRANSFER = "unrecognized_transfer"
 
 
 @dataclass(frozen=True, slots=True)

@@ -48,8 +48,10 @@ BASE_MESSAGES: dict[int, str] = {
     NOT_FOUND: "not found",
 }
 
-# x/group/errors/errors.go and x/group/errors/orm.go (codespaces "group" and "legacy_orm").
+# x/group/errors/errors.go and x/group/errors/orm.go (codespaces "group" and "legacy_orm"),
+# x/authz/errors.go (codespace "authz").
 MODULE_BASE_MESSAGES: dict[tuple[str, int], str] = {
+    ("authz", 2): "authorization not found",
     ("group", 2): "value is empty",
     ("group", 3): "duplicate value",
     ("group", 4): "limit exceeded",

@@ -1,4 +1,5 @@
-"""DeliverTx message execution: each message of a tx routed to bank or x/group, as baseapp's
+"""DeliverTx message execution: each message of a tx routed to bank, x/group or x/authz
+(``MsgExec``, ``authz``), as baseapp's
 ``runMsgs`` does (v0.50): a ``message`` event (action, sender, module) before the handler's
 events, ``msg_index`` on every event of message i, one msg response per message in the tx
 result's ``TxMsgData``. The first failing message fails the whole tx.
@@ -17,6 +18,7 @@ from google.protobuf import any_pb2
 from wpokt_devnet.pokt_sim import errors as codes
 from wpokt_devnet.pokt_sim.accounts import AccountStore
 from wpokt_devnet.pokt_sim.ante import GasMeter
+from wpokt_devnet.pokt_sim.authz import MsgAuthzExec, exec_response
 from wpokt_devnet.pokt_sim.bank import send
 from wpokt_devnet.pokt_sim.errors import TxError
 from wpokt_devnet.pokt_sim.events import Event, event, with_msg_index
@@ -64,12 +66,28 @@ class MsgContext:
 
 
 def _message_event(type_url: str, signers: list[str]) -> Event:
-    module = "bank" if type_url == MsgSend.type_url else "group"
+    module = {MsgSend.type_url: "bank", MsgAuthzExec.type_url: "authz"}.get(type_url, "group")
     sender = (("sender", signers[0]),) if signers else ()
     return event("message", ("action", type_url), *sender, ("module", module))
 
 
+def _run_authz(ctx: MsgContext, msg: MsgAuthzExec) -> tuple[list[Event], any_pb2.Any]:
+    """``DispatchActions``: each inner message as its own signer, its events with
+    ``authz_msg_index``; the first failure fails the tx."""
+    msg.check_grants()
+    events: list[Event] = []
+    results: list[bytes] = []
+    for index, inner in enumerate(msg.msgs):
+        inner_events, response = _run(ctx, inner)
+        tagged = ("authz_msg_index", str(index))
+        events += [Event(e.type, (*e.attributes, tagged)) for e in inner_events]
+        results.append(response.value)
+    return events, exec_response(results)
+
+
 def _run(ctx: MsgContext, msg: Any) -> tuple[list[Event], any_pb2.Any]:
+    if isinstance(msg, MsgAuthzExec):
+        return _run_authz(ctx, msg)
     if isinstance(msg, MsgSend):
         ctx.gas.consume(ctx.genesis.gas_per_msg_send, "bank send")
         response = any_pb2.Any(type_url="/cosmos.bank.v1beta1.MsgSendResponse")

@@ -1,6 +1,7 @@
 """Decoding of broadcast TxRaw bytes into what the simulator checks and executes.
 
-Known messages: ``/cosmos.bank.v1beta1.MsgSend`` and the x/group messages of ``group_tx``;
+Known messages: ``/cosmos.bank.v1beta1.MsgSend``, the x/group messages of ``group_tx`` and
+the authz ``MsgExec`` of ``authz``;
 any other message type fails like an unregistered type in the SDK's tx decoder (code 2,
 "unable to resolve type URL").
 """
@@ -19,8 +20,8 @@ from google.protobuf import json_format
 from google.protobuf.message import DecodeError
 
 from wpokt_devnet.pokt_sim import errors as codes
+from wpokt_devnet.pokt_sim.authz import TxMsg, decode_tx_msg
 from wpokt_devnet.pokt_sim.errors import TxError
-from wpokt_devnet.pokt_sim.group_tx import Msg, decode_msg
 from wpokt_devnet.pokt_sim.keys import PubKey, PubKeyError, pubkey_from_any
 from wpokt_devnet.pokt_sim.messages import Coin, parse_coin
 
@@ -57,7 +58,7 @@ class DecodedTx:
     raw: bytes
     body_bytes: bytes
     auth_info_bytes: bytes
-    msgs: tuple[Msg, ...]
+    msgs: tuple[TxMsg, ...]
     memo: str
     timeout_height: int
     signer_infos: tuple[SignerInfo, ...]
@@ -151,7 +152,7 @@ def decode_tx(raw: bytes) -> DecodedTx:
     if body.unordered or body.HasField("timeout_timestamp"):
         raise TxError(codes.TX_DECODE, "unordered txs and timeout timestamps are unsupported")
 
-    msgs = tuple(decode_msg(any_msg) for any_msg in body.messages)
+    msgs = tuple(decode_tx_msg(any_msg) for any_msg in body.messages)
     infos = _signer_infos(auth_info, tx_raw.signatures)
     fee = auth_info.fee
     proto = tx_pb2.Tx(body=body, auth_info=auth_info, signatures=list(tx_raw.signatures))

@@ -60,7 +60,10 @@ def recipient(name: str) -> str:
 def group_genesis(users: Sequence[LocalKeySigner]) -> dict[str, Any]:
     """Mainnet's tx_sig_limit (the simulator's default) and funded users and member accounts."""
     accounts = [
-        {"address": pokt_address_of(u.public_key), "balances": {"upokt": "1000000000"}}
+        {
+            "address": pokt_address_of(u.public_key),
+            "balances": {"upokt": "1000000000", "uother": "1000"},
+        }
         for u in users
     ]
     accounts += [
@@ -178,11 +181,14 @@ class GroupCluster:
 
     def refund(self, amount: int) -> Any:
         """A deposit with a bad memo, recorded as the pokt-watcher records it; the entry id."""
-        tx_hash = self.wallet.send(self.vault, amount, memo="not a memo")
+        return self.record_refund(self.wallet.send(self.vault, amount, memo="not a memo"))
+
+    def record_refund(self, tx_hash: str) -> Any:
+        """The refund entry of deposit ``tx_hash``, as the pokt-watcher records it; its id."""
         self.wallet.wait_for_tx(tx_hash)
         response = self.pokt.tx(tx_hash)
         assert response is not None
-        rules = DepositRules(self.vault, eth_chain_id=CHAIN_ID, refund_fee=FEE)
+        rules = DepositRules(self.vault, eth_chain_id=CHAIN_ID)
         verdict = classify_deposit(response, rules)
         assert verdict.kind is DepositKind.REFUND, verdict
         return insert_once(self.db[REFUNDS], refund_entry_document(verdict, self.vault)).id

@@ -166,7 +166,7 @@ class ReleaseCluster:
         """A refund entry made the way the pokt-watcher makes it, from the real deposit."""
         response = self.pokt.tx(tx_hash)
         assert response is not None
-        rules = DepositRules(VAULT.address(), eth_chain_id=CHAIN_ID, refund_fee=FEE)
+        rules = DepositRules(VAULT.address(), eth_chain_id=CHAIN_ID)
         verdict = classify_deposit(response, rules)
         assert verdict.kind is DepositKind.REFUND, verdict
         return insert_once(self.db[REFUNDS], refund_entry_document(verdict, VAULT.address())).id
@@ -188,6 +188,8 @@ class ReleaseCluster:
 
 def pokt_vault_genesis(users: list[LocalKeySigner]) -> dict[str, Any]:
     genesis = pokt_genesis(users)
+    for account in genesis["accounts"]:
+        account["balances"]["uother"] = "1000"
     genesis["accounts"].append(
         {"address": VAULT.address(), "balances": {"upokt": str(VAULT_BALANCE)}}
     )

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -42,6 +42,7 @@ from wpokt_node.db.schema import BURNS, REFUNDS
 from wpokt_node.errors import StartupCheckError
 from wpokt_node.keys.signer import LocalKeySigner
 from wpokt_node.mint.entries import entry_document
+from wpokt_node.node.status import unresolved_refunds
 from wpokt_node.pokt.amino_json import Coin
 from wpokt_node.pokt.client import PocketClient
 from wpokt_node.pokt.deposit_rules import deposit_rules
@@ -52,6 +53,7 @@ from wpokt_node.pokt.group_msgs import (
     payout_proposal,
     update_decision_policy,
     update_members,
+    vault_send,
     vote_yes,
 )
 from wpokt_node.pokt.group_reads import ProposalStatus
@@ -483,3 +485,83 @@ def test_a_dust_deposit_with_a_bad_memo_is_recorded_and_fails_visibly(
     entry = _entry(cluster, REFUNDS, entry_id)
     assert (entry["status"], entry["error"]) == ("failed", "below_minimum_payout")
     assert cluster.reader.proposals(cluster.vault) == []
+
+
+def test_a_deposit_of_another_coin_is_recorded_and_fails_visibly_naming_it(
+    cluster: GroupCluster,
+) -> None:
+    # Given 7 uother sent to the vault with a valid memo, recorded by the pokt-watcher's rules
+    sender = cluster.wallet.address
+    memo = '{"address": "0x00000000219ab540356cbb839cbe05303d7705fa", "chain_id": "31337"}'
+    entry_id = cluster.record_refund(
+        cluster.wallet.send(cluster.vault, 7, memo=memo, denom="uother")
+    )
+
+    # When the nodes run
+    cluster.run(1)
+
+    # Then it failed with the error naming the coin before any proposal; its parts and
+    # `wpokt-node status` tell the operator what to pay back to whom
+    entry = _entry(cluster, REFUNDS, entry_id)
+    assert (entry["status"], entry["error"]) == ("failed", f"other_denoms: {sender} sent 7uother")
+    assert entry["parts"] == [{"address": sender, "coins": [{"denom": "uother", "amount": "7"}]}]
+    assert (entry["to_address"], entry["amount"]) == (cluster.vault, "0")
+    assert cluster.reader.proposals(cluster.vault) == []
+    assert [(r["id"], r["reason"]) for r in unresolved_refunds(cluster.db)] == [
+        (str(entry_id), "other_denoms")
+    ]
+    _invariants(cluster, {})
+
+    # And when operators pay it back as the runbook says (an admin proposal of the vault
+    # sending each part, T votes) and record the resolution on the entry
+    before = cluster.pokt.balance(sender, "uother")
+    sends = [
+        vault_send(
+            cluster.vault, p["address"], [Coin(c["denom"], int(c["amount"])) for c in p["coins"]]
+        )
+        for p in entry["parts"]
+    ]
+    title = f"operator-refund:{entry['transaction_hash']}"
+    proposal = admin_proposal(cluster.vault, MEMBER_ADDRESSES[0], sends, title=title)
+    assert cluster.send_as_member(0, [proposal])["code"] == 0
+    (open_proposal,) = cluster.reader.proposals(cluster.vault)
+    for index in range(THRESHOLD):
+        vote = vote_yes(open_proposal.id, MEMBER_ADDRESSES[index])
+        assert cluster.send_as_member(index, [vote])["code"] == 0
+    cluster.db[REFUNDS].update_one(
+        {"_id": entry_id, "status": "failed", "resolution": None},
+        {
+            "$set": {
+                "resolution": {
+                    "by": "ops",
+                    "at": datetime.now(UTC),
+                    "note": "paid back",
+                    "proposal_id": open_proposal.id,
+                }
+            }
+        },
+    )
+
+    # Then the sender has its coin back, the nodes stay out of it, and status lists nothing
+    assert cluster.pokt.balance(sender, "uother") == before + 7
+    cluster.run(1)
+    assert _entry(cluster, REFUNDS, entry_id)["status"] == "failed"
+    assert unresolved_refunds(cluster.db) == []
+
+
+def test_a_deposit_through_authz_with_a_bad_memo_is_paid_back_to_its_owner(
+    cluster: GroupCluster,
+) -> None:
+    # Given a deposit wrapped in an authz MsgExec, with a bad memo, recorded as a refund
+    owner = cluster.wallet.address
+    entry_id = cluster.record_refund(
+        cluster.wallet.send_through_authz(cluster.vault, 2_000_000, memo="not a memo")
+    )
+
+    # When every node runs two passes (each re-reads the MsgExec deposit on its own RPC)
+    cluster.run(2)
+
+    # Then the owner of the funds got all of it back, once
+    entry = _entry(cluster, REFUNDS, entry_id)
+    assert (entry["status"], entry["to_address"]) == ("executed", owner)
+    _invariants(cluster, {owner: 2_000_000})

@@ -8,6 +8,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from cosmpy.protos.cosmos.bank.v1beta1 import tx_pb2 as bank_tx_pb2
+from cosmpy.protos.cosmos.base.v1beta1 import coin_pb2
 from pymongo.database import Database
 
 from tests.fixtures.anvil import EthEnv
@@ -29,6 +31,7 @@ from wpokt_node.db import leases
 from wpokt_node.db.schema import BURNS, REFUNDS
 from wpokt_node.db.transitions import audit_trail
 from wpokt_node.keys.signer import LocalKeySigner
+from wpokt_node.pokt.direct_tx import packed
 from wpokt_node.pokt.multisig_tx import assemble_multisig_tx
 from wpokt_node.pokt.release_spec import ReleaseSpec, build_release_sign_doc, sign_release
 
@@ -476,3 +479,54 @@ def test_a_burn_to_a_recipient_that_can_only_fail_is_failed_before_it_costs_a_fe
     assert (entry["status"], entry["error"]) == ("failed", error)
     assert cluster.vault_sequence() == start_sequence
     assert cluster.balance(VAULT.address()) == VAULT_BALANCE
+
+
+def test_a_dust_deposit_is_recorded_and_fails_visibly(
+    cluster: ReleaseCluster, wallet: DevnetWallet
+) -> None:
+    # Given a deposit with a bad memo not above the release fee, recorded as a refund
+    entry_id = cluster.refund_entry(wallet.send(VAULT.address(), FEE, memo="x"))
+    sequence = cluster.vault_sequence()
+
+    # When the nodes run
+    cluster.run()
+
+    # Then it failed saying why, before any vault sequence was used
+    entry = _entry(cluster, REFUNDS, {"_id": entry_id})
+    assert (entry["status"], entry["error"]) == ("failed", "amount_not_above_fee")
+    assert cluster.vault_sequence() == sequence
+
+
+def test_a_deposit_the_node_never_pays_fails_naming_its_coins(
+    cluster: ReleaseCluster, wallet: DevnetWallet
+) -> None:
+    # Given 5 POKT and 9 uother in one MsgSend to the vault, recorded as a refund entry
+    deposit = wallet.submit(
+        [
+            packed(
+                "/cosmos.bank.v1beta1.MsgSend",
+                bank_tx_pb2.MsgSend(
+                    from_address=wallet.address,
+                    to_address=VAULT.address(),
+                    amount=[
+                        coin_pb2.Coin(denom="uother", amount="9"),
+                        coin_pb2.Coin(denom="upokt", amount="5000000"),
+                    ],
+                ),
+            )
+        ],
+        memo="x",
+    )
+    assert deposit.code == 0
+    entry_id = cluster.refund_entry(deposit.txhash)
+    sequence = cluster.vault_sequence()
+
+    # When the nodes run
+    cluster.run()
+
+    # Then nothing is paid back in part: the entry failed naming every coin, no sequence used
+    entry = _entry(cluster, REFUNDS, {"_id": entry_id})
+    assert entry["status"] == "failed"
+    assert entry["error"] == f"multiple_coins: {wallet.address} sent 9uother,5000000upokt"
+    assert cluster.vault_sequence() == sequence
+    assert cluster.balance(VAULT.address()) == VAULT_BALANCE + 5_000_000

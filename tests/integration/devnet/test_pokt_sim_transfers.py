@@ -7,12 +7,14 @@ from typing import Any
 
 import pytest
 import requests
+from cosmpy.protos.cosmos.authz.v1beta1 import tx_pb2 as authz_tx_pb2
 
 from tests.fixtures.pokt import POKT_USER_BALANCE, PoktSimFactory, pokt_genesis
 from wpokt_devnet.pokt_sim.app import PoktSimulator
-from wpokt_devnet.pokt_wallet import DevnetWallet, build_signed_send
+from wpokt_devnet.pokt_wallet import DevnetWallet, build_signed_send, msg_send
 from wpokt_node.errors import ChainError
 from wpokt_node.keys.signer import LocalKeySigner
+from wpokt_node.pokt.direct_tx import packed
 
 pytestmark = pytest.mark.pokt
 
@@ -210,3 +212,56 @@ def test_search_by_recipient_with_height_filter_order_and_pages(
 def test_wallet_send_raises_on_refusal(pokt_wallets: list[DevnetWallet]) -> None:
     with pytest.raises(ChainError, match="code 12"):
         pokt_wallets[0].send(pokt_wallets[1].address, 1, memo="y" * 300)
+
+
+def test_an_authz_exec_of_the_signers_own_send_runs_it_with_authz_events(
+    pokt_sim: PoktSimulator, pokt_wallets: list[DevnetWallet]
+) -> None:
+    # Given Alice's MsgSend to Bob wrapped in a MsgExec she executes herself (no grant needed)
+    alice, bob = pokt_wallets[0], pokt_wallets[1]
+
+    # When it is sent
+    tx_hash = alice.send_through_authz(bob.address, 7_000, memo="through authz")
+
+    # Then Bob is paid and the tx reads as the SDK shows it: the inner message inline under
+    # msgs, the inner transfer tagged with authz_msg_index
+    assert bob.balance() == POKT_USER_BALANCE + 7_000
+    found = requests.get(f"{pokt_sim.url}/cosmos/tx/v1beta1/txs/{tx_hash}", timeout=5).json()
+    (message,) = found["tx"]["body"]["messages"]
+    assert (message["@type"], message["grantee"]) == (
+        "/cosmos.authz.v1beta1.MsgExec",
+        alice.address,
+    )
+    assert message["msgs"][0]["@type"] == "/cosmos.bank.v1beta1.MsgSend"
+    assert message["msgs"][0]["from_address"] == alice.address
+    transfers = [
+        {a["key"]: a["value"] for a in e["attributes"]}
+        for e in found["tx_response"]["events"]
+        if e["type"] == "transfer"
+    ]
+    assert {
+        "recipient": bob.address,
+        "sender": alice.address,
+        "amount": "7000upokt",
+        "authz_msg_index": "0",
+        "msg_index": "0",
+    } in transfers
+
+
+def test_an_authz_exec_of_another_accounts_send_fails_without_a_grant(
+    pokt_wallets: list[DevnetWallet],
+) -> None:
+    # Given Bob executing, through authz, a MsgSend of Alice's (the simulator keeps no grants)
+    alice, bob = pokt_wallets[0], pokt_wallets[1]
+    inner = msg_send(alice.address, bob.address, 7_000)
+    exec_msg = packed(
+        "/cosmos.authz.v1beta1.MsgExec", authz_tx_pb2.MsgExec(grantee=bob.address, msgs=[inner])
+    )
+
+    # When it is sent
+    outcome = bob.submit([exec_msg])
+
+    # Then it fails in its block like a missing grant, and Alice keeps her coins
+    assert outcome.code == 2
+    assert "authorization not found" in outcome.raw_log
+    assert alice.balance() == POKT_USER_BALANCE

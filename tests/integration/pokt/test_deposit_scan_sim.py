@@ -44,7 +44,7 @@ def test_scan_classify_and_build_entries(sim: PoktSimulator, wallets: list[Devne
     dust_hash = carol.send(VAULT, 5, memo="oops")
 
     client = PocketClient(sim.url, retries=2, backoff_s=0.01)
-    rules = DepositRules(VAULT, eth_chain_id=1, max_deposit=8_000_000, refund_fee=20_000)
+    rules = DepositRules(VAULT, eth_chain_id=1, max_deposit=8_000_000)
     found = list(client.search_transfers_to(VAULT, min_height=1, page_size=2))
     assert [r["txhash"] for r in found] == [mint_hash, refund_hash, cap_hash, dust_hash]
     verdicts = [classify_deposit(r, rules) for r in found]
@@ -52,7 +52,7 @@ def test_scan_classify_and_build_entries(sim: PoktSimulator, wallets: list[Devne
         ("mint", None),
         ("refund", "memo_bad_address"),
         ("refund", "amount_over_cap"),
-        ("ignore", "below_refund_fee"),
+        ("refund", "memo_not_json"),  # dust too: recorded, its payout fails visibly
     ]
     mint = verdicts[0]
     assert (mint.sender, mint.amount, mint.recipient) == (alice.address, 3_000_000, ETH)
@@ -78,3 +78,39 @@ def test_scan_classify_and_build_entries(sim: PoktSimulator, wallets: list[Devne
     assert client.balance(VAULT) == 3_000_000 + 4_000_000 + 9_000_000 + 5
     assert client.balance(alice.address) == POKT_USER_BALANCE - 3_000_010
     client.close()
+
+
+def test_authz_and_other_coin_deposits_are_found_and_none_is_only_logged(
+    pokt_sim_factory: PoktSimFactory, pokt_users: list[LocalKeySigner]
+) -> None:
+    # Given users holding another coin as well, who deposit through authz MsgExec and in uother
+    genesis = pokt_genesis(pokt_users)
+    for account in genesis["accounts"]:
+        account["balances"]["uother"] = "1000"
+    sim = pokt_sim_factory(genesis)
+    alice, bob = (DevnetWallet(user, sim.url) for user in pokt_users[:2])
+    good = json.dumps({"address": ETH.lower(), "chain_id": "1"})
+    minted = alice.send_through_authz(VAULT, 2_000_000, memo=good)
+    refunded = bob.send_through_authz(VAULT, 3_000_000, memo="no memo")
+    other = bob.send(VAULT, 7, memo=good, denom="uother")
+
+    # When the vault's transfers are searched and classified as the pokt-watcher does
+    client = PocketClient(sim.url, retries=2, backoff_s=0.01)
+    rules = DepositRules(VAULT, eth_chain_id=1)
+    found = list(client.search_transfers_to(VAULT, min_height=1))
+    verdicts = [classify_deposit(r, rules) for r in found]
+
+    # Then every one is an entry: the authz deposits are their granters' (mint, refund to bob),
+    # the other coin a refund the node never pays, naming the coin
+    assert [r["txhash"] for r in found] == [minted, refunded, other]
+    assert [(str(v.kind), v.reason, v.sender) for v in verdicts] == [
+        ("mint", None, alice.address),
+        ("refund", "memo_not_json", bob.address),
+        ("refund", "other_denoms", bob.address),
+    ]
+    assert verdicts[2].unpayable == f"other_denoms: {bob.address} sent 7uother"
+    documents = [entry_document(v, VAULT) for v in verdicts]
+    assert [d[1]["to_address"] for d in documents if d is not None] == [ETH, bob.address, VAULT]
+    client.close()
+    alice.close()
+    bob.close()

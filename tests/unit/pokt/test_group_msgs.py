@@ -11,7 +11,14 @@ from cosmpy.protos.cosmos.group.v1 import types_pb2 as group_types_pb2
 
 from wpokt_node.errors import ValidationError
 from wpokt_node.pokt.amino_json import Coin
-from wpokt_node.pokt.group_msgs import create_group_with_policy, execute, payout_proposal, vote_yes
+from wpokt_node.pokt.group_msgs import (
+    admin_proposal,
+    create_group_with_policy,
+    execute,
+    payout_proposal,
+    vault_send,
+    vote_yes,
+)
 
 MEMBERS = [f"pokt1member{i:02d}" for i in range(12)]
 
@@ -63,6 +70,23 @@ def test_a_vote_is_yes_with_exec_try_and_exec_names_the_proposal() -> None:
     assert (run.proposal_id, run.executor) == (42, MEMBERS[1])
 
 
+def test_an_operator_pays_every_coin_back_in_one_admin_proposal() -> None:
+    # Given a deposit's parts: upokt and another coin, listed in any order
+    coins = [Coin("upokt", 5_000_000), Coin("uother", 7)]
+
+    # When an operator's admin proposal sends them back from the vault
+    packed = admin_proposal(
+        "pokt1vault", MEMBERS[0], [vault_send("pokt1vault", "pokt1user", coins)], title="t"
+    )
+
+    # Then it is one MsgSend of the vault with the coins sorted by denom, as the SDK requires
+    message = group_tx_pb2.MsgSubmitProposal.FromString(packed.value)
+    (inner,) = message.messages
+    send = bank_tx_pb2.MsgSend.FromString(inner.value)
+    assert (send.from_address, send.to_address) == ("pokt1vault", "pokt1user")
+    assert [(c.denom, c.amount) for c in send.amount] == [("uother", "7"), ("upokt", "5000000")]
+
+
 @pytest.mark.parametrize(
     "build",
     [
@@ -73,6 +97,8 @@ def test_a_vote_is_yes_with_exec_try_and_exec_names_the_proposal() -> None:
         ),
         lambda: payout_proposal("v", "p", "r", Coin("upokt", 1), title="x" * 256),
         lambda: payout_proposal("v", "p", "r", Coin("upokt", 0), title="t"),
+        lambda: vault_send("v", "r", [Coin("upokt", 0)]),
+        lambda: vault_send("v", "r", [Coin("upokt", 1), Coin("upokt", 2)]),
     ],
 )
 def test_what_the_chain_would_refuse_is_refused_here(build: object) -> None:
