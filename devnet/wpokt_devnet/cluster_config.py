@@ -56,6 +56,7 @@ class DevnetOptions:
     voting_period_s: int = 600
     min_payout_upokt: int = 1_000_000
     tx_sig_limit: int = MAINNET_TX_SIG_LIMIT
+    rescan_interval_s: float = 10.0  # deleted or shadowed entries are found again this often
 
     def check(self) -> None:
         """Refuse what the chain would refuse: a multisig vault with more keys than the limit."""
@@ -165,6 +166,7 @@ def node_settings(
             "confirmations": options.eth_confirmations,
             "start_block": facts["deploy_block"],
             "reorg_margin": 8,
+            "rescan_interval_s": options.rescan_interval_s,
         },
         "pocket": {
             "rest_url": endpoints.pokt_url,
@@ -174,6 +176,7 @@ def node_settings(
             "confirmations": options.pokt_confirmations,
             "start_height": 1,
             "fee_upokt": options.fee_upokt,
+            "rescan_interval_s": options.rescan_interval_s,
             "custody": options.custody,
             "group": {
                 "voting_period_s": options.voting_period_s,

@@ -67,7 +67,8 @@ def _holder(
     try:
         return Entry.from_document(collection, document)
     except ValidationError as malformed:
-        return Gap(number, f"its holder is malformed: {malformed}", free=False)
+        # no node processes a malformed entry, so it can gather no signature as it is
+        return Gap(number, f"its holder is malformed: {malformed}", free=True)
 
 
 def _unverified(holder: Entry, number: int, verify: Verify) -> Gap | None:

@@ -9,6 +9,7 @@ verdict the node never pays (several senders, other coins, unexplained transfers
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from wpokt_node.amounts import amount_to_db
 from wpokt_node.custody.base import (
@@ -93,6 +94,10 @@ class ReleaseSources:
         return check_burn_log(self.eth, self.config.token_address, expected, self.config.eth_policy)
 
     def _check_burn(self, entry: Entry) -> SourceCheck:
+        if entry.transaction_hash != entry.transaction_hash.strip().lower():
+            # The watcher records the chain's spelling; another spelling is a second entry
+            # for the same burn, never paid (the journal would refuse it anyway).
+            return SourceCheck(SourceState.GONE, reason="tx hash not in the chain's spelling")
         check = self._burn_log(entry)
         if check.state is BurnLogState.MISMATCH and check.event is not None:
             # The burn is there, the entry says otherwise: edited in the database. Failing it
@@ -146,8 +151,14 @@ class ReleaseSources:
 
     # -- refunds --------------------------------------------------------------------------------
 
-    def _check_refund(self, entry: Entry) -> SourceCheck:
-        tx_hash = normalize_pokt_tx_hash(entry.transaction_hash)
+    def _refund_deposit(self, entry: Entry) -> dict[str, Any] | SourceCheck:
+        """The refund's deposit tx on this node's Pocket RPC, or what to make of its absence."""
+        try:
+            tx_hash = normalize_pokt_tx_hash(entry.transaction_hash)
+        except ValidationError as exc:
+            return SourceCheck(SourceState.GONE, reason=str(exc))
+        if entry.transaction_hash != tx_hash:
+            return SourceCheck(SourceState.GONE, reason="tx hash not in the chain's spelling")
         response = self.pokt.tx(tx_hash)
         if response is None:
             if self.missing.proven_absent(tx_hash, self.pokt.latest_height()):
@@ -157,6 +168,12 @@ class ReleaseSources:
         self.missing.found(tx_hash)
         if int(response.get("code") or 0) != 0:
             return SourceCheck(SourceState.GONE, reason="deposit tx failed on chain")
+        return response
+
+    def _check_refund(self, entry: Entry) -> SourceCheck:
+        response = self._refund_deposit(entry)
+        if isinstance(response, SourceCheck):
+            return response
         confirmations = self.pokt_confirmations(int(response.get("height") or 0))
         verdict = classify_deposit(response, self.config.deposit_rules)
         if verdict.kind is not DepositKind.REFUND:

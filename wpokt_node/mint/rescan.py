@@ -20,8 +20,10 @@ from pymongo.errors import PyMongoError
 
 from wpokt_node.config import Settings
 from wpokt_node.db.entries import insert_once
+from wpokt_node.db.models import Entry
+from wpokt_node.db.schema import SOURCE_GONE, Status
 from wpokt_node.db.transitions import revive_entry
-from wpokt_node.errors import DatabaseError
+from wpokt_node.errors import DatabaseError, ValidationError
 from wpokt_node.logs import get_logger
 from wpokt_node.mint.entries import entry_document
 from wpokt_node.pokt.client import PocketClient
@@ -90,6 +92,8 @@ class DepositRescan:
             log.error("deposit recorded again: its entry was missing", alert=True,
                       collection=collection, transaction_hash=tx_hash)  # fmt: skip
             return "rerecorded"
+        if self._malformed(collection, existing["_id"]):
+            self._unblock(collection, existing["_id"], document)
         revived = revive_entry(
             self.db,
             collection,
@@ -103,3 +107,29 @@ class DepositRescan:
         log.error("deposit entry revived: it was failed as absent", alert=True,
                   collection=collection, entry_id=str(existing["_id"]))  # fmt: skip
         return "revived"
+
+    def _malformed(self, collection: str, entry_id: object) -> bool:
+        document = self.db[collection].find_one({"_id": entry_id})
+        if document is None:
+            return False
+        try:
+            Entry.from_document(collection, document)
+        except ValidationError:
+            return True
+        return False
+
+    def _unblock(self, collection: str, entry_id: object, document: Document) -> None:
+        """An entry the payout machine cannot read (garbled in the database) holds the key of
+        a real deposit: its source fields are written back from the chain and it is marked
+        failed as absent, so that the next re-scan revives it through the ordinary path."""
+        fields = {name: document[name] for name in SOURCE_FIELDS if name in document}
+        try:
+            self.db[collection].update_one(
+                {"_id": entry_id},
+                {"$set": {**fields, "status": Status.FAILED.value,
+                          "error": SOURCE_GONE + "the entry was unreadable"}},
+            )  # fmt: skip
+        except PyMongoError as exc:
+            raise DatabaseError(f"{collection}: re-scan repair failed: {exc}") from None
+        log.error("unreadable deposit entry reset from the chain", alert=True,
+                  collection=collection, entry_id=str(entry_id))  # fmt: skip

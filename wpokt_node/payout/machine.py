@@ -37,6 +37,7 @@ from wpokt_node.custody.base import (
     Custody,
     Outcome,
     OutcomeKind,
+    RebuildMismatchError,
     SourceState,
     UnpayableError,
 )
@@ -44,7 +45,7 @@ from wpokt_node.db import leases
 from wpokt_node.db.models import Entry
 from wpokt_node.db.schema import Status
 from wpokt_node.db.transitions import fail_entry, record_confirmations, transition
-from wpokt_node.errors import ValidationError
+from wpokt_node.errors import NotReadyError, ValidationError
 from wpokt_node.logs import get_logger
 from wpokt_node.payout.entries import EntryStore
 from wpokt_node.payout.gates import OPEN, Gates
@@ -311,7 +312,11 @@ class PayoutMachine:
             decided = custody.decided(entry, order)
         except ValidationError as exc:
             record_refusal(self.db, entry, self.node_id, f"stored order is malformed: {exc}")
-            return "invalid"
+            try:
+                rebuilt = custody.rebuild(entry)
+            except (RebuildMismatchError, NotReadyError):
+                rebuilt = None
+            return self._refused(entry, rebuilt) or "invalid"
         if decided is None or decided.kind not in (OutcomeKind.DEAD, OutcomeKind.EXECUTED):
             return None
         if decided.kind is OutcomeKind.DEAD:

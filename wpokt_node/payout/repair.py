@@ -73,7 +73,10 @@ def restore_order(
     must look; this node only refuses)."""
     if entry.order is None or rebuilt == entry.order:
         return None
-    stored = custody.approvals(entry.order, entry.signatures)
+    try:
+        stored = custody.approvals(entry.order, entry.signatures)
+    except ValidationError:
+        stored = 0  # a malformed order: nobody can have approved it
     if stored >= signer.threshold or stored > custody.approvals(rebuilt, entry.signatures):
         return None
     fields = {"order": dict(rebuilt), "repaired": {"order": str(entry.order)[:300]}}
