@@ -45,7 +45,13 @@ from wpokt_node.errors import DatabaseError, NotReadyError, ValidationError, Wpo
 from wpokt_node.keys.signer import Secp256k1Signer, verify_digest
 from wpokt_node.logs import get_logger
 from wpokt_node.pokt.multisig_tx import assemble_multisig_tx
-from wpokt_node.pokt.release_order import order_document, sign_bytes, spec_from_order
+from wpokt_node.pokt.release_memo import normalize_pokt_tx_hash
+from wpokt_node.pokt.release_order import (
+    matches_release,
+    order_document,
+    sign_bytes,
+    spec_from_order,
+)
 from wpokt_node.pokt.release_spec import ReleaseSpec, sign_release
 from wpokt_node.pokt.responses import BroadcastResult
 
@@ -53,6 +59,8 @@ log = get_logger(__name__)
 
 Document = dict[str, Any]
 CODE_TX_IN_CACHE = 19  # the same bytes were already accepted
+MAX_FAILED_RELEASES = 3  # the fee budget of one entry: this many failed release txs
+RELEASES_FAILED_ON_CHAIN = "releases_failed_on_chain"
 
 
 class PoktMultisigCustody(ReleaseCustodyBase):
@@ -105,6 +113,12 @@ class PoktMultisigCustody(ReleaseCustodyBase):
         self._payout(entry)
         self._memo(entry)
         self.check_recipient(entry.to_address)
+        failed = self._failed_releases(entry)
+        if failed >= MAX_FAILED_RELEASES:
+            raise UnpayableError(
+                f"{RELEASES_FAILED_ON_CHAIN}: {failed} release txs of this entry failed on "
+                "chain, each paying the vault's fee"
+            )
         lease = f"{reservations.VAULT_SEQUENCE}:{self.vault}"
         with leases.held(self.db, lease, self.node_id, self.lease_ttl_s):
             if self._status(entry) != Status.CONFIRMED.value:
@@ -122,6 +136,25 @@ class PoktMultisigCustody(ReleaseCustodyBase):
             )
         spec = self._spec(account.account_number, sequence, entry.to_address, entry)
         return Prepared(order=order_document(spec), number=sequence)
+
+    def _failed_releases(self, entry: Entry) -> int:
+        """Release txs of this entry that this node finds failed on chain (the vault paid
+        their fee): a payout that fails for a reason that repeats is not retried for ever.
+        Only txs this node reads itself count, never the database's word."""
+        title = self._memo(entry)
+        failed = 0
+        for retired in entry.retired_orders:
+            try:
+                spec = spec_from_order(retired.order)
+                tx_hash = normalize_pokt_tx_hash(retired.execution_tx_hash or "")
+            except ValidationError:
+                continue
+            if spec.memo != title:
+                continue
+            found = self.pokt.tx(tx_hash)
+            if found and int(found.get("code") or 0) != 0 and matches_release(found, spec):
+                failed += 1
+        return failed
 
     def _status(self, entry: Entry) -> object:
         current = self._read(entry, {"status": 1})

@@ -23,6 +23,8 @@ from wpokt_node.pokt.responses import Account, event_attributes
 
 log = get_logger(__name__)
 
+FAILED_ON_CHAIN = "release tx failed on chain"  # the vault paid its fee
+
 
 def consumed_sequence(found: Mapping[str, Any], account: str, sequence: int) -> bool:
     """Whether a tx result carries the ante handler's ``tx.acc_seq`` event of ``account`` at
@@ -98,7 +100,7 @@ class ReleaseChain:
             return Outcome(
                 OutcomeKind.DEAD,
                 tx_hash,
-                f"release tx failed on chain with code {code}: {str(found.get('raw_log'))[:200]}",
+                f"{FAILED_ON_CHAIN} with code {code}: {str(found.get('raw_log'))[:200]}",
             )
         height = int(found.get("height") or 0)
         confirmations = max(0, self.pokt.latest_height() - height + 1)

@@ -27,6 +27,8 @@ from tests.integration.burn.release_cluster import (
 from wpokt_devnet.pokt_sim.ante import FEE_COLLECTOR
 from wpokt_devnet.pokt_wallet import DevnetWallet
 from wpokt_node.addresses import address_to_bytes
+from wpokt_node.custody.pokt_multisig import MAX_FAILED_RELEASES, RELEASES_FAILED_ON_CHAIN
+from wpokt_node.custody.release_base import ReleaseCustodyBase
 from wpokt_node.db import leases
 from wpokt_node.db.schema import BURNS, REFUNDS
 from wpokt_node.db.transitions import audit_trail
@@ -530,3 +532,25 @@ def test_a_deposit_the_node_never_pays_fails_naming_its_coins(
     assert entry["error"] == f"multiple_coins: {wallet.address} sent 9uother,5000000upokt"
     assert cluster.vault_sequence() == sequence
     assert cluster.balance(VAULT.address()) == VAULT_BALANCE + 5_000_000
+
+
+def test_a_payout_that_keeps_failing_on_chain_stops_within_its_fee_budget(
+    cluster: ReleaseCluster, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Given a burn to an account the bank never credits, on nodes that do not look at the
+    # recipient first (so each release fails in its block, after paying its fee)
+    monkeypatch.setattr(ReleaseCustodyBase, "check_recipient", lambda self, recipient: None)
+    tx_hash = cluster.burn(3_000_000, FEE_COLLECTOR)
+    cluster.watcher().run_once()
+
+    # When the nodes run for as long as they would
+    cluster.run(12)
+
+    # Then it ends as unpayable after MAX_FAILED_RELEASES failed releases, and the vault paid
+    # those fees and nothing else
+    entry = _entry(cluster, BURNS, {"transaction_hash": tx_hash})
+    assert entry["status"] == "failed"
+    assert entry["error"].startswith(RELEASES_FAILED_ON_CHAIN)
+    assert len(entry["retired_orders"]) == MAX_FAILED_RELEASES
+    assert cluster.balance(FEE_COLLECTOR) == MAX_FAILED_RELEASES * FEE  # the fees, never the payout
+    assert cluster.balance(VAULT.address()) == VAULT_BALANCE - MAX_FAILED_RELEASES * FEE
