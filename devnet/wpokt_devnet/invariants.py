@@ -2,13 +2,18 @@
 
 - wPOKT total supply = executed mints − every recorded burn (a burn lowers the supply when it
   happens, whether or not it is paid: one below the minimum payout fails and its POKT stays in
-  the vault);
+  the vault). The executed mints include burn returns: a burn whose recipient can never be paid
+  is minted back to the burner, so its burn and its return cancel out;
 - vault balance = deposits − executed refunds − executed burn payouts: a group vault pays the
   whole amount (the members pay the fees), a multisig vault takes the fee from the amount
   paid (docs/architecture.md), so every executed release lowers the vault by exactly its entry
-  amount;
-- every source event is recorded exactly once;
-- no entry is left open (checked when the caller expects quiescence).
+  amount. A return is no deposit and moves no POKT: a returned burn's POKT stays in the vault,
+  backing the wPOKT minted back;
+- every source event is recorded exactly once; a return names a burn failed because its
+  recipient can never be paid, with the burn's amount and burner; no burn is both paid and
+  returned, nor returned twice;
+- no entry is left open, and every burn failed for its recipient is returned (checked when the
+  caller expects quiescence).
 """
 
 from __future__ import annotations
@@ -19,7 +24,8 @@ from typing import Any
 
 from pymongo.database import Database
 
-from wpokt_node.db.schema import BURNS, MINTS, REFUNDS, TERMINAL, Status
+from wpokt_node.db.schema import BURNS, MINTS, REFUNDS, TERMINAL, MintSource, Status
+from wpokt_node.pokt.recipients import UNPAYABLE_RECIPIENTS
 
 Document = dict[str, Any]
 
@@ -34,12 +40,39 @@ class InvariantReport:
         return not self.problems
 
 
-def _sum(db: Database[Document], collection: str, statuses: set[str] | None = None) -> int:
-    total = 0
-    for doc in db[collection].find({}, projection={"amount": 1, "status": 1}):
-        if statuses is None or doc.get("status") in statuses:
-            total += int(doc["amount"])
-    return total
+def _sum(docs: list[Document], statuses: set[str] | None = None) -> int:
+    return sum(
+        int(doc["amount"]) for doc in docs if statuses is None or doc.get("status") in statuses
+    )
+
+
+def _burn_key(doc: Document) -> tuple[str, int]:
+    return str(doc["transaction_hash"]), int(doc["burn_index"])
+
+
+def _executed(docs: list[Document]) -> set[tuple[str, int]]:
+    return {_burn_key(d) for d in docs if d.get("status") == Status.EXECUTED.value}
+
+
+def _failed_for_recipient(burn: Document) -> bool:
+    return burn.get("status") == Status.FAILED.value and burn.get("error") in UNPAYABLE_RECIPIENTS
+
+
+def _returns_problems(returns: list[Document], burns: list[Document]) -> list[str]:
+    """Each return names a recorded burn with its amount and burner, and is executed only for a
+    burn failed for its recipient."""
+    by_key = {_burn_key(b): b for b in burns}
+    problems = []
+    for ret in returns:
+        burn = by_key.get(_burn_key(ret))
+        name = f"return {ret['_id']} of burn {ret['transaction_hash']}:{ret['burn_index']}"
+        if burn is None:
+            problems.append(f"{name}: no such burn recorded")
+        elif (ret["amount"], ret["from_address"]) != (burn["amount"], burn["from_address"]):
+            problems.append(f"{name}: amount or burner differs from the burn")
+        elif ret.get("status") == Status.EXECUTED.value and not _failed_for_recipient(burn):
+            problems.append(f"{name}: executed, but the burn is {burn.get('status')}")
+    return problems
 
 
 def check_invariants(
@@ -53,13 +86,20 @@ def check_invariants(
     report = InvariantReport()
     executed = {Status.EXECUTED.value}
     open_statuses = {s.value for s in Status if s not in TERMINAL}
-    minted = _sum(db, MINTS, executed)
-    burned = _sum(db, BURNS, executed)
-    burned_all = _sum(db, BURNS)
-    refunded = _sum(db, REFUNDS, executed)
-    deposits = _sum(db, MINTS) + _sum(db, REFUNDS)
+    mints = list(db[MINTS].find({}))
+    returns = [d for d in mints if d.get("source") == MintSource.BURN_RETURN.value]
+    deposit_mints = [d for d in mints if d.get("source") != MintSource.BURN_RETURN.value]
+    burns = list(db[BURNS].find({}))
+    refunds = list(db[REFUNDS].find({}))
+    minted = _sum(mints, executed)
+    returned = _sum(returns, executed)
+    burned = _sum(burns, executed)
+    burned_all = _sum(burns)
+    refunded = _sum(refunds, executed)
+    deposits = _sum(deposit_mints) + _sum(refunds)
     report.figures.update(
         minted=minted,
+        returned=returned,
         burned=burned,
         burned_unpaid=burned_all - burned,
         refunded=refunded,
@@ -77,26 +117,36 @@ def check_invariants(
             f"vault balance {vault_balance} != initial {vault_initial_balance} + deposits "
             f"{deposits} - refunds {refunded} - burn payouts {burned} (fees included)"
         )
-    for name, key in ((MINTS, "transaction_hash"), (REFUNDS, "transaction_hash")):
-        counts = Counter(str(d[key]) for d in db[name].find({}, projection={key: 1}))
+    for name, docs in ((MINTS, deposit_mints), (REFUNDS, refunds)):
+        counts = Counter(str(d["transaction_hash"]) for d in docs)
         report.problems.extend(
             f"{name}: source tx {tx} recorded {n} times" for tx, n in counts.items() if n > 1
         )
-    both = {str(d["transaction_hash"]) for d in db[MINTS].find({}, {"transaction_hash": 1})} & {
-        str(d["transaction_hash"]) for d in db[REFUNDS].find({}, {"transaction_hash": 1})
+    both = {str(d["transaction_hash"]) for d in deposit_mints} & {
+        str(d["transaction_hash"]) for d in refunds
     }
     report.problems.extend(f"deposit {tx} is both a mint and a refund" for tx in sorted(both))
-    burn_keys = Counter(
-        (str(d["transaction_hash"]), int(d["burn_index"]))
-        for d in db[BURNS].find({}, projection={"transaction_hash": 1, "burn_index": 1})
-    )
+    for name, docs in ((BURNS, burns), ("burn returns", returns)):
+        keys = Counter(_burn_key(d) for d in docs)
+        report.problems.extend(
+            f"{name}: burn {tx}:{index} recorded {n} times"
+            for (tx, index), n in keys.items()
+            if n > 1
+        )
+    report.problems.extend(_returns_problems(returns, burns))
     report.problems.extend(
-        f"burns: burn {tx}:{index} recorded {n} times"
-        for (tx, index), n in burn_keys.items()
-        if n > 1
+        f"burn {tx}:{i} paid and returned" for tx, i in _executed(burns) & _executed(returns)
     )
     if expect_quiescent:
-        for name in (MINTS, BURNS, REFUNDS):
-            for doc in db[name].find({"status": {"$in": sorted(open_statuses)}}):
-                report.problems.append(f"{name}/{doc['_id']} still {doc['status']}")
+        for name, docs in ((MINTS, mints), (BURNS, burns), (REFUNDS, refunds)):
+            report.problems.extend(
+                f"{name}/{doc['_id']} still {doc['status']}"
+                for doc in docs
+                if doc.get("status") in open_statuses
+            )
+        report.problems.extend(
+            f"burn {tx}:{i} failed for its recipient and not returned"
+            for tx, i in {_burn_key(b) for b in burns if _failed_for_recipient(b)}
+            - _executed(returns)
+        )
     return report

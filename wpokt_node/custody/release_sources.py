@@ -38,7 +38,8 @@ log = get_logger(__name__)
 
 
 def release_source_event(kind: ReleaseKind, entry: Entry) -> str:
-    """The source event's key in the signing journal (``custody.source_events``)."""
+    """The source event's key in the signing journal (``custody.source_events``); a burn's is
+    also its return's."""
     if kind is ReleaseKind.BURN:
         return burn_event(entry.transaction_hash, entry.burn_index)
     return deposit_event(entry.transaction_hash)

@@ -3,8 +3,9 @@
 ``pokt:<TX>`` is a Pocket deposit (64 upper-case hex digits, as the SDK prints them): its mint,
 or its refund. ``eth:<0x tx>:<burn index>`` is a wPOKT burn (its ordinal among the token's
 ``BurnAndBridge`` logs of its tx, the same wherever a reorg puts the tx): its release from the
-vault. One event, one live payload per node (``payout.journal``): a node never signs a mint and
-a refund of one deposit.
+vault, or its return (the burned wPOKT minted back to the burner). One event, one live payload
+per node (``payout.journal``): a node never signs a mint and a refund of one deposit, nor a
+release and a return of one burn.
 """
 
 from __future__ import annotations

@@ -1,9 +1,10 @@
 """Entries as typed values: read from a document once (``from_document``), written back as one
 (``new_entry``). Whatever the untrusted database holds is checked here, where it enters.
 
-An entry is one payout to make: a mint (``mints``), a burn payout or a refund (``burns``,
-``refunds``). Its ``order`` is the payload its custody back end fixed at ``started``; the
-state machine treats it as opaque and compares it only with its own rebuild.
+An entry is one payout to make: a mint of a deposit or a burn's return (``mints``), a burn
+payout or a refund (``burns``, ``refunds``). Its ``order`` is the payload its custody back end
+fixed at ``started``; the state machine treats it as opaque and compares it only with its own
+rebuild.
 """
 
 from __future__ import annotations
@@ -125,7 +126,7 @@ class Entry:
     execution_tx_hash: str | None
     burn_index: int | None = None
     reason: str | None = None
-    source: MintSource | None = None  # mints only: what the mint pays
+    source: MintSource | None = None  # mints only: a deposit, or a burn's return
     held: str | None = None
     held_detail: str | None = None
     retired_orders: tuple[RetiredOrder, ...] = ()

@@ -54,6 +54,7 @@ class MintSource(StrEnum):
     existed: a deposit)."""
 
     DEPOSIT = "deposit"  # POKT deposited into the vault with a valid memo
+    BURN_RETURN = "burn_return"  # a burn whose Pocket recipient can never be paid: minted back
 
 
 # The ``error`` of an entry failed because the chain showed no such source event; only such an
@@ -120,10 +121,10 @@ def _asc(*fields: str, unique: bool = False) -> IndexSpec:
 
 # The unique key of each collection (docs/schema.md); leases are keyed by ``_id``.
 UNIQUE_KEYS: Mapping[str, tuple[str, ...]] = {
-    # ``source_event`` names what the mint pays (``pokt:<TX>``, a deposit), so that mints of
-    # other sources can share a tx, a sender and an amount. Every key field is written
-    # non-null: in a unique index nx-27017 never counts two nulls (or missing fields) as a
-    # duplicate.
+    # ``source_event`` tells a deposit (``pokt:<TX>``) from the return of each burn of an
+    # Ethereum tx (``eth:<tx>:<burn index>``): two burns of one amount by one sender in one tx
+    # are two returns. Every key field is written non-null: in a unique index nx-27017 never
+    # counts two nulls (or missing fields) as a duplicate.
     MINTS: ("transaction_hash", "from_address", "amount", "source_event"),
     REFUNDS: ("transaction_hash",),
     # A burn's block-wide log index changes when a reorg re-includes its tx elsewhere; its
@@ -280,6 +281,10 @@ VALIDATORS: Mapping[str, dict[str, Any]] = {
             "nonce": {"bsonType": [*_INT, "null"], "minimum": 0},
             "source": {"bsonType": "string", "enum": [s.value for s in MintSource]},
             "source_event": _TEXT,
+            # burn returns: the burn, and why its recipient can never be paid
+            "burn_index": {"bsonType": _INT, "minimum": 0},
+            "burn_recipient": _TEXT,
+            "reason": _TEXT,
         },
     ),
     REFUNDS: _object(

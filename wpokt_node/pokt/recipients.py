@@ -3,7 +3,7 @@
 The bank module never credits a module account (cosmos-sdk x/bank ``BlockedAddr``; on poktroll
 the fee collector, distribution, mint and the bonded / not-bonded pools), and a payout from the
 vault to the vault itself pays nobody. A burn to such an address can only fail: its release is
-refused before any fee.
+refused before any fee, and the burned wPOKT is minted back to the burner instead.
 """
 
 from __future__ import annotations
