@@ -2,13 +2,18 @@
 
 - wPOKT total supply = executed mints − every recorded burn (a burn lowers the supply when it
   happens, whether or not it is paid: one below the minimum payout fails and its POKT stays in
-  the vault);
+  the vault). The executed mints include burn returns: a burn whose recipient can never be paid
+  is minted back to the burner, so its burn and its return cancel out;
 - vault balance = deposits − executed refunds − executed burn payouts: a group vault pays the
   whole amount (the members pay the fees), a multisig vault takes the fee from the amount
   paid (docs/architecture.md), so every executed release lowers the vault by exactly its entry
-  amount;
-- every source event is recorded exactly once;
-- no entry is left open (checked when the caller expects quiescence).
+  amount. A return is no deposit and moves no POKT: a returned burn's POKT stays in the vault,
+  backing the wPOKT minted back;
+- every source event is recorded exactly once; a return names a burn failed because its
+  recipient can never be paid, with the burn's amount and burner; no burn is both paid and
+  returned, nor returned twice;
+- no entry is left open, and every burn failed for its recipient is returned (checked when the
+  caller expects quiescence).
 """
 
 from __future__ import annotations
@@ -20,7 +25,8 @@ from typing import Any
 
 from pymongo.database import Database
 
-from wpokt_node.db.schema import BURNS, MINTS, REFUNDS, TERMINAL, Status
+from wpokt_node.db.schema import BURNS, MINTS, REFUNDS, TERMINAL, MintSource, Status
+from wpokt_node.pokt.recipients import UNPAYABLE_RECIPIENTS
 
 Document = dict[str, Any]
 
@@ -35,19 +41,39 @@ class InvariantReport:
         return not self.problems
 
 
-def _sum(
-    db: Database[Document],
-    collection: str,
-    statuses: set[str] | None = None,
-    exclude: Collection[object] = (),
-) -> int:
-    total = 0
-    for doc in db[collection].find({}, projection={"amount": 1, "status": 1}):
-        if doc["_id"] in exclude:
-            continue
-        if statuses is None or doc.get("status") in statuses:
-            total += int(doc["amount"])
-    return total
+def _sum(docs: list[Document], statuses: set[str] | None = None) -> int:
+    return sum(
+        int(doc["amount"]) for doc in docs if statuses is None or doc.get("status") in statuses
+    )
+
+
+def _burn_key(doc: Document) -> tuple[str, int]:
+    return str(doc["transaction_hash"]).lower(), int(doc["burn_index"])
+
+
+def _executed(docs: list[Document]) -> set[tuple[str, int]]:
+    return {_burn_key(d) for d in docs if d.get("status") == Status.EXECUTED.value}
+
+
+def _failed_for_recipient(burn: Document) -> bool:
+    return burn.get("status") == Status.FAILED.value and burn.get("error") in UNPAYABLE_RECIPIENTS
+
+
+def _returns_problems(returns: list[Document], burns: list[Document]) -> list[str]:
+    """Each return names a recorded burn with its amount and burner, and is executed only for a
+    burn failed for its recipient."""
+    by_key = {_burn_key(b): b for b in burns}
+    problems = []
+    for ret in returns:
+        burn = by_key.get(_burn_key(ret))
+        name = f"return {ret['_id']} of burn {ret['transaction_hash']}:{ret['burn_index']}"
+        if burn is None:
+            problems.append(f"{name}: no such burn recorded")
+        elif (ret["amount"], ret["from_address"]) != (burn["amount"], burn["from_address"]):
+            problems.append(f"{name}: amount or burner differs from the burn")
+        elif ret.get("status") == Status.EXECUTED.value and not _failed_for_recipient(burn):
+            problems.append(f"{name}: executed, but the burn is {burn.get('status')}")
+    return problems
 
 
 def check_invariants(
@@ -60,17 +86,24 @@ def check_invariants(
     forged: Collection[object] = (),
 ) -> InvariantReport:
     """``forged``: ids of entries an attacker wrote into the database, which stand for no
-    source event and are left out of the sums."""
+    source event and are left out."""
     report = InvariantReport()
     executed = {Status.EXECUTED.value}
     open_statuses = {s.value for s in Status if s not in TERMINAL}
-    minted = _sum(db, MINTS, executed, forged)
-    burned = _sum(db, BURNS, executed, forged)
-    burned_all = _sum(db, BURNS, None, forged)
-    refunded = _sum(db, REFUNDS, executed, forged)
-    deposits = _sum(db, MINTS, None, forged) + _sum(db, REFUNDS, None, forged)
+    mints = [d for d in db[MINTS].find({}) if d["_id"] not in forged]
+    returns = [d for d in mints if d.get("source") == MintSource.BURN_RETURN.value]
+    deposit_mints = [d for d in mints if d.get("source") != MintSource.BURN_RETURN.value]
+    burns = [d for d in db[BURNS].find({}) if d["_id"] not in forged]
+    refunds = [d for d in db[REFUNDS].find({}) if d["_id"] not in forged]
+    minted = _sum(mints, executed)
+    returned = _sum(returns, executed)
+    burned = _sum(burns, executed)
+    burned_all = _sum(burns)
+    refunded = _sum(refunds, executed)
+    deposits = _sum(deposit_mints) + _sum(refunds)
     report.figures.update(
         minted=minted,
+        returned=returned,
         burned=burned,
         burned_unpaid=burned_all - burned,
         refunded=refunded,
@@ -88,35 +121,36 @@ def check_invariants(
             f"vault balance {vault_balance} != initial {vault_initial_balance} + deposits "
             f"{deposits} - refunds {refunded} - burn payouts {burned} (fees included)"
         )
-    report.problems.extend(_recorded_twice(db, forged))
-    if expect_quiescent:
-        for name in (MINTS, BURNS, REFUNDS):
-            for doc in db[name].find({"status": {"$in": sorted(open_statuses)}}):
-                report.problems.append(f"{name}/{doc['_id']} still {doc['status']}")
-    return report
-
-
-def _recorded_twice(db: Database[Document], forged: Collection[object]) -> list[str]:
-    """Every source event (its tx hash in any spelling) recorded by more than one entry."""
-
-    def keys(collection: str, *fields: str) -> list[tuple[str, ...]]:
-        return [
-            tuple(str(d[f]).lower() for f in fields)
-            for d in db[collection].find({}, projection=dict.fromkeys(fields, 1))
-            if d["_id"] not in forged
-        ]
-
-    problems = [
-        f"{name}: source tx {tx} recorded {n} times"
-        for name in (MINTS, REFUNDS)
-        for (tx,), n in Counter(keys(name, "transaction_hash")).items()
-        if n > 1
-    ]
-    both = set(keys(MINTS, "transaction_hash")) & set(keys(REFUNDS, "transaction_hash"))
-    problems.extend(f"deposit {tx} is both a mint and a refund" for (tx,) in sorted(both))
-    problems.extend(
-        f"burns: burn {tx}:{index} recorded {n} times"
-        for (tx, index), n in Counter(keys(BURNS, "transaction_hash", "burn_index")).items()
-        if n > 1
+    for name, docs in ((MINTS, deposit_mints), (REFUNDS, refunds)):
+        counts = Counter(str(d["transaction_hash"]).lower() for d in docs)
+        report.problems.extend(
+            f"{name}: source tx {tx} recorded {n} times" for tx, n in counts.items() if n > 1
+        )
+    both = {str(d["transaction_hash"]).lower() for d in deposit_mints} & {
+        str(d["transaction_hash"]).lower() for d in refunds
+    }
+    report.problems.extend(f"deposit {tx} is both a mint and a refund" for tx in sorted(both))
+    for name, docs in ((BURNS, burns), ("burn returns", returns)):
+        keys = Counter(_burn_key(d) for d in docs)
+        report.problems.extend(
+            f"{name}: burn {tx}:{index} recorded {n} times"
+            for (tx, index), n in keys.items()
+            if n > 1
+        )
+    report.problems.extend(_returns_problems(returns, burns))
+    report.problems.extend(
+        f"burn {tx}:{i} paid and returned" for tx, i in _executed(burns) & _executed(returns)
     )
-    return problems
+    if expect_quiescent:
+        for name, docs in ((MINTS, mints), (BURNS, burns), (REFUNDS, refunds)):
+            report.problems.extend(
+                f"{name}/{doc['_id']} still {doc['status']}"
+                for doc in docs
+                if doc.get("status") in open_statuses
+            )
+        report.problems.extend(
+            f"burn {tx}:{i} failed for its recipient and not returned"
+            for tx, i in {_burn_key(b) for b in burns if _failed_for_recipient(b)}
+            - _executed(returns)
+        )
+    return report

@@ -58,8 +58,9 @@ def insert_race(uri: str, name: str, worker: int, keys: list[str]) -> list[tuple
     results = []
     for key in ordered:
         entry = new_entry(
-            transaction_hash=key, height=1, from_address="pokt1s", to_address="0xr", amount=7
-        )
+            transaction_hash=key, height=1, from_address="pokt1s", to_address="0xr", amount=7,
+            source_event=f"pokt:{key}",
+        )  # fmt: skip
         outcome = insert_once(db[MINTS], entry)
         results.append((key, outcome.inserted, str(outcome.id)))
     return results

@@ -66,6 +66,7 @@ def make_entries(db: Database[Document], count: int, prefix: str) -> list[str]:
             from_address="pokt1s",
             to_address="0xr",
             amount=1,
+            source_event=f"pokt:{prefix}{i:04d}",
         )
         assert insert_once(db[MINTS], entry).inserted
         ids.append(str(entry["_id"]))

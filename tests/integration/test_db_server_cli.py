@@ -128,6 +128,42 @@ def test_init_gives_old_burns_their_burn_index_and_drops_the_old_key(mongo_uri: 
         db.client.close()
 
 
+def test_init_keys_old_mints_by_their_source_event_and_drops_the_old_key(mongo_uri: str) -> None:
+    # Given mints recorded under the old key (transaction_hash, from_address, amount)
+    db = connect(mongo_uri, unique_db_name("upgrade"))
+    try:
+        old_key = [("transaction_hash", 1), ("from_address", 1), ("amount", 1)]
+        db[MINTS].create_index(old_key, unique=True)
+        old = [
+            new_entry(transaction_hash=tx, height=5, from_address="pokt1a", to_address="0xb",
+                      amount=1)
+            for tx in ("ab" * 32, "CD" * 32)
+        ]  # fmt: skip
+        db[MINTS].insert_many(old)
+
+        # When db init runs (twice)
+        first = init_db_report(db)
+        second = init_db_report(db)
+
+        # Then each is a deposit keyed by its source event, and only the new key is unique
+        found = {d["_id"]: (d["source"], d["source_event"]) for d in db[MINTS].find({})}
+        assert [found[d["_id"]] for d in old] == [
+            ("deposit", "pokt:" + "AB" * 32),
+            ("deposit", "pokt:" + "CD" * 32),
+        ]
+        assert "gave 2 recorded mints their source_event" in first.actions
+        assert any(a.startswith("dropped retired index") for a in first.actions)
+        assert not any(a.startswith(("gave", "dropped")) for a in second.actions), second.actions
+        keys = _index_keys(db, MINTS)
+        assert ((*old_key, ("source_event", 1)), True) in keys
+        assert not any(k == tuple(old_key) for k, _ in keys)
+        again = {**old[1], "_id": ObjectId(), "source_event": "pokt:" + "CD" * 32}
+        assert insert_once(db[MINTS], again).id == old[1]["_id"]
+    finally:
+        db.client.drop_database(db.name)
+        db.client.close()
+
+
 def test_init_refuses_a_burn_recorded_twice_by_the_old_key(mongo_uri: str) -> None:
     db = connect(mongo_uri, unique_db_name("upgrade"))
     try:
@@ -148,8 +184,9 @@ def test_restart_keeps_data_and_indexes(tmp_path: Path) -> None:
         db = connect(server.uri, "restart")
         init_db(db)
         entry = new_entry(
-            transaction_hash="r1", height=3, from_address="a", to_address="b", amount=9
-        )
+            transaction_hash="r1", height=3, from_address="a", to_address="b", amount=9,
+            source_event="pokt:R1",
+        )  # fmt: skip
         assert insert_once(db[MINTS], entry).inserted
         moved = transition(
             db, MINTS, entry["_id"], expected=Status.DETECTED, to=Status.CONFIRMED,

@@ -53,6 +53,7 @@ def _mint(db: Database[Document], tx: str) -> Any:
         from_address="pokt1sender",
         to_address="0x0000000000000000000000000000000000000001",
         amount=5,
+        source_event=f"pokt:{tx}",
     )
     return insert_once(db[MINTS], entry).id
 

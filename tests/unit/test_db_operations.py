@@ -35,8 +35,9 @@ def db() -> Iterator[Database[Document]]:
 
 def mint(tx: str = "aa", amount: int = 5, sender: str = "pokt1a") -> Document:
     return new_entry(
-        transaction_hash=tx, height=7, from_address=sender, to_address="0xb", amount=amount
-    )
+        transaction_hash=tx, height=7, from_address=sender, to_address="0xb", amount=amount,
+        source_event=f"pokt:{tx.upper()}",
+    )  # fmt: skip
 
 
 def test_insert_once_reports_the_already_recorded_document(db: Database[Document]) -> None:
@@ -60,6 +61,25 @@ def test_insert_once_needs_the_key_fields(db: Database[Document]) -> None:
     entry = mint()
     del entry["from_address"]
     with pytest.raises(ValidationError, match="from_address"):
+        insert_once(db[MINTS], entry)
+
+
+def test_two_returns_of_one_tx_are_two_mints(db: Database[Document]) -> None:
+    # Given two burns of one amount by one sender in one Ethereum tx
+    tx = "0x" + "ab" * 32
+
+    def burn_return(index: int) -> Document:
+        return {**mint(tx=tx, sender="0xB"), "source_event": f"eth:{tx}:{index}"}
+
+    # When both are returned, twice
+    first, second = insert_once(db[MINTS], burn_return(0)), insert_once(db[MINTS], burn_return(1))
+
+    # Then each is recorded once
+    assert (first.inserted, second.inserted) == (True, True)
+    assert insert_once(db[MINTS], burn_return(1)).id == second.id
+    entry = mint()
+    del entry["source_event"]
+    with pytest.raises(ValidationError, match="source_event"):
         insert_once(db[MINTS], entry)
 
 

@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from pymongo.database import Database
 
 from wpokt_node.burn.entries import burn_document
+from wpokt_node.burn.returns import record_burn_returns
 from wpokt_node.config import EthereumSettings
 from wpokt_node.db.entries import Document, insert_once
 from wpokt_node.db.nodes import get_cursor, set_cursor
@@ -162,14 +163,21 @@ class BurnWatcher:
 
 
 class BurnWatcherTask:
-    """The ``burn-watcher`` worker: one scan per pass; a failed scan fails the pass (so the
-    heartbeat records it and the loop backs off)."""
+    """The ``burn-watcher`` worker: one scan per pass, then a return recorded for each burn
+    failed because its recipient can never be paid (``burn.returns``); a failed scan fails the
+    pass (so the heartbeat records it and the loop backs off)."""
 
     def __init__(self, watcher: BurnWatcher) -> None:
         self.watcher = watcher
 
     def run_once(self) -> dict[str, object]:
         result = self.watcher.run_once()
+        returns = record_burn_returns(self.watcher.db)
         if result.error is not None:
             raise ChainError(f"burn scan failed at cursor {result.cursor}: {result.error}")
-        return {"logs_seen": result.logs_seen, "inserted": result.inserted, "cursor": result.cursor}
+        return {
+            "logs_seen": result.logs_seen,
+            "inserted": result.inserted,
+            "cursor": result.cursor,
+            "returns": returns,
+        }

@@ -2,8 +2,9 @@
 as ``MintController.mintWrappedPocket`` with the node's gas key.
 
 The order stored at ``started`` is ``{recipient, amount (str), nonce, chain_id, controller}``.
-Every node rebuilds it from the deposit tx on *its own* Pocket RPC and its own config; only the
-nonce comes from the entry, and it must still be able to execute (above the chain's nonce).
+Every node rebuilds it from the entry's source event on *its own* RPCs and its own config (a
+deposit on Pocket, or a burn to return on Ethereum: ``custody.mint_sources``); only the nonce
+comes from the entry, and it must still be able to execute (above the chain's nonce).
 A nonce is reserved for one entry (lease + ``reservations``); it passes to another entry only
 when its holder can no longer use it (``db.reservations``), and an entry gets a new one only
 when the chain used its nonce for a different MintData.
@@ -12,14 +13,12 @@ when the chain used its nonce for a different MintData.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from typing import Any
 
 from eth_utils.crypto import keccak
 from pymongo.database import Database
 from pymongo.errors import PyMongoError
 
-from wpokt_node.amounts import amount_to_db
 from wpokt_node.config import Settings
 from wpokt_node.custody.base import (
     Gap,
@@ -28,12 +27,11 @@ from wpokt_node.custody.base import (
     RebuildMismatchError,
     RecordExecution,
     SourceCheck,
-    SourceState,
     UnpayableError,
-    repaired_from_chain,
 )
+from wpokt_node.custody.burn_return import BurnReturnSource
 from wpokt_node.custody.mint_chain import MintChain
-from wpokt_node.custody.missing import MissingTxTracker
+from wpokt_node.custody.mint_sources import DepositSource, MintSources
 from wpokt_node.custody.number_gaps import first_gap
 from wpokt_node.db import leases, reservations
 from wpokt_node.db.models import Entry, RetiredOrder, SignatureRecord
@@ -54,40 +52,11 @@ from wpokt_node.eth.transactions import TransactionSender
 from wpokt_node.keys.signer import Secp256k1Signer, eth_address_of
 from wpokt_node.logs import get_logger
 from wpokt_node.pokt.client import PocketClient
-from wpokt_node.pokt.deposit_rules import deposit_rules
-from wpokt_node.pokt.deposits import Classification, classify_deposit
-from wpokt_node.pokt.release_memo import normalize_pokt_tx_hash
 
 log = get_logger(__name__)
 
 Document = dict[str, Any]
 _ALREADY_SENT = ("already known", "already imported", "known transaction", "nonce too low")
-
-
-@dataclass(frozen=True, slots=True)
-class CheckedDeposit:
-    """A deposit this node read from its own Pocket RPC and found to be a valid mint."""
-
-    classification: Classification
-    latest_height: int
-
-    @property
-    def confirmations(self) -> int:
-        height = self.classification.height or 0
-        return max(0, self.latest_height - height + 1)
-
-
-def _differences(entry: Entry, verdict: Classification) -> dict[str, tuple[object, object]]:
-    """The entry's source fields that differ from the deposit on chain: name -> (stored, chain)."""
-    return {
-        name: (stored, seen)
-        for name, stored, seen in (
-            ("from_address", entry.from_address, verdict.sender),
-            ("to_address", entry.to_address, verdict.recipient),
-            ("amount", entry.document.get("amount"), amount_to_db(verdict.amount)),
-        )
-        if stored != seen
-    }
 
 
 class EthMintCustody:
@@ -119,86 +88,37 @@ class EthMintCustody:
         self.submitter = MintSubmitter(
             controller, token, gas_sender, settings.ethereum.gas_limit_mint
         )
-        self.rules = deposit_rules(settings)
         self.domain = MintDomain(
             settings.ethereum.chain_id, checksum(controller.address, "mint controller")
         )
         self.signer_address = eth_address_of(eth_signer.public_key)
-        self.missing = MissingTxTracker(settings.pocket.missing_tx_blocks)
         self.validators = frozenset(settings.ethereum.validator_addresses)
+        policy = ConfirmationPolicy.from_setting(settings.ethereum.confirmations)
         self.chain = MintChain(
-            eth,
-            token,
-            ConfirmationPolicy.from_setting(settings.ethereum.confirmations),
-            settings.ethereum.start_block,
-            settings.ethereum.scan_chunk_size,
+            eth, token, policy, settings.ethereum.start_block, settings.ethereum.scan_chunk_size
+        )
+        self.sources = MintSources(
+            deposit=DepositSource(settings, pokt),
+            burn_return=BurnReturnSource(
+                eth=eth,
+                pokt=pokt,
+                token_address=settings.ethereum.token_address,
+                policy=policy,
+                vault=settings.pocket.vault_address,
+            ),
         )
 
     @property
     def node_id(self) -> str:
         return self.settings.node_id
 
-    # -- the source event: the deposit ---------------------------------------------------------
+    # -- the source event: a deposit, or a burn to return -------------------------------------
 
     def source_event(self, entry: Entry) -> str:
-        return "pokt:" + normalize_pokt_tx_hash(entry.transaction_hash)
+        return self.sources.of(entry).source_event(entry)
 
     def check_source(self, entry: Entry) -> SourceCheck:
-        """A deposit that is a valid mint on chain but whose entry says otherwise (recipient,
-        sender or amount edited in the database) is repaired from the chain, not failed: failing
-        it would lose the deposit, since its unique key keeps it from being recorded again."""
-        try:
-            checked = self._classified(entry)
-        except RebuildMismatchError as mismatch:
-            return SourceCheck(SourceState.GONE, reason=mismatch.reason)
-        event = self.source_event(entry)
-        if checked is None:
-            if self.missing.proven_absent(event, self.pokt.latest_height()):
-                return SourceCheck(SourceState.GONE, reason="deposit tx not found on Pocket")
-            return SourceCheck(SourceState.NOT_YET, reason="deposit tx not indexed yet")
-        self.missing.found(event)
-        confirmations = checked.confirmations
-        differences = _differences(entry, checked.classification)
-        if differences:
-            return repaired_from_chain(entry, differences, confirmations)
-        return SourceCheck(
-            SourceState.FOUND,
-            confirmations=confirmations,
-            confirmed=confirmations >= self.settings.pocket.confirmations,
-            fields={"confirmations": confirmations},
-        )
-
-    def _classified(self, entry: Entry) -> CheckedDeposit | None:
-        """The entry's deposit as this node's Pocket RPC and rules see it; None if the RPC does
-        not know the tx. Raises RebuildMismatchError if it is not a valid mint."""
-        try:
-            tx_hash = normalize_pokt_tx_hash(entry.transaction_hash)
-        except ValidationError as exc:
-            raise RebuildMismatchError(str(exc)) from None
-        latest = self.pokt.latest_height()
-        response = self.pokt.tx(tx_hash)
-        if response is None:
-            return None
-        verdict = classify_deposit(response, self.rules)
-        if not verdict.is_mint or verdict.tx_hash != entry.transaction_hash:
-            raise RebuildMismatchError(
-                f"deposit {tx_hash} does not classify as a valid mint "
-                f"({verdict.kind.value}: {verdict.reason})"
-            )
-        return CheckedDeposit(verdict, latest)
-
-    def fetch_deposit(self, entry: Entry) -> CheckedDeposit | None:
-        """The entry's deposit as this node's Pocket RPC and rules see it; None if the RPC does
-        not know the tx. Raises RebuildMismatchError if it is not exactly this valid mint."""
-        checked = self._classified(entry)
-        if checked is None:
-            return None
-        for name, (stored, seen) in _differences(entry, checked.classification).items():
-            raise RebuildMismatchError(
-                f"{name} differs from the deposit on chain: stored {str(stored)[:80]!r}, "
-                f"chain {seen!r}"
-            )
-        return checked
+        return self.sources.of(entry).check(entry)
 
     # -- prepare: allocate the nonce -----------------------------------------------------------
 
@@ -237,34 +157,27 @@ class EthMintCustody:
     # -- rebuild: the signing rule's independent view ------------------------------------------
 
     def rebuild(self, entry: Entry) -> dict[str, Any]:
-        checked = self.fetch_deposit(entry)
-        if checked is None:
-            raise RebuildMismatchError(
-                f"deposit {entry.transaction_hash} is not on this node's Pocket RPC"
-            )
-        required = self.settings.pocket.confirmations
-        if checked.confirmations < required:
+        claim = self.sources.of(entry).claim(entry)
+        if not claim.confirmed:
             raise NotReadyError(
-                f"deposit has {checked.confirmations} of {required} confirmations on this node"
+                f"source event has {claim.confirmations} confirmations on this node, not enough"
             )
-        verdict = checked.classification
-        assert verdict.recipient is not None
         nonce = entry.number
         if nonce is None or nonce < 1:
             raise RebuildMismatchError(f"stored nonce {nonce!r} is not a positive integer")
-        order = self.domain.order(verdict.recipient, verdict.amount, nonce)
+        order = self.domain.order(claim.recipient, claim.amount, nonce)
         reservation = reservations.holder(
             self.db, reservations.MINT_NONCE, order["recipient"], nonce
         )
         if not reservations.is_reserved_for(reservation, MINTS, entry.id):
             raise RebuildMismatchError(
-                f"nonce {nonce} of {verdict.recipient} is not the nonce allocated to this entry"
+                f"nonce {nonce} of {claim.recipient} is not the nonce allocated to this entry"
             )
-        chain_nonce = self.token.get_user_nonce(verdict.recipient)
+        chain_nonce = self.token.get_user_nonce(claim.recipient)
         if nonce <= chain_nonce and self.chain.minted_event(self.domain.mint_data(order)) is None:
             raise RebuildMismatchError(
                 f"nonce {nonce} is not above the chain's nonce {chain_nonce} for "
-                f"{verdict.recipient}, and it was not used by this mint"
+                f"{claim.recipient}, and it was not used by this mint"
             )
         return order
 
@@ -286,17 +199,13 @@ class EthMintCustody:
     def _verify_holder(self, holder: Entry) -> str | None:
         """Why this node cannot vouch for the open mint ``holder`` (None: it can)."""
         try:
-            checked = self.fetch_deposit(holder)
+            claim = self.sources.of(holder).claim(holder)
         except RebuildMismatchError as mismatch:
             return mismatch.reason
-        if checked is None:
-            return "its deposit is not on this node's Pocket RPC"
-        verdict = checked.classification
-        assert verdict.recipient is not None
         if holder.number is None or holder.order != self.domain.order(
-            verdict.recipient, verdict.amount, holder.number
+            claim.recipient, claim.amount, holder.number
         ):
-            return "its order is not the one its deposit implies"
+            return "its order is not the one its source event implies"
         return None
 
     # -- payload, signatures -------------------------------------------------------------------

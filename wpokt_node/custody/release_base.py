@@ -19,10 +19,9 @@ from wpokt_node.db.models import Entry
 from wpokt_node.errors import DatabaseError
 from wpokt_node.eth.client import EthClient
 from wpokt_node.pokt.client import PocketClient
+from wpokt_node.pokt.recipients import unpayable_recipient
 
 Document = dict[str, Any]
-RECIPIENT_IS_MODULE_ACCOUNT = "recipient_is_module_account"
-RECIPIENT_IS_THE_VAULT = "recipient_is_the_vault"
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,15 +67,11 @@ class ReleaseCustodyBase:
 
     def check_recipient(self, recipient: str) -> None:
         """Refuse, for good, a recipient the payout can only fail or loop on: a module account
-        (the bank never credits one: cosmos-sdk x/bank ``BlockedAddr``, on poktroll the fee
-        collector, distribution, mint and staking pools, read here from the chain's answer for
-        the account), or the vault itself."""
-        if recipient == self.vault:
-            raise UnpayableError(RECIPIENT_IS_THE_VAULT)
-        data = self.pokt.query(f"/cosmos/auth/v1beta1/accounts/{recipient}", not_found_ok=True)
-        account = (data or {}).get("account")
-        if isinstance(account, dict) and str(account.get("@type", "")).endswith("ModuleAccount"):
-            raise UnpayableError(RECIPIENT_IS_MODULE_ACCOUNT)
+        or the vault itself (``pokt.recipients``). The burn is then returned: its wPOKT is
+        minted back to the burner (``custody.burn_return``)."""
+        unpayable = unpayable_recipient(self.pokt, self.vault, recipient)
+        if unpayable is not None:
+            raise UnpayableError(unpayable)
 
     def _read(self, entry: Entry, projection: Mapping[str, int]) -> Document | None:
         """The entry as the database holds it now (only ``projection``), or None."""

@@ -21,6 +21,7 @@ from wpokt_node.custody.base import (
 )
 from wpokt_node.custody.missing import MissingTxTracker
 from wpokt_node.custody.release_config import ReleaseConfig, ReleaseKind
+from wpokt_node.custody.source_events import burn_event, deposit_event
 from wpokt_node.db.models import Entry
 from wpokt_node.errors import ValidationError
 from wpokt_node.eth.burn_check import BurnLogCheck, BurnLogState, ExpectedBurn, check_burn_log
@@ -38,13 +39,11 @@ log = get_logger(__name__)
 
 
 def release_source_event(kind: ReleaseKind, entry: Entry) -> str:
-    """The source event's key in the signing journal: ``eth:<tx>:<burn index>`` (the same
-    wherever a reorg puts the tx), ``pokt:<TX>``."""
+    """The source event's key in the signing journal (``custody.source_events``); a burn's is
+    also its return's."""
     if kind is ReleaseKind.BURN:
-        if entry.burn_index is None or entry.burn_index < 0:
-            raise ValidationError("burn entry has no valid burn index")
-        return f"eth:{entry.transaction_hash.strip().lower()}:{entry.burn_index}"
-    return f"pokt:{normalize_pokt_tx_hash(entry.transaction_hash)}"
+        return burn_event(entry.transaction_hash, entry.burn_index)
+    return deposit_event(entry.transaction_hash)
 
 
 def release_title(kind: ReleaseKind, entry: Entry) -> str:

@@ -16,11 +16,12 @@ from wpokt_node.db.schema import (
     ALL_COLLECTIONS,
     BURNS,
     INDEXES,
+    MINTS,
     RETIRED_INDEXES,
     VALIDATORS,
     IndexSpec,
 )
-from wpokt_node.db.upgrades import number_recorded_burns
+from wpokt_node.db.upgrades import key_recorded_mints, number_recorded_burns
 from wpokt_node.errors import DatabaseError
 
 Document = dict[str, Any]
@@ -48,6 +49,8 @@ def init_db_report(db: Database[Document]) -> InitReport:
             _ensure_collection(db, name, VALIDATORS[name], name in existing, report)
             if name == BURNS and (numbered := number_recorded_burns(db[name])):
                 report.actions.append(f"gave {numbered} recorded burns their burn_index")
+            if name == MINTS and (keyed := key_recorded_mints(db[name])):
+                report.actions.append(f"gave {keyed} recorded mints their source_event")
             _ensure_indexes(db[name], INDEXES[name], report)
             _drop_retired(db[name], RETIRED_INDEXES.get(name, ()), report)
     except PyMongoError as exc:

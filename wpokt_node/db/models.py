@@ -1,9 +1,10 @@
 """Entries as typed values: read from a document once (``from_document``), written back as one
 (``new_entry``). Whatever the untrusted database holds is checked here, where it enters.
 
-An entry is one payout to make: a mint (``mints``), a burn payout or a refund (``burns``,
-``refunds``). Its ``order`` is the payload its custody back end fixed at ``started``; the
-state machine treats it as opaque and compares it only with its own rebuild.
+An entry is one payout to make: a mint of a deposit or a burn's return (``mints``), a burn
+payout or a refund (``burns``, ``refunds``). Its ``order`` is the payload its custody back end
+fixed at ``started``; the state machine treats it as opaque and compares it only with its own
+rebuild.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from bson import ObjectId
 
 from wpokt_node.amounts import amount_from_db, amount_to_db
 from wpokt_node.db.clock import utc_now
-from wpokt_node.db.schema import Status, entry_collection
+from wpokt_node.db.schema import MINTS, MintSource, Status, entry_collection
 from wpokt_node.errors import ValidationError
 
 Document = dict[str, Any]
@@ -78,6 +79,20 @@ def _optional_int(document: Mapping[str, Any], name: str) -> int | None:
     return value
 
 
+def _mint_source(collection: str, document: Mapping[str, Any]) -> MintSource | None:
+    """A mint's ``source`` (absent: a deposit, recorded before it existed); ValidationError
+    for a value no node writes."""
+    if collection != MINTS:
+        return None
+    value = document.get("source")
+    if value is None:
+        return MintSource.DEPOSIT
+    try:
+        return MintSource(value)
+    except ValueError:
+        raise ValidationError(f"unknown mint source {str(value)[:40]!r}") from None
+
+
 def _texts(value: object) -> tuple[str, ...]:
     return tuple(str(v) for v in value) if isinstance(value, list) else ()
 
@@ -111,6 +126,7 @@ class Entry:
     execution_tx_hash: str | None
     burn_index: int | None = None
     reason: str | None = None
+    source: MintSource | None = None  # mints only: a deposit, or a burn's return
     held: str | None = None
     held_detail: str | None = None
     retired_orders: tuple[RetiredOrder, ...] = ()
@@ -147,6 +163,7 @@ class Entry:
             execution_tx_hash=_optional_text(document, "execution_tx_hash"),
             burn_index=_optional_int(document, "burn_index"),
             reason=_optional_text(document, "reason"),
+            source=_mint_source(collection, document),
             held=_optional_text(document, "held"),
             held_detail=_optional_text(document, "held_detail"),
             retired_orders=tuple(

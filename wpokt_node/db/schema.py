@@ -48,6 +48,15 @@ class Status(StrEnum):
 
 TERMINAL: frozenset[Status] = frozenset({Status.EXECUTED, Status.FAILED})
 
+
+class MintSource(StrEnum):
+    """What a ``mints`` entry pays (its ``source``; absent on entries recorded before it
+    existed: a deposit)."""
+
+    DEPOSIT = "deposit"  # POKT deposited into the vault with a valid memo
+    BURN_RETURN = "burn_return"  # a burn whose Pocket recipient can never be paid: minted back
+
+
 # The ``error`` of an entry failed because the chain showed no such source event; only such an
 # entry is revived (failed -> detected) when a re-scan finds the event after all.
 SOURCE_GONE = "source gone: "
@@ -112,7 +121,11 @@ def _asc(*fields: str, unique: bool = False) -> IndexSpec:
 
 # The unique key of each collection (docs/schema.md); leases are keyed by ``_id``.
 UNIQUE_KEYS: Mapping[str, tuple[str, ...]] = {
-    MINTS: ("transaction_hash", "from_address", "amount"),
+    # ``source_event`` tells a deposit (``pokt:<TX>``) from the return of each burn of an
+    # Ethereum tx (``eth:<tx>:<burn index>``): two burns of one amount by one sender in one tx
+    # are two returns. Every key field is written non-null: in a unique index nx-27017 never
+    # counts two nulls (or missing fields) as a duplicate.
+    MINTS: ("transaction_hash", "from_address", "amount", "source_event"),
     REFUNDS: ("transaction_hash",),
     # A burn's block-wide log index changes when a reorg re-includes its tx elsewhere; its
     # ordinal among the token's BurnAndBridge logs of the tx does not (eth/events.py).
@@ -157,6 +170,7 @@ INDEXES: Mapping[str, tuple[IndexSpec, ...]] = {
 
 # Unique indexes of earlier versions that no longer hold; ``db init`` drops them.
 RETIRED_INDEXES: Mapping[str, tuple[IndexSpec, ...]] = {
+    MINTS: (_asc("transaction_hash", "from_address", "amount", unique=True),),
     BURNS: (_asc("transaction_hash", "log_index", unique=True),),
 }
 
@@ -261,8 +275,17 @@ def _object(required: list[str], properties: Mapping[str, Any]) -> dict[str, Any
 
 VALIDATORS: Mapping[str, dict[str, Any]] = {
     MINTS: _object(
-        _ENTRY_REQUIRED,
-        {**_ENTRY_PROPERTIES, "nonce": {"bsonType": [*_INT, "null"], "minimum": 0}},
+        [*_ENTRY_REQUIRED, "source_event"],
+        {
+            **_ENTRY_PROPERTIES,
+            "nonce": {"bsonType": [*_INT, "null"], "minimum": 0},
+            "source": {"bsonType": "string", "enum": [s.value for s in MintSource]},
+            "source_event": _TEXT,
+            # burn returns: the burn, and why its recipient can never be paid
+            "burn_index": {"bsonType": _INT, "minimum": 0},
+            "burn_recipient": _TEXT,
+            "reason": _TEXT,
+        },
     ),
     REFUNDS: _object(
         [*_ENTRY_REQUIRED, "reason"],

@@ -9,6 +9,7 @@ from typing import Any
 
 from pymongo.collection import Collection
 
+from wpokt_node.db.schema import MintSource
 from wpokt_node.errors import DatabaseError
 
 Document = dict[str, Any]
@@ -62,3 +63,21 @@ def _refuse_doubles(tx: str, recorded: list[Document]) -> None:
             f"{', '.join(doubles)} are the same burn; leave one of them (the paid one, if any) and "
             "run db init again"
         )
+
+
+def key_recorded_mints(mints: Collection[Document]) -> int:
+    """Give each mint recorded before mints were keyed by their source event its
+    ``source_event`` (``pokt:<TX>``: until then every mint paid a deposit) and its ``source``.
+    Returns how many entries were keyed."""
+    keyed = 0
+    for doc in mints.find(
+        {"source_event": {"$exists": False}}, projection={"transaction_hash": 1, "source": 1}
+    ):
+        fields = {"source_event": f"pokt:{str(doc.get('transaction_hash', '')).strip().upper()}"}
+        if doc.get("source") is None:
+            fields["source"] = MintSource.DEPOSIT.value
+        result = mints.update_one(
+            {"_id": doc["_id"], "source_event": {"$exists": False}}, {"$set": fields}
+        )
+        keyed += result.modified_count
+    return keyed

@@ -11,8 +11,9 @@ from datetime import datetime
 from typing import Any
 
 from wpokt_node.addresses import normalize as normalize_pokt_address
+from wpokt_node.custody.source_events import deposit_event
 from wpokt_node.db.models import new_entry
-from wpokt_node.db.schema import MINTS, REFUNDS
+from wpokt_node.db.schema import MINTS, REFUNDS, MintSource
 from wpokt_node.errors import ValidationError
 from wpokt_node.pokt.deposits import Classification, DepositKind
 
@@ -52,6 +53,7 @@ def mint_entry_document(
     return _deposit_entry(
         deposit, vault_address, now,
         from_address=deposit.sender, to_address=deposit.recipient, nonce=None,
+        source=MintSource.DEPOSIT.value, source_event=deposit_event(deposit.tx_hash or ""),
     )  # fmt: skip
 
 

@@ -10,7 +10,7 @@ from eth_utils.address import to_checksum_address
 from pymongo.database import Database
 from structlog.testing import capture_logs
 
-from tests.fixtures.anvil import CHAIN_ID, FAST_RETRY, EthEnv
+from tests.fixtures.anvil import CHAIN_ID, FAST_RETRY, EthEnv, double_burner_code
 from wpokt_devnet.anvil import free_port
 from wpokt_node.addresses import address_from_bytes
 from wpokt_node.burn import watcher as watcher_module
@@ -229,29 +229,12 @@ def test_a_burn_re_included_at_another_log_index_is_recorded_once(
     )
 
 
-def _double_burner(token: str) -> bytes:
-    """Creation code of a contract that splits its calldata into two 68-byte calls to ``token``
-    (two ``burnAndBridge`` calls: two burns in one tx) and reverts if either fails."""
-    call = [0x60, 0x00, 0x60, 0x00, 0x60, 0x44]  # retSize 0, retOffset 0, argsSize 68
-
-    def forward(offset: int) -> list[int]:  # CALL(gas, token, 0, offset, 68, 0, 0)
-        return [*call, 0x60, offset, 0x60, 0x00, 0x73, *bytes.fromhex(token[2:]), 0x5A, 0xF1]
-
-    runtime = [0x36, 0x60, 0x00, 0x60, 0x00, 0x37, *forward(0), *forward(68), 0x16]  # ... AND
-    success = len(runtime) + 3 + 5  # after PUSH1 dest, JUMPI and PUSH1 0 PUSH1 0 REVERT
-    runtime += [0x60, success, 0x57, 0x60, 0x00, 0x60, 0x00, 0xFD, 0x5B, 0x00]
-    assert runtime[success] == 0x5B  # JUMPDEST
-    # copy the runtime (after these 11 bytes) to memory and return it
-    init = [0x60, len(runtime), 0x80, 0x60, 0x0B, 0x60, 0x00, 0x39, 0x60, 0x00, 0xF3]
-    return bytes(init + runtime)
-
-
 def test_two_burns_in_one_tx_are_numbered_in_log_order(
     eth_env: EthEnv, mongo_db: Database[Document]
 ) -> None:
     # Given a contract that burns twice in one call, holding the wPOKT it burns
     deployer = eth_env.sender(eth_env.admin)
-    signed = deployer.sign(None, _double_burner(eth_env.deployment.token), 300_000)
+    signed = deployer.sign(None, double_burner_code(eth_env.deployment.token), 300_000)
     deployer.broadcast(signed)
     deployer.check_receipt(deployer.wait_for_receipt(signed.tx_hash), "deploy")
     raw = eth_env.client.request("eth_getTransactionReceipt", [signed.tx_hash])

@@ -323,6 +323,8 @@ def test_mint_entry_document() -> None:
         "signatures": [],
         "order": None,
         "nonce": None,
+        "source": "deposit",
+        "source_event": f"pokt:{TX_HASH}",
         "execution_tx_hash": None,
         "created_at": NOW,
         "updated_at": NOW,
