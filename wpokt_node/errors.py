@@ -19,6 +19,10 @@ class DatabaseError(WpoktError):
     """The database is unreachable or refused an operation."""
 
 
+class DuplicateKeyConflictError(DatabaseError):
+    """A write would give an entry the unique key that another entry holds."""
+
+
 class ChainError(WpoktError):
     """An RPC provider failed, or a chain answered something we cannot accept."""
 

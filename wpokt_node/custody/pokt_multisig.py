@@ -142,19 +142,19 @@ class PoktMultisigCustody(ReleaseCustodyBase):
         their fee): a payout that fails for a reason that repeats is not retried for ever.
         Only txs this node reads itself count, never the database's word."""
         title = self._memo(entry)
-        failed = 0
+        failed: set[str] = set()  # distinct txs: a copied retired order counts once
         for retired in entry.retired_orders:
             try:
                 spec = spec_from_order(retired.order)
                 tx_hash = normalize_pokt_tx_hash(retired.execution_tx_hash or "")
             except ValidationError:
                 continue
-            if spec.memo != title:
+            if spec.memo != title or tx_hash in failed:
                 continue
             found = self.pokt.tx(tx_hash)
             if found and int(found.get("code") or 0) != 0 and matches_release(found, spec):
-                failed += 1
-        return failed
+                failed.add(tx_hash)
+        return len(failed)
 
     def _status(self, entry: Entry) -> object:
         current = self._read(entry, {"status": 1})

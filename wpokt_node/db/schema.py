@@ -60,6 +60,8 @@ class MintSource(StrEnum):
 # The ``error`` of an entry failed because the chain showed no such source event; only such an
 # entry is revived (failed -> detected) when a re-scan finds the event after all.
 SOURCE_GONE = "source gone: "
+# The ``error`` of a copy of another entry (same source event): never revived.
+DUPLICATE = "duplicate: "
 
 _FORWARD: dict[Status, Status] = {
     Status.DETECTED: Status.CONFIRMED,

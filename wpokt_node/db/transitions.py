@@ -18,7 +18,7 @@ import structlog
 from bson import ObjectId
 from pymongo import ReturnDocument
 from pymongo.database import Database
-from pymongo.errors import PyMongoError
+from pymongo.errors import DuplicateKeyError, PyMongoError
 
 from wpokt_node.db.clock import utc_now
 from wpokt_node.db.entries import insert_once
@@ -32,7 +32,7 @@ from wpokt_node.db.schema import (
     check_transition,
     entry_collection,
 )
-from wpokt_node.errors import DatabaseError, ValidationError
+from wpokt_node.errors import DatabaseError, DuplicateKeyConflictError, ValidationError
 
 Document = dict[str, Any]
 
@@ -109,6 +109,10 @@ def transition(
             },
             return_document=ReturnDocument.AFTER,
         )
+    except DuplicateKeyError:
+        raise DuplicateKeyConflictError(
+            f"{collection_name}: {entry_id} would take the unique key of another entry"
+        ) from None
     except PyMongoError as exc:
         raise DatabaseError(f"{collection_name}: transition failed: {exc}") from None
     if updated is None:

@@ -21,7 +21,8 @@ from pymongo.errors import PyMongoError
 from wpokt_node.config import Settings
 from wpokt_node.db.entries import insert_once
 from wpokt_node.db.models import Entry
-from wpokt_node.db.schema import SOURCE_GONE, Status
+from wpokt_node.db.query import match
+from wpokt_node.db.schema import SOURCE_GONE, UNIQUE_KEYS, Status
 from wpokt_node.db.transitions import revive_entry
 from wpokt_node.errors import DatabaseError, ValidationError
 from wpokt_node.logs import get_logger
@@ -72,7 +73,12 @@ class DepositRescan:
             if built is None:
                 continue
             counts["rescanned"] += 1
-            outcome = self._check(*built)
+            try:
+                outcome = self._check(*built)
+            except DatabaseError as exc:  # one deposit's trouble never stops the re-scan
+                log.error("re-scan of a deposit failed", alert=True, error=str(exc),
+                          transaction_hash=built[1]["transaction_hash"])  # fmt: skip
+                continue
             if outcome is not None:
                 counts[outcome] += 1
         self._last = self.clock()
@@ -80,10 +86,9 @@ class DepositRescan:
 
     def _check(self, collection: str, document: Document) -> str | None:
         tx_hash = document["transaction_hash"]
+        key = match({name: document[name] for name in UNIQUE_KEYS[collection]})
         try:
-            existing = self.db[collection].find_one(
-                {"transaction_hash": tx_hash}, projection={"_id": 1}
-            )
+            existing = self.db[collection].find_one(key, projection={"_id": 1})
         except PyMongoError as exc:
             raise DatabaseError(f"{collection}: re-scan read failed: {exc}") from None
         if existing is None:

@@ -362,23 +362,30 @@ class PayoutMachine:
     # -- signed ---------------------------------------------------------------------------------
 
     def _execute(self, entry: Entry, is_executor: bool) -> str:
+        custody = self.custodies[entry.collection]
         order = entry.order
-        if order is None:
-            return self._fail(entry, Status.SIGNED, "signed entry has no order")
-        outcome = self.custodies[entry.collection].outcome(entry, order)
+        try:
+            if order is None:
+                raise ValidationError("signed entry has no order")
+            outcome = custody.outcome(entry, order)
+        except ValidationError:  # order erased or malformed: signed again from the rebuild
+            return resign(self._signer(), custody, entry)
         if outcome.kind is OutcomeKind.EXECUTED:
-            elsewhere = self._paid_elsewhere(entry, order)
-            if elsewhere is not None:
-                return elsewhere
-            moved = self._move(
-                entry, Status.EXECUTED, outcome.detail, {"execution_tx_hash": outcome.tx_hash}
-            )
-            return "executed" if moved else "race_lost"
+            return self._executed(entry, order, outcome)
         if outcome.kind is OutcomeKind.DEAD:
             return self._reprepare(entry, outcome.detail)
         if not is_executor:
             return "not_executor"
         return self._act(entry, order, outcome)
+
+    def _executed(self, entry: Entry, order: Mapping[str, Any], outcome: Outcome) -> str:
+        elsewhere = self._paid_elsewhere(entry, order)
+        if elsewhere is not None:
+            return elsewhere
+        moved = self._move(
+            entry, Status.EXECUTED, outcome.detail, {"execution_tx_hash": outcome.tx_hash}
+        )
+        return "executed" if moved else "race_lost"
 
     def _act(self, entry: Entry, order: Mapping[str, Any], outcome: Outcome) -> str:
         """The executor's move on a signed entry the chain has not settled."""
@@ -396,11 +403,11 @@ class PayoutMachine:
         return "rebroadcast"
 
     def _submit(self, entry: Entry, order: Mapping[str, Any], outcome: Outcome) -> str:
-        if not outcome.next_in_line:
-            return "waiting_for_earlier"
         custody = self.custodies[entry.collection]
         if custody.approvals(order, entry.signatures) < self.settings.threshold:
-            return resign(self._signer(), custody, entry)
+            return resign(self._signer(), custody, entry)  # edited: also an out-of-line order
+        if not outcome.next_in_line:
+            return "waiting_for_earlier"
         hold = self.gates.admit_execute(entry, order)
         if hold is not None or entry.held is not None:
             self.store.hold(entry, hold)

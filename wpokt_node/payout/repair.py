@@ -17,9 +17,9 @@ from typing import Any
 
 from wpokt_node.custody.base import Custody, Gap, RebuildMismatchError
 from wpokt_node.db.models import Entry
-from wpokt_node.db.schema import SOURCE_GONE, Status
-from wpokt_node.db.transitions import transition
-from wpokt_node.errors import ValidationError
+from wpokt_node.db.schema import DUPLICATE, SOURCE_GONE, Status
+from wpokt_node.db.transitions import fail_entry, transition
+from wpokt_node.errors import DuplicateKeyConflictError, ValidationError
 from wpokt_node.logs import get_logger
 from wpokt_node.payout.signing import Signer
 
@@ -41,17 +41,27 @@ def _now_ms() -> int:
 
 
 def restore(signer: Signer, entry: Entry, fields: Mapping[str, Any], reason: str) -> str:
-    """Write the chain's ``fields`` over the entry's, keeping its status (an audited repair)."""
-    moved = transition(
-        signer.db,
-        entry.collection,
-        entry.id,
-        expected=entry.status,
-        to=entry.status,
-        node_id=signer.node_id,
-        reason=f"repaired: {reason}"[:500],
-        set_fields=fields,
-    )
+    """Write the chain's ``fields`` over the entry's, keeping its status (an audited repair).
+    If the chain's fields are the unique key of another entry, this one is a copy: it fails
+    as a duplicate (never revived), which frees any number it holds."""
+    try:
+        moved = transition(
+            signer.db,
+            entry.collection,
+            entry.id,
+            expected=entry.status,
+            to=entry.status,
+            node_id=signer.node_id,
+            reason=f"repaired: {reason}"[:500],
+            set_fields=fields,
+        )
+    except DuplicateKeyConflictError:
+        failed = fail_entry(
+            signer.db, entry.collection, entry.id, expected=entry.status,
+            node_id=signer.node_id, error=DUPLICATE + "another entry holds this source event",
+        )  # fmt: skip
+        log.error("copy of another entry failed", alert=True, entry_id=str(entry.id))
+        return "failed" if failed else "race_lost"
     if moved is None:
         return "race_lost"
     log.error(
