@@ -4,24 +4,19 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
 from cosmpy.protos.cosmos.bank.v1beta1 import tx_pb2 as bank_tx_pb2
 from cosmpy.protos.cosmos.base.v1beta1 import coin_pb2
-from pymongo.database import Database
 
-from tests.fixtures.anvil import EthEnv
-from tests.fixtures.pokt import POKT_USER_BALANCE, PoktSimFactory
+from tests.fixtures.pokt import POKT_USER_BALANCE
 from tests.integration.burn.release_cluster import (
     FEE,
     MEMBERS,
     VAULT,
     VAULT_BALANCE,
     ReleaseCluster,
-    cluster_context,
-    pokt_vault_genesis,
     recipient,
 )
 from wpokt_devnet.pokt_sim.ante import FEE_COLLECTOR
@@ -40,23 +35,6 @@ from wpokt_node.pokt.release_spec import ReleaseSpec, build_release_sign_doc, si
 pytestmark = pytest.mark.node
 
 Document = dict[str, Any]
-
-
-@pytest.fixture
-def vault_sim_url(pokt_sim_factory: PoktSimFactory, pokt_users: list[LocalKeySigner]) -> str:
-    """A Pocket simulator with the test users and the 2-of-3 vault funded."""
-    return pokt_sim_factory(pokt_vault_genesis(pokt_users)).url
-
-
-@pytest.fixture
-def cluster(
-    mongo_db: Database[Document],
-    mongo_uri: str,
-    eth_env: EthEnv,
-    vault_sim_url: str,
-    tmp_path: Path,
-) -> Iterator[ReleaseCluster]:
-    yield from cluster_context(mongo_db, mongo_uri, eth_env, vault_sim_url, tmp_path)
 
 
 @pytest.fixture

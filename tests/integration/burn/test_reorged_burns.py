@@ -4,51 +4,26 @@ Pocket simulator)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
-from pymongo.database import Database
 
-from tests.fixtures.anvil import EthEnv
-from tests.fixtures.pokt import PoktSimFactory
 from tests.integration.burn.release_cluster import (
     ETH_CONFIRMATIONS,
     FEE,
     VAULT,
     VAULT_BALANCE,
     ReleaseCluster,
-    cluster_context,
-    pokt_vault_genesis,
     recipient,
 )
 from wpokt_node.addresses import address_to_bytes
 from wpokt_node.db.schema import BURNS
 from wpokt_node.eth.client import ReceiptRecord
 from wpokt_node.eth.transactions import SignedTransaction
-from wpokt_node.keys.signer import LocalKeySigner
 
 pytestmark = pytest.mark.node
 
 Document = dict[str, Any]
-
-
-@pytest.fixture
-def vault_sim_url(pokt_sim_factory: PoktSimFactory, pokt_users: list[LocalKeySigner]) -> str:
-    """A Pocket simulator with the test users and the 2-of-3 vault funded."""
-    return pokt_sim_factory(pokt_vault_genesis(pokt_users)).url
-
-
-@pytest.fixture
-def cluster(
-    mongo_db: Database[Document],
-    mongo_uri: str,
-    eth_env: EthEnv,
-    vault_sim_url: str,
-    tmp_path: Path,
-) -> Iterator[ReleaseCluster]:
-    yield from cluster_context(mongo_db, mongo_uri, eth_env, vault_sim_url, tmp_path)
 
 
 def _entry(cluster: ReleaseCluster, query: dict[str, Any]) -> Document:
