@@ -21,7 +21,6 @@ from pymongo.database import Database
 from tests.e2e.helpers import (
     every_entry_finished,
     fresh_eth_address,
-    running_devnet,
     status_of,
     wait_executed,
     wait_for,
@@ -32,7 +31,6 @@ from wpokt_devnet.cluster import Devnet
 from wpokt_devnet.cluster_config import ETH_CHAIN_ID
 from wpokt_devnet.invariants import check_invariants
 from wpokt_node.addresses import address_from_bytes
-from wpokt_node.db.client import connect
 from wpokt_node.db.models import new_entry
 from wpokt_node.db.reservations import MINT_NONCE, reservation_id
 from wpokt_node.db.schema import BURNS, LEASES, MINTS, REFUNDS, RESERVATIONS, SOURCE_GONE, Status
@@ -44,27 +42,24 @@ Document = dict[str, Any]
 BOUND_S = 150  # every real deposit and burn is paid within this, whatever the attacker wrote
 
 
-@pytest.fixture(scope="module")
-def devnet(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Devnet]:
-    with running_devnet(tmp_path_factory.mktemp("adversarial"), "adversarial") as network:
-        yield network
+@pytest.fixture
+def devnet(live_devnet: Devnet) -> Devnet:
+    return live_devnet
 
 
-@pytest.fixture(scope="module")
-def db(devnet: Devnet) -> Iterator[Database[Document]]:
-    database = connect(devnet.mongodb_uri, devnet.database)
-    yield database
-    database.client.close()
+@pytest.fixture
+def db(live_db: Database[Document]) -> Database[Document]:
+    return live_db
 
 
 class Attacker:
     """What the attacker wrote, and where it wants to be paid."""
 
-    def __init__(self, db: Database[Document]) -> None:
+    def __init__(self, db: Database[Document], forged: set[ObjectId]) -> None:
         self.db = db
         self.eth = fresh_eth_address()
         self.pokt = address_from_bytes(secrets.token_bytes(20))
-        self.forged: set[ObjectId] = set()
+        self.forged = forged  # shared with the e2e checks, which leave these out
 
     def forge(self, collection: str, document: Document) -> ObjectId:
         self.db[collection].insert_one(document)
@@ -73,15 +68,15 @@ class Attacker:
 
 
 @pytest.fixture(scope="module")
-def attacker(db: Database[Document]) -> Attacker:
-    return Attacker(db)
+def attacker(live_db: Database[Document], forged_entries: set[ObjectId]) -> Attacker:
+    return Attacker(live_db, forged_entries)
 
 
 @pytest.fixture(scope="module", autouse=True)
-def eth_user_holds_wpokt(devnet: Devnet, db: Database[Document]) -> None:
+def eth_user_holds_wpokt(live_devnet: Devnet, live_db: Database[Document]) -> None:
     """The devnet's Ethereum user gets the wPOKT the tests burn, by a real deposit."""
-    tx = deposit(devnet, 40_000_000, str(devnet.state["eth_user"]))
-    wait_executed(db, MINTS, tx, BOUND_S)
+    tx = deposit(live_devnet, 40_000_000, str(live_devnet.state["eth_user"]))
+    wait_executed(live_db, MINTS, tx, BOUND_S)
 
 
 @pytest.fixture(autouse=True)
