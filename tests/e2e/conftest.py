@@ -19,14 +19,14 @@ Document = dict[str, Any]
 
 
 @pytest.fixture(scope="package")
-def live_devnet(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Devnet]:
+def devnet(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Devnet]:
     with running_devnet(tmp_path_factory.mktemp("live"), "live") as network:
         yield network
 
 
 @pytest.fixture(scope="package")
-def live_db(live_devnet: Devnet) -> Iterator[Database[Document]]:
-    database = connect(live_devnet.mongodb_uri, live_devnet.database)
+def db(devnet: Devnet) -> Iterator[Database[Document]]:
+    database = connect(devnet.mongodb_uri, devnet.database)
     yield database
     database.client.close()
 

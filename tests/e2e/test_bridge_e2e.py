@@ -36,16 +36,6 @@ pytestmark = [pytest.mark.e2e, pytest.mark.slow, pytest.mark.timeout(900)]
 Document = dict[str, Any]
 
 
-@pytest.fixture
-def devnet(live_devnet: Devnet) -> Devnet:
-    return live_devnet
-
-
-@pytest.fixture
-def db(live_db: Database[Document]) -> Database[Document]:
-    return live_db
-
-
 @pytest.fixture(autouse=True)
 def invariants_hold_afterwards(
     devnet: Devnet, db: Database[Document], forged_entries: set[ObjectId]

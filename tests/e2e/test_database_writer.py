@@ -42,16 +42,6 @@ Document = dict[str, Any]
 BOUND_S = 150  # every real deposit and burn is paid within this, whatever the attacker wrote
 
 
-@pytest.fixture
-def devnet(live_devnet: Devnet) -> Devnet:
-    return live_devnet
-
-
-@pytest.fixture
-def db(live_db: Database[Document]) -> Database[Document]:
-    return live_db
-
-
 class Attacker:
     """What the attacker wrote, and where it wants to be paid."""
 
@@ -68,15 +58,15 @@ class Attacker:
 
 
 @pytest.fixture(scope="module")
-def attacker(live_db: Database[Document], forged_entries: set[ObjectId]) -> Attacker:
-    return Attacker(live_db, forged_entries)
+def attacker(db: Database[Document], forged_entries: set[ObjectId]) -> Attacker:
+    return Attacker(db, forged_entries)
 
 
 @pytest.fixture(scope="module", autouse=True)
-def eth_user_holds_wpokt(live_devnet: Devnet, live_db: Database[Document]) -> None:
+def eth_user_holds_wpokt(devnet: Devnet, db: Database[Document]) -> None:
     """The devnet's Ethereum user gets the wPOKT the tests burn, by a real deposit."""
-    tx = deposit(live_devnet, 40_000_000, str(live_devnet.state["eth_user"]))
-    wait_executed(live_db, MINTS, tx, BOUND_S)
+    tx = deposit(devnet, 40_000_000, str(devnet.state["eth_user"]))
+    wait_executed(db, MINTS, tx, BOUND_S)
 
 
 @pytest.fixture(autouse=True)
