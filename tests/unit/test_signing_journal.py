@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import multiprocessing
+import sqlite3
 from pathlib import Path
 
 import pytest
@@ -40,6 +41,31 @@ def test_a_retired_payload_allows_exactly_one_new_payload(tmp_path: Path) -> Non
         assert not journal.authorize("burn:0xabc:3", "h3", "release seq 10").may_sign
         # a dead payload is never signed again
         assert not journal.authorize("burn:0xabc:3", "h1", "release seq 7").may_sign
+
+
+def test_the_journal_keeps_the_signed_order(tmp_path: Path) -> None:
+    order = {"nonce": 7, "amount": "10", "recipient": "0xabc"}
+    with SigningJournal(tmp_path / "j.sqlite3", node_id="node-1") as journal:
+        journal.authorize("mint:A", "h1", "", order)
+        assert journal.live_order("mint:A") == order
+        journal.retire("mint:A", "h1", "nonce used by another mint")
+        assert journal.live_order("mint:A") is None
+
+
+def test_a_journal_from_before_kept_orders_is_upgraded(tmp_path: Path) -> None:
+    path = tmp_path / "j.sqlite3"
+    old = sqlite3.connect(path)
+    old.executescript(
+        "CREATE TABLE signed_payloads (source_event TEXT NOT NULL, payload_hash TEXT NOT NULL,"
+        " description TEXT NOT NULL, signed_at TEXT NOT NULL, retired_at TEXT,"
+        " retired_reason TEXT, PRIMARY KEY (source_event, payload_hash));"
+        "INSERT INTO signed_payloads VALUES ('mint:A', 'h1', '', '2026-01-01', NULL, NULL);"
+    )
+    old.close()
+    with SigningJournal(path, node_id="node-1") as journal:
+        assert journal.live_payload("mint:A") == "h1"
+        assert journal.live_order("mint:A") is None
+        assert not journal.authorize("mint:A", "h2", "", {"nonce": 2}).may_sign
 
 
 def test_events_are_independent(tmp_path: Path) -> None:

@@ -8,16 +8,22 @@ payload for the same source event unless the earlier payload has been proven dea
 holds both ways, for ever: a payload signed for one source event is never signed for another
 (two deposits of one amount to one recipient would otherwise share one MintData, and one mint
 would seem to pay both), and ``event_of`` tells which event a payload was signed for.
+
+The journal also keeps the signed order itself (``live_order``): whether a payload is dead is
+decided from the chain and this copy, never from an order the shared database hands back.
 """
 
 from __future__ import annotations
 
+import json
 import sqlite3
 import threading
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from enum import StrEnum
 from pathlib import Path
+from typing import Any
 
 from wpokt_node.errors import SigningError
 
@@ -39,6 +45,8 @@ CREATE UNIQUE INDEX IF NOT EXISTS one_live_payload_per_event
     ON signed_payloads (source_event) WHERE retired_at IS NULL;
 CREATE INDEX IF NOT EXISTS payload_events ON signed_payloads (payload_hash);
 """
+# Journals written before the order was kept gain the column; their old rows have none.
+_ORDER_COLUMN = "ALTER TABLE signed_payloads ADD COLUMN payload_order TEXT"
 
 
 class Decision(StrEnum):
@@ -69,6 +77,9 @@ class SigningJournal:
         self._conn.execute("PRAGMA journal_mode=WAL")
         self._conn.execute("PRAGMA synchronous=FULL")
         self._conn.executescript(_SCHEMA)
+        columns = {row[1] for row in self._conn.execute("PRAGMA table_info(signed_payloads)")}
+        if "payload_order" not in columns:
+            self._conn.execute(_ORDER_COLUMN)
         self._bind_node(node_id)
 
     def _bind_node(self, node_id: str) -> None:
@@ -92,12 +103,20 @@ class SigningJournal:
                 self._conn.execute("ROLLBACK")
                 raise
 
-    def authorize(self, source_event: str, payload_hash: str, description: str) -> JournalVerdict:
-        """Record the intent to sign ``payload_hash`` for ``source_event``, or refuse.
+    def authorize(
+        self,
+        source_event: str,
+        payload_hash: str,
+        description: str,
+        order: Mapping[str, Any] | None = None,
+    ) -> JournalVerdict:
+        """Record the intent to sign ``payload_hash`` (the hash of ``order``) for
+        ``source_event``, or refuse.
 
         Call this before signing; sign only if ``verdict.may_sign``.
         """
         now = datetime.now(UTC).isoformat()
+        kept = None if order is None else json.dumps(order, sort_keys=True, separators=(",", ":"))
         with self._lock:
             self._conn.execute("BEGIN IMMEDIATE")
             try:
@@ -125,9 +144,9 @@ class SigningJournal:
                         self._conn.execute("COMMIT")
                         return JournalVerdict(Decision.REFUSED, None)
                     self._conn.execute(
-                        "INSERT INTO signed_payloads "
-                        "(source_event, payload_hash, description, signed_at) VALUES (?, ?, ?, ?)",
-                        (source_event, payload_hash, description, now),
+                        "INSERT INTO signed_payloads (source_event, payload_hash, description, "
+                        "signed_at, payload_order) VALUES (?, ?, ?, ?, ?)",
+                        (source_event, payload_hash, description, now, kept),
                     )
                     self._conn.execute("COMMIT")
                     return JournalVerdict(Decision.FIRST_SIGNATURE, payload_hash)
@@ -168,6 +187,20 @@ class SigningJournal:
                 (source_event,),
             ).fetchone()
         return None if row is None else str(row[0])
+
+    def live_order(self, source_event: str) -> Mapping[str, Any] | None:
+        """The order behind the live payload of ``source_event``, as this node signed it
+        (None if none is live, or the row predates kept orders)."""
+        with self._lock:
+            row = self._conn.execute(
+                "SELECT payload_order FROM signed_payloads "
+                "WHERE source_event = ? AND retired_at IS NULL",
+                (source_event,),
+            ).fetchone()
+        if row is None or row[0] is None:
+            return None
+        order = json.loads(row[0])
+        return order if isinstance(order, dict) else None
 
     def close(self) -> None:
         with self._lock:

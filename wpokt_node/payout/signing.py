@@ -20,7 +20,7 @@ from pymongo.errors import PyMongoError
 
 from wpokt_node.custody.base import Custody, RebuildMismatchError
 from wpokt_node.db.entries import add_signature
-from wpokt_node.db.models import Entry
+from wpokt_node.db.models import Entry, RetiredOrder
 from wpokt_node.db.schema import Status
 from wpokt_node.db.transitions import transition
 from wpokt_node.errors import DatabaseError, ValidationError
@@ -80,7 +80,7 @@ def _agrees(signer: Signer, custody: Custody, entry: Entry, order: Mapping[str, 
         return False
     event = custody.source_event(entry)
     verdict = signer.journal.authorize(
-        event, custody.payload_hash(order), f"{entry.collection}:{entry.id}"
+        event, custody.payload_hash(order), f"{entry.collection}:{entry.id}", order
     )
     if verdict.other_event is not None:
         record_refusal(
@@ -170,7 +170,9 @@ def own_order(journal: SigningJournal, custody: Custody, entry: Entry) -> Mappin
 
 def retire_proven_dead(journal: SigningJournal, custody: Custody, entry: Entry) -> None:
     """If this node's journal still holds an earlier payload for this source event, retire
-    it once this node has proven on its own RPC that that payload can never land."""
+    it once this node has proven on its own RPC that that payload can never land. The order
+    is the journal's own copy; only rows written before the journal kept orders fall back
+    to the entry's ``retired_orders``."""
     try:
         event = custody.source_event(entry)
         live = journal.live_payload(event)
@@ -178,7 +180,9 @@ def retire_proven_dead(journal: SigningJournal, custody: Custody, entry: Entry) 
             return
     except ValidationError:
         return  # a malformed entry: the signing rule refuses it and says why
-    for retired in entry.retired_orders:
+    kept = journal.live_order(event)
+    candidates = [RetiredOrder(kept, None)] if kept is not None else list(entry.retired_orders)
+    for retired in candidates:
         try:
             if custody.payload_hash(retired.order) != live:
                 continue
