@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import secrets
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
@@ -19,6 +19,7 @@ from bson import ObjectId
 from pymongo.database import Database
 
 from tests.e2e.helpers import (
+    entry,
     every_entry_finished,
     fresh_eth_address,
     status_of,
@@ -106,6 +107,23 @@ def _forged(status: Status, **fields: Any) -> Document:
     return document
 
 
+def _has_status(
+    db: Database[Document], collection: str, tx: str, status: str
+) -> Callable[[], bool]:
+    return lambda: status_of(db, collection, tx) == status
+
+
+def _paid_by_other_than(
+    db: Database[Document], collection: str, tx: str, made_up: str
+) -> Callable[[], bool]:
+    def paid() -> bool:
+        found = entry(db, collection, tx) or {}
+        executed = found.get("status") == Status.EXECUTED.value
+        return executed and found.get("execution_tx_hash") not in (None, made_up)
+
+    return paid
+
+
 def test_forged_entries_pay_nothing_and_hold_up_no_real_payout(
     devnet: Devnet, db: Database[Document], attacker: Attacker
 ) -> None:
@@ -150,12 +168,13 @@ def test_forged_entries_pay_nothing_and_hold_up_no_real_payout(
             assert str(forged["error"]).startswith(SOURCE_GONE)
 
 
-def test_deleted_entries_are_recorded_again_and_paid_once(
+def test_deleted_or_falsely_executed_entries_are_recovered_and_paid_once(
     devnet: Devnet, db: Database[Document]
 ) -> None:
-    # Given a deposit and a burn whose entries are deleted mid-flight, with four nodes down
-    # (so neither can be paid before it is deleted)
-    recipient = fresh_eth_address()
+    # Given two deposits and two burns held mid-flight with four nodes down (so none can be paid
+    # before the attacker acts): one deposit's and one burn's entries deleted, the other two
+    # marked executed with made-up payout txs
+    recipient, claimed_recipient = fresh_eth_address(), fresh_eth_address()
     pokt_user = str(devnet.state["pokt_user"])
     victims = ["node-03", "node-06", "node-09", "node-12"]
     for node_id in victims:
@@ -163,21 +182,35 @@ def test_deleted_entries_are_recorded_again_and_paid_once(
     before = snapshot(devnet)
     mint_tx = deposit(devnet, 3_000_000, recipient)
     burn_tx = burn(devnet, 2_000_000, pokt_user).lower()
-    wait_for("the mint to be started", lambda: status_of(db, MINTS, mint_tx) == "started", 120)
-    wait_for("the burn to be started", lambda: status_of(db, BURNS, burn_tx) == "started", 120)
+    claimed_mint_tx = deposit(devnet, 2_500_000, claimed_recipient)
+    claimed_burn_tx = burn(devnet, 1_000_000, pokt_user).lower()
+    for collection, tx in ((MINTS, mint_tx), (BURNS, burn_tx), (MINTS, claimed_mint_tx),
+                           (BURNS, claimed_burn_tx)):  # fmt: skip
+        wait_for(f"{tx} to be started", _has_status(db, collection, tx, "started"), 120)
     db[MINTS].delete_one({"transaction_hash": mint_tx})
     db[BURNS].delete_one({"transaction_hash": burn_tx})
+    made_up = {MINTS: _eth_tx(), BURNS: _pokt_tx()}
+    for collection, tx in ((MINTS, claimed_mint_tx), (BURNS, claimed_burn_tx)):
+        db[collection].update_one(
+            {"transaction_hash": tx},
+            {"$set": {"status": "executed", "execution_tx_hash": made_up[collection]}},
+        )
 
     # When the nodes come back
     for node_id in victims:
         devnet.start_node(node_id)
 
-    # Then each is recorded again from the chain and paid exactly once
+    # Then each is recorded again or re-opened from the chain, and paid exactly once
     wait_executed(db, MINTS, mint_tx, BOUND_S)
     wait_executed(db, BURNS, burn_tx, BOUND_S)
+    for collection, tx in ((MINTS, claimed_mint_tx), (BURNS, claimed_burn_tx)):
+        paid = _paid_by_other_than(db, collection, tx, made_up[collection])
+        wait_for(f"{tx} paid for real", paid, BOUND_S)
     after = snapshot(devnet)
     assert wpokt_balance(devnet, recipient) == 3_000_000
-    assert after.pokt_user_balance == before.pokt_user_balance - 3_000_000 + 2_000_000
+    assert wpokt_balance(devnet, claimed_recipient) == 2_500_000
+    paid_in, paid_out = 3_000_000 + 2_500_000, 2_000_000 + 1_000_000
+    assert after.pokt_user_balance == before.pokt_user_balance - paid_in + paid_out
     assert len(list(db[MINTS].find({"transaction_hash": mint_tx}))) == 1
 
 

@@ -18,6 +18,7 @@ from wpokt_node.custody.release_base import ReleaseNode
 from wpokt_node.custody.release_config import ReleaseConfig, ReleaseKind
 from wpokt_node.eth.client import EthClient
 from wpokt_node.keys.signer import Secp256k1Signer
+from wpokt_node.payout.claims import ClaimQueue
 from wpokt_node.payout.journal import SigningJournal
 from wpokt_node.payout.machine import MachineSettings, PayoutMachine
 from wpokt_node.pokt.client import PocketClient
@@ -36,6 +37,7 @@ def release_executor(
     pokt_signer: Secp256k1Signer,
     paused: Callable[[], str | None],
     executor_lease: str = EXECUTOR_LEASE,
+    claims: ClaimQueue | None = None,
 ) -> PayoutMachine:
     config = ReleaseConfig.from_settings(settings)
     nodes = {
@@ -61,4 +63,5 @@ def release_executor(
         custodies=custodies,
         settings=MachineSettings.of(settings, settings.workers.release_executor, executor_lease),
         paused=paused,
+        claims=claims,
     )

@@ -20,13 +20,14 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from pymongo.database import Database
+from pymongo.errors import PyMongoError
 
 from wpokt_node.burn.entries import burn_document
 from wpokt_node.burn.returns import record_burn_returns
 from wpokt_node.config import EthereumSettings
 from wpokt_node.db.entries import Document, insert_once
 from wpokt_node.db.nodes import get_cursor, set_cursor
-from wpokt_node.db.schema import BURNS
+from wpokt_node.db.schema import BURNS, Status
 from wpokt_node.db.transitions import revive_entry
 from wpokt_node.errors import ChainError, DatabaseError, ValidationError
 from wpokt_node.eth.client import EthClient, LogRecord
@@ -34,6 +35,7 @@ from wpokt_node.eth.confirmations import confirmation_depth
 from wpokt_node.eth.events import BURN_AND_BRIDGE_TOPIC, burn_logs, decode_burn, topic_hex
 from wpokt_node.eth.log_scan import BlockRange, LogScanner, next_scan_range
 from wpokt_node.logs import get_logger
+from wpokt_node.payout.claims import ClaimQueue
 
 log = get_logger(__name__)
 CURSOR_NAME = "eth_burns"
@@ -60,6 +62,7 @@ class BurnWatcher:
         cursor_name: str = CURSOR_NAME,
         max_blocks_per_run: int = 100_000,
         clock: Callable[[], float] = time.monotonic,
+        claims: ClaimQueue | None = None,
     ) -> None:
         if max_blocks_per_run < 1:
             raise ValueError("max_blocks_per_run must be at least 1")
@@ -71,6 +74,7 @@ class BurnWatcher:
         self.max_blocks_per_run = max_blocks_per_run
         self.scanner = LogScanner(client, settings.scan_chunk_size)
         self.clock = clock
+        self.claims = claims
         self._last_rescan: float | None = None
 
     def run_once(self) -> BurnScanResult:
@@ -152,6 +156,7 @@ class BurnWatcher:
         outcome = insert_once(self.db[BURNS], document)
         if outcome.inserted:
             return 1
+        self._offer_claim(outcome.id)
         fields = {name: document[name] for name in _SOURCE_FIELDS}
         if revive_entry(
             self.db, BURNS, outcome.id, node_id=self.node_id, reason="the burn is on chain",
@@ -160,6 +165,19 @@ class BurnWatcher:
             log.error("burn entry revived: it was failed as absent", alert=True,
                       entry_id=str(outcome.id))  # fmt: skip
         return 0
+
+    def _offer_claim(self, entry_id: object) -> None:
+        """An entry that claims its burn was paid: the node's release executor checks it."""
+        if self.claims is None:
+            return
+        try:
+            current = self.db[BURNS].find_one(
+                {"_id": entry_id}, projection={"status": 1, "execution_tx_hash": 1}
+            )
+        except PyMongoError as exc:
+            raise DatabaseError(f"{BURNS}: read failed: {exc}") from None
+        if current is not None and current.get("status") == Status.EXECUTED.value:
+            self.claims.offer(BURNS, entry_id, current.get("execution_tx_hash"))
 
 
 class BurnWatcherTask:

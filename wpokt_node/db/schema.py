@@ -74,16 +74,22 @@ _FORWARD: dict[Status, Status] = {
 # another tx) is prepared again: started/signed -> confirmed, with its signatures cleared.
 REPREPARE_FROM: frozenset[Status] = frozenset({Status.STARTED, Status.SIGNED})
 
+REOPEN_FROM_TERMINAL: Mapping[Status, frozenset[Status]] = {
+    Status.FAILED: frozenset({Status.DETECTED}),
+    Status.EXECUTED: frozenset({Status.SIGNED, Status.CONFIRMED}),
+}
+
 # The closed table of allowed status changes: one step forward, any non-terminal -> failed,
 # re-prepare (started/signed -> confirmed), re-sign (signed -> started: the stored signatures
 # no longer reach the threshold over the order, e.g. erased), repair (a non-terminal entry
 # whose fields disagree with the chain keeps its status while they are restored: an audited
 # self-transition), and
 # revive (failed -> detected: a deposit or burn failed as absent that the chain shows after all;
-# the database is not trusted, so its failure is not final).
+# the database is not trusted, so its failure is not final), and re-open (executed -> signed or
+# confirmed: an entry claimed executed whose payout the chain does not show).
 TRANSITIONS: Mapping[Status, frozenset[Status]] = {
     status: (
-        (frozenset({Status.DETECTED}) if status is Status.FAILED else frozenset())
+        REOPEN_FROM_TERMINAL.get(status, frozenset())
         if status in TERMINAL
         else frozenset({_FORWARD[status], Status.FAILED, status})
         | (frozenset({Status.CONFIRMED}) if status in REPREPARE_FROM else frozenset())

@@ -132,7 +132,8 @@ def transition(
 
 def _cleared(expected: Status, to: Status) -> dict[str, Any]:
     revived = expected is Status.FAILED and to is Status.DETECTED
-    if revived or (expected in REPREPARE_FROM and to is Status.CONFIRMED):
+    prepared_again = expected in (*REPREPARE_FROM, Status.EXECUTED) and to is Status.CONFIRMED
+    if revived or prepared_again:
         return {"signers": [], "signatures": []}
     return {}
 

@@ -13,6 +13,7 @@ from wpokt_node.custody.eth_mint import EthMintCustody
 from wpokt_node.db.schema import MINTS
 from wpokt_node.eth.contracts import ControllerContract
 from wpokt_node.mint.gates import MintGates
+from wpokt_node.payout.claims import ClaimQueue
 from wpokt_node.payout.journal import SigningJournal
 from wpokt_node.payout.machine import MachineSettings, PayoutMachine
 
@@ -29,6 +30,7 @@ def mint_executor(
     controller: ControllerContract,
     paused: Callable[[], str | None],
     executor_lease: str = EXECUTOR_LEASE,
+    claims: ClaimQueue | None = None,
 ) -> PayoutMachine:
     return PayoutMachine(
         db=db,
@@ -36,6 +38,7 @@ def mint_executor(
         custodies={MINTS: custody},
         settings=MachineSettings.of(settings, settings.workers.mint_executor, executor_lease),
         paused=paused,
+        claims=claims,
         gates=MintGates(
             db=db,
             node_id=settings.node_id,

@@ -5,8 +5,10 @@ its unique key taken first by a forged document that then fails ("source gone").
 ``pocket.rescan_interval_s`` the watcher reads the vault's deposits of the last
 ``pocket.rescan_blocks`` blocks behind its cursor again and, for each one that is a mint or a
 refund by this node's rules: records it again if its entry is missing, and revives its entry
-(failed -> detected, with the chain's fields) if it was failed as absent. Entries that are
-open are repaired by the payout machine from the chain; nothing here pays anything.
+(failed -> detected, with the chain's fields) if it was failed as absent, and offers it to
+the node's claim queue if it claims to be executed (``payout.claims``: the mint executor
+believes it only if the chain shows the payout). Entries that are open are repaired by the
+payout machine from the chain; nothing here pays anything.
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ from wpokt_node.db.transitions import revive_entry
 from wpokt_node.errors import DatabaseError, ValidationError
 from wpokt_node.logs import get_logger
 from wpokt_node.mint.entries import entry_document
+from wpokt_node.payout.claims import ClaimQueue
 from wpokt_node.pokt.client import PocketClient
 from wpokt_node.pokt.deposits import DepositRules, classify_deposit
 
@@ -43,13 +46,16 @@ class DepositRescan:
         db: Database[Document],
         pokt: PocketClient,
         rules: DepositRules,
+        *,
         clock: Callable[[], float] = time.monotonic,
+        claims: ClaimQueue | None = None,
     ) -> None:
         self.settings = settings
         self.db = db
         self.pokt = pokt
         self.rules = rules
         self.clock = clock
+        self.claims = claims
         self._last: float | None = None
 
     def due(self) -> bool:
@@ -64,7 +70,7 @@ class DepositRescan:
         """Re-check the window that ends at ``cursor`` (the last height fully scanned)."""
         pocket = self.settings.pocket
         first = max(pocket.start_height, cursor - pocket.rescan_blocks + 1)
-        counts = {"rescanned": 0, "rerecorded": 0, "revived": 0}
+        counts = {"rescanned": 0, "rerecorded": 0, "revived": 0, "offered": 0}
         for response in self.pokt.search_transfers_to(self.rules.vault_address, first):
             verdict = classify_deposit(response, self.rules)
             if verdict.height is not None and verdict.height > cursor:
@@ -88,7 +94,9 @@ class DepositRescan:
         tx_hash = document["transaction_hash"]
         key = match({name: document[name] for name in UNIQUE_KEYS[collection]})
         try:
-            existing = self.db[collection].find_one(key, projection={"_id": 1})
+            existing = self.db[collection].find_one(
+                key, projection={"_id": 1, "status": 1, "execution_tx_hash": 1}
+            )
         except PyMongoError as exc:
             raise DatabaseError(f"{collection}: re-scan read failed: {exc}") from None
         if existing is None:
@@ -97,6 +105,11 @@ class DepositRescan:
             log.error("deposit recorded again: its entry was missing", alert=True,
                       collection=collection, transaction_hash=tx_hash)  # fmt: skip
             return "rerecorded"
+        if existing.get("status") == Status.EXECUTED.value:
+            offered = self.claims is not None and self.claims.offer(
+                collection, existing["_id"], existing.get("execution_tx_hash")
+            )
+            return "offered" if offered else None
         if self._malformed(collection, existing["_id"]):
             self._unblock(collection, existing["_id"], document)
         revived = revive_entry(

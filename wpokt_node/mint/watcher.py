@@ -30,6 +30,7 @@ from wpokt_node.db.nodes import get_cursor, set_cursor
 from wpokt_node.logs import get_logger
 from wpokt_node.mint.entries import entry_document
 from wpokt_node.mint.rescan import DepositRescan
+from wpokt_node.payout.claims import ClaimQueue
 from wpokt_node.pokt.client import PocketClient
 from wpokt_node.pokt.deposit_rules import deposit_rules
 from wpokt_node.pokt.deposits import classify_deposit
@@ -41,14 +42,20 @@ CURSOR = "pokt"
 
 
 class PoktWatcher:
-    def __init__(self, settings: Settings, db: Database[Document], pokt: PocketClient) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        db: Database[Document],
+        pokt: PocketClient,
+        claims: ClaimQueue | None = None,
+    ) -> None:
         self.settings = settings
         self.db = db
         self.pokt = pokt
         self.rules = deposit_rules(settings)
         self.vault = settings.pocket.vault_address
         self.batch_size = settings.workers.pokt_watcher.batch_size
-        self.rescan = DepositRescan(settings, db, pokt, self.rules)
+        self.rescan = DepositRescan(settings, db, pokt, self.rules, claims=claims)
         self._held = False
 
     @property

@@ -13,6 +13,7 @@ from wpokt_node.eth.client import EthClient
 from wpokt_node.eth.contracts import ControllerContract, TokenContract
 from wpokt_node.keys.signer import Secp256k1Signer
 from wpokt_node.keys.sources import load_signer
+from wpokt_node.payout.claims import ClaimQueue
 from wpokt_node.payout.journal import SigningJournal
 from wpokt_node.payout.pause import pause_reason
 from wpokt_node.pokt.client import PocketClient
@@ -32,6 +33,7 @@ class NodeContext:
     pokt_signer: Secp256k1Signer
     eth_gas: Secp256k1Signer
     journal: SigningJournal
+    claims: ClaimQueue
 
     @property
     def node_id(self) -> str:
@@ -42,6 +44,7 @@ class NodeContext:
         return pause_reason(self.db, self.settings)
 
     def close(self) -> None:
+        self.claims.close()
         self.journal.close()
         self.db.client.close()
 
@@ -63,4 +66,5 @@ def build_context(settings: Settings) -> NodeContext:
         ),
         eth_gas=load_signer(settings.keys.eth_gas, purpose="eth_gas", node_id=settings.node_id),
         journal=SigningJournal(settings.journal_path, node_id=settings.node_id),
+        claims=ClaimQueue(settings.journal_path),
     )

@@ -65,11 +65,14 @@ class EntryStore:
         keyed.sort(key=lambda item: item[0])
         return [(c, d) for _, c, d in keyed[: self.batch_size]]
 
-    def reload(self, entry: Entry) -> Entry | None:
+    def read(self, collection: str, entry_id: object) -> Document | None:
         try:
-            document = self.db[entry.collection].find_one({"_id": entry.id})
+            return self.db[collection].find_one({"_id": entry_id})
         except PyMongoError as exc:
-            raise DatabaseError(f"{entry.collection}: read failed: {exc}") from None
+            raise DatabaseError(f"{collection}: read failed: {exc}") from None
+
+    def reload(self, entry: Entry) -> Entry | None:
+        document = self.read(entry.collection, entry.id)
         return None if document is None else Entry.from_document(entry.collection, document)
 
     def hold(self, entry: Entry, hold: Hold | None) -> None:

@@ -21,6 +21,8 @@ One pass handles, in this order, at most ``batch_size`` entries of each status:
   recorded on the entry (compare-and-set) before it is broadcast; a pending tx is rebroadcast
   with the same bytes; an entry whose stored signatures no longer reach the threshold goes
   back to ``started``; an outcome that can never be retried -> ``failed``.
+- ``executed`` claims offered by the re-scans (``payout.claims``): re-opened unless the chain
+  shows the payout.
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 from pymongo.database import Database
@@ -47,6 +50,7 @@ from wpokt_node.db.schema import Status
 from wpokt_node.db.transitions import fail_entry, record_confirmations, transition
 from wpokt_node.errors import NotReadyError, ValidationError
 from wpokt_node.logs import get_logger
+from wpokt_node.payout.claims import ClaimQueue, audit_offered
 from wpokt_node.payout.entries import EntryStore
 from wpokt_node.payout.gates import OPEN, Gates
 from wpokt_node.payout.journal import SigningJournal
@@ -111,6 +115,7 @@ class PayoutMachine:
         settings: MachineSettings,
         paused: Callable[[], str | None],
         gates: Gates = OPEN,
+        claims: ClaimQueue | None = None,
     ) -> None:
         self.db = db
         self.journal = journal
@@ -118,6 +123,7 @@ class PayoutMachine:
         self.settings = settings
         self.paused = paused
         self.gates = gates
+        self.claims = claims
         self.store = EntryStore(db, self.custodies, settings.batch_size)
 
     @property
@@ -141,7 +147,14 @@ class PayoutMachine:
         summary["executor"] = int(is_executor)
         for collection, document in signed:
             self._guarded(summary, collection, document, lambda e: self._execute(e, is_executor))
+        self._audit_claims(summary)
         return dict(summary)
+
+    def _audit_claims(self, summary: dict[str, int]) -> None:
+        """Executed entries the re-scans offered: believed only if the chain shows them."""
+        if self.claims is not None:
+            step = partial(self._guarded, summary)
+            audit_offered(self.claims, self.store, self.custodies, self._signer(), step)
 
     def _guarded(
         self,

@@ -23,6 +23,7 @@ from wpokt_node.db.schema import REFUNDS
 from wpokt_node.eth.client import EthClient
 from wpokt_node.keys.signer import LocalKeySigner, eth_address_of, pokt_address_of
 from wpokt_node.mint.entries import refund_entry_document
+from wpokt_node.payout.claims import ClaimQueue
 from wpokt_node.payout.journal import SigningJournal
 from wpokt_node.payout.machine import PayoutMachine
 from wpokt_node.payout.pause import pause_reason
@@ -87,6 +88,7 @@ class Node:
     executor: PayoutMachine
     journal: SigningJournal
     pokt: PocketClient
+    claims: ClaimQueue
 
     @property
     def node_id(self) -> str:
@@ -127,6 +129,7 @@ class ReleaseCluster:
     ) -> Node:
         settings = self.settings(index, **over)
         journal = journal or SigningJournal(settings.journal_path, node_id=settings.node_id)
+        claims = ClaimQueue(settings.journal_path)
         pokt = PocketClient(self.pokt_url, retries=2, backoff_s=0.01)
         executor = release_executor(
             settings=settings,
@@ -137,8 +140,9 @@ class ReleaseCluster:
             journal=journal,
             paused=partial(pause_reason, self.db, settings),
             executor_lease=execution_lease,
+            claims=claims,
         )
-        return Node(settings, executor, journal, pokt)
+        return Node(settings, executor, journal, pokt, claims)
 
     def preparer(self) -> Node:
         """Node 0 paused: it moves entries to ``started`` but signs nothing."""
@@ -147,7 +151,13 @@ class ReleaseCluster:
     def watcher(self) -> BurnWatcherTask:
         ethereum = self.nodes[0].settings.ethereum
         return BurnWatcherTask(
-            BurnWatcher(self.db, self.nodes[0].node_id, self.eth_client, ethereum)
+            BurnWatcher(
+                self.db,
+                self.nodes[0].node_id,
+                self.eth_client,
+                ethereum,
+                claims=self.nodes[0].claims,
+            )
         )
 
     def run(self, passes: int = 1, nodes: list[Node] | None = None) -> None:
@@ -182,6 +192,7 @@ class ReleaseCluster:
     def close(self) -> None:
         for node in self.nodes:
             node.journal.close()
+            node.claims.close()
             node.pokt.close()
         self.pokt.close()
 

@@ -363,6 +363,50 @@ def test_dead_release_is_prepared_again_and_paid_once(cluster: ReleaseCluster) -
         assert not node.journal.authorize(source_event, old_hash, "again").may_sign
 
 
+def test_a_dead_payload_is_retired_from_the_journals_own_copy(cluster: ReleaseCluster) -> None:
+    # Given a signed burn whose sequence another vault tx consumed, re-prepared by node-0
+    to = recipient("erased")
+    entry = _signed_but_not_broadcast(cluster, 4_000_000, to)
+    _consume_vault_sequence(cluster, entry["sequence"])
+    leases.release(cluster.db, "release-executor", "phantom")
+    cluster.run(1, nodes=cluster.nodes[:1])
+    assert _entry(cluster, BURNS, {"_id": entry["_id"]})["retired_orders"]
+
+    # When a database writer erases the record of the retired order
+    cluster.db[BURNS].update_one({"_id": entry["_id"]}, {"$unset": {"retired_orders": ""}})
+    cluster.run(2)
+
+    # Then node-1, which signed the dead payload, proved it dead from its journal's own copy
+    # and signed the new one: the burn is paid once
+    fresh = _entry(cluster, BURNS, {"_id": entry["_id"]})
+    assert fresh["status"] == "executed"
+    assert "node-1" in fresh["signers"]
+    assert cluster.balance(to) == 4_000_000 - FEE
+
+
+def test_a_burn_marked_executed_before_it_was_paid_is_reopened_and_paid_once(
+    cluster: ReleaseCluster,
+) -> None:
+    # Given a burn signed by the cluster, which a database writer then marks executed
+    to = recipient("claimed")
+    entry = _signed_but_not_broadcast(cluster, 3_500_000, to)
+    fake = {"status": "executed", "execution_tx_hash": "AB" * 32}
+    cluster.db[BURNS].update_one({"_id": entry["_id"]}, {"$set": fake})
+    leases.release(cluster.db, "release-executor", "phantom")
+
+    # When node-0's watcher re-scans its window and the executors run
+    cluster.watcher().run_once()
+    cluster.run(3)
+
+    # Then the claim was re-opened (back to signed, the same order) and the burn paid once
+    fresh = _entry(cluster, BURNS, {"_id": entry["_id"]})
+    assert fresh["status"] == "executed"
+    assert fresh["execution_tx_hash"] != fake["execution_tx_hash"]
+    assert fresh["sequence"] == entry["sequence"]
+    assert ("executed", "signed") in _steps(cluster, fresh)
+    assert cluster.balance(to) == 3_500_000 - FEE
+
+
 def test_burn_in_a_reorged_block_never_confirms(cluster: ReleaseCluster) -> None:
     # Given a burn seen by the watcher at the head
     anvil = cluster.eth.anvil

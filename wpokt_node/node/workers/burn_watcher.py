@@ -7,5 +7,11 @@ from wpokt_node.node.context import NodeContext
 
 
 def build(context: NodeContext) -> BurnWatcherTask:
-    watcher = BurnWatcher(context.db, context.node_id, context.eth, context.settings.ethereum)
+    watcher = BurnWatcher(
+        context.db,
+        context.node_id,
+        context.eth,
+        context.settings.ethereum,
+        claims=context.claims,
+    )
     return BurnWatcherTask(watcher)

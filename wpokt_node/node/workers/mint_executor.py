@@ -31,4 +31,5 @@ def build(context: NodeContext) -> PayoutMachine:
         custody=mint_custody(context),
         controller=context.controller,
         paused=context.paused,
+        claims=context.claims,
     )

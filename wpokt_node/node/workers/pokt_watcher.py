@@ -7,4 +7,4 @@ from wpokt_node.node.context import NodeContext
 
 
 def build(context: NodeContext) -> PoktWatcher:
-    return PoktWatcher(context.settings, context.db, context.pokt)
+    return PoktWatcher(context.settings, context.db, context.pokt, claims=context.claims)

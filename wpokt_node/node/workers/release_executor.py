@@ -17,4 +17,5 @@ def build(context: NodeContext) -> PayoutMachine:
         eth=context.eth,
         pokt_signer=context.pokt_signer,
         paused=context.paused,
+        claims=context.claims,
     )
