@@ -77,10 +77,20 @@ class SigningJournal:
         self._conn.execute("PRAGMA journal_mode=WAL")
         self._conn.execute("PRAGMA synchronous=FULL")
         self._conn.executescript(_SCHEMA)
-        columns = {row[1] for row in self._conn.execute("PRAGMA table_info(signed_payloads)")}
-        if "payload_order" not in columns:
-            self._conn.execute(_ORDER_COLUMN)
+        self._add_order_column()
         self._bind_node(node_id)
+
+    def _add_order_column(self) -> None:
+        """Upgrade a journal from before kept orders (once, whichever process opens it first)."""
+        self._conn.execute("BEGIN IMMEDIATE")
+        try:
+            table = self._conn.execute("PRAGMA table_info(signed_payloads)").fetchall()
+            if "payload_order" not in {row[1] for row in table}:
+                self._conn.execute(_ORDER_COLUMN)
+            self._conn.execute("COMMIT")
+        except BaseException:
+            self._conn.execute("ROLLBACK")
+            raise
 
     def _bind_node(self, node_id: str) -> None:
         with self._lock:
