@@ -13,6 +13,7 @@ from wpokt_devnet.cli import devnet_commands
 from wpokt_devnet.cluster import Devnet, down, up
 from wpokt_devnet.cluster_config import GROUP, MULTISIG, DevnetOptions
 from wpokt_devnet.demo import run_demo
+from wpokt_devnet.deploy import PROFILES, PROJECT
 from wpokt_node.amounts import parse_amount
 from wpokt_node.logs import configure_logging
 
@@ -69,6 +70,20 @@ def _cluster_options(parser: argparse.ArgumentParser) -> None:
         help="the Pocket vault: an x/group policy (default) or a legacy multisig (N <= 7); "
         "the simulator runs mainnet's tx_sig_limit of 7 either way",
     )
+    parser.add_argument(
+        "--contracts",
+        choices=PROFILES,
+        default=PROJECT,
+        help="the Ethereum contracts: the project's (default) or the production profile, which "
+        "behaves like the deployed wPOKT contracts (docs/ethereum.md)",
+    )
+    parser.add_argument(
+        "--mint-fee",
+        type=int,
+        default=0,
+        metavar="BP",
+        help="turn the token's mint fee on, in basis points (at most 300)",
+    )
 
 
 def _options(args: argparse.Namespace) -> DevnetOptions:
@@ -79,6 +94,8 @@ def _options(args: argparse.Namespace) -> DevnetOptions:
         pokt_block_time_s=args.block_time,
         mongodb_uri=os.environ.get("MONGODB_URI") or None,
         custody=args.custody,
+        contracts=args.contracts,
+        mint_fee_bp=args.mint_fee,
     )
 
 

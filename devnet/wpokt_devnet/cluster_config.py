@@ -15,7 +15,7 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
-from wpokt_devnet.deploy import deploy_contracts
+from wpokt_devnet.deploy import PROFILES, PROJECT, deploy_contracts, set_mint_fee
 from wpokt_node.eth.client import EthClient
 from wpokt_node.keys.kdf import MIN_MEMORY_KIB, MIN_TIME_COST, KdfParams
 from wpokt_node.keys.keystore import KEY_PURPOSES, create_keystore
@@ -36,6 +36,7 @@ MEMBER_POKT_BALANCE = 10_000 * 10**6  # each member account pays its own vote an
 GAS_BALANCE_WEI = 100 * 10**18
 MAINNET_TX_SIG_LIMIT = 7  # pokt-network/pocket-network-genesis shannon/mainnet/genesis.json
 GROUP, MULTISIG = "group", "multisig"
+MAX_MINT_FEE_BP = 300  # the token's MAX_FEE_BASIS (3 %)
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,9 +58,15 @@ class DevnetOptions:
     min_payout_upokt: int = 1_000_000
     tx_sig_limit: int = MAINNET_TX_SIG_LIMIT
     rescan_interval_s: float = 10.0  # deleted or shadowed entries are found again this often
+    contracts: str = PROJECT  # the Ethereum contracts: the project's, or the production profile
+    mint_fee_bp: int = 0  # the token's mint fee in basis points (0: off)
 
     def check(self) -> None:
         """Refuse what the chain would refuse: a multisig vault with more keys than the limit."""
+        if self.contracts not in PROFILES:
+            raise ValueError(f"contracts must be one of {PROFILES}, not {self.contracts!r}")
+        if not 0 <= self.mint_fee_bp <= MAX_MINT_FEE_BP:
+            raise ValueError(f"the mint fee is 0 to {MAX_MINT_FEE_BP} basis points")
         if self.custody not in (GROUP, MULTISIG):
             raise ValueError(f"custody must be {GROUP!r} or {MULTISIG!r}, not {self.custody!r}")
         if self.custody == MULTISIG and self.nodes > self.tx_sig_limit:
@@ -220,12 +227,19 @@ def deploy_cluster_contracts(
     gas_payers = [eth_address_of(_signer(node_keys[n]["eth_gas"]).public_key) for n in node_ids]
     for address in [eth_address_of(admin.public_key), eth_user, *gas_payers]:
         eth.request("anvil_setBalance", [address, hex(GAS_BALANCE_WEI)])
-    deployment = deploy_contracts(eth, admin, validators, options.threshold)
+    deployment = deploy_contracts(
+        eth, admin, validators, options.threshold, profile=options.contracts
+    )
+    admin_address = eth_address_of(admin.public_key)
+    if options.mint_fee_bp:
+        set_mint_fee(eth, admin, deployment.token, options.mint_fee_bp, admin_address)
     say(f"contracts deployed: wPOKT {deployment.token}, MintController {deployment.controller}")
     return {
         "token": deployment.token,
         "controller": deployment.controller,
         "deploy_block": deployment.deploy_block,
+        "contracts": deployment.profile,
+        "admin": admin_address,  # also the collector of the mint fee, when it is on
         "validators": validators,
         "members": members,
         "member_accounts": [pokt_address_of(signer.public_key) for signer in member_signers],

@@ -15,6 +15,7 @@ from pymongo.database import Database
 
 from wpokt_devnet.cluster import Devnet, down, up
 from wpokt_devnet.cluster_config import DevnetOptions
+from wpokt_devnet.deploy import PRODUCTION
 from wpokt_node.db.schema import BURNS, MINTS, REFUNDS, TERMINAL, Status
 from wpokt_node.db.schema import NODES as NODE_STATE
 from wpokt_node.eth.client import EthClient
@@ -30,7 +31,8 @@ ENTRIES = (MINTS, BURNS, REFUNDS)
 
 @contextmanager
 def running_devnet(directory: Path, name: str) -> Iterator[Devnet]:
-    """The 12-node / threshold-9 devnet on 1 s blocks and worker intervals, torn down after."""
+    """The 12-node / threshold-9 devnet on 1 s blocks and worker intervals, torn down after; its
+    Ethereum contracts are the production profile (``make demo`` runs the project's)."""
     options = DevnetOptions(
         nodes=NODES,
         threshold=THRESHOLD,
@@ -41,6 +43,7 @@ def running_devnet(directory: Path, name: str) -> Iterator[Devnet]:
         mongodb_uri=os.environ.get("MONGODB_URI") or None,
         database=f"{name}_{os.getpid()}",
         healthy_timeout_s=300,
+        contracts=PRODUCTION,
     )
     network = up(directory, options)
     try:

@@ -1,10 +1,11 @@
-"""End to end on the 12-node / threshold-9 devnet: round trips, nonce ordering, nodes killed,
-the database restarted, an entry edited in the database. After every test the bridge must
-become quiescent and its invariants must hold."""
+"""End to end on the 12-node / threshold-9 devnet, on the production contract profile (the
+deployed wPOKT contracts' behaviour): round trips, nonce ordering, nodes killed, the database
+restarted, an entry edited in the database, the token's mint fee on and off. After every test
+the bridge must become quiescent and its invariants must hold."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
@@ -26,10 +27,12 @@ from tests.e2e.helpers import (
 )
 from wpokt_devnet.actions import burn, deposit, snapshot
 from wpokt_devnet.cluster import Devnet
+from wpokt_devnet.deploy import PRODUCTION, set_mint_fee
 from wpokt_devnet.invariants import check_invariants
 from wpokt_node.db.schema import BURNS, MINTS, REFUNDS, Status
 from wpokt_node.eth.client import EthClient
 from wpokt_node.eth.contracts import TokenContract
+from wpokt_node.keys.signer import LocalKeySigner
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow, pytest.mark.timeout(900)]
 
@@ -197,3 +200,45 @@ def test_an_entry_edited_after_started_is_restored_and_paid_to_its_depositor(
     assert paid["repaired"]
     assert wpokt_balance(devnet, recipient) == 7_000_000
     assert wpokt_balance(devnet, attacker) == 0
+
+
+def test_the_production_tokens_mint_fee_on_and_off(devnet: Devnet, db: Database[Document]) -> None:
+    # Given the devnet's production-profile token with its mint fee turned on (0.3 %)
+    assert devnet.state["contracts"] == PRODUCTION
+    admin = LocalKeySigner.from_hex(devnet.keys()["admin"])
+    eth, token = EthClient(devnet.eth_url), str(devnet.state["token"])
+    collector = str(devnet.state["admin"])
+    collected_before = TokenContract(eth, token).balance_of(collector)
+    set_mint_fee(eth, admin, token, 30, collector)
+    try:
+        # When a deposit, a dusty deposit and a burn are bridged
+        recipient, dusty_recipient = fresh_eth_address(), fresh_eth_address()
+        paid = deposit(devnet, 5_000_000, recipient)
+        dusty = deposit(devnet, 1_234_567, dusty_recipient)
+        pokt_user = str(devnet.state["pokt_user"])
+        before = snapshot(devnet)
+        burned = burn(devnet, 1_000_000, pokt_user).lower()
+
+        # Then the deposit is minted less the fee, the burn paid in full, and the dusty
+        # deposit held visibly without a nonce
+        wait_executed(db, MINTS, paid)
+        assert wpokt_balance(devnet, recipient) == 4_985_000
+        assert TokenContract(eth, token).balance_of(collector) == collected_before + 15_000
+        wait_executed(db, BURNS, burned)
+        assert snapshot(devnet).pokt_user_balance == before.pokt_user_balance + 1_000_000
+        wait_for("the dusty deposit to be held", _held(db, dusty, "fee_dust"), 120)
+        assert (entry(db, MINTS, dusty) or {}).get("nonce") is None
+    finally:
+        set_mint_fee(eth, admin, token, 0, collector)
+
+    # And with the fee off again it is minted in full
+    wait_executed(db, MINTS, dusty)
+    assert wpokt_balance(devnet, dusty_recipient) == 1_234_567
+
+
+def _held(db: Database[Document], tx_hash: str, code: str) -> Callable[[], bool]:
+    def held() -> bool:
+        found = entry(db, MINTS, tx_hash) or {}
+        return found.get("status") == Status.CONFIRMED.value and found.get("held") == code
+
+    return held

@@ -156,11 +156,14 @@ def test_health_and_status_commands(cluster: Devnet) -> None:
 def test_a_killed_worker_is_restarted_by_its_supervisor(cluster: Devnet) -> None:
     supervisor = cluster.services()["node-02"].pid
 
-    def workers() -> list[int]:
+    def children(pid: int) -> list[int]:
         out = subprocess.run(
-            ["pgrep", "-P", str(supervisor)], capture_output=True, text=True, check=False
+            ["pgrep", "-P", str(pid)], capture_output=True, text=True, check=False
         ).stdout
-        return sorted(int(pid) for pid in out.split())
+        return [int(child) for child in out.split()]
+
+    def workers() -> list[int]:  # forked by the supervisor's fork server, its child
+        return sorted(pid for child in children(supervisor) for pid in children(child))
 
     first = workers()
     assert len(first) == 4

@@ -26,11 +26,13 @@ class ScriptSupervisor(Supervisor):
     """Runs a small script per worker instead of the real workers (the mechanism under test)."""
 
     def __init__(self, scripts: dict[str, str], policy: RestartPolicy) -> None:
-        super().__init__(Path("unused.yaml"), workers=list(scripts), policy=policy, poll_s=0.05)
-        self._scripts = scripts
-
-    def command_for(self, worker: str) -> list[str]:
-        return [sys.executable, "-c", self._scripts[worker]]
+        super().__init__(
+            Path("unused.yaml"),
+            workers=list(scripts),
+            policy=policy,
+            poll_s=0.05,
+            launcher=lambda worker: subprocess.Popen([sys.executable, "-c", scripts[worker]]),
+        )
 
 
 def run_in_thread(supervisor: Supervisor) -> tuple[threading.Thread, list[int]]:

@@ -12,6 +12,7 @@ when the chain used its nonce for a different MintData.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -56,6 +57,7 @@ from wpokt_node.pokt.client import PocketClient
 log = get_logger(__name__)
 
 Document = dict[str, Any]
+MEMBERSHIP_TTL_S = 60.0  # how long a validator's membership read from the controller is reused
 _ALREADY_SENT = ("already known", "already imported", "known transaction", "nonce too low")
 
 
@@ -83,6 +85,7 @@ class EthMintCustody:
         self.pokt = pokt
         self.eth = eth
         self.token = token
+        self.controller = controller
         self.eth_signer = eth_signer
         self.sender = gas_sender
         self.submitter = MintSubmitter(
@@ -93,6 +96,7 @@ class EthMintCustody:
         )
         self.signer_address = eth_address_of(eth_signer.public_key)
         self.validators = frozenset(settings.ethereum.validator_addresses)
+        self._membership: dict[str, tuple[bool, float]] = {}  # signer -> (on chain, read at)
         policy = ConfirmationPolicy.from_setting(settings.ethereum.confirmations)
         self.chain = MintChain(
             eth, token, policy, settings.ethereum.start_block, settings.ethereum.scan_chunk_size
@@ -256,6 +260,8 @@ class EthMintCustody:
                 continue
             if signer != recorded or signer not in self.validators or signer in by_signer:
                 continue
+            if not self._current_validator(signer):
+                continue
             by_signer[signer] = SignatureRecord(record.node_id, signer, record.signature)
         return [by_signer[s] for s in sorted(by_signer, key=lambda a: int(a, 16))]
 
@@ -271,11 +277,7 @@ class EthMintCustody:
         signatures: Sequence[SignatureRecord],
         record: RecordExecution,
     ) -> str | None:
-        threshold = self.settings.cluster.threshold
-        valid = self.valid_signatures(order, signatures)
-        if len(valid) < threshold:
-            raise NotReadyError(f"{len(valid)} valid signatures, threshold is {threshold}")
-        chosen = [bytes.fromhex(s.signature.removeprefix("0x")) for s in valid[:threshold]]
+        chosen = self._current_signatures(self.valid_signatures(order, signatures))
         signed = self.submitter.prepare(self.domain.mint_data(order), chosen)
         recorded = record(
             signed.tx_hash,
@@ -292,6 +294,43 @@ class EthMintCustody:
         self.sender.broadcast(signed)
         log.info("mint broadcast", entry_id=str(entry.id), tx_hash=signed.tx_hash)
         return signed.tx_hash
+
+    def _current_validator(self, address: str) -> bool:
+        """Whether the controller has ``address`` as a validator (re-read every
+        ``MEMBERSHIP_TTL_S``): a signature of a validator removed since it signed no longer
+        counts, so the entry is signed again by the others."""
+        now = time.monotonic()
+        cached = self._membership.get(address)
+        if cached is None or now - cached[1] >= MEMBERSHIP_TTL_S:
+            cached = (self.controller.is_validator(address), now)
+            self._membership[address] = cached
+        return cached[0]
+
+    def _current_signatures(self, valid: Sequence[SignatureRecord]) -> list[bytes]:
+        """The signatures to submit: of validators the controller has *now* (the set may have
+        changed since they were made), as many as its threshold asks, in ascending signer
+        order. The deployed controller skips others silently; ours reverts on them."""
+        threshold = self.settings.cluster.threshold
+        if len(valid) < threshold:
+            raise NotReadyError(f"{len(valid)} valid signatures, threshold is {threshold}")
+        state = self.controller.validator_state([s.signer for s in valid])
+        now = time.monotonic()
+        for signer, member in state.membership.items():
+            self._membership[signer] = (member, now)
+        current = [s for s in valid if state.membership.get(s.signer, False)]
+        if len(current) < state.threshold or state.threshold == 0:
+            log.error(
+                "not enough signatures of current validators",
+                alert=True,
+                current=len(current),
+                chain_threshold=state.threshold,
+                gone=[s.signer for s in valid if s not in current],
+            )
+            raise NotReadyError(
+                f"{len(current)} signatures are from current validators, the controller's "
+                f"threshold is {state.threshold}"
+            )
+        return [bytes.fromhex(s.signature.removeprefix("0x")) for s in current[: state.threshold]]
 
     def rebroadcast(self, entry: Entry) -> None:
         """Send the recorded raw execution tx again (the same bytes, so the same hash)."""

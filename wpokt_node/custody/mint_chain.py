@@ -10,9 +10,11 @@ whose ``Minted`` event this node cannot find proves nothing: it waits, with an a
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from eth_utils.address import is_hex_address
+from eth_utils.crypto import keccak
 
 from wpokt_node.custody.base import Outcome, OutcomeKind
 from wpokt_node.db.models import Entry
@@ -20,7 +22,7 @@ from wpokt_node.eth.client import EthClient, LogRecord
 from wpokt_node.eth.confirmations import ConfirmationPolicy
 from wpokt_node.eth.contracts import TokenContract
 from wpokt_node.eth.eip712 import MintData
-from wpokt_node.eth.events import MINTED_TOPIC, MintedEvent, decode_minted
+from wpokt_node.eth.events import MINTED_TOPIC, MintedEvent, decode_minted, fee_collected_for
 from wpokt_node.eth.log_scan import BlockRange
 from wpokt_node.eth.mint import find_minted_event
 from wpokt_node.logs import get_logger
@@ -56,24 +58,30 @@ class MintChain:
             for record in receipt.logs:
                 if _is_minted_log(record, self.token.address):
                     event = decode_minted(record)
-                    if _matches(event, data):
+                    if _matches(event, data, self._gross(event, receipt.logs)):
                         return self._executed(event)
         chain_nonce = self.token.get_user_nonce(data.recipient)
         if chain_nonce >= data.nonce:
             return self._nonce_used(data, chain_nonce, tx_hash)
         next_in_line = chain_nonce == data.nonce - 1
-        if tx_hash is None:
-            return Outcome(
-                OutcomeKind.NOT_SUBMITTED, None, "nothing submitted", False, next_in_line
-            )
-        if receipt is not None:
-            return Outcome(
-                OutcomeKind.NOT_SUBMITTED, tx_hash, "execution tx reverted", False, next_in_line
-            )
-        if self._gas_nonce_used(entry, tx_hash):
-            detail = "execution tx can never land: its gas-key nonce was used by another tx"
-            return Outcome(OutcomeKind.NOT_SUBMITTED, tx_hash, detail, False, next_in_line)
+        why_not = self._not_submitted(entry, tx_hash, receipt is not None)
+        if why_not is not None:
+            return Outcome(OutcomeKind.NOT_SUBMITTED, tx_hash, why_not, False, next_in_line)
         return Outcome(OutcomeKind.PENDING, tx_hash, "execution tx not mined yet")
+
+    def _not_submitted(self, entry: Entry, tx_hash: str | None, reverted: bool) -> str | None:
+        """Why no execution tx of the entry can still land (None: its recorded tx can)."""
+        if tx_hash is None:
+            return "nothing submitted"
+        if reverted:
+            return "execution tx reverted"
+        if not _recorded_bytes_match(entry, tx_hash):
+            # Not a tx any node recorded before broadcasting it: an edited entry. Another tx
+            # for the same MintData is safe: the token executes one MintData per nonce.
+            return "the recorded execution tx is not on chain and its bytes are not recorded"
+        if self._gas_nonce_used(entry, tx_hash):
+            return "execution tx can never land: its gas-key nonce was used by another tx"
+        return None
 
     def used_nonce(self, data: MintData) -> Outcome | None:
         """What the chain did with ``data``'s nonce if it has used it, else None."""
@@ -89,8 +97,12 @@ class MintChain:
 
     def _nonce_used(self, data: MintData, chain_nonce: int, tx_hash: str | None) -> Outcome:
         found = self.minted_event(data)
-        if found is not None and _matches(found, data):
+        gross = None if found is None else self._gross(found)
+        if found is not None and _matches(found, data, gross):
             return self._executed(found)
+        if found is not None and gross is None:
+            detail = f"the tx of the Minted event of nonce {data.nonce} is not readable yet"
+            return Outcome(OutcomeKind.PENDING, tx_hash, detail, on_chain=True)
         if found is None:
             detail = (
                 f"the chain's nonce for {data.recipient} is {chain_nonce} but no Minted event "
@@ -100,12 +112,22 @@ class MintChain:
             return Outcome(OutcomeKind.PENDING, tx_hash, detail, on_chain=True)
         detail = (
             f"nonce {data.nonce} of {data.recipient} was used by a different mint "
-            f"(amount {found.amount}) in {found.transaction_hash}"
+            f"(amount {gross} before the fee) in {found.transaction_hash}"
         )
         if not self.confirmation.check(self.eth, found.block_number).confirmed:
             return Outcome(OutcomeKind.PENDING, tx_hash, f"{detail}, awaiting confirmations", True)
         log.error("mint nonce used by a different mint", alert=True, detail=detail)
         return Outcome(OutcomeKind.DEAD, tx_hash, detail)
+
+    def _gross(self, event: MintedEvent, logs: Sequence[LogRecord] | None = None) -> int | None:
+        """What the mint of ``event`` minted in all: its net amount plus the fee the token
+        collected for it in the same tx (None if this node cannot read that tx)."""
+        if logs is None:
+            receipt = self.eth.receipt(event.transaction_hash)
+            if receipt is None:
+                return None
+            logs = receipt.logs
+        return event.amount + fee_collected_for(logs, self.token.address, event.log_index)
 
     def _executed(self, event: MintedEvent) -> Outcome:
         tx_hash = event.transaction_hash
@@ -125,12 +147,20 @@ class MintChain:
         return mined > tx_nonce and self.eth.receipt(tx_hash) is None
 
 
-def _matches(event: MintedEvent, data: MintData) -> bool:
-    return (
-        event.recipient == data.recipient
-        and event.nonce == data.nonce
-        and event.amount == data.amount
-    )
+def _recorded_bytes_match(entry: Entry, tx_hash: str) -> bool:
+    raw = entry.document.get("execution_tx_raw")
+    if not isinstance(raw, str):
+        return False
+    try:
+        return "0x" + keccak(bytes.fromhex(raw.removeprefix("0x"))).hex() == tx_hash
+    except ValueError:
+        return False
+
+
+def _matches(event: MintedEvent, data: MintData, gross: int | None) -> bool:
+    """``event`` is the mint of ``data``: the signed amount is the gross one, ``Minted`` carries
+    it less the token's fee (pokt-network/wpokt src/WrappedPocket.sol, mint)."""
+    return event.recipient == data.recipient and event.nonce == data.nonce and gross == data.amount
 
 
 def _is_minted_log(record: LogRecord, token: str) -> bool:

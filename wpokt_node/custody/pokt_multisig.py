@@ -350,7 +350,7 @@ class PoktMultisigCustody(ReleaseCustodyBase):
         return self.chain.outcome(
             self._own_spec(entry, order),
             entry.execution_tx_hash,
-            has_bytes=isinstance(entry.document.get("execution_tx_bytes"), str),
+            has_bytes=_recorded_bytes_match(entry),
         )
 
     def decided(self, entry: Entry, order: Mapping[str, Any]) -> Outcome | None:
@@ -368,3 +368,17 @@ class PoktMultisigCustody(ReleaseCustodyBase):
 
     def queue_key(self, entry: Entry) -> tuple[Any, ...]:
         return (entry.number if entry.number is not None else 2**63,)
+
+
+def _recorded_bytes_match(entry: Entry) -> bool:
+    """The entry carries the bytes of its recorded release tx (a Cosmos tx hash is the SHA-256
+    of its bytes); bytes edited or erased in the database cannot be rebroadcast, so the release
+    counts as not submitted (another tx for the same sequence is safe: one per sequence)."""
+    encoded = entry.document.get("execution_tx_bytes")
+    if not isinstance(encoded, str) or entry.execution_tx_hash is None:
+        return False
+    try:
+        tx_bytes = base64.b64decode(encoded, validate=True)
+    except ValueError:
+        return False
+    return hashlib.sha256(tx_bytes).hexdigest().upper() == entry.execution_tx_hash.upper()

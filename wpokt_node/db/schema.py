@@ -76,7 +76,7 @@ REPREPARE_FROM: frozenset[Status] = frozenset({Status.STARTED, Status.SIGNED})
 
 REOPEN_FROM_TERMINAL: Mapping[Status, frozenset[Status]] = {
     Status.FAILED: frozenset({Status.DETECTED}),
-    Status.EXECUTED: frozenset({Status.SIGNED, Status.CONFIRMED}),
+    Status.EXECUTED: frozenset({Status.SIGNED, Status.STARTED, Status.CONFIRMED}),
 }
 
 # The closed table of allowed status changes: one step forward, any non-terminal -> failed,
@@ -86,7 +86,7 @@ REOPEN_FROM_TERMINAL: Mapping[Status, frozenset[Status]] = {
 # self-transition), and
 # revive (failed -> detected: a deposit or burn failed as absent that the chain shows after all;
 # the database is not trusted, so its failure is not final), and re-open (executed -> signed or
-# confirmed: an entry claimed executed whose payout the chain does not show).
+# started or confirmed: an entry claimed executed whose payout the chain does not show).
 TRANSITIONS: Mapping[Status, frozenset[Status]] = {
     status: (
         REOPEN_FROM_TERMINAL.get(status, frozenset())

@@ -12,6 +12,9 @@ from wpokt_node.errors import WpoktError
 
 WRAPPED_POCKET = "WrappedPocket"
 MINT_CONTROLLER = "MintController"
+PRODUCTION_WRAPPED_POCKET = "ProductionWrappedPocket"
+PRODUCTION_MINT_CONTROLLER = "ProductionMintController"
+ARTIFACTS = (WRAPPED_POCKET, MINT_CONTROLLER, PRODUCTION_WRAPPED_POCKET, PRODUCTION_MINT_CONTROLLER)
 
 
 @dataclass(frozen=True)
@@ -26,7 +29,7 @@ class ContractArtifact:
 
 @cache
 def load_artifact(name: str) -> ContractArtifact:
-    if name not in (WRAPPED_POCKET, MINT_CONTROLLER):
+    if name not in ARTIFACTS:
         raise WpoktError(f"unknown contract artifact {name!r}")
     try:
         text = resources.files("wpokt_node.eth").joinpath("artifacts", f"{name}.json").read_text()

@@ -17,7 +17,14 @@ from typing import Any
 
 from wpokt_node.errors import WpoktError
 
-CONTRACTS = ("WrappedPocket", "MintController")
+# The project's contracts, and the devnet's "production" profile (test fixtures that behave like
+# the deployed wPOKT contracts; see docs/ethereum.md).
+CONTRACTS = (
+    "WrappedPocket",
+    "MintController",
+    "ProductionWrappedPocket",
+    "ProductionMintController",
+)
 SOLC_VERSION_PREFIX = "0.8.37+"
 SOLC_SETTINGS: dict[str, Any] = {
     "evmVersion": "cancun",

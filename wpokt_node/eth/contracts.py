@@ -18,6 +18,27 @@ MINTER_ROLE = keccak(text="MINTER_ROLE")
 PAUSER_ROLE = keccak(text="PAUSER_ROLE")
 
 
+FEE_BASIS_POINTS = 10_000  # the token's BASIS_POINTS: fee = amount * feeBasis / 10 000
+
+
+@dataclass(frozen=True, slots=True)
+class MintFee:
+    """The token's mint fee (pokt-network/wpokt ``src/WrappedPocket.sol``, ``setFee``): while
+    ``on``, a mint of ``amount`` pays ``amount * basis // 10 000`` to the collector and mints the
+    rest to the recipient (``Minted`` carries that net amount); an amount that is not a
+    multiple of 10 000 reverts (``FeeBasisDust``)."""
+
+    on: bool
+    basis: int
+    collector: str
+
+    def dusty(self, amount: int) -> bool:
+        return self.on and amount % FEE_BASIS_POINTS != 0
+
+    def net(self, amount: int) -> int:
+        return amount - amount * self.basis // FEE_BASIS_POINTS if self.on else amount
+
+
 def _hexdata(encoded: str) -> bytes:
     return bytes.fromhex(encoded.removeprefix("0x"))
 
@@ -46,6 +67,13 @@ class TokenContract:
 
     def decimals(self) -> int:
         return int(self._read("decimals"))
+
+    def mint_fee(self) -> MintFee:
+        return MintFee(
+            on=bool(self._read("feeFlag")),
+            basis=int(self._read("feeBasis")),
+            collector=str(to_checksum_address(self._read("feeCollector"))),
+        )
 
     def has_role(self, role: bytes, account: str) -> bool:
         return bool(self._read("hasRole", role, to_checksum_address(account)))

@@ -23,6 +23,9 @@ BURN_AND_BRIDGE_SIGNATURE = "BurnAndBridge(uint256,address,address)"
 MINTED_SIGNATURE = "Minted(address,uint256,uint256)"
 BURN_AND_BRIDGE_TOPIC = keccak(text=BURN_AND_BRIDGE_SIGNATURE)
 MINTED_TOPIC = keccak(text=MINTED_SIGNATURE)
+# The deployed token's mint fee: FeeCollected(collector, fee) just before the Minted it belongs to
+# (pokt-network/wpokt src/WrappedPocket.sol, _collectFee).
+FEE_COLLECTED_TOPIC = keccak(text="FeeCollected(address,uint256)")
 
 
 def topic_hex(topic: bytes) -> str:
@@ -119,6 +122,24 @@ def decode_burn(log: LogRecord, burn_index: int) -> BurnEvent:
         from_address=str(to_checksum_address(from_bytes)),
         to_address=address_from_bytes(pokt_bytes),
     )
+
+
+def fee_collected_for(logs: Iterable[LogRecord], token_address: str, minted_log_index: int) -> int:
+    """The fee the token collected for the ``Minted`` log at ``minted_log_index``: the amount of
+    the token's ``FeeCollected`` log between the previous ``Minted`` log of the tx and this one
+    (0 without one: the fee was off)."""
+    token = str(to_checksum_address(token_address))
+    fee = 0
+    for record in sorted(logs, key=lambda r: r.log_index):
+        if record.log_index >= minted_log_index:
+            break
+        if record.address != token or not record.topics:
+            continue
+        if record.topics[0] == MINTED_TOPIC:
+            fee = 0
+        elif record.topics[0] == FEE_COLLECTED_TOPIC and len(record.topics) == 3:
+            fee = _topic_uint(record.topics[2], "fee")
+    return fee
 
 
 def decode_minted(log: LogRecord) -> MintedEvent:

@@ -45,5 +45,6 @@ def mint_executor(
             daily_cap=settings.caps.daily_mint_cap_upokt,
             lease_ttl_s=settings.workers.lease_ttl_s,
             controller=controller,
+            token=custody.token,
         ),
     )

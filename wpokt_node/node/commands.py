@@ -75,7 +75,12 @@ def _health(args: argparse.Namespace) -> int:
     return 0 if all(line.healthy for line in report) else 1
 
 
-_HELD_TEXT = {"daily_mint_cap": "daily cap", "mint_limit": "the on-chain mint limit"}
+_HELD_TEXT = {
+    "daily_mint_cap": "daily cap",
+    "mint_limit": "the on-chain mint limit",
+    "fee_dust": "the token's mint fee (amount not a multiple of 10000; runbooks/held-mint.md)",
+    "over_max_mint_limit": "the MintController's maxMintLimit (runbooks/held-mint.md)",
+}
 
 
 def _status(args: argparse.Namespace) -> int:

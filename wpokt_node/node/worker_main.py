@@ -1,7 +1,8 @@
-"""Entry point of one worker process: ``python -m wpokt_node.node.worker_main``.
+"""Entry point of one worker process: ``run_worker`` (forked by the supervisor's fork server) or
+``python -m wpokt_node.node.worker_main``.
 
-Started by the supervisor; loads the config, builds the node context, and runs the worker's
-task in the loop of ``runtime/worker.py`` until SIGTERM/SIGINT, beating into ``nodes``.
+Loads the config, builds the node context, and runs the worker's task in the loop of
+``node/worker.py`` until SIGTERM/SIGINT, beating into ``nodes``.
 """
 
 from __future__ import annotations
@@ -90,6 +91,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         context.close()
     log.info("worker stopped")
     return 0
+
+
+def run_worker(config_path: str, worker: str) -> None:
+    """The target of a forked worker process; its exit code is ``main``'s."""
+    sys.exit(main(["--config", config_path, "--worker", worker]))
 
 
 if __name__ == "__main__":

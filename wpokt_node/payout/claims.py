@@ -58,7 +58,7 @@ CREATE TABLE IF NOT EXISTS claims_checked (
 class Verdict(StrEnum):
     BELIEVED = "believed"  # the chain shows this entry's payout
     DEFERRED = "deferred"  # paid on chain; only a node that signed it can tell for which event
-    LATER = "later"  # on chain, not yet final: checked again at the next offer
+    LATER = "later"  # not decided now (this node's RPC lags, a race): offered again later
     REOPENED = "reopened"  # the chain does not show it: back into the payout machine
 
 
@@ -185,9 +185,7 @@ def _judge(
     signer: Signer, custody: Custody, entry: Entry, order: Mapping[str, Any]
 ) -> tuple[Verdict, str]:
     outcome = custody.outcome(entry, order)
-    if outcome.kind is OutcomeKind.PENDING and outcome.on_chain:
-        return Verdict.LATER, outcome.detail
-    if outcome.kind is not OutcomeKind.EXECUTED:
+    if outcome.kind is not OutcomeKind.EXECUTED:  # also a payout not final yet: not executed
         return Verdict.REOPENED, f"the chain does not show it: {outcome.detail}"
     if custody.payload_names_source:
         return Verdict.BELIEVED, outcome.detail
@@ -202,9 +200,11 @@ def _judge(
 def _reopen(
     signer: Signer, custody: Custody, entry: Entry, restored: Mapping[str, Any], why: str
 ) -> Verdict:
-    """``executed -> signed`` with the order this node rebuilds for the entry's number (with
-    the chain's source fields); the signed step then reads the outcome, re-signs or
-    re-prepares. ``-> confirmed``, number and order cleared, when no order can be rebuilt."""
+    """Back to where the machine continues from the chain: with the order this node rebuilds
+    for the entry's number (and the chain's source fields), ``executed -> signed`` if its stored
+    approvals reach the threshold (the signed step reads the outcome, executes or re-prepares),
+    else ``-> started`` (signed or voted again); ``-> confirmed``, number and order cleared,
+    when no order can be rebuilt."""
     log.error(
         "claimed payout not on chain: entry re-opened",
         alert=True,
@@ -213,12 +213,16 @@ def _reopen(
         reason=why,
     )
     fields: dict[str, Any] = {k: v for k, v in restored.items() if k != "repaired"}
+    # The claimed execution is not on chain: its record goes (a new tx for the same payload is
+    # safe, the chain executes one per nonce / sequence).
+    fields.update(dict.fromkeys(("execution_tx_hash", *custody.execution_fields)))
     try:
         patched = Entry.from_document(entry.collection, {**entry.document, **fields})
         fields["order"] = dict(custody.rebuild(patched))
-        target = Status.SIGNED
+        approvals = custody.approvals(fields["order"], patched.signatures)
+        target = Status.SIGNED if approvals >= signer.threshold else Status.STARTED
     except (RebuildMismatchError, NotReadyError, ValidationError):
-        cleared = ("order", custody.number_field, "execution_tx_hash", *custody.execution_fields)
+        cleared = ("order", custody.number_field)
         fields.update({**dict.fromkeys(cleared), "refusals": {}})
         target = Status.CONFIRMED
     fields["repaired"] = {"claimed_execution": str(entry.execution_tx_hash)[:100]}

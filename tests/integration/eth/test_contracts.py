@@ -7,7 +7,9 @@ from eth_account import Account
 from eth_account.messages import encode_typed_data
 from eth_utils.crypto import keccak
 
-from tests.fixtures.anvil import CHAIN_ID, THRESHOLD, EthEnv
+from tests.fixtures.anvil import CHAIN_ID, THRESHOLD, EthEnv, validator_signers
+from wpokt_devnet.deploy import deploy_contract
+from wpokt_node.eth.artifacts import MINT_CONTROLLER, WRAPPED_POCKET
 from wpokt_node.eth.contracts import PAUSER_ROLE
 from wpokt_node.eth.eip712 import MintData, sign_mint_data
 from wpokt_node.eth.transactions import TransactionRevertedError
@@ -16,6 +18,7 @@ from wpokt_node.keys.signer import LocalKeySigner, eth_address_of
 pytestmark = pytest.mark.eth
 
 RECIPIENT = "0x00000000000000000000000000000000000000A1"
+ZERO_ADDRESS = "0x" + "00" * 20
 
 
 def _submit(env: EthEnv, data: MintData, signatures: list[bytes]) -> None:
@@ -189,16 +192,16 @@ def test_validator_admin_rules(eth_env: EthEnv) -> None:
     validator = eth_address_of(eth_env.validators[0].public_key)
 
     def call(function: str, *args: object) -> None:
-        admin.send(controller.address, controller.encode(function, *args), 200_000, function)
+        admin.send(controller.address, controller.encode(function, *args), 400_000, function)
 
-    with pytest.raises(TransactionRevertedError, match=r"InvalidSignatureRatio"):
-        call("setSignerThreshold", 5)  # below 12 / 2
+    with pytest.raises(TransactionRevertedError, match=r"NoMajority\(6, 12\)"):
+        call("setSignerThreshold", 6)  # half of 12 is not a majority
     with pytest.raises(TransactionRevertedError, match=r"InvalidSignatureRatio"):
         call("setSignerThreshold", 13)
     call("setSignerThreshold", 12)
     with pytest.raises(TransactionRevertedError, match=r"BelowMinThreshold"):
         call("removeValidator", validator)
-    call("setSignerThreshold", 6)
+    call("setSignerThreshold", 7)
     call("removeValidator", validator)
     assert controller.validator_count() == 11
     assert not controller.is_validator(validator)
@@ -209,3 +212,48 @@ def test_validator_admin_rules(eth_env: EthEnv) -> None:
         outsider.send(
             controller.address, controller.encode("setSignerThreshold", 11), 200_000, "threshold"
         )
+
+
+def test_adding_validators_never_leaves_the_threshold_below_a_majority(eth_env: EthEnv) -> None:
+    # Given 12 validators with threshold 9 (18 > 12)
+    admin = eth_env.sender(eth_env.admin)
+    controller = eth_env.controller
+    newcomers = [eth_address_of(v.public_key) for v in validator_signers(20)[12:]]
+
+    def call(function: str, *args: object) -> None:
+        admin.send(controller.address, controller.encode(function, *args), 2_000_000, function)
+
+    # When keys are added one by one, the sixth would leave 9 of 18: refused
+    for address in newcomers[:5]:
+        call("addValidator", address)
+    with pytest.raises(TransactionRevertedError, match=r"NoMajority\(9, 18\)"):
+        call("addValidator", newcomers[5])
+    assert controller.validator_count() == 17
+
+    # Then an atomic update moves to a new set and threshold in one step, checked as a whole
+    with pytest.raises(TransactionRevertedError, match=r"NoMajority\(10, 20\)"):
+        call("updateValidators", newcomers[5:], [], 10)
+    call("updateValidators", newcomers[5:], [], 11)
+    assert (controller.validator_count(), controller.signer_threshold()) == (20, 11)
+
+
+def test_burns_of_nothing_or_to_the_zero_address_are_refused(eth_env: EthEnv) -> None:
+    eth_env.mint(eth_env.holder_address, 1_000)
+    with pytest.raises(TransactionRevertedError, match=r"ZeroAmount"):
+        eth_env.burn(0, bytes(range(20)))
+    with pytest.raises(TransactionRevertedError, match=r"ZeroAddress"):
+        eth_env.burn(10, bytes(20))
+    assert eth_env.token.balance_of(eth_env.holder_address) == 1_000
+
+
+def test_zero_admin_and_zero_refill_rate_are_refused(eth_env: EthEnv) -> None:
+    deployer = eth_env.sender(eth_env.admin)
+    with pytest.raises(TransactionRevertedError, match=r"ZeroAddress"):
+        deploy_contract(deployer, WRAPPED_POCKET, ["address"], [ZERO_ADDRESS])
+    token = eth_env.token.address
+    with pytest.raises(TransactionRevertedError, match=r"InvalidCooldownConfig"):
+        deploy_contract(deployer, MINT_CONTROLLER, ["address", "uint256", "uint256"], [token, 1, 0])
+    admin = eth_env.sender(eth_env.admin)
+    setting = eth_env.controller.encode("setMintCooldown", 1_000, 0)
+    with pytest.raises(TransactionRevertedError, match=r"InvalidCooldownConfig"):
+        admin.send(eth_env.controller.address, setting, 200_000, "setMintCooldown")

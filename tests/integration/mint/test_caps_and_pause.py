@@ -239,23 +239,59 @@ def test_signers_refuse_a_mint_started_past_the_daily_cap(
     )
 
 
-def test_no_mint_is_submitted_above_the_on_chain_mint_limit(mint_cluster: MintCluster) -> None:
-    cluster = mint_cluster
-    # Given the MintController's limit lowered below the deposit
+def _set_mint_cooldown(cluster: MintCluster, maximum: int, per_second: int) -> None:
     eth = EthClient(cluster.anvil.url, retry=FAST_RETRY)
     admin = TransactionSender(eth, LocalKeySigner.from_hex(DEV_KEYS[0]), CHAIN_ID)
     controller = ControllerContract(eth, cluster.deployment.controller)
     signed = admin.sign(
-        controller.address, controller.encode("setMintCooldown", 1_000_000, 1), 200_000
+        controller.address, controller.encode("setMintCooldown", maximum, per_second), 200_000
     )
     admin.broadcast(signed)
     admin.check_receipt(admin.wait_for_receipt(signed.tx_hash), "setMintCooldown")
-    tx_hash = cluster.deposit(3_000_000, recipient_address(9))
+
+
+def test_no_mint_is_submitted_above_the_on_chain_mint_limit(mint_cluster: MintCluster) -> None:
+    cluster = mint_cluster
+    # Given the MintController's limit lowered to 4 wPOKT, 3 of them used by a first mint
+    _set_mint_cooldown(cluster, 4_000_000, 1)
+    first = cluster.deposit(3_000_000, recipient_address(9))
+    cluster.watch(0)
+    cluster.execute(0, 1, passes=3)
+    assert cluster.mint(first)["status"] == "executed"
+    tx_hash = cluster.deposit(2_000_000, recipient_address(10))
     cluster.watch(0)
 
-    # When the nodes run, then the mint is signed but not submitted, and shows why
+    # When the nodes run, then the second mint is signed but not submitted, and shows why
     cluster.execute(0, 1, passes=2)
     entry = cluster.mint(tx_hash)
     assert (entry["status"], entry["execution_tx_hash"]) == ("signed", None)
     assert entry["held"] == "mint_limit"
-    assert wpokt_balance(cluster, recipient_address(9)) == 0
+    assert wpokt_balance(cluster, recipient_address(10)) == 0
+
+
+def test_a_mint_above_the_maximum_limit_is_held_before_it_takes_a_nonce(
+    mint_cluster: MintCluster,
+) -> None:
+    cluster = mint_cluster
+    # Given a MintController whose limit can never reach the deposit
+    _set_mint_cooldown(cluster, 1_000_000, 1)
+    tx_hash = cluster.deposit(3_000_000, recipient_address(11))
+    cluster.watch(0)
+
+    # When the nodes run, then the mint waits in confirmed without a nonce, and shows why
+    cluster.execute(0, 1, 2, passes=2)
+    entry = cluster.mint(tx_hash)
+    assert (entry["status"], entry["nonce"], entry["held"]) == (
+        "confirmed",
+        None,
+        "over_max_mint_limit",
+    )
+    assert "maxMintLimit 1000000" in entry["held_detail"]
+
+    # And once the limit is raised it is minted
+    _set_mint_cooldown(cluster, 10_000_000, 10_000_000)
+    cluster.anvil.rpc("evm_increaseTime", 1)
+    cluster.anvil.mine()
+    cluster.execute(0, 1, 2, passes=3)
+    assert cluster.mint(tx_hash)["status"] == "executed"
+    assert wpokt_balance(cluster, recipient_address(11)) == 3_000_000

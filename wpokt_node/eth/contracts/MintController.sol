@@ -13,7 +13,8 @@ interface IWrappedPocket {
 /// @title MintController
 /// @notice Mints wPOKT when a threshold of validators signed the EIP-712 `MintData`.
 /// Interface-compatible with the deployed controller; signature checks are strict: every
-/// signature must recover to a validator, in strictly increasing signer address order.
+/// signature must recover to a validator, in strictly increasing signer address order. The
+/// threshold is a majority (2 * threshold > validators) after every change of it or of the set.
 contract MintController is EIP712 {
     struct MintData {
         address recipient;
@@ -55,6 +56,7 @@ contract MintController is EIP712 {
     error NonValidatorSigner(address signer);
     error DuplicateSigner(address signer);
     error UnsortedSigners(address previous, address signer);
+    error NoMajority(uint256 threshold, uint256 validators);
 
     constructor(address token, uint256 initialMaxMintLimit, uint256 initialMintPerSecond)
         EIP712("MintController", "1")
@@ -62,7 +64,7 @@ contract MintController is EIP712 {
         if (token == address(0)) {
             revert NonZero();
         }
-        if (initialMaxMintLimit < initialMintPerSecond) {
+        if (initialMintPerSecond == 0 || initialMaxMintLimit < initialMintPerSecond) {
             revert InvalidCooldownConfig();
         }
         wPokt = IWrappedPocket(token);
@@ -79,7 +81,50 @@ contract MintController is EIP712 {
         _;
     }
 
+    /// @notice Add a validator; while a threshold is set it must stay a majority of the new set.
     function addValidator(address validator) external onlyAdmin {
+        _add(validator);
+        _requireMajority();
+    }
+
+    function removeValidator(address validator) external onlyAdmin {
+        _remove(validator);
+        if (validatorCount < signerThreshold) {
+            revert BelowMinThreshold();
+        }
+    }
+
+    /// @notice Signatures needed per mint: a majority of the validators, at most all of them.
+    function setSignerThreshold(uint256 threshold) external onlyAdmin {
+        if (threshold == 0 || threshold > validatorCount) {
+            revert InvalidSignatureRatio();
+        }
+        signerThreshold = threshold;
+        _requireMajority();
+        emit SignerThresholdSet(threshold);
+    }
+
+    /// @notice One atomic change of the set and the threshold (e.g. moving to a new key set):
+    /// `remove`, then `add`, then `threshold`, which must be a majority of the result.
+    function updateValidators(address[] calldata add, address[] calldata remove, uint256 threshold)
+        external
+        onlyAdmin
+    {
+        for (uint256 i = 0; i < remove.length; ++i) {
+            _remove(remove[i]);
+        }
+        for (uint256 i = 0; i < add.length; ++i) {
+            _add(add[i]);
+        }
+        if (threshold == 0 || threshold > validatorCount) {
+            revert InvalidSignatureRatio();
+        }
+        signerThreshold = threshold;
+        _requireMajority();
+        emit SignerThresholdSet(threshold);
+    }
+
+    function _add(address validator) private {
         if (validator == address(0)) {
             revert NonZero();
         }
@@ -91,30 +136,26 @@ contract MintController is EIP712 {
         emit NewValidator(validator);
     }
 
-    function removeValidator(address validator) external onlyAdmin {
+    function _remove(address validator) private {
         if (!validators[validator]) {
             revert InvalidRemoveValidator();
-        }
-        if (validatorCount - 1 < signerThreshold) {
-            revert BelowMinThreshold();
         }
         validators[validator] = false;
         validatorCount -= 1;
         emit RemovedValidator(validator);
     }
 
-    /// @notice Signatures needed per mint: more than zero, at least half, at most all validators.
-    function setSignerThreshold(uint256 threshold) external onlyAdmin {
-        if (threshold == 0 || threshold > validatorCount || threshold < validatorCount / 2) {
-            revert InvalidSignatureRatio();
+    /// A threshold of 0 (none set yet) mints nothing; any other must be a strict majority.
+    function _requireMajority() private view {
+        uint256 threshold = signerThreshold;
+        if (threshold != 0 && 2 * threshold <= validatorCount) {
+            revert NoMajority(threshold, validatorCount);
         }
-        signerThreshold = threshold;
-        emit SignerThresholdSet(threshold);
     }
 
     /// @notice Rate limit: at most `newLimit` at once, refilled by `newMintPerSecond` per second.
     function setMintCooldown(uint256 newLimit, uint256 newMintPerSecond) external onlyAdmin {
-        if (newLimit < newMintPerSecond) {
+        if (newMintPerSecond == 0 || newLimit < newMintPerSecond) {
             revert InvalidCooldownConfig();
         }
         uint256 available = currentMintLimit();
