@@ -25,6 +25,7 @@ from pymongo.errors import PyMongoError
 from wpokt_node.burn.entries import burn_document
 from wpokt_node.burn.returns import record_burn_returns
 from wpokt_node.config import EthereumSettings
+from wpokt_node.custody.source_events import burn_event
 from wpokt_node.db.entries import Document, insert_once
 from wpokt_node.db.nodes import get_cursor, set_cursor
 from wpokt_node.db.schema import BURNS, Status
@@ -156,7 +157,7 @@ class BurnWatcher:
         outcome = insert_once(self.db[BURNS], document)
         if outcome.inserted:
             return 1
-        self._offer_claim(outcome.id)
+        self._offer_claim(outcome.id, burn_event(event.transaction_hash, burn_index))
         fields = {name: document[name] for name in _SOURCE_FIELDS}
         if revive_entry(
             self.db, BURNS, outcome.id, node_id=self.node_id, reason="the burn is on chain",
@@ -166,7 +167,7 @@ class BurnWatcher:
                       entry_id=str(outcome.id))  # fmt: skip
         return 0
 
-    def _offer_claim(self, entry_id: object) -> None:
+    def _offer_claim(self, entry_id: object, source_event: str) -> None:
         """An entry that claims its burn was paid: the node's release executor checks it."""
         if self.claims is None:
             return
@@ -177,7 +178,7 @@ class BurnWatcher:
         except PyMongoError as exc:
             raise DatabaseError(f"{BURNS}: read failed: {exc}") from None
         if current is not None and current.get("status") == Status.EXECUTED.value:
-            self.claims.offer(BURNS, entry_id, current.get("execution_tx_hash"))
+            self.claims.offer(BURNS, source_event, entry_id, current.get("execution_tx_hash"))
 
 
 class BurnWatcherTask:

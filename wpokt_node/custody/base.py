@@ -136,6 +136,12 @@ class Custody(Protocol):
         """The source event's key in the signing journal (e.g. ``pokt:<TXHASH>``)."""
         ...
 
+    def pays_source(self, entry: Entry, order: Mapping[str, Any]) -> bool:
+        """Whether ``order`` pays what the entry's source event asks (recipient and amount, as
+        this node's RPC shows the source), whatever its number. A release's outcome is matched
+        to the entry's own event anyway; a MintData names no event, so this is checked."""
+        ...
+
     def check_source(self, entry: Entry) -> SourceCheck:
         """Re-read the entry's source event from this node's own RPC."""
         ...

@@ -200,6 +200,14 @@ class EthMintCustody:
             verify=self._verify_holder,
         )
 
+    def pays_source(self, entry: Entry, order: Mapping[str, Any]) -> bool:
+        try:
+            claim = self.sources.of(entry).claim(entry)
+            nonce = self.domain.mint_data(order).nonce
+        except (RebuildMismatchError, ValidationError):
+            return False
+        return dict(order) == self.domain.order(claim.recipient, claim.amount, nonce)
+
     def _verify_holder(self, holder: Entry) -> str | None:
         """Why this node cannot vouch for the open mint ``holder`` (None: it can)."""
         try:

@@ -54,7 +54,7 @@ class MintChain:
     def outcome(self, entry: Entry, data: MintData) -> Outcome:
         tx_hash = entry.execution_tx_hash.lower() if entry.execution_tx_hash else None
         receipt = self.eth.receipt(tx_hash) if tx_hash else None
-        if receipt is not None and receipt.status == 1:
+        if receipt is not None and receipt.status == 1 and receipt.block_number >= self.start_block:
             for record in receipt.logs:
                 if _is_minted_log(record, self.token.address):
                     event = decode_minted(record)
@@ -127,7 +127,8 @@ class MintChain:
             if receipt is None:
                 return None
             logs = receipt.logs
-        return event.amount + fee_collected_for(logs, self.token.address, event.log_index)
+        fee = fee_collected_for(logs, self.token.address, event.log_index)
+        return None if fee is None else event.amount + fee
 
     def _executed(self, event: MintedEvent) -> Outcome:
         tx_hash = event.transaction_hash

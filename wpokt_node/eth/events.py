@@ -124,22 +124,25 @@ def decode_burn(log: LogRecord, burn_index: int) -> BurnEvent:
     )
 
 
-def fee_collected_for(logs: Iterable[LogRecord], token_address: str, minted_log_index: int) -> int:
+def fee_collected_for(
+    logs: Iterable[LogRecord], token_address: str, minted_log_index: int
+) -> int | None:
     """The fee the token collected for the ``Minted`` log at ``minted_log_index``: the amount of
-    the token's ``FeeCollected`` log between the previous ``Minted`` log of the tx and this one
-    (0 without one: the fee was off)."""
+    the token's last ``FeeCollected`` log before it, if that fee belongs to this mint alone (0
+    without one: the fee was off). None when it cannot be told: the deployed token's
+    ``batchMint`` collects one fee for the whole batch before all its ``Minted`` logs."""
     token = str(to_checksum_address(token_address))
-    fee = 0
-    for record in sorted(logs, key=lambda r: r.log_index):
-        if record.log_index >= minted_log_index:
-            break
-        if record.address != token or not record.topics:
-            continue
-        if record.topics[0] == MINTED_TOPIC:
-            fee = 0
-        elif record.topics[0] == FEE_COLLECTED_TOPIC and len(record.topics) == 3:
-            fee = _topic_uint(record.topics[2], "fee")
-    return fee
+    own = [r for r in sorted(logs, key=lambda r: r.log_index) if r.address == token and r.topics]
+    groups: list[tuple[int, list[int]]] = [(0, [])]  # (fee, Minted log indexes after it)
+    for record in own:
+        if record.topics[0] == FEE_COLLECTED_TOPIC and len(record.topics) == 3:
+            groups.append((_topic_uint(record.topics[2], "fee"), []))
+        elif record.topics[0] == MINTED_TOPIC:
+            groups[-1][1].append(record.log_index)
+    for fee, minted in groups:
+        if minted_log_index in minted:
+            return fee if fee == 0 or len(minted) == 1 else None
+    return 0
 
 
 def decode_minted(log: LogRecord) -> MintedEvent:

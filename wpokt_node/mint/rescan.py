@@ -21,6 +21,7 @@ from pymongo.database import Database
 from pymongo.errors import PyMongoError
 
 from wpokt_node.config import Settings
+from wpokt_node.custody.source_events import deposit_event
 from wpokt_node.db.entries import insert_once
 from wpokt_node.db.models import Entry
 from wpokt_node.db.query import match
@@ -105,13 +106,14 @@ class DepositRescan:
             log.error("deposit recorded again: its entry was missing", alert=True,
                       collection=collection, transaction_hash=tx_hash)  # fmt: skip
             return "rerecorded"
-        if existing.get("status") == Status.EXECUTED.value:
-            offered = self.claims is not None and self.claims.offer(
-                collection, existing["_id"], existing.get("execution_tx_hash")
-            )
-            return "offered" if offered else None
         if self._malformed(collection, existing["_id"]):
             self._unblock(collection, existing["_id"], document)
+        elif existing.get("status") == Status.EXECUTED.value:
+            event = deposit_event(str(document["transaction_hash"]))
+            offered = self.claims is not None and self.claims.offer(
+                collection, event, existing["_id"], existing.get("execution_tx_hash")
+            )
+            return "offered" if offered else None
         revived = revive_entry(
             self.db,
             collection,

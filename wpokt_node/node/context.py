@@ -66,5 +66,9 @@ def build_context(settings: Settings) -> NodeContext:
         ),
         eth_gas=load_signer(settings.keys.eth_gas, purpose="eth_gas", node_id=settings.node_id),
         journal=SigningJournal(settings.journal_path, node_id=settings.node_id),
-        claims=ClaimQueue(settings.journal_path),
+        claims=ClaimQueue(
+            settings.journal_path,
+            clear_after_s=3
+            * max(settings.pocket.rescan_interval_s, settings.ethereum.rescan_interval_s),
+        ),
     )

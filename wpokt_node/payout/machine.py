@@ -340,7 +340,7 @@ class PayoutMachine:
         # Someone assembled it from the stored signatures: each was made by a node that
         # rebuilt this order, so at the threshold it is signed (and executed).
         promoted = promote_if_signed(self._signer(), custody, entry, order)
-        return "signed" if promoted else "waiting"
+        return "signed" if promoted else None  # short of T (e.g. a validator removed): sign
 
     def _gate_sign(self, entry: Entry) -> str | None:
         if entry.signed_by(self.node_id):

@@ -129,7 +129,7 @@ class ReleaseCluster:
     ) -> Node:
         settings = self.settings(index, **over)
         journal = journal or SigningJournal(settings.journal_path, node_id=settings.node_id)
-        claims = ClaimQueue(settings.journal_path)
+        claims = ClaimQueue(settings.journal_path, clear_after_s=0)
         pokt = PocketClient(self.pokt_url, retries=2, backoff_s=0.01)
         executor = release_executor(
             settings=settings,

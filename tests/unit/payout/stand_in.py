@@ -83,6 +83,9 @@ class StandInCustody:
     def source_event(self, entry: Entry) -> str:
         return f"stand-in:{entry.transaction_hash}"
 
+    def pays_source(self, entry: Entry, order: Mapping[str, Any]) -> bool:
+        return order.get("amount") == entry.amount
+
     def check_source(self, entry: Entry) -> SourceCheck:
         return self.chain.sources.get(
             entry.transaction_hash, SourceCheck(SourceState.NOT_YET, reason="unknown")
