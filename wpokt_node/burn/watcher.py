@@ -28,7 +28,7 @@ from wpokt_node.config import EthereumSettings
 from wpokt_node.custody.source_events import burn_event
 from wpokt_node.db.entries import Document, insert_once
 from wpokt_node.db.nodes import get_cursor, set_cursor
-from wpokt_node.db.schema import BURNS, Status
+from wpokt_node.db.schema import BURNS, MINTS, Status
 from wpokt_node.db.transitions import revive_entry
 from wpokt_node.errors import ChainError, DatabaseError, ValidationError
 from wpokt_node.eth.client import EthClient, LogRecord
@@ -157,7 +157,7 @@ class BurnWatcher:
         outcome = insert_once(self.db[BURNS], document)
         if outcome.inserted:
             return 1
-        self._offer_claim(outcome.id, burn_event(event.transaction_hash, burn_index))
+        self._offer_claim(outcome.id, event.transaction_hash, burn_index)
         fields = {name: document[name] for name in _SOURCE_FIELDS}
         if revive_entry(
             self.db, BURNS, outcome.id, node_id=self.node_id, reason="the burn is on chain",
@@ -167,18 +167,30 @@ class BurnWatcher:
                       entry_id=str(outcome.id))  # fmt: skip
         return 0
 
-    def _offer_claim(self, entry_id: object, source_event: str) -> None:
-        """An entry that claims its burn was paid: the node's release executor checks it."""
+    def _offer_claim(self, entry_id: object, tx_hash: str, burn_index: int) -> None:
+        """An entry that claims its burn was paid (or its return minted): the node's executors
+        check it against the chain (``payout.claims``)."""
         if self.claims is None:
             return
+        projection = {"status": 1, "execution_tx_hash": 1}
+        executed = Status.EXECUTED.value
+        source_event = burn_event(tx_hash, burn_index)
+        returned_by = {  # the unique index's leading field, so no collection scan
+            "transaction_hash": tx_hash.strip().lower(),
+            "source_event": source_event,
+            "status": executed,
+        }
         try:
-            current = self.db[BURNS].find_one(
-                {"_id": entry_id}, projection={"status": 1, "execution_tx_hash": 1}
-            )
+            current = self.db[BURNS].find_one({"_id": entry_id}, projection=projection)
+            returns = list(self.db[MINTS].find(returned_by, projection=projection))
         except PyMongoError as exc:
-            raise DatabaseError(f"{BURNS}: read failed: {exc}") from None
-        if current is not None and current.get("status") == Status.EXECUTED.value:
+            raise DatabaseError(f"burn claims: read failed: {exc}") from None
+        if current is not None and current.get("status") == executed:
             self.claims.offer(BURNS, source_event, entry_id, current.get("execution_tx_hash"))
+        for returned in returns:
+            self.claims.offer(
+                MINTS, source_event, returned["_id"], returned.get("execution_tx_hash")
+            )
 
 
 class BurnWatcherTask:

@@ -123,7 +123,8 @@ def cluster(mint_cluster_factory: MintClusterFactory) -> ReturnCluster:
         for node in mint.nodes
     ]
     settings = mint.nodes[0].context.settings
-    watcher = BurnWatcher(mint.db, settings.node_id, mint.eth, settings.ethereum)
+    claims = mint.nodes[0].context.claims  # node 0's executors check what its watcher offers
+    watcher = BurnWatcher(mint.db, settings.node_id, mint.eth, settings.ethereum, claims=claims)
     return ReturnCluster(mint, releasers, BurnWatcherTask(watcher))
 
 
@@ -176,6 +177,33 @@ def test_a_burn_to_a_module_account_is_minted_back_to_the_burner_once(
     )
     assert report.ok, report.problems
     assert report.figures["returned"] == BURNED
+
+
+def test_a_return_marked_executed_before_it_was_minted_is_reopened_and_minted(
+    cluster: ReturnCluster,
+) -> None:
+    # Given a burn to a module account whose return a database writer marks executed at once
+    cluster.fund(cluster.burner, FUNDED)
+    cluster.burn(BURNED, FEE_COLLECTOR)
+    for _ in range(8):  # the burn fails and its return is recorded; no mint executor runs
+        cluster.burn_watcher.run_once()
+        for releaser in cluster.releasers:
+            releaser.run_once()
+        if cluster.returns():
+            break
+    [returned] = cluster.returns()
+    assert returned["status"] == "detected"
+    fake = {"status": "executed", "execution_tx_hash": "0x" + "ab" * 32}
+    cluster.db[MINTS].update_one({"_id": returned["_id"]}, {"$set": fake})
+
+    # When the burn watcher re-scans its window and the nodes run
+    cluster.burn_watcher.watcher._last_rescan = None  # the re-scan is due now
+    cluster.run_until(lambda: cluster.mint.token.balance_of(cluster.burner) == FUNDED)
+
+    # Then the return was re-opened and minted, once
+    [fresh] = cluster.returns()
+    assert fresh["execution_tx_hash"] != fake["execution_tx_hash"]
+    assert fresh["repaired"]["claimed_execution"] == fake["execution_tx_hash"]
 
 
 def test_two_burns_in_one_tx_are_two_returns(cluster: ReturnCluster) -> None:
