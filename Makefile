@@ -46,8 +46,9 @@ lint: $(PY_STAMP) $(LINT_STAMP)
 typecheck: $(PY_STAMP)
 	$(BIN)/mypy
 
+# The deploy checks' tests (`-m deploy`) run in deploy-check, once.
 pytest: setup $(LINT_STAMP)
-	$(BIN)/pytest $(PYTEST_ARGS)
+	$(BIN)/pytest -m "not deploy" $(PYTEST_ARGS)
 
 test: setup lint typecheck pytest deploy-check
 
