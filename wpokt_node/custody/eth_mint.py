@@ -16,7 +16,6 @@ import time
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from eth_utils.crypto import keccak
 from pymongo.database import Database
 from pymongo.errors import PyMongoError
 
@@ -31,7 +30,7 @@ from wpokt_node.custody.base import (
     UnpayableError,
 )
 from wpokt_node.custody.burn_return import BurnReturnSource
-from wpokt_node.custody.mint_chain import MintChain
+from wpokt_node.custody.mint_chain import MintChain, recorded_raw_tx
 from wpokt_node.custody.mint_sources import DepositSource, MintSources
 from wpokt_node.custody.number_gaps import first_gap
 from wpokt_node.db import leases, reservations
@@ -343,12 +342,8 @@ class EthMintCustody:
     def rebroadcast(self, entry: Entry) -> None:
         """Send the recorded raw execution tx again (the same bytes, so the same hash)."""
         tx_hash = entry.execution_tx_hash or ""
-        raw_hex = str(entry.document.get("execution_tx_raw") or "")
-        try:
-            raw = bytes.fromhex(raw_hex.removeprefix("0x"))
-        except ValueError:
-            raise ValidationError("execution_tx_raw is not hex") from None
-        if not raw or "0x" + keccak(raw).hex() != tx_hash.lower():
+        raw = recorded_raw_tx(entry)
+        if raw is None:
             raise ValidationError("execution_tx_raw does not hash to execution_tx_hash")
         try:
             self.eth.request("eth_sendRawTransaction", ["0x" + raw.hex()])

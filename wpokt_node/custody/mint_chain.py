@@ -75,7 +75,7 @@ class MintChain:
             return "nothing submitted"
         if reverted:
             return "execution tx reverted"
-        if not _recorded_bytes_match(entry, tx_hash):
+        if recorded_raw_tx(entry) is None:
             # Not a tx any node recorded before broadcasting it: an edited entry. Another tx
             # for the same MintData is safe: the token executes one MintData per nonce.
             return "the recorded execution tx is not on chain and its bytes are not recorded"
@@ -148,14 +148,18 @@ class MintChain:
         return mined > tx_nonce and self.eth.receipt(tx_hash) is None
 
 
-def _recorded_bytes_match(entry: Entry, tx_hash: str) -> bool:
-    raw = entry.document.get("execution_tx_raw")
-    if not isinstance(raw, str):
-        return False
+def recorded_raw_tx(entry: Entry) -> bytes | None:
+    """The entry's recorded execution tx (``execution_tx_raw``), if it hashes to its
+    ``execution_tx_hash``; None for bytes missing, not hex, or of another tx (edited)."""
+    raw_hex = entry.document.get("execution_tx_raw")
+    tx_hash = (entry.execution_tx_hash or "").lower()
+    if not isinstance(raw_hex, str) or not tx_hash:
+        return None
     try:
-        return "0x" + keccak(bytes.fromhex(raw.removeprefix("0x"))).hex() == tx_hash
+        raw = bytes.fromhex(raw_hex.removeprefix("0x"))
     except ValueError:
-        return False
+        return None
+    return raw if raw and "0x" + keccak(raw).hex() == tx_hash else None
 
 
 def _matches(event: MintedEvent, data: MintData, gross: int | None) -> bool:

@@ -54,6 +54,7 @@ from wpokt_node.pokt.release_order import (
 )
 from wpokt_node.pokt.release_spec import ReleaseSpec, sign_release
 from wpokt_node.pokt.responses import BroadcastResult
+from wpokt_node.pokt.tx_encoding import tx_hash as cosmos_tx_hash
 
 log = get_logger(__name__)
 
@@ -381,4 +382,4 @@ def _recorded_bytes_match(entry: Entry) -> bool:
         tx_bytes = base64.b64decode(encoded, validate=True)
     except ValueError:
         return False
-    return hashlib.sha256(tx_bytes).hexdigest().upper() == entry.execution_tx_hash.upper()
+    return cosmos_tx_hash(tx_bytes) == entry.execution_tx_hash.upper()

@@ -26,7 +26,12 @@ from wpokt_node.amounts import amount_from_db
 from wpokt_node.db import leases
 from wpokt_node.db.clock import now_ms
 from wpokt_node.db.models import Entry
-from wpokt_node.eth.contracts import FEE_BASIS_POINTS, ControllerContract, TokenContract
+from wpokt_node.eth.contracts import (
+    FEE_BASIS_POINTS,
+    ControllerContract,
+    MintLimit,
+    TokenContract,
+)
 from wpokt_node.mint.daily_cap import HELD_DAILY_CAP, HELD_MINT_LIMIT, fits_to_sign, fits_to_start
 from wpokt_node.payout.gates import Hold
 
@@ -57,15 +62,16 @@ class MintGates:
     def _cap_hold(self) -> Hold:
         return Hold(HELD_DAILY_CAP, f"daily mint cap {self.daily_cap}")
 
-    def _never_mintable(self, amount: int) -> Hold | None:
-        """An amount the contracts refuse whatever the time: held, never signed."""
+    def _never_mintable(self, amount: int, limit: MintLimit | None = None) -> Hold | None:
+        """An amount the contracts refuse whatever the time: held, never signed. ``limit``: the
+        controller's limit when the caller has read it already."""
         if self.token.mint_fee().dusty(amount):
             return Hold(
                 HELD_FEE_DUST,
                 f"the token's mint fee is on and {amount} is not a multiple of "
                 f"{FEE_BASIS_POINTS}: the mint would revert (FeeBasisDust)",
             )
-        maximum = self.controller.mint_limit().maximum
+        maximum = (limit or self.controller.mint_limit()).maximum
         if amount > maximum:
             return Hold(
                 HELD_OVER_MAX_MINT_LIMIT,
@@ -93,10 +99,11 @@ class MintGates:
 
     def admit_execute(self, entry: Entry, order: Mapping[str, Any]) -> Hold | None:
         amount = amount_from_db(order.get("amount"))
-        never = self._never_mintable(amount)
+        limit = self.controller.mint_limit()
+        never = self._never_mintable(amount, limit)
         if never is not None:
             return never
-        available = self.controller.mint_limit().current
+        available = limit.current
         if available < amount:
             return Hold(
                 HELD_MINT_LIMIT, f"MintController allows {available} now, mint needs {amount}"
