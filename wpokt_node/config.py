@@ -29,6 +29,7 @@ from pydantic import (
 )
 from pydantic import ValidationError as PydanticValidationError
 
+from wpokt_node.addresses import address_from_bytes
 from wpokt_node.addresses import normalize as normalize_pokt_address
 from wpokt_node.amounts import parse_amount
 from wpokt_node.errors import ConfigError, ValidationError
@@ -161,6 +162,25 @@ class GroupVaultSettings(_Strict):
     )
 
 
+class RetiredVaultSettings(_Strict):
+    """A legacy multisig vault this cluster took over (``docs/runbooks/migrate-from-5-of-7.md``):
+    deposits still arriving there are minted or refunded (from the current vault) until its
+    POKT is swept; its keys are the old operators', never this node's."""
+
+    address: PoktAddress
+    threshold: int = Field(ge=1)
+    member_public_keys: list[PubKeyHex] = Field(min_length=1)
+    start_height: int | None = Field(
+        None, ge=1, description="first height scanned for deposits (default pocket.start_height)"
+    )
+
+    @model_validator(mode="after")
+    def _threshold_fits(self) -> RetiredVaultSettings:
+        if self.threshold > len(self.member_public_keys):
+            raise ValueError("a retired vault's threshold exceeds its number of keys")
+        return self
+
+
 class PocketSettings(_Strict):
     rest_url: str = Field(min_length=1)
     chain_id: str = Field("pocket", min_length=1)
@@ -169,6 +189,9 @@ class PocketSettings(_Strict):
         description="compressed secp256k1 keys of the vault members (one per node), hex"
     )
     custody: PocketCustody = PocketCustody.AUTO
+    retired_vaults: list[RetiredVaultSettings] = Field(
+        default_factory=list, description="old vaults still watched for deposits"
+    )
     group: GroupVaultSettings = GroupVaultSettings()
     confirmations: int = Field(1, ge=0)
     index_lag_blocks: int = Field(
@@ -289,6 +312,11 @@ class Settings(_Strict):
             )
         if len(set(keys)) != len(keys):
             raise ValueError("pocket.member_public_keys contains a duplicate key")
+        retired = [v.address for v in self.pocket.retired_vaults]
+        if self.pocket.vault_address in retired or len(set(retired)) != len(retired):
+            raise ValueError(
+                "pocket.retired_vaults must differ from each other and from pocket.vault_address"
+            )
         validators = self.ethereum.validator_addresses
         if len(validators) != self.cluster.nodes:
             raise ValueError(
@@ -416,3 +444,21 @@ def redacted_dump(settings: Settings) -> dict[str, Any]:
     dumped: dict[str, Any] = settings.model_dump(mode="json")
     dumped["mongodb"]["uri"] = settings.redacted_mongodb_uri
     return dumped
+
+
+# pocket.vault_address while the group vault does not exist yet: the zero address
+PLACEHOLDER_VAULT = address_from_bytes(bytes(20))
+
+
+def load_config_before_vault(path: Path) -> Settings:
+    """The config; before the group vault exists ``pocket.vault_address`` may still be missing
+    (it is then ``PLACEHOLDER_VAULT``, which no chain check accepts as a vault)."""
+    try:
+        raw = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
+    except (OSError, yaml.YAMLError):
+        raw = None  # load_config reports it properly
+    pocket = raw.get("pocket") if isinstance(raw, dict) else None
+    environ = dict(os.environ)
+    if isinstance(pocket, dict) and "vault_address" not in pocket:
+        environ.setdefault("WPOKT_POCKET__VAULT_ADDRESS", PLACEHOLDER_VAULT)
+    return load_config(path, environ)

@@ -25,13 +25,21 @@ def deposit_memo(eth_address: str) -> str:
     return json.dumps({"address": eth_address, "chain_id": str(ETH_CHAIN_ID)})
 
 
-def deposit(devnet: Devnet, amount: int, eth_address: str, memo: str | None = None) -> str:
-    """Send ``amount`` upokt from the devnet Pocket user into the vault; returns the tx hash."""
+def deposit(
+    devnet: Devnet,
+    amount: int,
+    eth_address: str,
+    memo: str | None = None,
+    *,
+    vault: str | None = None,
+) -> str:
+    """Send ``amount`` upokt from the devnet Pocket user into the vault (or ``vault``); returns
+    the tx hash."""
     signer = LocalKeySigner.from_hex(devnet.keys()["pokt_user"])
     wallet = DevnetWallet(signer, devnet.pokt_url)
     try:
         text = deposit_memo(eth_address) if memo is None else memo
-        return wallet.send(str(devnet.state["vault"]), amount, memo=text)
+        return wallet.send(vault or str(devnet.state["vault"]), amount, memo=text)
     finally:
         wallet.close()
 

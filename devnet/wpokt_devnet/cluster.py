@@ -368,8 +368,9 @@ def down(directory: Path) -> list[str]:
     the database. Returns the names that had to be killed."""
     devnet = Devnet.load(directory.resolve())
     services = devnet.services()
-    nodes = [s for name, s in services.items() if name in set(devnet.node_ids)]
-    others = [s for name, s in services.items() if name not in set(devnet.node_ids)]
+    node_names = {*devnet.node_ids, *devnet.state.get("successor_ids", [])}
+    nodes = [s for name, s in services.items() if name in node_names]
+    others = [s for name, s in services.items() if name not in node_names]
     killed = stop(nodes, grace_s=12.0) + stop(list(reversed(others)), grace_s=10.0)
     devnet.state["services"] = {}
     devnet.save()

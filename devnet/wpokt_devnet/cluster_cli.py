@@ -10,10 +10,11 @@ from typing import Any
 
 from wpokt_devnet.actions import burn, deposit, snapshot
 from wpokt_devnet.cli import devnet_commands
-from wpokt_devnet.cluster import Devnet, down, up
+from wpokt_devnet.cluster import Devnet, DevnetError, down, up
 from wpokt_devnet.cluster_config import GROUP, MULTISIG, DevnetOptions
 from wpokt_devnet.demo import run_demo
 from wpokt_devnet.deploy import PROFILES, PROJECT
+from wpokt_devnet.successor import add_successor, set_vault, successor_ids
 from wpokt_node.amounts import parse_amount
 from wpokt_node.logs import configure_logging
 
@@ -35,7 +36,25 @@ def register(subparsers: Any) -> None:
     give.add_argument("--amount", required=True, help="upokt (integer base units)")
     give.add_argument("--eth-address", required=True, help="the wPOKT recipient (0x…)")
     give.add_argument("--memo", help="send this raw memo instead of the valid JSON one")
+    give.add_argument("--vault", help="send to this vault (default: the devnet's own)")
     give.set_defaults(handler=_deposit)
+
+    heir = group.add_parser(
+        "successor", help="keys, funds and configs of new nodes that take this devnet over"
+    )
+    heir.add_argument("--dir", required=True, type=Path)
+    heir.add_argument("--nodes", type=int, default=12)
+    heir.add_argument("--threshold", type=int, default=9)
+    heir.add_argument(
+        "--vault", help="only put this group vault address into the successor configs"
+    )
+    heir.set_defaults(handler=_successor)
+
+    nodes = group.add_parser("nodes", help="start or stop some of the devnet's nodes")
+    nodes.add_argument("action", choices=("start", "stop"))
+    nodes.add_argument("--dir", required=True, type=Path)
+    nodes.add_argument("node_ids", nargs="+", metavar="NODE_ID")
+    nodes.set_defaults(handler=_nodes)
 
     back = group.add_parser("burn", help="burnAndBridge wPOKT from the devnet Ethereum user")
     back.add_argument("--dir", required=True, type=Path)
@@ -128,8 +147,40 @@ def _deposit(args: argparse.Namespace) -> int:
     configure_logging("warning", worker="devnet")
     devnet = Devnet.load(args.dir)
     amount = parse_amount(args.amount, what="--amount")
-    tx_hash = deposit(devnet, amount, args.eth_address, memo=args.memo)
-    print(f"deposited {amount} upokt into {devnet.state['vault']}: tx {tx_hash}")
+    vault = args.vault or str(devnet.state["vault"])
+    tx_hash = deposit(devnet, amount, args.eth_address, memo=args.memo, vault=vault)
+    print(f"deposited {amount} upokt into {vault}: tx {tx_hash}")
+    return 0
+
+
+def _successor(args: argparse.Namespace) -> int:
+    configure_logging("warning", worker="devnet")
+    devnet = Devnet.load(args.dir)
+    if args.vault:
+        set_vault(devnet, args.vault)
+        print(f"pocket.vault_address {args.vault} in {len(successor_ids(devnet))} configs")
+        return 0
+    ids = add_successor(devnet, args.nodes, args.threshold)
+    print(f"successor nodes {ids[0]}..{ids[-1]} configured (not started): "
+          f"{devnet.config_path(ids[0])} ...")  # fmt: skip
+    return 0
+
+
+def _nodes(args: argparse.Namespace) -> int:
+    configure_logging("warning", worker="devnet")
+    devnet = Devnet.load(args.dir)
+    known = {*devnet.node_ids, *successor_ids(devnet)}
+    unknown = sorted(set(args.node_ids) - known)
+    if unknown:
+        raise DevnetError(f"no such devnet nodes: {', '.join(unknown)}")
+    for node_id in args.node_ids:
+        if args.action == "stop":
+            devnet.stop_node(node_id)
+        else:
+            devnet.start_node(node_id)
+    if args.action == "start":
+        devnet.wait_healthy(list(args.node_ids))
+    print(f"{args.action}: {', '.join(args.node_ids)}")
     return 0
 
 

@@ -27,8 +27,8 @@ from wpokt_node.db.models import Entry
 from wpokt_node.db.schema import MintSource as SourceName
 from wpokt_node.errors import ValidationError
 from wpokt_node.pokt.client import PocketClient
-from wpokt_node.pokt.deposit_rules import deposit_rules
-from wpokt_node.pokt.deposits import Classification, classify_deposit
+from wpokt_node.pokt.deposit_rules import classify_for_vaults, vault_rules
+from wpokt_node.pokt.deposits import Classification
 from wpokt_node.pokt.release_memo import normalize_pokt_tx_hash
 
 
@@ -103,7 +103,7 @@ class DepositSource:
 
     def __init__(self, settings: Settings, pokt: PocketClient) -> None:
         self.pokt = pokt
-        self.rules = deposit_rules(settings)
+        self.rules = vault_rules(settings)
         self.required = settings.pocket.confirmations
         self.missing = MissingTxTracker(settings.pocket.missing_tx_blocks)
 
@@ -164,7 +164,7 @@ class DepositSource:
         response = self.pokt.tx(tx_hash)
         if response is None:
             return None
-        verdict = classify_deposit(response, self.rules)
+        verdict, _ = classify_for_vaults(response, self.rules)
         if not verdict.is_mint or verdict.tx_hash != entry.transaction_hash:
             raise RebuildMismatchError(
                 f"deposit {tx_hash} does not classify as a valid mint "

@@ -16,7 +16,7 @@ from wpokt_node.config import GroupVaultSettings, PocketCustody, Settings
 from wpokt_node.db.schema import BURNS, REFUNDS
 from wpokt_node.errors import ValidationError
 from wpokt_node.eth.confirmations import ConfirmationPolicy
-from wpokt_node.pokt.deposit_rules import deposit_rules
+from wpokt_node.pokt.deposit_rules import vault_rules
 from wpokt_node.pokt.deposits import DepositRules
 from wpokt_node.pokt.group_vault import resolve_custody
 from wpokt_node.pokt.multisig import MultisigPubKey
@@ -48,7 +48,7 @@ class ReleaseConfig:
     denom: str
     pokt_confirmations: int
     missing_tx_blocks: int
-    deposit_rules: DepositRules
+    vault_rules: tuple[DepositRules, ...]  # the current vault's first, then retired ones
     token_address: str
     eth_policy: ConfirmationPolicy
 
@@ -82,7 +82,7 @@ class ReleaseConfig:
             denom=pocket.denom,
             pokt_confirmations=pocket.confirmations,
             missing_tx_blocks=pocket.missing_tx_blocks,
-            deposit_rules=deposit_rules(settings),
+            vault_rules=vault_rules(settings),
             token_address=settings.ethereum.token_address,
             eth_policy=ConfirmationPolicy.from_setting(settings.ethereum.confirmations),
         )

@@ -28,7 +28,8 @@ from wpokt_node.eth.burn_check import BurnLogCheck, BurnLogState, ExpectedBurn, 
 from wpokt_node.eth.client import EthClient
 from wpokt_node.logs import get_logger
 from wpokt_node.pokt.client import PocketClient
-from wpokt_node.pokt.deposits import Classification, DepositKind, classify_deposit
+from wpokt_node.pokt.deposit_rules import classify_for_vaults
+from wpokt_node.pokt.deposits import Classification, DepositKind
 from wpokt_node.pokt.release_memo import (
     burn_release_memo,
     normalize_pokt_tx_hash,
@@ -174,13 +175,13 @@ class ReleaseSources:
         if isinstance(response, SourceCheck):
             return response
         confirmations = self.pokt_confirmations(int(response.get("height") or 0))
-        verdict = classify_deposit(response, self.config.deposit_rules)
+        verdict, paid = classify_for_vaults(response, self.config.vault_rules)
         if verdict.kind is not DepositKind.REFUND:
             reason = f"deposit is not a refund here ({verdict.kind.value}: {verdict.reason})"
             return SourceCheck(SourceState.GONE, reason=reason)
         differences = {
             name: (stored, seen)
-            for name, stored, seen in self._refund_fields(entry, verdict)
+            for name, stored, seen in self._refund_fields(entry, verdict, paid.vault_address)
             if stored != seen
         }
         if differences:  # edited in the database: repaired from the chain, not failed
@@ -196,10 +197,10 @@ class ReleaseSources:
         )
 
     def _refund_fields(
-        self, entry: Entry, verdict: Classification
+        self, entry: Entry, verdict: Classification, vault: str
     ) -> list[tuple[str, object, object]]:
-        """(name, stored, chain) of every field a refund entry takes from its deposit."""
-        vault = self.config.vault
+        """(name, stored, chain) of every field a refund entry takes from its deposit into
+        ``vault`` (the current vault or a retired one it paid)."""
         return [
             ("from_address", entry.from_address, verdict.refund_from(vault)),
             ("to_address", entry.to_address, verdict.refund_to(vault)),
@@ -215,7 +216,7 @@ class ReleaseSources:
         response = self.pokt.tx(normalize_pokt_tx_hash(entry.transaction_hash))
         if response is None:
             return  # not visible here: the rebuild refuses to sign
-        verdict = classify_deposit(response, self.config.deposit_rules)
+        verdict, _ = classify_for_vaults(response, self.config.vault_rules)
         if verdict.unpayable is not None:
             raise UnpayableError(verdict.unpayable)
 
@@ -224,7 +225,7 @@ class ReleaseSources:
         response = self.pokt.tx(normalize_pokt_tx_hash(entry.transaction_hash))
         if response is None:
             raise RebuildMismatchError("deposit tx not found on this node's Pocket RPC")
-        verdict = classify_deposit(response, self.config.deposit_rules)
+        verdict, paid = classify_for_vaults(response, self.config.vault_rules)
         if verdict.kind is not DepositKind.REFUND:
             raise RebuildMismatchError(
                 f"deposit is not a refund here ({verdict.kind}: {verdict.reason})"
@@ -234,7 +235,9 @@ class ReleaseSources:
         if verdict.sender is None:
             raise RebuildMismatchError("the deposit names no sender")
         differences = [
-            name for name, stored, seen in self._refund_fields(entry, verdict) if stored != seen
+            name
+            for name, stored, seen in self._refund_fields(entry, verdict, paid.vault_address)
+            if stored != seen
         ]
         if differences:
             raise RebuildMismatchError(f"refund differs from the chain in {', '.join(differences)}")

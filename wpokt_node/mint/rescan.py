@@ -14,7 +14,7 @@ payout machine from the chain; nothing here pays anything.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from pymongo.database import Database
@@ -32,7 +32,8 @@ from wpokt_node.logs import get_logger
 from wpokt_node.mint.entries import entry_document
 from wpokt_node.payout.claims import ClaimQueue
 from wpokt_node.pokt.client import PocketClient
-from wpokt_node.pokt.deposits import DepositRules, classify_deposit
+from wpokt_node.pokt.deposit_rules import classify_for_vaults
+from wpokt_node.pokt.deposits import DepositRules
 
 log = get_logger(__name__)
 
@@ -50,11 +51,15 @@ class DepositRescan:
         *,
         clock: Callable[[], float] = time.monotonic,
         claims: ClaimQueue | None = None,
+        all_rules: Sequence[DepositRules] = (),
     ) -> None:
+        """``rules``: the vault re-scanned; ``all_rules``: every watched vault's (the current
+        one first), to record a tx against the vault it paid (default: only ``rules``)."""
         self.settings = settings
         self.db = db
         self.pokt = pokt
         self.rules = rules
+        self.all_rules = tuple(all_rules) or (rules,)
         self.clock = clock
         self.claims = claims
         self._last: float | None = None
@@ -73,10 +78,10 @@ class DepositRescan:
         first = max(pocket.start_height, cursor - pocket.rescan_blocks + 1)
         counts = {"rescanned": 0, "rerecorded": 0, "revived": 0, "offered": 0}
         for response in self.pokt.search_transfers_to(self.rules.vault_address, first):
-            verdict = classify_deposit(response, self.rules)
+            verdict, paid = classify_for_vaults(response, self.all_rules)
             if verdict.height is not None and verdict.height > cursor:
                 break
-            built = entry_document(verdict, self.rules.vault_address)
+            built = entry_document(verdict, paid.vault_address)
             if built is None:
                 continue
             counts["rescanned"] += 1

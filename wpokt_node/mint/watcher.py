@@ -11,6 +11,10 @@ crash re-scans and inserts nothing twice. Every ``pocket.rescan_interval_s`` the
 the cursor is read again (``mint.rescan``): deleted entries are recorded again, entries failed
 as absent are revived.
 
+Each retired vault (``pocket.retired_vaults``, an old vault this cluster took over) is scanned
+the same way with its own cursor, ``pokt-<address>``, from its ``start_height``: a deposit that
+still reaches it is minted, or refunded from the current vault, like any other.
+
 While the bridge is paused (the cluster control record, ``wpokt-node admin pause``) the
 watcher holds: it records nothing and keeps its cursor, so deposits made during the pause are
 classified with the ordinary rules after ``resume`` (docs/security.md explains why they are
@@ -19,6 +23,8 @@ not refunded at once). A node paused only by its own config keeps watching.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from hashlib import sha256
 from typing import Any
 
 from pymongo.database import Database
@@ -32,13 +38,34 @@ from wpokt_node.mint.entries import entry_document
 from wpokt_node.mint.rescan import DepositRescan
 from wpokt_node.payout.claims import ClaimQueue
 from wpokt_node.pokt.client import PocketClient
-from wpokt_node.pokt.deposit_rules import deposit_rules
-from wpokt_node.pokt.deposits import classify_deposit
+from wpokt_node.pokt.deposit_rules import classify_for_vaults, vault_rules
+from wpokt_node.pokt.deposits import DepositRules
 
 log = get_logger(__name__)
 
 Document = dict[str, Any]
 CURSOR = "pokt"
+MAX_CURSOR_NAME = 64  # db.nodes
+
+
+def retired_cursor(vault: str) -> str:
+    """The cursor of a retired vault's scan: ``pokt-<address>`` (a hash if that is too long)."""
+    name = f"{CURSOR}-{vault}"
+    return (
+        name
+        if len(name) <= MAX_CURSOR_NAME
+        else f"{CURSOR}-{sha256(vault.encode()).hexdigest()[:32]}"
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class VaultScan:
+    """One vault's scan: its cursor, rules, first height and re-scan window."""
+
+    cursor: str
+    rules: DepositRules
+    start_height: int
+    rescan: DepositRescan
 
 
 class PoktWatcher:
@@ -52,10 +79,22 @@ class PoktWatcher:
         self.settings = settings
         self.db = db
         self.pokt = pokt
-        self.rules = deposit_rules(settings)
-        self.vault = settings.pocket.vault_address
+        self.all_rules = vault_rules(settings)
         self.batch_size = settings.workers.pokt_watcher.batch_size
-        self.rescan = DepositRescan(settings, db, pokt, self.rules, claims=claims)
+        starts = [settings.pocket.start_height] + [
+            v.start_height or settings.pocket.start_height for v in settings.pocket.retired_vaults
+        ]
+        self.scans = [
+            VaultScan(
+                cursor=CURSOR if index == 0 else retired_cursor(rules.vault_address),
+                rules=rules,
+                start_height=start,
+                rescan=DepositRescan(
+                    settings, db, pokt, rules, claims=claims, all_rules=self.all_rules
+                ),
+            )
+            for index, (rules, start) in enumerate(zip(self.all_rules, starts, strict=True))
+        ]
         self._held = False
 
     @property
@@ -63,17 +102,26 @@ class PoktWatcher:
         return self.settings.node_id
 
     def run_once(self) -> dict[str, object]:
-        cursor = get_cursor(self.db, self.node_id, CURSOR)
-        first = self.settings.pocket.start_height if cursor is None else cursor + 1
+        summary: dict[str, object] = {}
+        for index, scan in enumerate(self.scans):
+            found = self._run_scan(scan)
+            if found.get("paused"):
+                return found
+            summary.update(found if index == 0 else {scan.cursor: found})
+        return summary
+
+    def _run_scan(self, scan: VaultScan) -> dict[str, object]:
+        cursor = get_cursor(self.db, self.node_id, scan.cursor)
+        first = scan.start_height if cursor is None else cursor + 1
         if self._paused(first):
             return {"paused": True, "held_from_height": first}
         latest = self.pokt.latest_height() - self.settings.pocket.index_lag_blocks
         summary: dict[str, object] = {"from_height": first, "latest_height": latest}
-        if cursor is not None and self.rescan.due():
-            repaired = self.rescan.run(cursor)
+        if cursor is not None and scan.rescan.due():
+            repaired = scan.rescan.run(cursor)
             summary.update({k: n for k, n in repaired.items() if n and k != "rescanned"})
         if first <= latest:
-            summary.update(self._scan(first, latest))
+            summary.update(self._scan(scan, first, latest))
         return summary
 
     def _paused(self, first: int) -> bool:
@@ -88,15 +136,15 @@ class PoktWatcher:
         self._held = False
         return False
 
-    def _scan(self, first: int, latest: int) -> dict[str, object]:
+    def _scan(self, scan: VaultScan, first: int, latest: int) -> dict[str, object]:
         """Record the deposits of ``first..latest`` (at most about ``batch_size``), then move
         the cursor to the last height fully recorded."""
         scanned_to = latest
         counts = {"mints": 0, "refunds": 0, "ignored": 0, "known": 0}
         seen = 0
         last_height = first - 1
-        for response in self.pokt.search_transfers_to(self.vault, first):
-            verdict = classify_deposit(response, self.rules)
+        for response in self.pokt.search_transfers_to(scan.rules.vault_address, first):
+            verdict, paid = classify_for_vaults(response, self.all_rules)
             height = verdict.height if verdict.height is not None else last_height
             if height > latest:
                 break
@@ -105,7 +153,7 @@ class PoktWatcher:
                 break
             seen += 1
             last_height = height
-            built = entry_document(verdict, self.vault)
+            built = entry_document(verdict, paid.vault_address)
             if built is None:
                 counts["ignored"] += 1
                 continue
@@ -122,5 +170,5 @@ class PoktWatcher:
                 )
             else:
                 counts["known"] += 1
-        set_cursor(self.db, self.node_id, CURSOR, scanned_to)
+        set_cursor(self.db, self.node_id, scan.cursor, scanned_to)
         return {**counts, "cursor": scanned_to}

@@ -11,16 +11,13 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
-import yaml
 from google.protobuf import json_format
 
-from wpokt_node.addresses import address_from_bytes
-from wpokt_node.config import Settings, load_config
+from wpokt_node.config import load_config, load_config_before_vault
 from wpokt_node.keys.sources import load_signer
 from wpokt_node.pokt.amino_json import Coin
 from wpokt_node.pokt.client import PocketClient
@@ -28,7 +25,6 @@ from wpokt_node.pokt.group_msgs import create_group_with_policy
 from wpokt_node.pokt.group_vault import member_addresses, send_group_creation, vault_view
 from wpokt_node.pokt.member_tx import MemberAccount
 
-PLACEHOLDER_VAULT = address_from_bytes(bytes(20))  # only while the vault does not exist yet
 WAIT_S = 60.0
 
 
@@ -54,21 +50,8 @@ def register(commands: Any) -> None:
     show.set_defaults(handler=_show)
 
 
-def _settings_before_vault(path: Path) -> Settings:
-    """The config; before the vault exists ``pocket.vault_address`` may still be missing."""
-    try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except (OSError, yaml.YAMLError):
-        raw = None  # load_config reports it properly
-    pocket = raw.get("pocket") if isinstance(raw, dict) else None
-    environ = dict(os.environ)
-    if isinstance(pocket, dict) and "vault_address" not in pocket:
-        environ.setdefault("WPOKT_POCKET__VAULT_ADDRESS", PLACEHOLDER_VAULT)
-    return load_config(path, environ)
-
-
 def _create_group(args: argparse.Namespace) -> int:
-    settings = _settings_before_vault(args.config)
+    settings = load_config_before_vault(args.config)
     signer = load_signer(settings.keys.pokt_signer, purpose="pokt_signer", node_id=settings.node_id)
     client = PocketClient(settings.pocket.rest_url, timeout_s=settings.pocket.rpc_timeout_s)
     pocket = settings.pocket

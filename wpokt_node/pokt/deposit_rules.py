@@ -9,19 +9,59 @@ Every bad deposit is recorded as a refund, whatever the vault: one the back end 
 fails visibly at ``started`` (``below_minimum_payout`` on a group vault, whose members pay the
 fees; ``amount_not_above_fee`` on a multisig vault, which pays the fee out of the refund), and
 one the node never pays (several senders, other coins...) fails with its named error.
+
+The vault includes the retired vaults this cluster took over (``pocket.retired_vaults``): a
+deposit to one of them is classified the same way, against that vault. ``classify_for_vaults``
+picks the vault a tx paid, the current vault first, so every node records and re-checks an entry
+against the same vault whatever the entry's stored ``vault_address`` says.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
+from typing import Any
+
 from wpokt_node.config import Settings
-from wpokt_node.pokt.deposits import DepositRules
+from wpokt_node.pokt.deposits import (
+    Classification,
+    DepositKind,
+    DepositRules,
+    IgnoreReason,
+    classify_deposit,
+)
 
 
-def deposit_rules(settings: Settings) -> DepositRules:
+def deposit_rules(settings: Settings, vault_address: str | None = None) -> DepositRules:
+    """The rules of the current vault (or of ``vault_address``); a plain send from one of the
+    bridge's other vaults into it is no deposit (a sweep of a retired vault)."""
+    vault = vault_address or settings.pocket.vault_address
+    every = [settings.pocket.vault_address, *(v.address for v in settings.pocket.retired_vaults)]
     return DepositRules(
-        vault_address=settings.pocket.vault_address,
+        vault_address=vault,
         eth_chain_id=settings.ethereum.chain_id,
         denom=settings.pocket.denom,
         max_deposit=settings.caps.max_deposit_upokt,
         paused=False,
+        own_vaults=frozenset(v for v in every if v != vault),
     )
+
+
+def vault_rules(settings: Settings) -> tuple[DepositRules, ...]:
+    """The rules of the current vault, then of each retired vault, in config order."""
+    retired = [deposit_rules(settings, v.address) for v in settings.pocket.retired_vaults]
+    return (deposit_rules(settings), *retired)
+
+
+def classify_for_vaults(
+    response: Mapping[str, Any], rules: Sequence[DepositRules]
+) -> tuple[Classification, DepositRules]:
+    """The tx classified against the first vault it moved coins into (the current vault's
+    verdict if it paid none of them), and that vault's rules."""
+    for vault in rules:
+        verdict = classify_deposit(response, vault)
+        if (
+            verdict.kind is not DepositKind.IGNORE
+            or verdict.reason != IgnoreReason.NO_VAULT_TRANSFER
+        ):
+            return verdict, vault
+    return classify_deposit(response, rules[0]), rules[0]

@@ -65,6 +65,7 @@ class IgnoreReason(StrEnum):
     TX_FAILED = "tx_failed"
     NO_VAULT_TRANSFER = "no_vault_transfer"
     SELF_TRANSFER = "self_transfer"
+    VAULT_TRANSFER = "vault_transfer"  # from another vault of this bridge: a migration sweep
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,9 +77,11 @@ class DepositRules:
     denom: str = "upokt"
     max_deposit: int | None = None
     paused: bool = False
+    own_vaults: frozenset[str] = frozenset()  # the bridge's other vaults (current and retired)
 
     def __post_init__(self) -> None:
         address_to_bytes(self.vault_address)
+        object.__setattr__(self, "own_vaults", frozenset(normalize(v) for v in self.own_vaults))
         if self.max_deposit is not None and self.max_deposit < 0:
             raise ValidationError("the deposit cap must not be negative")
 
@@ -237,6 +240,13 @@ def _classify(
     return _classify_inflows(tx, flows.inflows, rules)
 
 
+def _is_own_vault(address: str, rules: DepositRules) -> bool:
+    try:
+        return bool(address) and normalize(address) in rules.own_vaults
+    except ValidationError:
+        return False
+
+
 def _classify_inflows(tx: _Tx, inflows: Sequence[Inflow], rules: DepositRules) -> Classification:
     """The verdict on transfers into the vault that the messages explain."""
     coins = add_coins(*(f.coins for f in inflows))
@@ -248,6 +258,8 @@ def _classify_inflows(tx: _Tx, inflows: Sequence[Inflow], rules: DepositRules) -
         reason = RefundReason.MULTIPLE_COINS if received else RefundReason.OTHER_DENOMS
         return tx.unpayable(reason, parts, received)
     sender = parts[0]
+    if _is_own_vault(sender.address, rules) and _shape_refund_reason(inflows) is None:
+        return tx.ignore(IgnoreReason.VAULT_TRANSFER)  # moves backing, mints nothing
     parsed = parse_deposit_memo(tx.memo, rules.eth_chain_id)
     refund = _shape_refund_reason(inflows) or _deposit_refund_reason(parsed, received, rules)
     if refund is not None:
