@@ -19,16 +19,22 @@ against the same vault whatever the entry's stored ``vault_address`` says.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import replace
 from typing import Any
 
 from wpokt_node.config import Settings
+from wpokt_node.pokt.deposit_flows import Part
 from wpokt_node.pokt.deposits import (
     Classification,
     DepositKind,
     DepositRules,
     IgnoreReason,
     classify_deposit,
+    unpayable_error,
 )
+from wpokt_node.pokt.memo import RefundReason
+
+_NOT_PAID = (IgnoreReason.NO_VAULT_TRANSFER, IgnoreReason.SELF_TRANSFER)
 
 
 def deposit_rules(settings: Settings, vault_address: str | None = None) -> DepositRules:
@@ -56,12 +62,33 @@ def classify_for_vaults(
     response: Mapping[str, Any], rules: Sequence[DepositRules]
 ) -> tuple[Classification, DepositRules]:
     """The tx classified against the first vault it moved coins into (the current vault's
-    verdict if it paid none of them), and that vault's rules."""
-    for vault in rules:
-        verdict = classify_deposit(response, vault)
-        if (
-            verdict.kind is not DepositKind.IGNORE
-            or verdict.reason != IgnoreReason.NO_VAULT_TRANSFER
-        ):
-            return verdict, vault
-    return classify_deposit(response, rules[0]), rules[0]
+    verdict if it paid none of them), and that vault's rules. A tx that paid two of them is
+    one unpayable refund of all it brought (``several_vaults``): one entry per tx, so no part
+    of it may go unrecorded."""
+    paid = [(classify_deposit(response, vault), vault) for vault in rules]
+    hits = [(v, r) for v, r in paid if not _missed(v)]
+    if not hits:
+        return paid[0]
+    verdict, vault = hits[0]
+    if len(hits) > 1:
+        parts = tuple(part for v, r in hits for part in (v.parts or _sender_part(v, r)))
+        error = unpayable_error(RefundReason.SEVERAL_VAULTS, parts)
+        verdict = replace(
+            verdict,
+            kind=DepositKind.REFUND,
+            reason=RefundReason.SEVERAL_VAULTS,
+            amount=sum(v.amount for v, _ in hits),
+            recipient=None,
+            parts=parts,
+            unpayable=error,
+        )
+    return verdict, vault
+
+
+def _missed(verdict: Classification) -> bool:
+    return verdict.kind is DepositKind.IGNORE and verdict.reason in _NOT_PAID
+
+
+def _sender_part(verdict: Classification, rules: DepositRules) -> tuple[Part, ...]:
+    coins = ((rules.denom, verdict.amount),) if verdict.amount else ()
+    return (Part(verdict.sender or "", coins),)

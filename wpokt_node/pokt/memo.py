@@ -44,6 +44,7 @@ class RefundReason(StrEnum):
     OTHER_DENOMS = "other_denoms"
     SEVERAL_SENDERS = "several_senders"
     UNRECOGNIZED_TRANSFER = "unrecognized_transfer"
+    SEVERAL_VAULTS = "several_vaults"  # one tx paid the vault and a retired vault
 
 
 @dataclass(frozen=True, slots=True)
