@@ -43,13 +43,14 @@ class BurnReturnSource:
         pokt: PocketClient,
         token_address: str,
         policy: ConfirmationPolicy,
-        vault: str,
+        vaults: tuple[str, ...],
     ) -> None:
+        """``vaults``: the bridge's own, the current one first (a burn to one is returned)."""
         self.eth = eth
         self.pokt = pokt
         self.token_address = token_address
         self.policy = policy
-        self.vault = vault
+        self.vaults = vaults
 
     def source_event(self, entry: Entry) -> str:
         return burn_event(entry.transaction_hash, entry.burn_index)
@@ -62,7 +63,7 @@ class BurnReturnSource:
         event = burn.event
         if event is None:
             return self._not_seen(entry, burn)
-        unpayable = unpayable_recipient(self.pokt, self.vault, event.to_address)
+        unpayable = unpayable_recipient(self.pokt, self.vaults, event.to_address)
         if unpayable is None:
             return SourceCheck(SourceState.GONE, reason=_payable(event))
         differences = _differences(entry, event, unpayable)
@@ -89,7 +90,7 @@ class BurnReturnSource:
         event = burn.event
         if burn.state is not BurnLogState.FOUND or event is None:
             raise RebuildMismatchError(f"burn log {burn.state.value}: {burn.reason}")
-        unpayable = unpayable_recipient(self.pokt, self.vault, event.to_address)
+        unpayable = unpayable_recipient(self.pokt, self.vaults, event.to_address)
         if unpayable is None:
             raise RebuildMismatchError(_payable(event))
         for name, (stored, seen) in _differences(entry, event, unpayable).items():

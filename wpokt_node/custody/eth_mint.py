@@ -107,7 +107,10 @@ class EthMintCustody:
                 pokt=pokt,
                 token_address=settings.ethereum.token_address,
                 policy=policy,
-                vault=settings.pocket.vault_address,
+                vaults=(
+                    settings.pocket.vault_address,
+                    *(v.address for v in settings.pocket.retired_vaults),
+                ),
             ),
         )
 

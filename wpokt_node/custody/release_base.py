@@ -72,7 +72,7 @@ class ReleaseCustodyBase:
         """Refuse, for good, a recipient the payout can only fail or loop on: a module account
         or the vault itself (``pokt.recipients``). The burn is then returned: its wPOKT is
         minted back to the burner (``custody.burn_return``)."""
-        unpayable = unpayable_recipient(self.pokt, self.vault, recipient)
+        unpayable = unpayable_recipient(self.pokt, self.config.own_vaults, recipient)
         if unpayable is not None:
             raise UnpayableError(unpayable)
 

@@ -57,6 +57,11 @@ class ReleaseConfig:
         return self.vault_address
 
     @property
+    def own_vaults(self) -> tuple[str, ...]:
+        """The current vault and the retired ones."""
+        return tuple(rules.vault_address for rules in self.vault_rules)
+
+    @property
     def threshold(self) -> int:
         return self.multisig.threshold
 
