@@ -128,6 +128,9 @@ class EthereumSettings(_Strict):
         12, description="blocks of depth, or 'finalized' to use the finalized block tag"
     )
     start_block: int = Field(0, ge=0)
+    stop_block: int | None = Field(
+        None, ge=0, description="a cluster handing over: pays no burn after this block"
+    )
     scan_chunk_size: int = Field(1000, ge=1, le=100_000)
     reorg_margin: int = Field(
         64, ge=0, le=10_000, description="blocks re-scanned behind the cursor to notice reorgs"
@@ -170,8 +173,10 @@ class RetiredVaultSettings(_Strict):
     address: PoktAddress
     threshold: int = Field(ge=1)
     member_public_keys: list[PubKeyHex] = Field(min_length=1)
-    start_height: int | None = Field(
-        None, ge=1, description="first height scanned for deposits (default pocket.start_height)"
+    start_height: int = Field(
+        ge=1,
+        description="the first height whose deposits this cluster pays: the old system's last "
+        "scanned height + 1 (earlier deposits are the old system's, whatever the database says)",
     )
 
     @model_validator(mode="after")
@@ -205,6 +210,9 @@ class PocketSettings(_Strict):
     )
     rescan_interval_s: PositiveSeconds = 60.0
     start_height: int = Field(1, ge=1)
+    stop_height: int | None = Field(
+        None, ge=1, description="a cluster handing over: pays no deposit after this height"
+    )
     fee_upokt: BaseUnits = 20_000
     gas_limit: int = Field(400_000, ge=1)
     denom: str = "upokt"

@@ -45,6 +45,8 @@ def register(subparsers: Any) -> None:
     heir.add_argument("--dir", required=True, type=Path)
     heir.add_argument("--nodes", type=int, default=12)
     heir.add_argument("--threshold", type=int, default=9)
+    heir.add_argument("--cut-over-in", type=int, default=10, metavar="BLOCKS",
+                      help="the cut-over, this many blocks ahead on both chains")  # fmt: skip
     heir.add_argument(
         "--vault", help="only put this group vault address into the successor configs"
     )
@@ -160,9 +162,12 @@ def _successor(args: argparse.Namespace) -> int:
         set_vault(devnet, args.vault)
         print(f"pocket.vault_address {args.vault} in {len(successor_ids(devnet))} configs")
         return 0
-    ids = add_successor(devnet, args.nodes, args.threshold)
+    ids = add_successor(devnet, args.nodes, args.threshold, args.cut_over_in)
+    cut = Devnet.load(args.dir).state["successor"]["cut_over"]
     print(f"successor nodes {ids[0]}..{ids[-1]} configured (not started): "
-          f"{devnet.config_path(ids[0])} ...")  # fmt: skip
+          f"{devnet.config_path(ids[0])} ...; cut-over after Pocket height "
+          f"{cut['pocket_height']} and Ethereum block {cut['ethereum_block']} (the old nodes "
+          "stop there once restarted)")  # fmt: skip
     return 0
 
 

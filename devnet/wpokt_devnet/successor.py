@@ -4,8 +4,9 @@
 legacy multisig vault) N new nodes with new keys, funds their gas keys and member accounts,
 and writes their configs: group custody, the old vault as ``pocket.retired_vaults``, the same
 database and contracts, ``pocket.vault_address`` left out until ``vault create-group`` made the
-vault. Nothing is started and nothing on chain changes hands: that is the migration runbook's
-job (docs/runbooks/migrate-from-5-of-7.md).
+vault. It also sets the cut-over a few blocks ahead: the old nodes' configs stop there, the new
+ones start right after. Nothing is started or restarted and nothing on chain changes hands:
+that is the migration runbook's job (docs/runbooks/migrate-from-5-of-7.md).
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ from wpokt_devnet.cluster_config import (
 from wpokt_devnet.pokt_wallet import DevnetWallet, msg_send
 from wpokt_node.eth.client import EthClient
 from wpokt_node.keys.signer import LocalKeySigner, eth_address_of, pokt_address_of
+from wpokt_node.pokt.client import PocketClient
 
 SUCCESSOR_PREFIX = "new"
 
@@ -36,8 +38,11 @@ def successor_ids(devnet: Devnet) -> list[str]:
     return [str(n) for n in devnet.state.get("successor_ids", [])]
 
 
-def add_successor(devnet: Devnet, nodes: int, threshold: int) -> list[str]:
-    """Keys, funds and configs of ``nodes`` new nodes (T = ``threshold``); their ids."""
+def add_successor(devnet: Devnet, nodes: int, threshold: int, cut_over_in: int) -> list[str]:
+    """Keys, funds and configs of ``nodes`` new nodes (T = ``threshold``); their ids. The
+    cut-over is ``cut_over_in`` blocks ahead on both chains: the old nodes' configs get it as
+    their stop (``pocket.stop_height``, ``ethereum.stop_block``: they take it at their next
+    start), the new ones start right after it."""
     if successor_ids(devnet):
         raise DevnetError(f"this devnet already has a successor cluster: {successor_ids(devnet)}")
     if not 1 <= threshold <= nodes or 2 * threshold <= nodes:
@@ -64,6 +69,11 @@ def add_successor(devnet: Devnet, nodes: int, threshold: int) -> list[str]:
         wallet.close()
 
     state = devnet.state
+    pokt_stop = PocketClient(devnet.pokt_url).latest_height() + cut_over_in
+    eth_stop = eth.block_number() + cut_over_in
+    for node_id in devnet.node_ids:
+        _edit(devnet, node_id, [("pocket", "stop_height", pokt_stop),
+                                ("ethereum", "stop_block", eth_stop)])  # fmt: skip
     old = DevnetOptions(**state["options"])
     options = replace(old, nodes=nodes, threshold=threshold, custody=GROUP)
     facts = {
@@ -76,17 +86,20 @@ def add_successor(devnet: Devnet, nodes: int, threshold: int) -> list[str]:
         "address": state["vault"],
         "threshold": old.threshold,
         "member_public_keys": list(state["members"]),
+        "start_height": pokt_stop + 1,
     }
     for node_id in ids:
         config = node_config(devnet, node_id, options, facts)
         del config["pocket"]["vault_address"]  # written once `vault create-group` made it
         config["pocket"]["retired_vaults"] = [retired]
+        config["ethereum"]["start_block"] = eth_stop + 1
         path = devnet.config_path(node_id)
         path.parent.mkdir(parents=True, exist_ok=True)
         write_node_keystores(devnet, node_id)
         path.write_text(yaml.safe_dump(config, sort_keys=False), encoding="utf-8")
     state["successor_ids"] = ids
-    state["successor"] = {"nodes": nodes, "threshold": threshold}
+    state["successor"] = {"nodes": nodes, "threshold": threshold, "cut_over": {
+        "pocket_height": pokt_stop, "ethereum_block": eth_stop}}  # fmt: skip
     devnet.save()
     return ids
 
@@ -96,7 +109,12 @@ def set_vault(devnet: Devnet, vault: str) -> None:
     if not successor_ids(devnet):
         raise DevnetError("this devnet has no successor cluster: run `devnet successor` first")
     for node_id in successor_ids(devnet):
-        path = devnet.config_path(node_id)
-        config = yaml.safe_load(path.read_text(encoding="utf-8"))
-        config["pocket"]["vault_address"] = vault
-        path.write_text(yaml.safe_dump(config, sort_keys=False), encoding="utf-8")
+        _edit(devnet, node_id, [("pocket", "vault_address", vault)])
+
+
+def _edit(devnet: Devnet, node_id: str, changes: list[tuple[str, str, Any]]) -> None:
+    path = devnet.config_path(node_id)
+    config = yaml.safe_load(path.read_text(encoding="utf-8"))
+    for section, key, value in changes:
+        config[section][key] = value
+    path.write_text(yaml.safe_dump(config, sort_keys=False), encoding="utf-8")

@@ -3,11 +3,13 @@ docs/runbooks/migrate-from-5-of-7.md describes it: every command of the runbook 
 its order, and each step run too early or twice is refused with its reason.
 
 Given 7 nodes at threshold 5 on the production contracts and a 5-of-7 legacy multisig vault
-that has bridged a deposit and a burn; when a successor of 12 nodes takes over while a burn, a
-deposit and a bad-memo deposit are in flight, and another deposit reaches the old vault after
-the cut-over; then each is minted, paid or refunded exactly once, the MintController takes 9
-of the 12 new keys and none of the old ones, the old vault ends empty, and the wPOKT supply
-equals the group vault's balance.
+that has bridged a deposit and a burn; when a successor of 12 nodes takes over at a cut-over
+height, with a burn and a deposit made just before it (in flight through the old nodes'
+restart), a burn, a deposit and a bad-memo deposit to the old vault just after it (while the
+old nodes still run), and another deposit to the old vault after the switch; then the old
+nodes pay what came before and nothing after, the new ones the rest, each exactly once, the
+MintController takes 9 of the 12 new keys and none of the old ones, the old vault ends empty,
+and the wPOKT supply equals the group vault's balance plus the two sweeps' network fees.
 """
 
 from __future__ import annotations
@@ -19,7 +21,15 @@ import pytest
 from _pytest.capture import CaptureFixture
 from pymongo.database import Database
 
-from tests.e2e.helpers import FEE, Document, entry, every_entry_finished, wait_executed, wait_for
+from tests.e2e.helpers import (
+    FEE,
+    Document,
+    entry,
+    every_entry_finished,
+    wait_executed,
+    wait_for,
+    wait_for_passes,
+)
 from wpokt_devnet.actions import burn, deposit, snapshot
 from wpokt_devnet.cluster import Devnet, down, up
 from wpokt_devnet.cluster_config import MULTISIG, DevnetOptions
@@ -37,6 +47,7 @@ pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 OLD_NODES, OLD_THRESHOLD = 7, 5
 NEW_NODES, NEW_THRESHOLD = 12, 9
 POKT = 1_000_000
+CUT_OVER_IN = 30  # blocks (1 s each): room for the old nodes' restart onto their stop heights
 
 
 def _run(capsys: CaptureFixture[str], *argv: str | Path | int) -> tuple[int, str]:
@@ -65,7 +76,7 @@ def _key_file(path: Path, hex_key: str) -> Path:
     return path
 
 
-def _sweep(capsys: CaptureFixture[str], devnet: Devnet, new: Path, name: str) -> None:
+def _sweep(capsys: CaptureFixture[str], devnet: Devnet, new: Path, vault: str, name: str) -> None:
     """Build, sign by 5 of the 7 old keys (nodes 3..7: any 5 do), send."""
     work = devnet.dir / name
     work.mkdir()
@@ -74,7 +85,7 @@ def _sweep(capsys: CaptureFixture[str], devnet: Devnet, new: Path, name: str) ->
     for node_id in devnet.node_ids[2:]:
         signature = work / f"{node_id}.json"
         _ok(capsys, "migrate", "sweep", "sign", "--config", devnet.config_path(node_id),
-            "--plan", work / "plan.json", "--out", signature)  # fmt: skip
+            "--plan", work / "plan.json", "--to", vault, "--out", signature)  # fmt: skip
         signatures.append(signature)
     send: tuple[str | Path, ...] = (
         "migrate",
@@ -108,55 +119,79 @@ def test_the_migration_runbook_from_5_of_7_to_9_of_12(
 
 def _rehearse(devnet: Devnet, capsys: CaptureFixture[str]) -> None:
     db = connect(devnet.mongodb_uri, devnet.database)
-    keys = devnet.keys()
     eth_user, pokt_user = str(devnet.state["eth_user"]), str(devnet.state["pokt_user"])
-    old_validators = list(devnet.state["validators"])
     # Given today's system bridging both ways
     first = deposit(devnet, 50 * POKT, eth_user)
     wait_executed(db, MINTS, first)
-    paid = burn(devnet, 20 * POKT, pokt_user)
-    wait_executed(db, BURNS, paid)
+    wait_executed(db, BURNS, burn(devnet, 20 * POKT, pokt_user))
 
-    # 1. the successor cluster: keys, funds, configs (not started)
+    # 0. the successor's configs, and the cut-over ahead on both chains
     d = devnet.dir
     _ok(capsys, "devnet", "successor", "--dir", d, "--nodes", NEW_NODES,
-        "--threshold", NEW_THRESHOLD)  # fmt: skip
+        "--threshold", NEW_THRESHOLD, "--cut-over-in", CUT_OVER_IN)  # fmt: skip
     devnet = Devnet.load(d)
     new = devnet.config_path("new-01")
-    admin = _key_file(d / "admin.key", keys["admin"])
-    remove = [arg for v in old_validators for arg in ("--remove", v)]
-    switch = ("migrate", "switch-controller", "--config", new, *remove, "--admin-key-file", admin)
+    remove = [arg for v in devnet.state["validators"] for arg in ("--remove", v)]
+    switch = ("migrate", "switch-controller", "--config", new, *remove,
+              "--admin-key-file", _key_file(d / "admin.key", devnet.keys()["admin"]))  # fmt: skip
     _refused(capsys, "the group vault is not ready", *switch)
 
-    # 2. the group vault
+    # 1. the group vault
     created = _ok(capsys, "vault", "create-group", "--config", new, "--broadcast")
     vault = created.split("(pocket.vault_address): ")[1].split()[0]
     _ok(capsys, "devnet", "successor", "--dir", d, "--vault", vault)
     assert "group vault              done" in _run(capsys, "migrate", "status", "--config", new)[1]
 
-    # 3. the old cluster stops (nothing of it in flight), then traffic arrives with no one running
+    # 2. before the cut-over: the old system's to pay, through a restart onto its stop heights
+    sources = {"old burn": burn(devnet, 5 * POKT, pokt_user),
+               "old deposit": deposit(devnet, 3 * POKT, eth_user)}  # fmt: skip
     _ok(capsys, "devnet", "nodes", "stop", "--dir", d, *devnet.node_ids)
-    in_flight = {
-        "burn": burn(devnet, 5 * POKT, pokt_user),
-        "deposit": deposit(devnet, 3 * POKT, eth_user),
-        "bad memo": deposit(devnet, 2 * POKT, eth_user, memo="not json"),
-    }
+    _ok(capsys, "devnet", "nodes", "start", "--dir", d, *devnet.node_ids)
+    _drain_the_old_cluster(capsys, devnet, db, new, sources)
     build = ("migrate", "sweep", "build", "--config", new, "--out", d / "early.json")
     _refused(capsys, "run `wpokt-node migrate switch-controller` first", *build)
 
-    # 4. the MintController takes the 12 new keys at threshold 9 and drops the 7 old ones
+    # 3. the MintController takes the 12 new keys at threshold 9 and drops the 7 old ones
     print_calls = ("migrate", "switch-controller", "--config", new, *remove, "--print-calls")
     assert "setSignerThreshold(9)" in _ok(capsys, *print_calls)
     _ok(capsys, *switch)
     _refused(capsys, "nothing to do", *switch)
     controller = ControllerContract(EthClient(devnet.eth_url), str(devnet.state["controller"]))
-    state = controller.validator_state(old_validators)
+    state = controller.validator_state(list(devnet.state["validators"]))
     assert (state.count, state.threshold, state.members) == (NEW_NODES, NEW_THRESHOLD, [])
 
-    # 5. the new nodes start; 6. the old vault's POKT moves to the group vault
+    # 4. the new nodes start; 5. the old vault's POKT moves to the group vault
     _ok(capsys, "devnet", "nodes", "start", "--dir", d, *devnet.state["successor_ids"])
-    _sweep(capsys, devnet, new, "sweep-1")
-    _after_the_switch(capsys, devnet, db, new, vault, {"first": first, **in_flight}, build)
+    _sweep(capsys, devnet, new, vault, "sweep-1")
+    _after_the_switch(capsys, devnet, db, new, vault, {"first": first, **sources}, build)
+
+
+def _drain_the_old_cluster(
+    capsys: CaptureFixture[str],
+    devnet: Devnet,
+    db: Database[Document],
+    new: Path,
+    sources: dict[str, str],
+) -> None:
+    """The old nodes pay what came before the cut-over, record nothing after it, then stop."""
+    cut = devnet.state["successor"]["cut_over"]
+    pokt, eth = PocketClient(devnet.pokt_url), EthClient(devnet.eth_url)
+    wait_for("the cut-over", lambda: pokt.latest_height() > cut["pocket_height"]
+             and eth.block_number() > cut["ethereum_block"], 120)  # fmt: skip
+    old_vault, eth_user = str(devnet.state["vault"]), str(devnet.state["eth_user"])
+    sources["burn"] = burn(devnet, 4 * POKT, str(devnet.state["pokt_user"]))
+    sources["deposit"] = deposit(devnet, 2 * POKT, eth_user)
+    sources["bad memo"] = deposit(devnet, 2 * POKT, eth_user, memo="not json")
+    wait_executed(db, BURNS, sources["old burn"])
+    wait_executed(db, MINTS, sources["old deposit"])
+    status = ("migrate", "status", "--config", new)
+    wait_for("the old system drained", lambda: "old entries open" not in _run(capsys, *status)[1])
+    wait_for_passes(db, "pokt-watcher", devnet.node_ids)
+    wait_for_passes(db, "burn-watcher", devnet.node_ids)
+    assert entry(db, BURNS, sources["burn"]) is None  # after the cut-over: not the old nodes'
+    assert entry(db, MINTS, sources["deposit"]) is None
+    assert pokt.balance(old_vault) == (50 - 20 - 5 + 3 + 2 + 2) * POKT
+    _ok(capsys, "devnet", "nodes", "stop", "--dir", devnet.dir, *devnet.node_ids)
 
 
 def _after_the_switch(  # noqa: PLR0917 - the rehearsal's state, handed on
@@ -172,16 +207,16 @@ def _after_the_switch(  # noqa: PLR0917 - the rehearsal's state, handed on
     pokt = PocketClient(devnet.pokt_url)
     assert pokt.balance(old_vault) == 0
 
-    # in flight at the switch: minted, paid and refunded from the new vault, once each
+    # after the cut-over: minted, paid and refunded by the new cluster, once each
     wait_executed(db, BURNS, sources["burn"])
     wait_executed(db, MINTS, sources["deposit"])
     wait_executed(db, REFUNDS, sources["bad memo"])
 
-    # 7. a deposit to the old vault after the cut-over is minted, and swept on
+    # 6. a deposit to the old vault long after the cut-over is minted, and swept on
     late = deposit(devnet, 4 * POKT, eth_user, vault=old_vault)
     wait_executed(db, MINTS, late)
     _refused(capsys, "retired vault", "migrate", "verify", "--config", new)
-    _sweep(capsys, devnet, new, "sweep-2")
+    _sweep(capsys, devnet, new, vault, "sweep-2")
     _refused(capsys, "nothing to sweep", *build)
 
     # then: every entry closed, nothing lost or doubled; the group vault holds the supply less
@@ -190,14 +225,15 @@ def _after_the_switch(  # noqa: PLR0917 - the rehearsal's state, handed on
     assert "the books balance" in _ok(capsys, "migrate", "verify", "--config", new)
     view = snapshot(devnet)
     vault_balance, sweep_fees = pokt.balance(vault), 2 * FEE
-    assert view.wpokt_supply == (50 - 20 - 5 + 3 + 4) * POKT == vault_balance + sweep_fees
+    assert view.wpokt_supply == (50 - 20 - 5 + 3 - 4 + 2 + 4) * POKT == vault_balance + sweep_fees
     report = check_invariants(
         db, wpokt_supply=view.wpokt_supply, vault_balance=vault_balance + sweep_fees
     )
     assert report.ok, report.problems
-    for tx in (sources["first"], sources["deposit"], late):
+    for tx in (sources["first"], sources["old deposit"], sources["deposit"], late):
         assert db[MINTS].count_documents({"transaction_hash": tx}) == 1
-    assert db[BURNS].count_documents({"transaction_hash": sources["burn"]}) == 1
+    for tx in (sources["old burn"], sources["burn"]):
+        assert db[BURNS].count_documents({"transaction_hash": tx}) == 1
     refund = entry(db, REFUNDS, sources["bad memo"])
     assert refund is not None
     assert refund["status"] == Status.EXECUTED.value

@@ -91,6 +91,7 @@ class BurnWatcher:
             blocks = next_scan_range(
                 cursor, self.settings.start_block, head, self.settings.reorg_margin
             )
+            blocks = _before_stop(blocks, self.settings.stop_block)
             if blocks is None:
                 return BurnScanResult(None, 0, inserted, cursor)
             # a long backlog is worked off over several runs, so the loop keeps beating
@@ -212,3 +213,10 @@ class BurnWatcherTask:
             "cursor": result.cursor,
             "returns": returns,
         }
+
+
+def _before_stop(blocks: BlockRange | None, stop: int | None) -> BlockRange | None:
+    """A cluster handing over (``ethereum.stop_block``) scans nothing after its stop."""
+    if blocks is None or stop is None:
+        return blocks
+    return None if blocks.first > stop else BlockRange(blocks.first, min(blocks.last, stop))

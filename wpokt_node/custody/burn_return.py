@@ -24,6 +24,7 @@ from wpokt_node.custody.base import (
 )
 from wpokt_node.custody.mint_sources import MintClaim
 from wpokt_node.custody.source_events import burn_event
+from wpokt_node.custody.source_window import SourceWindow, refuse_outside
 from wpokt_node.db.models import Entry
 from wpokt_node.errors import ValidationError
 from wpokt_node.eth.burn_check import BurnLogCheck, BurnLogState, ExpectedBurn, check_burn_log
@@ -44,6 +45,7 @@ class BurnReturnSource:
         token_address: str,
         policy: ConfirmationPolicy,
         vaults: tuple[str, ...],
+        window: SourceWindow,
     ) -> None:
         """``vaults``: the bridge's own, the current one first (a burn to one is returned)."""
         self.eth = eth
@@ -51,6 +53,7 @@ class BurnReturnSource:
         self.token_address = token_address
         self.policy = policy
         self.vaults = vaults
+        self.window = window
 
     def source_event(self, entry: Entry) -> str:
         return burn_event(entry.transaction_hash, entry.burn_index)
@@ -63,6 +66,9 @@ class BurnReturnSource:
         event = burn.event
         if event is None:
             return self._not_seen(entry, burn)
+        outside = self.window.burn(event.block_number)
+        if outside is not None:
+            return outside
         unpayable = unpayable_recipient(self.pokt, self.vaults, event.to_address)
         if unpayable is None:
             return SourceCheck(SourceState.GONE, reason=_payable(event))
@@ -90,6 +96,7 @@ class BurnReturnSource:
         event = burn.event
         if burn.state is not BurnLogState.FOUND or event is None:
             raise RebuildMismatchError(f"burn log {burn.state.value}: {burn.reason}")
+        refuse_outside(self.window.burn(event.block_number))
         unpayable = unpayable_recipient(self.pokt, self.vaults, event.to_address)
         if unpayable is None:
             raise RebuildMismatchError(_payable(event))

@@ -33,6 +33,7 @@ from wpokt_node.custody.burn_return import BurnReturnSource
 from wpokt_node.custody.mint_chain import MintChain, recorded_raw_tx
 from wpokt_node.custody.mint_sources import DepositSource, MintSources
 from wpokt_node.custody.number_gaps import first_gap
+from wpokt_node.custody.source_window import SourceWindow
 from wpokt_node.db import leases, reservations
 from wpokt_node.db.models import Entry, RetiredOrder, SignatureRecord
 from wpokt_node.db.schema import MINTS, Status
@@ -111,6 +112,7 @@ class EthMintCustody:
                     settings.pocket.vault_address,
                     *(v.address for v in settings.pocket.retired_vaults),
                 ),
+                window=SourceWindow.from_settings(settings),
             ),
         )
 

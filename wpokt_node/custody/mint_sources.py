@@ -23,6 +23,7 @@ from wpokt_node.custody.base import (
 )
 from wpokt_node.custody.missing import MissingTxTracker
 from wpokt_node.custody.source_events import deposit_event
+from wpokt_node.custody.source_window import SourceWindow, refuse_outside
 from wpokt_node.db.models import Entry
 from wpokt_node.db.schema import MintSource as SourceName
 from wpokt_node.errors import ValidationError
@@ -76,6 +77,7 @@ class CheckedDeposit:
 
     classification: Classification
     latest_height: int
+    vault: str
 
     @property
     def confirmations(self) -> int:
@@ -104,6 +106,7 @@ class DepositSource:
     def __init__(self, settings: Settings, pokt: PocketClient) -> None:
         self.pokt = pokt
         self.rules = vault_rules(settings)
+        self.window = SourceWindow.from_settings(settings)
         self.required = settings.pocket.confirmations
         self.missing = MissingTxTracker(settings.pocket.missing_tx_blocks)
 
@@ -124,6 +127,9 @@ class DepositSource:
                 return SourceCheck(SourceState.GONE, reason="deposit tx not found on Pocket")
             return SourceCheck(SourceState.NOT_YET, reason="deposit tx not indexed yet")
         self.missing.found(event)
+        outside = self.window.deposit(checked.vault, checked.classification.height)
+        if outside is not None:
+            return outside
         confirmations = checked.confirmations
         differences = _differences(entry, checked.classification)
         if differences:
@@ -141,6 +147,7 @@ class DepositSource:
             raise RebuildMismatchError(
                 f"deposit {entry.transaction_hash} is not on this node's Pocket RPC"
             )
+        refuse_outside(self.window.deposit(checked.vault, checked.classification.height))
         for name, (stored, seen) in _differences(entry, checked.classification).items():
             raise RebuildMismatchError(
                 f"{name} differs from the deposit on chain: stored {str(stored)[:80]!r}, "
@@ -164,10 +171,10 @@ class DepositSource:
         response = self.pokt.tx(tx_hash)
         if response is None:
             return None
-        verdict, _ = classify_for_vaults(response, self.rules)
+        verdict, paid = classify_for_vaults(response, self.rules)
         if not verdict.is_mint or verdict.tx_hash != entry.transaction_hash:
             raise RebuildMismatchError(
                 f"deposit {tx_hash} does not classify as a valid mint "
                 f"({verdict.kind.value}: {verdict.reason})"
             )
-        return CheckedDeposit(verdict, latest)
+        return CheckedDeposit(verdict, latest, paid.vault_address)

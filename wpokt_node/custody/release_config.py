@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from wpokt_node.config import GroupVaultSettings, PocketCustody, Settings
+from wpokt_node.custody.source_window import SourceWindow
 from wpokt_node.db.schema import BURNS, REFUNDS
 from wpokt_node.errors import ValidationError
 from wpokt_node.eth.confirmations import ConfirmationPolicy
@@ -51,6 +52,7 @@ class ReleaseConfig:
     vault_rules: tuple[DepositRules, ...]  # the current vault's first, then retired ones
     token_address: str
     eth_policy: ConfirmationPolicy
+    window: SourceWindow
 
     @property
     def vault(self) -> str:
@@ -90,6 +92,7 @@ class ReleaseConfig:
             vault_rules=vault_rules(settings),
             token_address=settings.ethereum.token_address,
             eth_policy=ConfirmationPolicy.from_setting(settings.ethereum.confirmations),
+            window=SourceWindow.from_settings(settings),
         )
 
 

@@ -22,10 +22,12 @@ from wpokt_node.custody.base import (
 from wpokt_node.custody.missing import MissingTxTracker
 from wpokt_node.custody.release_config import ReleaseConfig, ReleaseKind
 from wpokt_node.custody.source_events import burn_event, deposit_event
+from wpokt_node.custody.source_window import refuse_outside
 from wpokt_node.db.models import Entry
 from wpokt_node.errors import ValidationError
 from wpokt_node.eth.burn_check import BurnLogCheck, BurnLogState, ExpectedBurn, check_burn_log
 from wpokt_node.eth.client import EthClient
+from wpokt_node.eth.events import BurnEvent
 from wpokt_node.logs import get_logger
 from wpokt_node.pokt.client import PocketClient
 from wpokt_node.pokt.deposit_rules import classify_for_vaults
@@ -124,11 +126,16 @@ class ReleaseSources:
                     SourceState.GONE, reason=f"burn log gone (reorg): {check.reason}"
                 )
             return SourceCheck(SourceState.NOT_YET, reason=check.reason)
+        return self._found_burn(check, check.event)
+
+    def _found_burn(self, check: BurnLogCheck, event: BurnEvent) -> SourceCheck:
         # Where the burn is now. A reorg can re-include its tx in another block at another log
         # index: the same burn (its key and everything it pays are checked above), so the entry
         # follows the chain and records the block that is counted for its confirmations; it is
         # not an edit. From ``confirmed`` on the entry keeps the place it was confirmed at.
-        event = check.event
+        outside = self.config.window.burn(event.block_number)
+        if outside is not None:
+            return outside
         return SourceCheck(
             SourceState.FOUND,
             confirmations=check.confirmations,
@@ -147,6 +154,7 @@ class ReleaseSources:
             raise RebuildMismatchError(f"burn log {check.state.value}: {check.reason}")
         if not check.confirmed:
             raise RebuildMismatchError(f"burn log has only {check.confirmations} confirmations")
+        refuse_outside(self.config.window.burn(check.event.block_number))
         return check.event.to_address
 
     # -- refunds --------------------------------------------------------------------------------
@@ -179,6 +187,9 @@ class ReleaseSources:
         if verdict.kind is not DepositKind.REFUND:
             reason = f"deposit is not a refund here ({verdict.kind.value}: {verdict.reason})"
             return SourceCheck(SourceState.GONE, reason=reason)
+        outside = self.config.window.deposit(paid.vault_address, verdict.height)
+        if outside is not None:
+            return outside
         differences = {
             name: (stored, seen)
             for name, stored, seen in self._refund_fields(entry, verdict, paid.vault_address)
@@ -230,6 +241,7 @@ class ReleaseSources:
             raise RebuildMismatchError(
                 f"deposit is not a refund here ({verdict.kind}: {verdict.reason})"
             )
+        refuse_outside(self.config.window.deposit(paid.vault_address, verdict.height))
         if verdict.unpayable is not None:
             raise UnpayableError(verdict.unpayable)
         if verdict.sender is None:

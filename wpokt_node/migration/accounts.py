@@ -7,9 +7,11 @@ burns that failed and were not minted back (their POKT stays). So at rest
     current vault + retired vaults + fees of sweeps = supply + failed mints + failed refunds
                                                       + failed burns - executed burn returns
 
-and every entry is closed. A sweep (``migration.sweep``) is the only payment that is no entry:
-the old vault pays its fee, one network fee per sweep, out of the backing. Any other difference
-names lost or doubled money.
+and every entry is closed. The entries come from the shared database, which a writer can
+edit: ``verify`` is the operators' check that the books close, not a proof against that writer
+(the cut-over heights and the nodes' journals are). A sweep (``migration.sweep``) is the only
+payment that is no entry: the old vault pays its fee, one network fee per sweep, out of the
+backing. Any other difference names lost or doubled money.
 """
 
 from __future__ import annotations
@@ -22,7 +24,16 @@ from pymongo.database import Database
 from pymongo.errors import PyMongoError
 
 from wpokt_node.amounts import amount_from_db
-from wpokt_node.db.schema import BURNS, MINTS, REFUNDS, TERMINAL, MintSource, Status
+from wpokt_node.db.schema import (
+    BURNS,
+    DUPLICATE,
+    MINTS,
+    REFUNDS,
+    SOURCE_GONE,
+    TERMINAL,
+    MintSource,
+    Status,
+)
 from wpokt_node.errors import DatabaseError, ValidationError
 
 Document = dict[str, Any]
@@ -69,7 +80,9 @@ def _amounts(
     db: Database[Document], collection: str, query: Mapping[str, Any], books: Books
 ) -> int:
     total = 0
-    for doc in db[collection].find(dict(query), projection={"amount": 1}):
+    for doc in db[collection].find(dict(query), projection={"amount": 1, "error": 1}):
+        if str(doc.get("error") or "").startswith((SOURCE_GONE, DUPLICATE)):
+            continue  # a forged entry (source gone) or a copy (duplicate) brought no POKT
         try:
             total += amount_from_db(doc.get("amount"))
         except ValidationError:

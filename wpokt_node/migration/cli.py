@@ -29,12 +29,14 @@ from wpokt_node.migration.sweep import (
     SweepPlan,
     SweepSignature,
     build_sweep,
-    check_destination,
-    open_payouts,
+    check_before_signing,
+    old_system_open,
     retired_vault,
     sign_sweep,
+    signed_above,
 )
 from wpokt_node.migration.sweep_tx import send_sweep, sweep_fees
+from wpokt_node.payout.journal import SigningJournal
 from wpokt_node.pokt.client import PocketClient
 from wpokt_node.pokt.group_reads import GroupReader
 from wpokt_node.pokt.group_vault import group_vault_problems
@@ -76,6 +78,9 @@ def register(commands: Any) -> None:
     sign = actions.add_parser("sign", help="sign the plan with an old vault key (old config)")
     sign.add_argument("--config", required=True, type=Path, help="the old node's config")
     sign.add_argument("--plan", required=True, type=Path)
+    sign.add_argument(
+        "--to", required=True, metavar="ADDRESS", help="the group vault the new operators announced"
+    )
     sign.add_argument("--out", required=True, type=Path)
     sign.set_defaults(handler=_sweep_sign)
     send = actions.add_parser("send", help="assemble the signatures and broadcast the sweep")
@@ -187,11 +192,21 @@ def _sweep_build(args: argparse.Namespace) -> int:
 def _sweep_sign(args: argparse.Namespace) -> int:
     settings = load_config_before_vault(args.config)
     plan = SweepPlan.from_json(args.plan.read_text(encoding="utf-8"))
-    check_destination(_pokt(settings), plan)
+    print(f"the plan: {plan.describe()}")
+    problems = check_before_signing(plan, settings, _pokt(settings), args.to)
+    with SigningJournal(settings.journal_path, node_id=settings.node_id) as journal:
+        live = signed_above(journal, plan)
+    if live:
+        problems.append(
+            f"this key signed payouts of the old vault above the sweep's sequence, not executed "
+            f"({', '.join(live[:5])}): they would survive the sweep; let the old cluster finish"
+        )
+    if problems:
+        raise MigrationError("not signed: " + "; ".join(problems))
     signer = load_signer(settings.keys.pokt_signer, purpose="pokt_signer", node_id=settings.node_id)
     signature = sign_sweep(plan, signer)
     args.out.write_text(signature.to_json() + "\n", encoding="utf-8")
-    print(f"signed by {pokt_address_of(signer.public_key)}: {plan.describe()}")
+    print(f"signed by {pokt_address_of(signer.public_key)}")
     return 0
 
 
@@ -236,9 +251,9 @@ def _status(args: argparse.Namespace) -> int:
     db = connect_settings(settings)
     try:
         for vault in settings.pocket.retired_vaults:
-            in_flight = open_payouts(db, vault.address)
+            in_flight = old_system_open(db, settings, vault.address)
             balance = pokt.balance(vault.address, settings.pocket.denom)
-            todo = [f"{len(in_flight)} payouts in flight"] if in_flight else []
+            todo = [f"{len(in_flight)} old entries open"] if in_flight else []
             todo += [f"holds {balance}{settings.pocket.denom}"] if balance else []
             steps.append((f"old vault {vault.address}", ", ".join(todo) or None))
     finally:

@@ -61,7 +61,8 @@ def switch_state(
     controller: ControllerContract, new: Sequence[str], old: Sequence[str]
 ) -> SwitchState:
     new = [str(to_checksum_address(a)) for a in new]
-    old = [str(to_checksum_address(a)) for a in old if a not in new]
+    old = [str(to_checksum_address(a)) for a in old]
+    old = [a for a in dict.fromkeys(old) if a not in new]
     state = controller.validator_state([*new, *old])
     return SwitchState(
         count=state.count,

@@ -19,10 +19,12 @@ from typing import Any
 from pymongo.database import Database
 from pymongo.errors import PyMongoError
 
+from wpokt_node.addresses import normalize
 from wpokt_node.config import RetiredVaultSettings, Settings
-from wpokt_node.db.schema import BURNS, REFUNDS, Status
+from wpokt_node.db.schema import BURNS, MINTS, REFUNDS, TERMINAL, Status
 from wpokt_node.errors import DatabaseError, ValidationError, WpoktError
 from wpokt_node.keys.signer import Secp256k1Signer
+from wpokt_node.payout.journal import SigningJournal
 from wpokt_node.pokt.client import PocketClient
 from wpokt_node.pokt.group_reads import GroupReader
 from wpokt_node.pokt.multisig import MultisigPubKey
@@ -122,18 +124,30 @@ class SweepPlan:
         )
 
 
-def open_payouts(db: Database[Document], vault: str) -> list[str]:
-    """Burn payouts and refunds the old cluster started from ``vault`` and not finished."""
-    open_statuses = [Status.STARTED.value, Status.SIGNED.value]
-    found = []
+def old_system_open(db: Database[Document], settings: Settings, vault: str) -> list[str]:
+    """Entries the old system has not finished: its payouts from ``vault`` started or signed
+    and not executed, and entries of sources before the cut-over (deposits into ``vault``
+    below its ``start_height``, burns below ``ethereum.start_block``) not closed. The database
+    may hide some: this is the drain's progress, the cut-over heights are its guarantee."""
+    retired = {v.address: v for v in settings.pocket.retired_vaults}[vault]
+    open_statuses = [s.value for s in Status if s not in TERMINAL]
+    started = [Status.STARTED.value, Status.SIGNED.value]
+    queries: list[tuple[str, dict[str, Any]]] = [
+        (BURNS, {"status": {"$in": started}, "order.from": vault}),
+        (REFUNDS, {"status": {"$in": started}, "order.from": vault}),
+        (MINTS, {"vault_address": vault, "height": {"$lt": retired.start_height}}),
+        (REFUNDS, {"vault_address": vault, "height": {"$lt": retired.start_height}}),
+        (BURNS, {"height": {"$lt": settings.ethereum.start_block}}),
+    ]
+    found: dict[str, None] = {}
     try:
-        for collection in (BURNS, REFUNDS):
-            query = {"status": {"$in": open_statuses}, "order.from": vault}
-            for doc in db[collection].find(query, projection={"_id": 1, "status": 1}):
-                found.append(f"{collection}/{doc['_id']} ({doc.get('status')})")
+        for collection, query in queries:
+            still_open = {"status": {"$in": open_statuses}, **query}
+            for doc in db[collection].find(still_open, projection={"_id": 1, "status": 1}):
+                found[f"{collection}/{doc['_id']} ({doc.get('status')})"] = None
     except PyMongoError as exc:
-        raise DatabaseError(f"reading the old vault's open payouts failed: {exc}") from None
-    return found
+        raise DatabaseError(f"reading the old system's open entries failed: {exc}") from None
+    return list(found)
 
 
 def build_sweep(
@@ -147,10 +161,14 @@ def build_sweep(
     """The sweep of the old vault's balance into ``pocket.vault_address``, or MigrationError
     naming what must happen first. The caller checks the group vault and the controller."""
     pocket = settings.pocket
-    in_flight = open_payouts(db, retired.address)
+    if pokt.latest_height() < retired.start_height:
+        raise MigrationError(
+            f"the cut-over has not come yet: Pocket is below height {retired.start_height}"
+        )
+    in_flight = old_system_open(db, settings, retired.address)
     if in_flight:
         raise MigrationError(
-            f"{len(in_flight)} payouts of the old vault are still in flight "
+            f"{len(in_flight)} entries of the old system are still open "
             f"({', '.join(in_flight[:5])}): let the old cluster finish them before the sweep "
             "(a payout it signed could still run after the sweep)"
         )
@@ -209,13 +227,60 @@ class SweepSignature:
             raise MigrationError(f"{source}: unreadable sweep signature: {exc}") from None
 
 
-def check_destination(pokt: PocketClient, plan: SweepPlan) -> None:
-    """What an old key holder checks before signing: the destination is an x/group policy
-    account on chain (a vault no single key controls)."""
-    if GroupReader(pokt).policy(plan.spec.recipient) is None:
-        raise MigrationError(
-            f"the sweep's destination {plan.spec.recipient} is not an x/group policy on chain"
-        )
+def check_before_signing(
+    plan: SweepPlan, settings: Settings, pokt: PocketClient, expected_destination: str
+) -> list[str]:
+    """What an old key holder checks before signing, from their own old config and the chain;
+    the problems (none: sign). The destination must be the address the new operators
+    announced (out of band), an x/group policy that is its own admin with a majority
+    threshold; the plan must send from this config's vault at its current account slot."""
+    spec, problems = plan.spec, []
+    if spec.recipient != normalize(expected_destination):
+        problems.append(f"the plan pays {spec.recipient}, not {expected_destination}")
+    if spec.vault_address != settings.pocket.vault_address:
+        problems.append(f"the plan sends from {spec.vault_address}, not this config's vault")
+    if spec.chain_id != settings.pocket.chain_id or spec.memo != sweep_memo(spec.recipient):
+        problems.append("the plan's chain id or memo is not a sweep's")
+    if spec.fee_amount > settings.pocket.fee_upokt:
+        problems.append(f"the plan's fee {spec.fee_amount} exceeds this config's fee_upokt")
+    account = pokt.account(spec.vault_address)
+    slot = (account.account_number, account.sequence) if account else None
+    if slot != (spec.account_number, spec.sequence):
+        problems.append(f"the plan is for account slot {spec.account_number}/{spec.sequence}, "
+                        f"the chain is at {slot}: stale or forged")  # fmt: skip
+    if pokt.balance(spec.vault_address, spec.denom) < spec.amount + spec.fee_amount:
+        problems.append("the old vault holds less than the plan sends")
+    return problems + _destination_problems(GroupReader(pokt), spec.recipient)
+
+
+def _destination_problems(reader: GroupReader, destination: str) -> list[str]:
+    policy = reader.policy(destination)
+    if policy is None:
+        return [f"the destination {destination} is not an x/group policy on chain"]
+    group = reader.group(policy.group_id)
+    members = reader.members(policy.group_id)
+    problems = []
+    if policy.admin != destination or group is None or group.admin != destination:
+        problems.append("the destination group vault is not its own admin")
+    if policy.threshold is None or 2 * policy.threshold <= len(members):
+        problems.append(f"the destination's threshold {policy.threshold} of {len(members)} "
+                        "members is not a majority")  # fmt: skip
+    if any(weight != "1" for weight in members.values()):
+        problems.append("the destination has members whose weight is not 1")
+    return problems
+
+
+def signed_above(journal: SigningJournal, plan: SweepPlan) -> list[str]:
+    """Payouts of the old vault this key signed at a sequence above the sweep's: they would
+    survive it (only the sweep's own sequence dies), so the key signs no sweep while any is
+    live. An old node's journal keeps them (``payout.journal``)."""
+    found = []
+    for event, order in journal.live_orders():
+        sequence = order.get("sequence")
+        ours = order.get("from") == plan.spec.vault_address
+        if ours and isinstance(sequence, int) and sequence > plan.spec.sequence:
+            found.append(f"{event} at sequence {sequence}")
+    return found
 
 
 def sign_sweep(plan: SweepPlan, signer: Secp256k1Signer) -> SweepSignature:

@@ -52,6 +52,7 @@ class DepositRescan:
         clock: Callable[[], float] = time.monotonic,
         claims: ClaimQueue | None = None,
         all_rules: Sequence[DepositRules] = (),
+        start_height: int | None = None,
     ) -> None:
         """``rules``: the vault re-scanned; ``all_rules``: every watched vault's (the current
         one first), to record a tx against the vault it paid (default: only ``rules``)."""
@@ -60,6 +61,7 @@ class DepositRescan:
         self.pokt = pokt
         self.rules = rules
         self.all_rules = tuple(all_rules) or (rules,)
+        self.start_height = start_height or settings.pocket.start_height
         self.clock = clock
         self.claims = claims
         self._last: float | None = None
@@ -75,7 +77,7 @@ class DepositRescan:
     def run(self, cursor: int) -> dict[str, int]:
         """Re-check the window that ends at ``cursor`` (the last height fully scanned)."""
         pocket = self.settings.pocket
-        first = max(pocket.start_height, cursor - pocket.rescan_blocks + 1)
+        first = max(self.start_height, cursor - pocket.rescan_blocks + 1)
         counts = {"rescanned": 0, "rerecorded": 0, "revived": 0, "offered": 0}
         for response in self.pokt.search_transfers_to(self.rules.vault_address, first):
             verdict, paid = classify_for_vaults(response, self.all_rules)

@@ -30,6 +30,7 @@ from typing import Any
 from pymongo.database import Database
 
 from wpokt_node.config import Settings
+from wpokt_node.custody.source_window import SourceWindow
 from wpokt_node.db.control import read_bridge_pause
 from wpokt_node.db.entries import insert_once
 from wpokt_node.db.nodes import get_cursor, set_cursor
@@ -81,16 +82,22 @@ class PoktWatcher:
         self.pokt = pokt
         self.all_rules = vault_rules(settings)
         self.batch_size = settings.workers.pokt_watcher.batch_size
-        starts = [settings.pocket.start_height] + [
-            v.start_height or settings.pocket.start_height for v in settings.pocket.retired_vaults
-        ]
+        window = SourceWindow.from_settings(settings)
+        starts = [window.deposit_floor[rules.vault_address] for rules in self.all_rules]
+        self.stop_height = settings.pocket.stop_height
         self.scans = [
             VaultScan(
                 cursor=CURSOR if index == 0 else retired_cursor(rules.vault_address),
                 rules=rules,
                 start_height=start,
                 rescan=DepositRescan(
-                    settings, db, pokt, rules, claims=claims, all_rules=self.all_rules
+                    settings,
+                    db,
+                    pokt,
+                    rules,
+                    claims=claims,
+                    all_rules=self.all_rules,
+                    start_height=start,
                 ),
             )
             for index, (rules, start) in enumerate(zip(self.all_rules, starts, strict=True))
@@ -116,6 +123,8 @@ class PoktWatcher:
         if self._paused(first):
             return {"paused": True, "held_from_height": first}
         latest = self.pokt.latest_height() - self.settings.pocket.index_lag_blocks
+        if self.stop_height is not None:
+            latest = min(latest, self.stop_height)  # handing over: nothing after the stop
         summary: dict[str, object] = {"from_height": first, "latest_height": latest}
         if cursor is not None and scan.rescan.due():
             repaired = scan.rescan.run(cursor)

@@ -212,6 +212,16 @@ class SigningJournal:
         order = json.loads(row[0])
         return order if isinstance(order, dict) else None
 
+    def live_orders(self) -> list[tuple[str, Mapping[str, Any]]]:
+        """(source event, order) of every live payload whose order is kept."""
+        with self._lock:
+            rows = self._conn.execute(
+                "SELECT source_event, payload_order FROM signed_payloads "
+                "WHERE retired_at IS NULL AND payload_order IS NOT NULL"
+            ).fetchall()
+        orders = [(str(event), json.loads(order)) for event, order in rows]
+        return [(event, order) for event, order in orders if isinstance(order, dict)]
+
     def close(self) -> None:
         with self._lock:
             self._conn.close()

@@ -34,8 +34,6 @@ from wpokt_node.pokt.deposits import (
 )
 from wpokt_node.pokt.memo import RefundReason
 
-_NOT_PAID = (IgnoreReason.NO_VAULT_TRANSFER, IgnoreReason.SELF_TRANSFER)
-
 
 def deposit_rules(settings: Settings, vault_address: str | None = None) -> DepositRules:
     """The rules of the current vault (or of ``vault_address``); a plain send from one of the
@@ -53,8 +51,9 @@ def deposit_rules(settings: Settings, vault_address: str | None = None) -> Depos
 
 
 def vault_rules(settings: Settings) -> tuple[DepositRules, ...]:
-    """The rules of the current vault, then of each retired vault, in config order."""
-    retired = [deposit_rules(settings, v.address) for v in settings.pocket.retired_vaults]
+    """The rules of the current vault, then of each retired vault (by address)."""
+    addresses = sorted(v.address for v in settings.pocket.retired_vaults)  # one order on all nodes
+    retired = [deposit_rules(settings, address) for address in addresses]
     return (deposit_rules(settings), *retired)
 
 
@@ -86,7 +85,9 @@ def classify_for_vaults(
 
 
 def _missed(verdict: Classification) -> bool:
-    return verdict.kind is DepositKind.IGNORE and verdict.reason in _NOT_PAID
+    """The tx moved nothing into this vault (a failed or unreadable tx is that for every vault
+    alike: it counts as one verdict, not as several vaults paid)."""
+    return verdict.kind is DepositKind.IGNORE and verdict.reason != IgnoreReason.VAULT_TRANSFER
 
 
 def _sender_part(verdict: Classification, rules: DepositRules) -> tuple[Part, ...]:
