@@ -9,7 +9,7 @@ DEPLOY_VENV := .venv-deploy
 DEPLOY_STAMP := $(DEPLOY_VENV)/.installed
 LINT_VENV := .venv-lint
 LINT_STAMP := $(LINT_VENV)/.installed
-PYTEST_ARGS ?=
+PYTEST_ARGS ?= --durations=12
 
 .PHONY: test lint typecheck pytest setup demo bench contracts clean deploy-check compose
 
