@@ -5,17 +5,31 @@ from __future__ import annotations
 
 import hashlib
 import json
+from pathlib import Path
 from typing import Any
 
 import pytest
 
+from wpokt_node.config import Settings, parse_settings
+from wpokt_node.custody.base import RebuildMismatchError, SourceState
+from wpokt_node.custody.source_window import SourceWindow, refuse_outside
 from wpokt_node.eth.contracts import ValidatorState
-from wpokt_node.keys.signer import LocalKeySigner, eth_address_of
+from wpokt_node.keys.signer import LocalKeySigner, eth_address_of, pokt_address_of
 from wpokt_node.migration.accounts import Books
 from wpokt_node.migration.controller import switch_calls, switch_state
-from wpokt_node.migration.sweep import MigrationError, SweepPlan, SweepSignature, sign_sweep
+from wpokt_node.migration.sweep import (
+    MigrationError,
+    SweepPlan,
+    SweepSignature,
+    check_before_signing,
+    sign_sweep,
+    signed_above,
+    sweep_memo,
+)
+from wpokt_node.payout.journal import SigningJournal
 from wpokt_node.pokt.multisig import MultisigPubKey
 from wpokt_node.pokt.release_spec import ReleaseSpec
+from wpokt_node.pokt.responses import Account
 
 
 def _addresses(tag: bytes, n: int) -> list[str]:
@@ -99,12 +113,14 @@ OLD_KEYS = [LocalKeySigner(hashlib.sha256(b"old key %d" % i).digest()) for i in 
 OLD_VAULT = MultisigPubKey.create(5, [k.public_key for k in OLD_KEYS])
 
 
+GROUP_VAULT = "pokt1afk9zr2hn2jsac63h4hm60vl9z3e5u69gndzf7c99cqge3vzwjzscxnvwx"
+
+
 def _plan() -> SweepPlan:
     spec = ReleaseSpec(
         chain_id="pocket", account_number=21, sequence=4, vault_address=OLD_VAULT.address(),
-        recipient="pokt1afk9zr2hn2jsac63h4hm60vl9z3e5u69gndzf7c99cqge3vzwjzscxnvwx",
-        amount=41_990_000, memo="wpokt migration: sweep to x", fee_amount=10_000,
-        gas_limit=400_000,
+        recipient=GROUP_VAULT, amount=41_990_000, memo=sweep_memo(GROUP_VAULT),
+        fee_amount=10_000, gas_limit=400_000,
     )  # fmt: skip
     return SweepPlan(spec, OLD_VAULT)
 
@@ -140,3 +156,81 @@ def test_the_books_name_every_difference() -> None:
     assert any("difference -1" in p for p in short.problems())
     open_entries = Books(supply=0, vault=0, retired={}, open_entries={"burns": 2})
     assert open_entries.problems() == ["2 burns entries still open"]
+
+
+def test_a_journal_shows_the_old_vaults_payouts_that_would_survive_a_sweep(tmp_path: Path) -> None:
+    plan = _plan()  # the sweep takes sequence 4
+    vault = plan.spec.vault_address
+    with SigningJournal(tmp_path / "j.sqlite3", node_id="node-3") as journal:
+        journal.authorize("burn:a", "h3", "", {"from": vault, "sequence": 3})  # ran before
+        journal.authorize("burn:b", "h4", "", {"from": vault, "sequence": 4})  # the sweep kills
+        journal.authorize("mint:c", "hm", "", {"nonce": 9})
+        assert signed_above(journal, plan) == []
+        journal.authorize("burn:d", "h5", "", {"from": vault, "sequence": 5})
+        assert signed_above(journal, plan) == ["burn:d at sequence 5"]
+        journal.retire("burn:d", "h5", "proven dead")
+        assert signed_above(journal, plan) == []
+
+
+def test_the_window_leaves_the_old_systems_sources_to_it_and_the_successors_to_them() -> None:
+    window = SourceWindow({"pokt1new": 1, "pokt1old": 500}, 900, 100, None)
+    assert window.deposit("pokt1old", 500) is None
+    before = window.deposit("pokt1old", 499)
+    assert before is not None
+    assert before.state is SourceState.GONE
+    assert "the old system's" in str(before.reason)
+    after = window.deposit("pokt1new", 901)
+    assert after is not None
+    assert after.state is SourceState.NOT_YET
+    assert window.deposit("pokt1elsewhere", 600) is not None
+    assert window.burn(100) is None
+    old_burn = window.burn(99)
+    assert old_burn is not None
+    assert old_burn.state is SourceState.GONE
+    with pytest.raises(RebuildMismatchError, match="before this cluster's start block 100"):
+        refuse_outside(window.burn(99))
+
+
+class _Chain:
+    """The old vault's account and balance as a Pocket node would answer; no group anywhere."""
+
+    def __init__(self, sequence: int, balance: int) -> None:
+        self.sequence, self.held = sequence, balance
+
+    def account(self, address: str) -> Account:
+        return Account(address, 21, self.sequence, None)
+
+    def balance(self, address: str, denom: str = "upokt") -> int:
+        return self.held
+
+    def query(self, path: str, *, not_found_ok: bool = False) -> None:
+        return None
+
+
+def _old_settings(tmp_path: Path) -> Settings:
+    env_key = {"source": "env", "env_var": "UNUSED"}
+    return parse_settings({
+        "node_id": "node-3", "network": "devnet", "cluster": {"nodes": 7, "threshold": 5},
+        "mongodb": {"uri": "mongodb://127.0.0.1:1", "database": "x"},
+        "ethereum": {"rpc_url": "http://127.0.0.1:1", "chain_id": 1,
+                     "token_address": "0x" + "11" * 20, "mint_controller_address": "0x" + "22" * 20,
+                     "validator_addresses": OLD},
+        "pocket": {"rest_url": "http://127.0.0.1:1", "vault_address": OLD_VAULT.address(),
+                   "member_public_keys": [k.public_key.hex() for k in OLD_KEYS],
+                   "fee_upokt": 10_000},
+        "keys": {"eth_signer": env_key, "pokt_signer": env_key, "eth_gas": env_key},
+        "journal_path": str(tmp_path / "j.sqlite3"),
+    })  # fmt: skip
+
+
+def test_an_old_key_holder_is_not_tricked_into_signing(tmp_path: Path) -> None:
+    plan, settings = _plan(), _old_settings(tmp_path)
+    announced = plan.spec.recipient
+    fresh = _Chain(sequence=4, balance=42_000_000)
+    problems = check_before_signing(plan, settings, fresh, announced)  # type: ignore[arg-type]
+    assert problems == [f"the destination {announced} is not an x/group policy on chain"]
+    elsewhere = pokt_address_of(LocalKeySigner(b"\x07" * 32).public_key)
+    problems = check_before_signing(plan, settings, _Chain(5, 1), elsewhere)  # type: ignore[arg-type]
+    assert any(f"not {elsewhere}" in p for p in problems)
+    assert any("stale or forged" in p for p in problems)
+    assert any("holds less than the plan sends" in p for p in problems)
