@@ -205,3 +205,20 @@ def test_checkov_skips_are_justified() -> None:
                 check, _, reason = line.split("checkov:skip=", 1)[1].partition(":")
                 assert re.fullmatch(r"CKV2?_AWS_\d+", check), line
                 assert len(reason.strip()) > 30, f"{path.name}: unjustified skip {check}"
+
+
+def test_the_journal_volume_is_required_and_snapshotted(module: TerraformDir) -> None:
+    user_data = (module.directory / "templates" / "user_data.sh.tftpl").read_text(encoding="utf-8")
+    fstab = next(line for line in user_data.splitlines() if "LABEL=wpokt-data /var/lib" in line)
+    assert "nofail" not in fstab  # never start on the root disk with an empty journal
+    assert "mountpoint -q /var/lib/wpokt ||" in user_data
+    assert "RequiresMountsFor=/var/lib/wpokt" in user_data
+    resources = module.resources()
+    volume = resources[("aws_ebs_volume", "data")]
+    policy = resources[("aws_dlm_lifecycle_policy", "journal")]
+    (details,) = policy["policy_details"]
+    assert details["resource_types"] == ["VOLUME"]
+    assert details["target_tags"] == {"WpoktJournal": "${var.node_id}"}
+    assert "WpoktJournal = var.node_id" in str(volume["tags"])
+    (schedule,) = details["schedule"]
+    assert schedule["create_rule"][0]["interval"] == "${var.journal_snapshot_hours}"

@@ -29,6 +29,7 @@ _FEATURE_CLIS: tuple[str, ...] = (
     "wpokt_node.keys.cli",
     "wpokt_node.node.admin_cli",
     "wpokt_node.node.vault_cli",
+    "wpokt_node.node.journal_cli",
     "wpokt_node.migration.cli",
 )
 

@@ -14,6 +14,7 @@ from wpokt_node.errors import StartupCheckError, WpoktError
 from wpokt_node.eth.startup import run_ethereum_startup_checks
 from wpokt_node.keys.signer import eth_address_of
 from wpokt_node.node.context import NodeContext
+from wpokt_node.payout.journal_evidence import missing_from, signed_by, signer_identities
 from wpokt_node.pokt.startup import run_pocket_startup_checks
 
 Document = dict[str, Any]
@@ -59,6 +60,23 @@ def check_own_keys(context: NodeContext) -> None:
         )
 
 
+def check_journal(context: NodeContext) -> None:
+    """Never sign from a journal that forgot what this node signed: one that is empty (a volume
+    that did not attach) or older (a restored copy) than the database's record of its signatures."""
+    journal = context.journal
+    keys = (context.eth_signer.public_key, context.pokt_signer.public_key)
+    signed = signed_by(context.db, signer_identities(*keys))
+    missing = missing_from(journal.events(), signed)
+    if missing:
+        state = "is empty" if not journal.payload_count() else "lacks events"
+        raise StartupCheckError(
+            f"the signing journal {context.settings.journal_path} {state}, but the database shows "
+            f"this node's signatures for {', '.join(missing)}: restore its latest copy "
+            "(`wpokt-node journal import`, docs/runbooks/restore-journal.md) before this node "
+            "signs again"
+        )
+
+
 def check_ethereum(context: NodeContext) -> None:
     settings = context.settings
     run_ethereum_startup_checks(
@@ -76,6 +94,7 @@ def check_pocket(context: NodeContext) -> None:
 CHECKS: tuple[tuple[str, Callable[[NodeContext], None]], ...] = (
     ("database", check_database),
     ("own keys", check_own_keys),
+    ("journal", check_journal),
     ("ethereum", check_ethereum),
     ("pocket", check_pocket),
 )

@@ -45,6 +45,20 @@ CREATE UNIQUE INDEX IF NOT EXISTS one_live_payload_per_event
     ON signed_payloads (source_event) WHERE retired_at IS NULL;
 CREATE INDEX IF NOT EXISTS payload_events ON signed_payloads (payload_hash);
 """
+EXPORT_KIND = "wpokt-signing-journal"
+_EXPORTED = (
+    "source_event", "payload_hash", "description", "signed_at", "retired_at", "retired_reason",
+    "payload_order",
+)  # fmt: skip
+_NODE_ID = "SELECT value FROM journal_meta WHERE key = 'node_id'"
+_EXPORT = (
+    "SELECT source_event, payload_hash, description, signed_at, retired_at, retired_reason, "
+    "payload_order FROM signed_payloads ORDER BY signed_at"
+)
+_IMPORT = (
+    "INSERT INTO signed_payloads (source_event, payload_hash, description, signed_at, "
+    "retired_at, retired_reason, payload_order) VALUES (?, ?, ?, ?, ?, ?, ?)"
+)
 # Journals written before the order was kept gain the column; their old rows have none.
 _ORDER_COLUMN = "ALTER TABLE signed_payloads ADD COLUMN payload_order TEXT"
 
@@ -221,6 +235,66 @@ class SigningJournal:
             ).fetchall()
         orders = [(str(event), json.loads(order)) for event, order in rows]
         return [(event, order) for event, order in orders if isinstance(order, dict)]
+
+    @property
+    def node_id(self) -> str:
+        with self._lock:
+            row = self._conn.execute(
+                "SELECT value FROM journal_meta WHERE key = 'node_id'"
+            ).fetchone()
+        return str(row[0])
+
+    def payload_count(self) -> int:
+        with self._lock:
+            return int(self._conn.execute("SELECT COUNT(*) FROM signed_payloads").fetchone()[0])
+
+    def events(self) -> set[str]:
+        """Every source event this node signed for, live or retired."""
+        with self._lock:
+            rows = self._conn.execute("SELECT DISTINCT source_event FROM signed_payloads")
+            return {str(row[0]) for row in rows.fetchall()}
+
+    def export_document(self) -> dict[str, Any]:
+        """Everything the journal holds, as plain JSON (``import_document`` reads it back)."""
+        with self._lock:
+            rows = self._conn.execute(_EXPORT).fetchall()
+        payloads = [dict(zip(_EXPORTED, row, strict=True)) for row in rows]
+        return {"kind": EXPORT_KIND, "node_id": self.node_id, "payloads": payloads}
+
+    def import_document(self, document: Mapping[str, Any]) -> int:
+        """Load an exported journal into this one, which must be empty and this node's; the
+        number of payloads loaded. All or nothing."""
+        if document.get("kind") != EXPORT_KIND or not isinstance(document.get("payloads"), list):
+            raise SigningError("not an exported signing journal")
+        if document.get("node_id") != self.node_id:
+            raise SigningError(
+                f"the exported journal is node {document.get('node_id')!r}'s, "
+                f"not {self.node_id!r}: refusing another node's journal"
+            )
+        rows = []
+        for payload in document["payloads"]:
+            if not isinstance(payload, dict) or not all(
+                isinstance(payload.get(c), str) for c in _EXPORTED[:4]
+            ):
+                raise SigningError("the exported journal holds a malformed payload row")
+            rows.append(tuple(payload.get(column) for column in _EXPORTED))
+        with self._lock:
+            self._conn.execute("BEGIN IMMEDIATE")
+            try:
+                held = self._conn.execute("SELECT COUNT(*) FROM signed_payloads").fetchone()[0]
+                if held:
+                    raise SigningError(
+                        f"the journal already holds {held} payloads: import only into an empty one"
+                    )
+                self._conn.executemany(_IMPORT, rows)
+                self._conn.execute("COMMIT")
+            except sqlite3.Error as exc:
+                self._conn.execute("ROLLBACK")
+                raise SigningError(f"the exported journal does not load: {exc}") from None
+            except BaseException:
+                self._conn.execute("ROLLBACK")
+                raise
+        return len(rows)
 
     def close(self) -> None:
         with self._lock:

@@ -126,3 +126,26 @@ resource "aws_iam_role_policy" "flow_logs" {
   role   = aws_iam_role.flow_logs.id
   policy = data.aws_iam_policy_document.flow_logs.json
 }
+
+# Data Lifecycle Manager snapshots the journal volume (instance.tf) under AWS's managed policy.
+data "aws_iam_policy_document" "dlm_assume" {
+  statement {
+    actions = ["sts:AssumeRole"]
+    principals {
+      type        = "Service"
+      identifiers = ["dlm.amazonaws.com"]
+    }
+  }
+}
+
+resource "aws_iam_role" "dlm" {
+  name               = "${local.name}-${var.region}-dlm"
+  description        = "wPOKT ${var.node_id}: snapshots of the journal volume"
+  assume_role_policy = data.aws_iam_policy_document.dlm_assume.json
+  tags               = local.tags
+}
+
+resource "aws_iam_role_policy_attachment" "dlm" {
+  role       = aws_iam_role.dlm.name
+  policy_arn = "arn:aws:iam::aws:policy/service-role/AWSDataLifecycleManagerServiceRole"
+}

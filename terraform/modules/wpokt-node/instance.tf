@@ -10,7 +10,35 @@ resource "aws_ebs_volume" "data" {
   type              = "gp3"
   encrypted         = true
   kms_key_id        = aws_kms_key.data.arn
-  tags              = merge(local.tags, { Name = "${local.name}-data" })
+  tags              = merge(local.tags, { Name = "${local.name}-data", WpoktJournal = var.node_id })
+}
+
+# Snapshots of the journal volume on a schedule (docs/runbooks/restore-journal.md restores one).
+resource "aws_dlm_lifecycle_policy" "journal" {
+  description        = "wPOKT ${var.node_id}: signing journal snapshots"
+  execution_role_arn = aws_iam_role.dlm.arn
+  state              = "ENABLED"
+
+  policy_details {
+    resource_types = ["VOLUME"]
+    target_tags    = { WpoktJournal = var.node_id }
+
+    schedule {
+      name      = "every ${var.journal_snapshot_hours} h"
+      copy_tags = true
+
+      create_rule {
+        interval      = var.journal_snapshot_hours
+        interval_unit = "HOURS"
+      }
+
+      retain_rule {
+        count = var.journal_snapshots_kept
+      }
+    }
+  }
+
+  tags = local.tags
 }
 
 resource "aws_instance" "node" {

@@ -152,3 +152,15 @@ variable "tags" {
   type        = map(string)
   default     = {}
 }
+
+variable "journal_snapshot_hours" {
+  description = "Hours between snapshots of the journal volume (AWS DLM)."
+  type        = number
+  default     = 1
+}
+
+variable "journal_snapshots_kept" {
+  description = "How many journal snapshots are kept (at the default, three days of hourly ones)."
+  type        = number
+  default     = 72
+}
