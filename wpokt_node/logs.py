@@ -56,6 +56,13 @@ def drop_secret_fields(
     return event
 
 
+def _current_stderr(*_args: Any) -> structlog.PrintLogger:
+    """A logger writing to ``sys.stderr`` as it is when the line is logged, not when logging
+    was configured (a command run in-process, under a test's capture, must not keep writing to
+    a stream that was closed since)."""
+    return structlog.PrintLogger(file=sys.stderr)
+
+
 def configure_logging(level: str = "info", **context: str) -> None:
     """JSON lines on stderr; ``context`` (node_id, worker) is bound to every line."""
     numeric = logging.getLevelNamesMapping()[level.upper()]
@@ -70,7 +77,7 @@ def configure_logging(level: str = "info", **context: str) -> None:
             structlog.processors.JSONRenderer(sort_keys=True),
         ],
         wrapper_class=structlog.make_filtering_bound_logger(numeric),
-        logger_factory=structlog.PrintLoggerFactory(file=sys.stderr),
+        logger_factory=_current_stderr,
         cache_logger_on_first_use=False,
     )
     structlog.contextvars.clear_contextvars()

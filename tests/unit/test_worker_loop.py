@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import io
 import random
+import sys
 import threading
 
+import pytest
+
 from wpokt_node.errors import NotReadyError
+from wpokt_node.logs import configure_logging, get_logger
 from wpokt_node.node.worker import LoopPolicy, LoopState, next_delay, run_loop
 from wpokt_node.payout.steps import run_entry_step
 
@@ -99,3 +104,17 @@ def test_entry_steps_count_outcomes_and_never_raise() -> None:
     assert run_entry_step(summary, "c", broken, what="mint") == "error"
     assert run_entry_step(summary, "d", lambda: "signed", what="mint") == "signed"
     assert summary == {"signed": 2, "not_ready": 1, "error": 1}
+
+
+def test_logging_configured_under_a_closed_capture_still_writes(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A command run in-process configures logging while stderr is a capture; once that
+    capture is closed, later lines go to the stderr of their time, not to the closed stream."""
+    captured = io.StringIO()
+    monkeypatch.setattr(sys, "stderr", captured)
+    configure_logging("info", worker="test")
+    monkeypatch.undo()
+    captured.close()
+    get_logger(__name__).info("after the capture", n=1)
+    assert '"event": "after the capture"' in capsys.readouterr().err
