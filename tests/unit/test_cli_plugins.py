@@ -11,7 +11,18 @@ import pytest
 from wpokt_node.node import cli
 
 NODE_PACKAGE = Path(cli.__file__).resolve().parents[1]
-NODE_COMMANDS = {"config", "run", "health", "status", "db", "keys", "admin", "vault", "migrate", "journal"}
+NODE_COMMANDS = {
+    "config",
+    "run",
+    "health",
+    "status",
+    "db",
+    "keys",
+    "admin",
+    "vault",
+    "migrate",
+    "journal",
+}
 
 
 class _Point:
