@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 import re
 from pathlib import Path
 from typing import Any
@@ -222,3 +223,21 @@ def test_the_journal_volume_is_required_and_snapshotted(module: TerraformDir) ->
     assert "WpoktJournal = var.node_id" in str(volume["tags"])
     (schedule,) = details["schedule"]
     assert schedule["create_rule"][0]["interval"] == "${var.journal_snapshot_hours}"
+
+
+def test_each_mainnet_node_has_its_own_vpc_range(mainnet: TerraformDir) -> None:
+    ranges = [ipaddress.ip_network(b["vpc_cidr"]) for b in mainnet.named("module").values()]
+    assert len(ranges) == 12
+    for i, left in enumerate(ranges):
+        assert left.is_private
+        assert not any(left.overlaps(right) for right in ranges[i + 1 :]), left
+
+
+def test_the_image_is_pulled_with_a_login_to_its_own_registrys_region(
+    module: TerraformDir,
+) -> None:
+    user_data = (module.directory / "templates" / "user_data.sh.tftpl").read_text(encoding="utf-8")
+    login = next(line for line in user_data.splitlines() if "get-login-password" in line)
+    assert '--region "${registry_region}"' in login
+    template_args = module.resources()[("aws_instance", "node")]["user_data"]
+    assert 'split(":", var.ecr_repository_arn)[3]' in template_args

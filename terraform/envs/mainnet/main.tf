@@ -14,6 +14,7 @@ module "node_01" {
   ethereum_rpc_url       = lookup(var.ethereum_rpc_urls, "node-01", null)
   pocket_rest_url        = lookup(var.pocket_rest_urls, "node-01", null)
   mongodb_cidrs          = var.mongodb_cidrs
+  vpc_cidr               = "10.41.0.0/16" # distinct: peerable with a shared database
   run_node               = contains(var.running_nodes, "node-01")
   log_retention_days     = var.log_retention_days
   tags                   = var.tags
@@ -33,6 +34,7 @@ module "node_02" {
   ethereum_rpc_url       = lookup(var.ethereum_rpc_urls, "node-02", null)
   pocket_rest_url        = lookup(var.pocket_rest_urls, "node-02", null)
   mongodb_cidrs          = var.mongodb_cidrs
+  vpc_cidr               = "10.42.0.0/16" # distinct: peerable with a shared database
   run_node               = contains(var.running_nodes, "node-02")
   log_retention_days     = var.log_retention_days
   tags                   = var.tags
@@ -52,6 +54,7 @@ module "node_03" {
   ethereum_rpc_url       = lookup(var.ethereum_rpc_urls, "node-03", null)
   pocket_rest_url        = lookup(var.pocket_rest_urls, "node-03", null)
   mongodb_cidrs          = var.mongodb_cidrs
+  vpc_cidr               = "10.43.0.0/16" # distinct: peerable with a shared database
   run_node               = contains(var.running_nodes, "node-03")
   log_retention_days     = var.log_retention_days
   tags                   = var.tags
@@ -71,6 +74,7 @@ module "node_04" {
   ethereum_rpc_url       = lookup(var.ethereum_rpc_urls, "node-04", null)
   pocket_rest_url        = lookup(var.pocket_rest_urls, "node-04", null)
   mongodb_cidrs          = var.mongodb_cidrs
+  vpc_cidr               = "10.44.0.0/16" # distinct: peerable with a shared database
   run_node               = contains(var.running_nodes, "node-04")
   log_retention_days     = var.log_retention_days
   tags                   = var.tags
@@ -90,6 +94,7 @@ module "node_05" {
   ethereum_rpc_url       = lookup(var.ethereum_rpc_urls, "node-05", null)
   pocket_rest_url        = lookup(var.pocket_rest_urls, "node-05", null)
   mongodb_cidrs          = var.mongodb_cidrs
+  vpc_cidr               = "10.45.0.0/16" # distinct: peerable with a shared database
   run_node               = contains(var.running_nodes, "node-05")
   log_retention_days     = var.log_retention_days
   tags                   = var.tags
@@ -109,6 +114,7 @@ module "node_06" {
   ethereum_rpc_url       = lookup(var.ethereum_rpc_urls, "node-06", null)
   pocket_rest_url        = lookup(var.pocket_rest_urls, "node-06", null)
   mongodb_cidrs          = var.mongodb_cidrs
+  vpc_cidr               = "10.46.0.0/16" # distinct: peerable with a shared database
   run_node               = contains(var.running_nodes, "node-06")
   log_retention_days     = var.log_retention_days
   tags                   = var.tags
@@ -128,6 +134,7 @@ module "node_07" {
   ethereum_rpc_url       = lookup(var.ethereum_rpc_urls, "node-07", null)
   pocket_rest_url        = lookup(var.pocket_rest_urls, "node-07", null)
   mongodb_cidrs          = var.mongodb_cidrs
+  vpc_cidr               = "10.47.0.0/16" # distinct: peerable with a shared database
   run_node               = contains(var.running_nodes, "node-07")
   log_retention_days     = var.log_retention_days
   tags                   = var.tags
@@ -147,6 +154,7 @@ module "node_08" {
   ethereum_rpc_url       = lookup(var.ethereum_rpc_urls, "node-08", null)
   pocket_rest_url        = lookup(var.pocket_rest_urls, "node-08", null)
   mongodb_cidrs          = var.mongodb_cidrs
+  vpc_cidr               = "10.48.0.0/16" # distinct: peerable with a shared database
   run_node               = contains(var.running_nodes, "node-08")
   log_retention_days     = var.log_retention_days
   tags                   = var.tags
@@ -166,6 +174,7 @@ module "node_09" {
   ethereum_rpc_url       = lookup(var.ethereum_rpc_urls, "node-09", null)
   pocket_rest_url        = lookup(var.pocket_rest_urls, "node-09", null)
   mongodb_cidrs          = var.mongodb_cidrs
+  vpc_cidr               = "10.49.0.0/16" # distinct: peerable with a shared database
   run_node               = contains(var.running_nodes, "node-09")
   log_retention_days     = var.log_retention_days
   tags                   = var.tags
@@ -185,6 +194,7 @@ module "node_10" {
   ethereum_rpc_url       = lookup(var.ethereum_rpc_urls, "node-10", null)
   pocket_rest_url        = lookup(var.pocket_rest_urls, "node-10", null)
   mongodb_cidrs          = var.mongodb_cidrs
+  vpc_cidr               = "10.50.0.0/16" # distinct: peerable with a shared database
   run_node               = contains(var.running_nodes, "node-10")
   log_retention_days     = var.log_retention_days
   tags                   = var.tags
@@ -204,6 +214,7 @@ module "node_11" {
   ethereum_rpc_url       = lookup(var.ethereum_rpc_urls, "node-11", null)
   pocket_rest_url        = lookup(var.pocket_rest_urls, "node-11", null)
   mongodb_cidrs          = var.mongodb_cidrs
+  vpc_cidr               = "10.51.0.0/16" # distinct: peerable with a shared database
   run_node               = contains(var.running_nodes, "node-11")
   log_retention_days     = var.log_retention_days
   tags                   = var.tags
@@ -223,6 +234,7 @@ module "node_12" {
   ethereum_rpc_url       = lookup(var.ethereum_rpc_urls, "node-12", null)
   pocket_rest_url        = lookup(var.pocket_rest_urls, "node-12", null)
   mongodb_cidrs          = var.mongodb_cidrs
+  vpc_cidr               = "10.52.0.0/16" # distinct: peerable with a shared database
   run_node               = contains(var.running_nodes, "node-12")
   log_retention_days     = var.log_retention_days
   tags                   = var.tags

@@ -59,6 +59,7 @@ resource "aws_instance" "node" {
     node_id                = var.node_id
     image                  = var.image
     registry               = var.ecr_repository_arn == null ? "" : split("/", var.image)[0]
+    registry_region        = var.ecr_repository_arn == null ? "" : split(":", var.ecr_repository_arn)[3]
     config_secret_arn      = aws_secretsmanager_secret.config.arn
     mongodb_uri_secret_arn = local.mongodb_uri_secret_arn
     log_group              = aws_cloudwatch_log_group.node.name
