@@ -15,7 +15,7 @@ from wpokt_node.db.nodes import heartbeat
 from wpokt_node.db.schema import MINTS, REFUNDS, Status
 from wpokt_node.db.transitions import transition
 from wpokt_node.node.commands import print_needs_operator
-from wpokt_node.node.status import cluster_status, node_health
+from wpokt_node.node.status import cluster_status, degradations, node_health
 from wpokt_node.node.supervisor import WORKER_NAMES
 
 pytestmark = pytest.mark.node
@@ -159,3 +159,26 @@ def test_startup_refuses_a_database_without_db_init(mongo_uri: str) -> None:
     finally:
         db.client.drop_database(db.name)
         db.client.close()
+
+
+def test_status_names_each_degradation_and_only_a_healthy_cluster_passes(
+    mongo_db: Database[Document],
+) -> None:
+    now = int(time.time() * 1000)
+    for node in ("node-01", "node-02", "node-03"):
+        beat_all(mongo_db, node, now - 2_000)
+    beat_all(mongo_db, "node-gone", now - 3 * 86_400_000)  # left the cluster long ago
+
+    def problems(threshold: int) -> list[str]:
+        status = cluster_status(mongo_db, stuck_after_s=3600)
+        return degradations(
+            mongo_db, status, threshold=threshold, stale_after_s=30, stuck_after_s=3600
+        )
+
+    assert problems(threshold=3) == []
+    heartbeat(mongo_db, "node-03", "burn-watcher", at_ms=now - 60_000, last_error=None)
+    assert problems(threshold=3) == [
+        "node-03: worker(s) down: burn-watcher",
+        "only 2 healthy signing nodes, below the threshold 3",
+    ]
+    assert problems(threshold=2) == ["node-03: worker(s) down: burn-watcher"]

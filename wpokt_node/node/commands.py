@@ -13,7 +13,7 @@ from wpokt_node.db.client import connect_settings
 from wpokt_node.logs import configure_logging, get_logger
 from wpokt_node.node.context import build_context
 from wpokt_node.node.startup import run_startup_checks
-from wpokt_node.node.status import cluster_status, node_health
+from wpokt_node.node.status import cluster_status, degradations, node_health
 from wpokt_node.node.supervisor import supervise
 
 MAX_LISTED = 20
@@ -33,12 +33,14 @@ def register(commands: Any) -> None:
         "health", help="exit 0 if all four workers of this node beat recently, else 1"
     )
     health.add_argument("--config", required=True, type=Path)
+    health.add_argument("--json", action="store_true", help="machine-readable output")
     health.set_defaults(handler=_health)
 
     status = commands.add_parser(
         "status",
         help="entries by status, stuck entries, who has not signed what, failed refunds "
-        "needing an operator",
+        "needing an operator; exit 1 when degraded (fewer than T healthy nodes, a worker down, "
+        "entries stuck, the bridge paused)",
     )
     status.add_argument("--config", required=True, type=Path)
     status.add_argument("--stuck-after", type=float, default=900.0, metavar="SECONDS")
@@ -67,7 +69,11 @@ def _health(args: argparse.Namespace) -> int:
         report = node_health(db, settings.node_id, settings.workers.heartbeat_stale_s)
     finally:
         db.client.close()
-    for line in report:
+    if args.json:
+        rows = [{"worker": w.worker, "healthy": w.healthy, "age_s": w.age_s,
+                 "last_error": w.last_error} for w in report]  # fmt: skip
+        print(json.dumps({"node_id": settings.node_id, "workers": rows}, sort_keys=True))
+    for line in [] if args.json else report:
         age = "never" if line.age_s is None else f"{line.age_s:.1f}s ago"
         state = "ok" if line.healthy else "STALE"
         error = f"  last error: {line.last_error}" if line.last_error else ""
@@ -88,12 +94,19 @@ def _status(args: argparse.Namespace) -> int:
     db = connect_settings(settings)
     try:
         status = cluster_status(db, stuck_after_s=args.stuck_after)
+        problems = degradations(
+            db,
+            status,
+            threshold=settings.cluster.threshold,
+            stale_after_s=settings.workers.heartbeat_stale_s,
+            stuck_after_s=args.stuck_after,
+        )
     finally:
         db.client.close()
     if args.json:
-        json.dump(status.to_json(), sys.stdout, indent=2, sort_keys=True)
+        json.dump({**status.to_json(), "problems": problems}, sys.stdout, indent=2, sort_keys=True)
         print()
-        return 0
+        return 1 if problems else 0
     print(f"bridge   {status.bridge_pause.describe()}")
     if status.paused_nodes:
         print(f"paused nodes (caps.paused): {', '.join(status.paused_nodes)}")
@@ -117,7 +130,9 @@ def _status(args: argparse.Namespace) -> int:
     for node, entries in sorted(status.unsigned_by_node.items()):
         print(f"{node} has not signed {len(entries)} started entries: {', '.join(entries[:10])}")
     print_needs_operator(status.needs_operator)
-    return 0
+    for problem in problems:
+        print(f"DEGRADED {problem}")
+    return 1 if problems else 0
 
 
 def print_needs_operator(rows: list[dict[str, Any]]) -> None:

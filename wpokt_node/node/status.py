@@ -179,3 +179,39 @@ def cluster_status(
                 for node in sorted(nodes - signed):
                     status.unsigned_by_node.setdefault(node, []).append(f"{name}/{entry['_id']}")
     return status
+
+
+GONE_AFTER_S = 86_400.0  # a node with no heartbeat for a day has left the cluster
+
+
+def degradations(
+    db: Database[Document],
+    status: ClusterStatus,
+    *,
+    threshold: int,
+    stale_after_s: float,
+    stuck_after_s: float,
+) -> list[str]:
+    """Why the cluster is degraded (none: healthy), each a line an alarm can show: fewer than
+    ``threshold`` nodes with every worker beating and not paused, a node with a worker down,
+    entries stuck past ``stuck_after_s``, the bridge paused."""
+    problems: list[str] = []
+    healthy = 0
+    for doc in db[NODES].find({}, projection={"node_id": 1}):
+        node_id = str(doc["node_id"])
+        report = node_health(db, node_id, stale_after_s)
+        ages = [w.age_s for w in report if w.age_s is not None]
+        if not ages or min(ages) > GONE_AFTER_S:
+            continue
+        down = [w.worker for w in report if not w.healthy]
+        if down:
+            problems.append(f"{node_id}: worker(s) down: {', '.join(down)}")
+        elif node_id not in status.paused_nodes:
+            healthy += 1
+    if healthy < threshold:
+        problems.append(f"only {healthy} healthy signing nodes, below the threshold {threshold}")
+    if status.stuck:
+        problems.append(f"{len(status.stuck)} entries unchanged for more than {stuck_after_s:.0f}s")
+    if status.bridge_pause.paused:
+        problems.append(f"the bridge is paused ({status.bridge_pause.describe()})")
+    return problems

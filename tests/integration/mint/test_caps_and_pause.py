@@ -199,8 +199,10 @@ def test_daily_cap_holds_a_mint_in_confirmed_until_the_window_allows(
     status = cluster_status(cluster.db, stuck_after_s=3600)
     assert status.minted_24h == 6_000_000
     assert [(h["id"], h["held"]) for h in status.held] == [(str(held["_id"]), "daily_mint_cap")]
-    assert main(["status", "--config", str(write_config(cluster, 0, tmp_path))]) == 0
+    # the in-process nodes beat no heartbeat: status reports the cluster degraded (exit 1)
+    assert main(["status", "--config", str(write_config(cluster, 0, tmp_path))]) == 1
     out = capsys.readouterr().out
+    assert "DEGRADED only 0 healthy signing nodes, below the threshold" in out
     assert f"minted in the last 24 h: 6000000 of daily cap {CAP}" in out
     assert f"mints/{held['_id']} confirmed amount 5000000 held by daily cap" in out
 
