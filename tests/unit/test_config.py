@@ -144,7 +144,7 @@ def test_config_check_prints_redacted_config_and_exits_zero(
     for name in list(__import__("os").environ):
         if name.startswith("WPOKT_"):
             monkeypatch.delenv(name)
-    assert main(["config", "check", str(path)]) == 0
+    assert main(["config", "check", "--offline", str(path)]) == 0
     out = capsys.readouterr().out
     assert "hunter2hunter2" not in out
     assert json.loads(out)["mongodb"]["uri"] == "mongodb://app:[REDACTED]@db/"
@@ -168,3 +168,26 @@ def test_example_vault_is_the_multisig_of_its_member_keys() -> None:
     assert settings.pocket.vault_address == vault_address(
         settings.cluster.threshold, settings.pocket.member_public_keys
     )
+
+
+def test_config_check_refuses_placeholders_and_endpoints_that_do_not_answer(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for name in list(__import__("os").environ):
+        if name.startswith("WPOKT_"):
+            monkeypatch.delenv(name)
+    assert main(["config", "check", "--offline", str(EXAMPLE)]) == 1
+    err = capsys.readouterr().err
+    assert "PROBLEM mongodb.uri looks like a placeholder: mongodb://wpokt:[REDACTED]@" in err
+    data = example_data()
+    data["mongodb"]["uri"] = "mongodb://127.0.0.1:1/"
+    data["ethereum"]["rpc_url"] = "http://127.0.0.1:1"
+    data["pocket"]["rest_url"] = "http://127.0.0.1:1"
+    path = tmp_path / "node.yaml"
+    path.write_text(yaml.safe_dump(data))
+    assert main(["config", "check", "--offline", str(path)]) == 0
+    capsys.readouterr()
+    assert main(["config", "check", str(path)]) == 1
+    err = capsys.readouterr().err
+    for name in ("ethereum.rpc_url", "pocket.rest_url", "mongodb.uri"):
+        assert f"PROBLEM {name} does not answer" in err

@@ -18,6 +18,7 @@ from typing import Any
 from wpokt_node import __version__
 from wpokt_node.config import load_config, redacted_dump
 from wpokt_node.errors import WpoktError
+from wpokt_node.node.config_checks import placeholder_problems, reachability_problems
 
 Handler = Callable[[argparse.Namespace], int]
 
@@ -57,7 +58,12 @@ def _register_plugins(commands: Any) -> None:
 def _config_check(args: argparse.Namespace) -> int:
     settings = load_config(args.config_file)
     print(json.dumps(redacted_dump(settings), indent=2, sort_keys=True))
-    return 0
+    problems = placeholder_problems(settings)
+    if not args.offline:
+        problems += reachability_problems(settings)
+    for problem in problems:
+        print(f"PROBLEM {problem}", file=sys.stderr)
+    return 1 if problems else 0
 
 
 def build_parser(*, plugins: bool = True) -> argparse.ArgumentParser:
@@ -81,6 +87,9 @@ def _node_parser() -> tuple[argparse.ArgumentParser, Any]:
         "check", help="validate a config file and print it with secrets redacted"
     )
     check.add_argument("config_file", metavar="FILE")
+    check.add_argument(
+        "--offline", action="store_true", help="do not probe the endpoints (CI: the file only)"
+    )
     check.set_defaults(handler=_config_check)
 
     for module_name in _FEATURE_CLIS:
