@@ -241,3 +241,10 @@ def test_the_image_is_pulled_with_a_login_to_its_own_registrys_region(
     assert '--region "${registry_region}"' in login
     template_args = module.resources()[("aws_instance", "node")]["user_data"]
     assert 'split(":", var.ecr_repository_arn)[3]' in template_args
+
+
+def test_each_mainnet_node_can_run_its_own_image(mainnet: TerraformDir) -> None:
+    for name, body in mainnet.named("module").items():
+        node_id = body["node_id"]
+        assert body["image"] == f'${{lookup(var.node_images, "{node_id}", var.image)}}', name
+    assert mainnet.named("variable")["node_images"]["default"] == {}

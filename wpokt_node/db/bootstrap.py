@@ -12,6 +12,7 @@ from pymongo.collection import Collection
 from pymongo.database import Database
 from pymongo.errors import CollectionInvalid, OperationFailure, PyMongoError
 
+from wpokt_node import __version__
 from wpokt_node.db.schema import (
     ALL_COLLECTIONS,
     BURNS,
@@ -21,6 +22,7 @@ from wpokt_node.db.schema import (
     VALIDATORS,
     IndexSpec,
 )
+from wpokt_node.db.schema_version import record_schema
 from wpokt_node.db.upgrades import key_recorded_mints, number_recorded_burns
 from wpokt_node.errors import DatabaseError
 
@@ -55,6 +57,7 @@ def init_db_report(db: Database[Document]) -> InitReport:
             _drop_retired(db[name], RETIRED_INDEXES.get(name, ()), report)
     except PyMongoError as exc:
         raise DatabaseError(f"database initialisation failed: {exc}") from None
+    report.actions.append(record_schema(db, by=f"wpokt-node {__version__}"))
     return report
 
 

@@ -345,16 +345,21 @@ VALIDATORS: Mapping[str, dict[str, Any]] = {
         },
     ),
     CONTROL: _object(
-        ["_id", "kind", "paused", "seq", "at_ms"],
+        ["_id", "kind", "at_ms"],
         {
             "_id": _TEXT,
-            "kind": {"bsonType": "string", "enum": ["bridge_pause", "bridge_pause_change"]},
+            "kind": {
+                "bsonType": "string",
+                "enum": ["bridge_pause", "bridge_pause_change", "schema_version"],
+            },
             # nx-27017 stores a boolean written by $set as 0/1
             "paused": {"bsonType": ["bool", *_INT]},
             "seq": {"bsonType": _INT, "minimum": 1},
             "at_ms": {"bsonType": _INT, "minimum": 0},
             "reason": _OPTIONAL_TEXT,
             "by": _OPTIONAL_TEXT,
+            "version": {"bsonType": _INT, "minimum": 1},  # schema_version (db.schema_version)
+            "min_reader": {"bsonType": _INT, "minimum": 1},
         },
     ),
     AUDIT: _object(

@@ -9,7 +9,9 @@ from typing import Any
 from pymongo.database import Database
 from pymongo.errors import PyMongoError
 
+from wpokt_node import __version__
 from wpokt_node.db.schema import ALL_COLLECTIONS, INDEXES
+from wpokt_node.db.schema_version import check_schema
 from wpokt_node.errors import StartupCheckError, WpoktError
 from wpokt_node.eth.startup import run_ethereum_startup_checks
 from wpokt_node.keys.signer import eth_address_of
@@ -22,6 +24,7 @@ Document = dict[str, Any]
 
 def check_database(context: NodeContext) -> None:
     check_database_initialised(context.db)
+    check_schema(context.db, __version__)
 
 
 def check_database_initialised(db: Database[Document]) -> None:

@@ -16,6 +16,7 @@ import time
 from collections.abc import Callable, Sequence
 from types import FrameType
 
+from wpokt_node import __version__
 from wpokt_node.config import Settings, load_config
 from wpokt_node.db.counters import COMMANDS
 from wpokt_node.db.nodes import heartbeat
@@ -43,6 +44,7 @@ def make_heartbeat(context: NodeContext, worker: str) -> Callable[[LoopState], N
             context.node_id,
             worker,
             at_ms=int(time.time() * 1000),
+            version=__version__,
             passes=state.passes,
             consecutive_errors=state.consecutive_errors,
             last_error=state.last_error,

@@ -6,7 +6,7 @@ module "node_01" {
 
   node_id                = "node-01"
   region                 = "us-east-1"
-  image                  = var.image
+  image                  = lookup(var.node_images, "node-01", var.image)
   ecr_repository_arn     = var.ecr_repository_arn
   instance_type          = var.instance_type
   node_config_yaml       = local.node_config_yaml
@@ -26,7 +26,7 @@ module "node_02" {
 
   node_id                = "node-02"
   region                 = "us-east-2"
-  image                  = var.image
+  image                  = lookup(var.node_images, "node-02", var.image)
   ecr_repository_arn     = var.ecr_repository_arn
   instance_type          = var.instance_type
   node_config_yaml       = local.node_config_yaml
@@ -46,7 +46,7 @@ module "node_03" {
 
   node_id                = "node-03"
   region                 = "us-west-2"
-  image                  = var.image
+  image                  = lookup(var.node_images, "node-03", var.image)
   ecr_repository_arn     = var.ecr_repository_arn
   instance_type          = var.instance_type
   node_config_yaml       = local.node_config_yaml
@@ -66,7 +66,7 @@ module "node_04" {
 
   node_id                = "node-04"
   region                 = "ca-central-1"
-  image                  = var.image
+  image                  = lookup(var.node_images, "node-04", var.image)
   ecr_repository_arn     = var.ecr_repository_arn
   instance_type          = var.instance_type
   node_config_yaml       = local.node_config_yaml
@@ -86,7 +86,7 @@ module "node_05" {
 
   node_id                = "node-05"
   region                 = "sa-east-1"
-  image                  = var.image
+  image                  = lookup(var.node_images, "node-05", var.image)
   ecr_repository_arn     = var.ecr_repository_arn
   instance_type          = var.instance_type
   node_config_yaml       = local.node_config_yaml
@@ -106,7 +106,7 @@ module "node_06" {
 
   node_id                = "node-06"
   region                 = "eu-west-1"
-  image                  = var.image
+  image                  = lookup(var.node_images, "node-06", var.image)
   ecr_repository_arn     = var.ecr_repository_arn
   instance_type          = var.instance_type
   node_config_yaml       = local.node_config_yaml
@@ -126,7 +126,7 @@ module "node_07" {
 
   node_id                = "node-07"
   region                 = "eu-west-2"
-  image                  = var.image
+  image                  = lookup(var.node_images, "node-07", var.image)
   ecr_repository_arn     = var.ecr_repository_arn
   instance_type          = var.instance_type
   node_config_yaml       = local.node_config_yaml
@@ -146,7 +146,7 @@ module "node_08" {
 
   node_id                = "node-08"
   region                 = "eu-central-1"
-  image                  = var.image
+  image                  = lookup(var.node_images, "node-08", var.image)
   ecr_repository_arn     = var.ecr_repository_arn
   instance_type          = var.instance_type
   node_config_yaml       = local.node_config_yaml
@@ -166,7 +166,7 @@ module "node_09" {
 
   node_id                = "node-09"
   region                 = "eu-north-1"
-  image                  = var.image
+  image                  = lookup(var.node_images, "node-09", var.image)
   ecr_repository_arn     = var.ecr_repository_arn
   instance_type          = var.instance_type
   node_config_yaml       = local.node_config_yaml
@@ -186,7 +186,7 @@ module "node_10" {
 
   node_id                = "node-10"
   region                 = "ap-northeast-1"
-  image                  = var.image
+  image                  = lookup(var.node_images, "node-10", var.image)
   ecr_repository_arn     = var.ecr_repository_arn
   instance_type          = var.instance_type
   node_config_yaml       = local.node_config_yaml
@@ -206,7 +206,7 @@ module "node_11" {
 
   node_id                = "node-11"
   region                 = "ap-southeast-1"
-  image                  = var.image
+  image                  = lookup(var.node_images, "node-11", var.image)
   ecr_repository_arn     = var.ecr_repository_arn
   instance_type          = var.instance_type
   node_config_yaml       = local.node_config_yaml
@@ -226,7 +226,7 @@ module "node_12" {
 
   node_id                = "node-12"
   region                 = "ap-southeast-2"
-  image                  = var.image
+  image                  = lookup(var.node_images, "node-12", var.image)
   ecr_repository_arn     = var.ecr_repository_arn
   instance_type          = var.instance_type
   node_config_yaml       = local.node_config_yaml

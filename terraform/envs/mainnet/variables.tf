@@ -1,6 +1,12 @@
 variable "image" {
-  description = "wpokt-node container image pinned by digest (REGISTRY/REPO@sha256:...), the same for all 12 nodes."
+  description = "wpokt-node container image pinned by digest (REGISTRY/REPO@sha256:...), for every node not in node_images."
   type        = string
+}
+
+variable "node_images" {
+  description = "Per-node image overrides (node id -> image by digest): a rolling upgrade moves one node at a time."
+  type        = map(string)
+  default     = {}
 }
 
 variable "ecr_repository_arn" {
