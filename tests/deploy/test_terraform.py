@@ -248,3 +248,51 @@ def test_each_mainnet_node_can_run_its_own_image(mainnet: TerraformDir) -> None:
         node_id = body["node_id"]
         assert body["image"] == f'${{lookup(var.node_images, "{node_id}", var.image)}}', name
     assert mainnet.named("variable")["node_images"]["default"] == {}
+
+
+NODE_ROOT = TERRAFORM / "envs" / "node"
+
+
+def test_no_principal_but_the_node_role_can_sign_under_the_key_policy(
+    module: TerraformDir,
+) -> None:
+    statements = _statements(module.resources("data")[("aws_iam_policy_document", "signing_key")])
+    allows = [s for s in statements if s.get("effect", "Allow") == "Allow"]
+    signers = [
+        s for s in allows if "kms:Sign" in s.get("actions", []) or "kms:*" in s.get("actions", [])
+    ]
+    assert [s["sid"] for s in signers] == ["NodeSignsWithItsOwnKey"]
+    assert signers[0]["principals"][0]["identifiers"] == ["${aws_iam_role.node.arn}"]
+    admin = next(s for s in allows if s["sid"] == "AccountAdministersWithoutSigning")
+    assert admin["not_actions"] == ["kms:Sign"]
+    (deny,) = [s for s in statements if s.get("effect") == "Deny"]
+    assert (deny["actions"], deny["principals"][0]["identifiers"]) == (["kms:Sign"], ["*"])
+    (condition,) = deny["condition"]
+    assert (condition["test"], condition["variable"]) == ("StringNotEquals", "aws:PrincipalArn")
+    assert condition["values"] == ["${aws_iam_role.node.arn}"]
+
+
+def test_a_change_of_a_signing_keys_policy_raises_an_alarm(module: TerraformDir) -> None:
+    resources = module.resources()
+    rule = resources[("aws_cloudwatch_event_rule", "signing_key_changes")]
+    pattern = rule["event_pattern"]
+    for event in ("PutKeyPolicy", "CreateGrant", "ScheduleKeyDeletion", "DisableKey"):
+        assert event in pattern
+    assert "aws_kms_key.signing[purpose].arn" in pattern
+    target = resources[("aws_cloudwatch_event_target", "signing_key_changes")]
+    assert target["arn"] == "${aws_sns_topic.alarms.arn}"
+    assert "alarms_topic_arn" in module.named("output")
+
+
+def test_the_operator_root_deploys_one_node_into_its_own_account_only() -> None:
+    root = TerraformDir(NODE_ROOT)
+    (provider,) = [body for item in root.blocks["provider"] for body in item.values()]
+    assert provider["allowed_account_ids"] == ["${var.aws_account_id}"]
+    modules = root.named("module")
+    assert list(modules) == ["node"]
+    assert modules["node"]["source"] == "../../modules/wpokt-node"
+    (terraform,) = root.blocks["terraform"]
+    assert "s3" in terraform["backend"][0]
+    readme = (TERRAFORM / "README.md").read_text(encoding="utf-8")
+    for name in root.named("variable"):
+        assert f"`{name}`" in readme, name

@@ -5,12 +5,14 @@ data "aws_iam_policy_document" "signing_key" {
   #checkov:skip=CKV_AWS_109:Key policy: Resource "*" is this key only; kms:* goes to the account root so IAM governs administration (AWS default key policy), never to the node.
   #checkov:skip=CKV_AWS_111:Key policy: Resource "*" is this key only; writes are limited to the account root (IAM-governed) and to the named service or role with conditions.
   #checkov:skip=CKV_AWS_356:Key policy: Resource "*" is the only value a key policy accepts and means this key.
-  # Key administration stays with the account's IAM (no one can sign through this statement
-  # unless an IAM policy grants it; the node role's policy grants only its own keys).
+  # Administration without signing: the account (through IAM) manages the key but no statement
+  # lets anyone but the node role sign, and the explicit deny below cannot be overridden by any
+  # IAM policy. Changing this policy is the only way around it: that raises the alarm in
+  # alarms.tf (CloudTrail via EventBridge).
   statement {
-    sid       = "AccountAdministersThroughIAM"
-    actions   = ["kms:*"]
-    resources = ["*"] # in a key policy "*" means this key
+    sid         = "AccountAdministersWithoutSigning"
+    not_actions = ["kms:Sign"]
+    resources   = ["*"] # in a key policy "*" means this key
     principals {
       type        = "AWS"
       identifiers = ["arn:${local.partition}:iam::${local.account_id}:root"]
@@ -29,6 +31,22 @@ data "aws_iam_policy_document" "signing_key" {
       test     = "StringEquals"
       variable = "kms:SigningAlgorithm"
       values   = ["ECDSA_SHA_256"]
+    }
+  }
+
+  statement {
+    sid       = "NoOneElseSigns"
+    effect    = "Deny"
+    actions   = ["kms:Sign"]
+    resources = ["*"] # in a key policy "*" means this key
+    principals {
+      type        = "AWS"
+      identifiers = ["*"]
+    }
+    condition {
+      test     = "StringNotEquals"
+      variable = "aws:PrincipalArn"
+      values   = [aws_iam_role.node.arn]
     }
   }
 }
@@ -69,6 +87,16 @@ data "aws_iam_policy_document" "data_key" {
     principals {
       type        = "AWS"
       identifiers = ["arn:${local.partition}:iam::${local.account_id}:root"]
+    }
+  }
+
+  statement {
+    sid       = "EventBridgePublishesAlarmsToTheEncryptedTopic"
+    actions   = ["kms:Decrypt", "kms:GenerateDataKey*"]
+    resources = ["*"] # in a key policy "*" means this key
+    principals {
+      type        = "Service"
+      identifiers = ["events.amazonaws.com"]
     }
   }
 

@@ -42,3 +42,8 @@ output "log_group" {
   description = "CloudWatch log group of the node's JSON logs."
   value       = aws_cloudwatch_log_group.node.name
 }
+
+output "alarms_topic_arn" {
+  description = "SNS topic of the signing-key alarms (policy, grant, deletion changes): subscribe the operator to it."
+  value       = aws_sns_topic.alarms.arn
+}
