@@ -7,6 +7,8 @@ Nested keys are joined with a double underscore: ``WPOKT_ETHEREUM__RPC_URL`` ove
 
 from __future__ import annotations
 
+import hashlib
+import json
 import os
 import re
 from collections.abc import Mapping
@@ -470,3 +472,31 @@ def load_config_before_vault(path: Path) -> Settings:
     if isinstance(pocket, dict) and "vault_address" not in pocket:
         environ.setdefault("WPOKT_POCKET__VAULT_ADDRESS", PLACEHOLDER_VAULT)
     return load_config(path, environ)
+
+
+def cluster_facts(settings: Settings) -> dict[str, Any]:
+    """What every node of a cluster must agree on (the shared cluster config): chains,
+    contracts, validators, vault, members, N and T. Node-local settings are left out."""
+    eth, pocket = settings.ethereum, settings.pocket
+    return {
+        "cluster": {"nodes": settings.cluster.nodes, "threshold": settings.cluster.threshold},
+        "ethereum": {
+            "chain_id": eth.chain_id,
+            "token": eth.token_address,
+            "controller": eth.mint_controller_address,
+            "validators": sorted(eth.validator_addresses),
+        },
+        "pocket": {
+            "chain_id": pocket.chain_id,
+            "vault": pocket.vault_address,
+            "custody": str(pocket.custody),
+            "members": sorted(pocket.member_public_keys),
+            "retired_vaults": sorted(v.address for v in pocket.retired_vaults),
+        },
+    }
+
+
+def cluster_facts_hash(settings: Settings) -> str:
+    """sha256 (hex, first 16) of ``cluster_facts``: nodes that disagree show different ones."""
+    canonical = json.dumps(cluster_facts(settings), sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(canonical.encode()).hexdigest()[:16]

@@ -182,3 +182,18 @@ def test_status_names_each_degradation_and_only_a_healthy_cluster_passes(
         "only 2 healthy signing nodes, below the threshold 3",
     ]
     assert problems(threshold=2) == ["node-03: worker(s) down: burn-watcher"]
+
+
+def test_status_flags_nodes_that_run_different_cluster_facts(
+    mongo_db: Database[Document],
+) -> None:
+    now = int(time.time() * 1000)
+    for node, facts in (("node-01", "aaaa"), ("node-02", "aaaa"), ("node-03", "bbbb")):
+        for worker in WORKER_NAMES:
+            heartbeat(mongo_db, node, worker, at_ms=now - 1_000, cluster_facts=facts)
+    status = cluster_status(mongo_db, stuck_after_s=3600)
+    problems = degradations(mongo_db, status, threshold=2, stale_after_s=30, stuck_after_s=3600)
+    assert problems == [
+        "nodes run different cluster facts (config hash: nodes): "
+        "aaaa: node-01, node-02; bbbb: node-03"
+    ]

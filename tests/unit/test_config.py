@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 import yaml
 
-from wpokt_node.config import load_config, parse_settings, redact_uri
+from wpokt_node.config import cluster_facts_hash, load_config, parse_settings, redact_uri
 from wpokt_node.errors import ConfigError
 from wpokt_node.node.cli import main
 
@@ -191,3 +191,14 @@ def test_config_check_refuses_placeholders_and_endpoints_that_do_not_answer(
     err = capsys.readouterr().err
     for name in ("ethereum.rpc_url", "pocket.rest_url", "mongodb.uri"):
         assert f"PROBLEM {name} does not answer" in err
+
+
+def test_the_cluster_facts_hash_covers_what_nodes_must_agree_on_only() -> None:
+    base = parse_settings(example_data(), {})
+    same = example_data()
+    same["node_id"] = "node-99"
+    same["journal_path"] = "/elsewhere/journal.sqlite3"
+    assert cluster_facts_hash(parse_settings(same, {})) == cluster_facts_hash(base)
+    other = example_data()
+    other["cluster"]["threshold"] = other["cluster"]["threshold"] - 1
+    assert cluster_facts_hash(parse_settings(other, {})) != cluster_facts_hash(base)

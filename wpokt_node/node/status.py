@@ -184,6 +184,15 @@ def cluster_status(
 GONE_AFTER_S = 86_400.0  # a node with no heartbeat for a day has left the cluster
 
 
+def _facts_of(node: Document) -> set[str]:
+    """The cluster-facts hashes a node's workers report (``config.cluster_facts_hash``)."""
+    workers = node.get("workers")
+    beats = workers.values() if isinstance(workers, dict) else []
+    return {
+        str(b["cluster_facts"]) for b in beats if isinstance(b, dict) and b.get("cluster_facts")
+    }
+
+
 def degradations(
     db: Database[Document],
     status: ClusterStatus,
@@ -192,22 +201,29 @@ def degradations(
     stale_after_s: float,
     stuck_after_s: float,
 ) -> list[str]:
-    """Why the cluster is degraded (none: healthy), each a line an alarm can show: fewer than
-    ``threshold`` nodes with every worker beating and not paused, a node with a worker down,
-    entries stuck past ``stuck_after_s``, the bridge paused."""
+    """Why the cluster is degraded (none: healthy), each a line an alarm can show: nodes that
+    run different cluster facts, fewer than ``threshold`` nodes with every worker beating and
+    not paused, a node with a worker down, entries stuck past ``stuck_after_s``, the bridge
+    paused."""
     problems: list[str] = []
     healthy = 0
-    for doc in db[NODES].find({}, projection={"node_id": 1}):
+    facts: dict[str, list[str]] = {}
+    for doc in db[NODES].find({}, projection={"node_id": 1, "workers": 1}):
         node_id = str(doc["node_id"])
         report = node_health(db, node_id, stale_after_s)
         ages = [w.age_s for w in report if w.age_s is not None]
         if not ages or min(ages) > GONE_AFTER_S:
             continue
+        for digest in _facts_of(doc):
+            facts.setdefault(digest, []).append(node_id)
         down = [w.worker for w in report if not w.healthy]
         if down:
             problems.append(f"{node_id}: worker(s) down: {', '.join(down)}")
         elif node_id not in status.paused_nodes:
             healthy += 1
+    if len(facts) > 1:
+        shown = "; ".join(f"{d}: {', '.join(sorted(n))}" for d, n in sorted(facts.items()))
+        problems.append(f"nodes run different cluster facts (config hash: nodes): {shown}")
     if healthy < threshold:
         problems.append(f"only {healthy} healthy signing nodes, below the threshold {threshold}")
     if status.stuck:

@@ -17,7 +17,7 @@ from collections.abc import Callable, Sequence
 from types import FrameType
 
 from wpokt_node import __version__
-from wpokt_node.config import Settings, load_config
+from wpokt_node.config import Settings, cluster_facts_hash, load_config
 from wpokt_node.db.counters import COMMANDS
 from wpokt_node.db.nodes import heartbeat
 from wpokt_node.errors import WpoktError
@@ -38,6 +38,8 @@ def loop_policy(settings: Settings, worker: str) -> LoopPolicy:
 
 
 def make_heartbeat(context: NodeContext, worker: str) -> Callable[[LoopState], None]:
+    facts = cluster_facts_hash(context.settings)
+
     def beat(state: LoopState) -> None:
         heartbeat(
             context.db,
@@ -45,6 +47,7 @@ def make_heartbeat(context: NodeContext, worker: str) -> Callable[[LoopState], N
             worker,
             at_ms=int(time.time() * 1000),
             version=__version__,
+            cluster_facts=facts,
             passes=state.passes,
             consecutive_errors=state.consecutive_errors,
             last_error=state.last_error,
