@@ -13,6 +13,7 @@ from wpokt_node.eth.client import EthClient
 from wpokt_node.eth.contracts import ControllerContract, TokenContract
 from wpokt_node.keys.signer import Secp256k1Signer
 from wpokt_node.keys.sources import load_signer
+from wpokt_node.node.governance import GovernanceWatch
 from wpokt_node.payout.claims import ClaimQueue
 from wpokt_node.payout.journal import SigningJournal
 from wpokt_node.payout.pause import pause_reason
@@ -34,14 +35,20 @@ class NodeContext:
     eth_gas: Secp256k1Signer
     journal: SigningJournal
     claims: ClaimQueue
+    governance: GovernanceWatch | None = None
 
     @property
     def node_id(self) -> str:
         return self.settings.node_id
 
     def paused(self) -> str | None:
-        """Why this node must not sign or send right now (config or cluster pause), or None."""
-        return pause_reason(self.db, self.settings)
+        """Why this node must not sign or send right now (config or cluster pause, or the
+        chains' governance differing from the config), or None."""
+        reason = pause_reason(self.db, self.settings)
+        if reason is None and self.governance is not None:
+            changed = self.governance.reason()
+            reason = None if changed is None else f"governance changed on chain: {changed}"
+        return reason
 
     def close(self) -> None:
         self.claims.close()
@@ -51,7 +58,7 @@ class NodeContext:
 
 def build_context(settings: Settings) -> NodeContext:
     eth = EthClient.from_settings(settings.ethereum)
-    return NodeContext(
+    context = NodeContext(
         settings=settings,
         db=connect_settings(settings),
         eth=eth,
@@ -72,3 +79,7 @@ def build_context(settings: Settings) -> NodeContext:
             * max(settings.pocket.rescan_interval_s, settings.ethereum.rescan_interval_s),
         ),
     )
+    context.governance = GovernanceWatch(
+        settings, context.controller, context.pokt, context.pokt_signer.public_key
+    )
+    return context

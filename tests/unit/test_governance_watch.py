@@ -1,0 +1,58 @@
+"""The governance watch: given the chain's validator set and threshold agree with the config,
+the node signs; when they change on chain it holds its signing (within one interval) until
+the config agrees again; an unreadable chain keeps the last verdict."""
+
+from __future__ import annotations
+
+from typing import Any, cast
+
+from tests.unit.test_config import example_data
+from wpokt_node.config import parse_settings
+from wpokt_node.errors import ChainError
+from wpokt_node.eth.contracts import ControllerContract, ValidatorState
+from wpokt_node.node.governance import INTERVAL_S, GovernanceWatch
+from wpokt_node.pokt.client import PocketClient
+
+
+class _Controller:
+    def __init__(self, members: list[str], threshold: int) -> None:
+        self.members, self.threshold, self.down = set(members), threshold, False
+
+    def validator_state(self, candidates: list[str]) -> ValidatorState:
+        if self.down:
+            raise ChainError("rpc down")
+        membership = {a: a in self.members for a in candidates}
+        return ValidatorState(len(self.members), self.threshold, membership)
+
+
+def test_a_governance_change_holds_signing_until_the_config_agrees() -> None:
+    data: dict[str, Any] = example_data()
+    settings = parse_settings(data, {})
+    validators = settings.ethereum.validator_addresses
+    controller = _Controller(validators, settings.cluster.threshold)
+    now = [0.0]
+    watch = GovernanceWatch(
+        settings,
+        cast(ControllerContract, controller),
+        cast(PocketClient, None),  # the example's vault is a multisig: no group to read
+        b"",
+        clock=lambda: now[0],
+    )
+    assert watch.reason() is None
+    controller.threshold -= 1
+    assert watch.reason() is None  # read again only after an interval
+    now[0] += INTERVAL_S
+    changed = watch.reason()
+    assert changed is not None
+    assert f"threshold {settings.cluster.threshold - 1}" in changed
+    controller.down = True
+    now[0] += INTERVAL_S
+    assert watch.reason() == changed  # unreadable: the last verdict holds
+    controller.down = False
+    controller.threshold += 1
+    controller.members.discard(validators[0])
+    now[0] += INTERVAL_S
+    assert "1 of the config's missing" in str(watch.reason())
+    controller.members.add(validators[0])
+    now[0] += INTERVAL_S
+    assert watch.reason() is None

@@ -1,0 +1,83 @@
+"""The governance watch: a node signs only while the chains' governance is what its config says.
+
+The startup checks compare the MintController's validator set and threshold, and the group
+vault's policy and members, with the config once. A change made while the node runs (an admin
+adding a validator, lowering the threshold, a group proposal changing members) could let
+fewer or other parties than the operators agreed move money, so the watch re-reads them every
+``INTERVAL_S`` and, while they differ, holds this node's signing (the node's pause) and alerts.
+The operator acknowledges a legitimate change by putting the new facts in the config and
+restarting: then they agree again. An RPC that does not answer keeps the last verdict.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+
+from wpokt_node.config import PocketCustody, Settings
+from wpokt_node.errors import WpoktError
+from wpokt_node.eth.contracts import ControllerContract
+from wpokt_node.logs import get_logger
+from wpokt_node.pokt.client import PocketClient
+from wpokt_node.pokt.group_reads import GroupReader
+from wpokt_node.pokt.group_vault import group_vault_problems, resolve_custody
+
+log = get_logger(__name__)
+INTERVAL_S = 60.0
+
+
+class GovernanceWatch:
+    def __init__(
+        self,
+        settings: Settings,
+        controller: ControllerContract,
+        pokt: PocketClient,
+        own_pokt_key: bytes,
+        *,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.settings = settings
+        self.controller = controller
+        self.pokt = pokt
+        self.own_pokt_key = own_pokt_key
+        self.clock = clock
+        self._checked_at: float | None = None
+        self._reason: str | None = None
+
+    def reason(self) -> str | None:
+        """Why the chains' governance differs from the config now, or None (cached)."""
+        now = self.clock()
+        if self._checked_at is not None and now - self._checked_at < INTERVAL_S:
+            return self._reason
+        try:
+            found = self._differences()
+        except WpoktError as exc:
+            log.warning("governance watch: chain not readable; keeping the last verdict",
+                        error=str(exc))  # fmt: skip
+            return self._reason
+        self._checked_at = now
+        reason = "; ".join(found) or None
+        if reason is not None and reason != self._reason:
+            log.error("governance changed on chain: this node signs nothing until its config "
+                      "agrees", alert=True, reason=reason)  # fmt: skip
+        elif reason is None and self._reason is not None:
+            log.info("governance agrees with the config again: signing resumes")
+        self._reason = reason
+        return reason
+
+    def _differences(self) -> list[str]:
+        settings = self.settings
+        state = self.controller.validator_state(settings.ethereum.validator_addresses)
+        found = []
+        wanted = (settings.cluster.nodes, settings.cluster.threshold)
+        missing = sorted(a for a, member in state.membership.items() if not member)
+        if (state.count, state.threshold) != wanted or missing:
+            found.append(
+                f"the MintController has {state.count} validators at threshold "
+                f"{state.threshold} ({len(missing)} of the config's missing), the config "
+                f"{wanted[0]} at {wanted[1]}"
+            )
+        if resolve_custody(settings) is PocketCustody.GROUP:
+            problems = group_vault_problems(GroupReader(self.pokt), settings, self.own_pokt_key)
+            found += [f"the group vault: {p}" for p in problems]
+        return found
