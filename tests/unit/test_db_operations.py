@@ -235,6 +235,26 @@ def test_add_signature_once_per_node_and_only_in_the_expected_status(
         add_signature(db, MINTS, entry["_id"], expected=Status.STARTED, node_id="", **sig)
 
 
+def test_a_signature_read_before_a_re_prepare_is_not_added_after_it(
+    db: Database[Document],
+) -> None:
+    """A node read the entry, signed its payload; meanwhile another node prepared it again
+    (a new payload): the old signature must not land on the new payload as this node's."""
+    entry = mint()
+    insert_once(db[MINTS], entry)
+    sig: Any = {"signer": "0xS", "signature": "ab" * 65}
+    for before, after in ((Status.DETECTED, Status.CONFIRMED), (Status.CONFIRMED, Status.STARTED)):
+        transition(db, MINTS, entry["_id"], expected=before, to=after, node_id="n", reason="")
+    read = db[MINTS].find_one({"_id": entry["_id"]})
+    assert read is not None
+    seen = read["audit_seq"]
+    for before, after in ((Status.STARTED, Status.CONFIRMED), (Status.CONFIRMED, Status.STARTED)):
+        transition(db, MINTS, entry["_id"], expected=before, to=after, node_id="m", reason="")
+    stale = {"expected": Status.STARTED, "node_id": "n1", "audit_seq": seen, **sig}
+    assert not add_signature(db, MINTS, entry["_id"], **stale)
+    assert add_signature(db, MINTS, entry["_id"], **{**stale, "audit_seq": seen + 2})
+
+
 def test_lease_lifecycle(db: Database[Document], monkeypatch: pytest.MonkeyPatch) -> None:
     clock = [1_000_000]
     monkeypatch.setattr(leases, "now_ms", lambda: clock[0])

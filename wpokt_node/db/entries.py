@@ -64,6 +64,13 @@ def insert_once(
     )
 
 
+class Unset:
+    """No value given (``None`` means: the entry has no ``audit_seq`` yet)."""
+
+
+UNSET = Unset()
+
+
 def add_signature(
     db: Database[Document],
     collection_name: str,
@@ -73,17 +80,29 @@ def add_signature(
     node_id: str,
     signer: str,
     signature: str,
+    audit_seq: int | Unset | None = UNSET,
 ) -> bool:
     """Record ``node_id``'s signature on the entry if it is in status ``expected`` and the node
-    has not signed it yet. One atomic update; True if this call added the signature."""
+    has not signed it yet. One atomic update; True if this call added the signature.
+
+    ``audit_seq``: the entry's as the signer read it. Given, the signature is added only if the
+    entry has not moved since (a re-prepare in between gave it another payload, and this
+    signature, of the old one, would count as this node's for ever: it would not sign again)."""
     entry_collection(collection_name)
     if not node_id or not signer or not signature:
         raise ValidationError("node_id, signer and signature must be non-empty")
     # ``$nin`` rather than ``$ne`` on the array, and ``$addToSet`` rather than ``$push`` for the
     # signature object: same meaning on MongoDB, and the forms nx-27017 implements correctly.
     try:
+        query: dict[str, Any] = {
+            "_id": entry_id,
+            "status": expected.value,
+            "signers": {"$nin": [node_id]},
+        }
+        if not isinstance(audit_seq, Unset):
+            query["audit_seq"] = {"$exists": False} if audit_seq is None else audit_seq
         result = db[collection_name].update_one(
-            {"_id": entry_id, "status": expected.value, "signers": {"$nin": [node_id]}},
+            query,
             {
                 "$addToSet": {
                     "signers": node_id,

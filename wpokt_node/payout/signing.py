@@ -126,11 +126,17 @@ def sign_entry(
         node_id=signer.node_id,
         signer=record.signer,
         signature=record.signature,
+        audit_seq=_audit_seq(entry),
     )
     if added:
         log.info("signed", collection=entry.collection, entry_id=str(entry.id))
         return SignStep.SIGNED, order
     return SignStep.RACE_LOST, order
+
+
+def _audit_seq(entry: Entry) -> int | None:
+    seq = entry.document.get("audit_seq")
+    return seq if type(seq) is int else None
 
 
 def promote_if_signed(
