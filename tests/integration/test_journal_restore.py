@@ -23,6 +23,7 @@ from wpokt_node.config import load_config
 from wpokt_node.db.schema import BURNS, MINTS
 from wpokt_node.errors import StartupCheckError
 from wpokt_node.keys.signer import LocalKeySigner, eth_address_of
+from wpokt_node.logs import configure_logging
 from wpokt_node.node.cli import main
 from wpokt_node.node.context import NodeContext
 from wpokt_node.node.startup import check_journal
@@ -120,11 +121,14 @@ def test_another_nodes_export_is_refused(
     assert "node 'node-1''s, not 'node-0'" in capsys.readouterr().err
 
 
-def test_a_restored_copy_older_than_the_database_is_refused(
-    node: tuple[Path, Database[Document]],
+def test_a_journal_that_only_lacks_events_is_reported_not_refused(
+    node: tuple[Path, Database[Document]], capsys: pytest.CaptureFixture[str]
 ) -> None:
+    """Forged records in this node's name must not keep a node with a journal from starting;
+    an older copy put back by hand is an alert (``journal import`` refuses one)."""
     path, db = node
     with SigningJournal(load_config(path).journal_path, node_id="node-0") as journal:
         journal.authorize("pokt:" + "EF" * 32, "payload-0", "an earlier mint", {"nonce": 0})
-    with pytest.raises(StartupCheckError, match=f"lacks events, but .* for pokt:{DEPOSIT}"):
-        _startup_check(path, db)
+    configure_logging("info")
+    _startup_check(path, db)
+    assert "the signing journal lacks events" in capsys.readouterr().err

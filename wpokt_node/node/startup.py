@@ -15,11 +15,13 @@ from wpokt_node.db.schema_version import check_schema
 from wpokt_node.errors import StartupCheckError, WpoktError
 from wpokt_node.eth.startup import run_ethereum_startup_checks
 from wpokt_node.keys.signer import eth_address_of
+from wpokt_node.logs import get_logger
 from wpokt_node.node.context import NodeContext
 from wpokt_node.payout.journal_evidence import missing_from, signed_by, signer_identities
 from wpokt_node.pokt.startup import run_pocket_startup_checks
 
 Document = dict[str, Any]
+log = get_logger(__name__)
 
 
 def check_database(context: NodeContext) -> None:
@@ -64,20 +66,26 @@ def check_own_keys(context: NodeContext) -> None:
 
 
 def check_journal(context: NodeContext) -> None:
-    """Never sign from a journal that forgot what this node signed: one that is empty (a volume
-    that did not attach) or older (a restored copy) than the database's record of its signatures."""
+    """Never sign from an empty journal while the database shows this node signed: the data
+    volume did not attach, or the journal was lost. A journal that only lacks some events (an
+    older copy put back by hand) is reported, not refused: a database writer could otherwise
+    keep every node from restarting by forging records in its name (``journal import`` refuses
+    an older copy)."""
     journal = context.journal
     keys = (context.eth_signer.public_key, context.pokt_signer.public_key)
     signed = signed_by(context.db, signer_identities(*keys))
     missing = missing_from(journal.events(), signed)
-    if missing:
-        state = "is empty" if not journal.payload_count() else "lacks events"
+    if not missing:
+        return
+    if not journal.payload_count():
         raise StartupCheckError(
-            f"the signing journal {context.settings.journal_path} {state}, but the database shows "
-            f"this node's signatures for {', '.join(missing)}: restore its latest copy "
+            f"the signing journal {context.settings.journal_path} is empty, but the database "
+            f"shows this node's signatures for {', '.join(missing)}: restore its latest copy "
             "(`wpokt-node journal import`, docs/runbooks/restore-journal.md) before this node "
             "signs again"
         )
+    log.error("the signing journal lacks events the database shows this node signed",
+              alert=True, journal=str(context.settings.journal_path), events=missing)  # fmt: skip
 
 
 def check_ethereum(context: NodeContext) -> None:
