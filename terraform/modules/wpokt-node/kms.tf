@@ -5,6 +5,9 @@ data "aws_iam_policy_document" "signing_key" {
   #checkov:skip=CKV_AWS_109:Key policy: Resource "*" is this key only; kms:* goes to the account root so IAM governs administration (AWS default key policy), never to the node.
   #checkov:skip=CKV_AWS_111:Key policy: Resource "*" is this key only; writes are limited to the account root (IAM-governed) and to the named service or role with conditions.
   #checkov:skip=CKV_AWS_356:Key policy: Resource "*" is the only value a key policy accepts and means this key.
+  #checkov:skip=CKV_AWS_107:Key policy: NotAction kms:Sign grants the account root every KMS action on this key but signing; a key policy grants no IAM or credential actions.
+  #checkov:skip=CKV_AWS_108:Key policy: NotAction kms:Sign on this key only; an asymmetric signing key has no data to exfiltrate (Decrypt does not apply to SIGN_VERIFY keys).
+  #checkov:skip=CKV_AWS_110:Key policy: NotAction kms:Sign on this key only, to the account root (IAM-governed); an escalation to signing is denied by NoOneElseSigns and raises the key-policy alarm.
   # Administration without signing: the account (through IAM) manages the key but no statement
   # lets anyone but the node role sign, and the explicit deny below cannot be overridden by any
   # IAM policy. Changing this policy is the only way around it: that raises the alarm in
