@@ -121,14 +121,19 @@ def test_another_nodes_export_is_refused(
     assert "node 'node-1''s, not 'node-0'" in capsys.readouterr().err
 
 
-def test_a_journal_that_only_lacks_events_is_reported_not_refused(
+def test_a_journal_that_only_lacks_events_signs_nothing_more_for_them(
     node: tuple[Path, Database[Document]], capsys: pytest.CaptureFixture[str]
 ) -> None:
     """Forged records in this node's name must not keep a node with a journal from starting;
-    an older copy put back by hand is an alert (``journal import`` refuses one)."""
+    an older copy put back by hand starts, with an alert, and signs nothing more for the
+    events it forgot (``journal import`` refuses such a copy)."""
     path, db = node
-    with SigningJournal(load_config(path).journal_path, node_id="node-0") as journal:
+    journal_path = load_config(path).journal_path
+    with SigningJournal(journal_path, node_id="node-0") as journal:
         journal.authorize("pokt:" + "EF" * 32, "payload-0", "an earlier mint", {"nonce": 0})
     configure_logging("info")
     _startup_check(path, db)
-    assert "the signing journal lacks events" in capsys.readouterr().err
+    assert "the signing journal lacked events" in capsys.readouterr().err
+    with SigningJournal(journal_path, node_id="node-0") as journal:
+        verdict = journal.authorize(f"pokt:{DEPOSIT}", "payload-1", "mint", {"nonce": 1})
+        assert verdict.decision is Decision.REFUSED

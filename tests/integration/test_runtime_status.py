@@ -197,3 +197,19 @@ def test_status_flags_nodes_that_run_different_cluster_facts(
         "nodes run different cluster facts (config hash: nodes): "
         "aaaa: node-01, node-02; bbbb: node-03"
     ]
+
+
+def test_status_names_a_node_whose_signing_the_governance_watch_holds(
+    mongo_db: Database[Document],
+) -> None:
+    now = int(time.time() * 1000)
+    for node in ("node-01", "node-02"):
+        beat_all(mongo_db, node, now - 1_000)
+    heartbeat(mongo_db, "node-02", "mint-executor", at_ms=now - 1_000,
+              governance="the MintController has 13 validators")  # fmt: skip
+    status = cluster_status(mongo_db, stuck_after_s=3600)
+    problems = degradations(mongo_db, status, threshold=2, stale_after_s=30, stuck_after_s=3600)
+    assert problems == [
+        "node-02: signing held, governance changed on chain: the MintController has 13 validators",
+        "only 1 healthy signing nodes, below the threshold 2",
+    ]

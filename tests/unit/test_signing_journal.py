@@ -123,3 +123,25 @@ def test_a_payload_belongs_to_one_source_event_for_ever(tmp_path: Path) -> None:
     assert journal.retire("pokt:A", "p1", "dead")
     assert journal.authorize("pokt:C", "p1", "mints:c").other_event == "pokt:A"
     assert journal.event_of("p1") == "pokt:A"
+
+
+def test_an_export_with_a_malformed_row_is_refused_whole(tmp_path: Path) -> None:
+    with SigningJournal(tmp_path / "a.sqlite3", node_id="node-1") as source:
+        source.authorize("pokt:A", "h1", "", {"nonce": 1})
+        source.authorize("pokt:B", "h2", "", {"nonce": 2})
+        good = source.export_document()
+    bad_rows: list[dict[str, object]] = [
+        {"retired_at": False},  # would read as retired: a second payload allowed
+        {"payload_order": "{not json"},
+        {"payload_hash": ""},
+    ]
+    for change in bad_rows:
+        rows: list[dict[str, object]] = good["payloads"]
+        document = {**good, "payloads": [rows[0], {**rows[1], **change}]}
+        with SigningJournal(tmp_path / "b.sqlite3", node_id="node-1") as target:
+            with pytest.raises(SigningError):
+                target.import_document(document)
+            assert target.payload_count() == 0
+    with SigningJournal(tmp_path / "b.sqlite3", node_id="node-1") as target:
+        assert target.import_document(good) == 2
+        assert target.live_order("pokt:B") == {"nonce": 2}

@@ -46,9 +46,18 @@ def read_schema(db: Database[Document]) -> SchemaRecord:
     if doc is None:
         return SchemaRecord(1, 1)
     version, min_reader = doc.get("version"), doc.get("min_reader")
-    if type(version) is not int or type(min_reader) is not int:
+    if (
+        not isinstance(version, int)
+        or not isinstance(min_reader, int)
+        or _flag(version, min_reader)
+    ):
         raise DatabaseError(f"the schema record in {CONTROL} is malformed: {doc!r:.200}")
-    return SchemaRecord(version, min_reader, doc.get("by"))
+    return SchemaRecord(int(version), int(min_reader), doc.get("by"))
+
+
+def _flag(*values: object) -> bool:
+    """A bool passes isinstance(int) (bson Int64, an int subclass, must): refuse it."""
+    return any(isinstance(value, bool) for value in values)
 
 
 def record_schema(db: Database[Document], by: str) -> str:

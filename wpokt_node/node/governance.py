@@ -49,13 +49,13 @@ class GovernanceWatch:
         now = self.clock()
         if self._checked_at is not None and now - self._checked_at < INTERVAL_S:
             return self._reason
+        self._checked_at = now  # also after a failed read: the next try waits an interval
         try:
             found = self._differences()
         except WpoktError as exc:
             log.warning("governance watch: chain not readable; keeping the last verdict",
                         error=str(exc))  # fmt: skip
             return self._reason
-        self._checked_at = now
         reason = "; ".join(found) or None
         if reason is not None and reason != self._reason:
             log.error("governance changed on chain: this node signs nothing until its config "

@@ -22,6 +22,7 @@ from wpokt_node.pokt.startup import run_pocket_startup_checks
 
 Document = dict[str, Any]
 log = get_logger(__name__)
+UNKNOWN_PAYLOAD = "unknown:"  # a placeholder payload hash: no real payload hashes to it
 
 
 def check_database(context: NodeContext) -> None:
@@ -66,26 +67,33 @@ def check_own_keys(context: NodeContext) -> None:
 
 
 def check_journal(context: NodeContext) -> None:
-    """Never sign from an empty journal while the database shows this node signed: the data
-    volume did not attach, or the journal was lost. A journal that only lacks some events (an
-    older copy put back by hand) is reported, not refused: a database writer could otherwise
-    keep every node from restarting by forging records in its name (``journal import`` refuses
-    an older copy)."""
+    """Never sign from a journal that forgot what this node signed. An empty journal while the
+    database shows this node's signatures is refused (the data volume did not attach, the
+    journal was lost). A journal that only lacks some of those events (an older copy put back
+    by hand) gets a placeholder for each, so this node signs nothing more for them, and an
+    alert: refusing to start instead would let a database writer keep every node from
+    restarting by forging records in its name."""
     journal = context.journal
     keys = (context.eth_signer.public_key, context.pokt_signer.public_key)
     signed = signed_by(context.db, signer_identities(*keys))
-    missing = missing_from(journal.events(), signed)
-    if not missing:
+    known = journal.events()
+    lacking = {event: entry for event, entry in signed.items() if event not in known}
+    if not lacking:
         return
     if not journal.payload_count():
         raise StartupCheckError(
             f"the signing journal {context.settings.journal_path} is empty, but the database "
-            f"shows this node's signatures for {', '.join(missing)}: restore its latest copy "
-            "(`wpokt-node journal import`, docs/runbooks/restore-journal.md) before this node "
-            "signs again"
+            f"shows this node's signatures for {', '.join(missing_from(known, signed))}: "
+            "restore its latest copy (`wpokt-node journal import`, "
+            "docs/runbooks/restore-journal.md) before this node signs again"
         )
-    log.error("the signing journal lacks events the database shows this node signed",
-              alert=True, journal=str(context.settings.journal_path), events=missing)  # fmt: skip
+    for event, entry in lacking.items():
+        journal.authorize(event, f"{UNKNOWN_PAYLOAD}{entry}", "signed per the database; "
+                          "not in this journal: this node signs nothing more for it")  # fmt: skip
+    log.error("the signing journal lacked events the database shows this node signed: it "
+              "will sign nothing more for them", alert=True,
+              journal=str(context.settings.journal_path),
+              events=missing_from(known, signed))  # fmt: skip
 
 
 def check_ethereum(context: NodeContext) -> None:

@@ -184,6 +184,22 @@ def cluster_status(
 GONE_AFTER_S = 86_400.0  # a node with no heartbeat for a day has left the cluster
 
 
+def _node_trouble(node_id: str, doc: Document, report: list[WorkerHealth]) -> list[str]:
+    held = _governance_hold(doc)
+    if held:
+        return [f"{node_id}: signing held, governance changed on chain: {held}"]
+    down = [w.worker for w in report if not w.healthy]
+    return [f"{node_id}: worker(s) down: {', '.join(down)}"] if down else []
+
+
+def _governance_hold(node: Document) -> str | None:
+    """What a node's governance watch (``node.governance``) holds its signing for, if any."""
+    workers = node.get("workers")
+    beats = workers.values() if isinstance(workers, dict) else []
+    held = [str(b["governance"]) for b in beats if isinstance(b, dict) and b.get("governance")]
+    return held[0][:300] if held else None
+
+
 def _facts_of(node: Document) -> set[str]:
     """The cluster-facts hashes a node's workers report (``config.cluster_facts_hash``)."""
     workers = node.get("workers")
@@ -209,18 +225,16 @@ def degradations(
     healthy = 0
     facts: dict[str, list[str]] = {}
     for doc in db[NODES].find({}, projection={"node_id": 1, "workers": 1}):
-        node_id = str(doc["node_id"])
+        node_id = str(doc.get("node_id"))
         report = node_health(db, node_id, stale_after_s)
         ages = [w.age_s for w in report if w.age_s is not None]
         if not ages or min(ages) > GONE_AFTER_S:
             continue
         for digest in _facts_of(doc):
             facts.setdefault(digest, []).append(node_id)
-        down = [w.worker for w in report if not w.healthy]
-        if down:
-            problems.append(f"{node_id}: worker(s) down: {', '.join(down)}")
-        elif node_id not in status.paused_nodes:
-            healthy += 1
+        trouble = _node_trouble(node_id, doc, report)
+        problems += trouble
+        healthy += not trouble and node_id not in status.paused_nodes
     if len(facts) > 1:
         shown = "; ".join(f"{d}: {', '.join(sorted(n))}" for d, n in sorted(facts.items()))
         problems.append(f"nodes run different cluster facts (config hash: nodes): {shown}")

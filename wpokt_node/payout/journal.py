@@ -80,6 +80,30 @@ class JournalVerdict:
         return self.decision is not Decision.REFUSED
 
 
+def _import_row(payload: object) -> tuple[Any, ...]:
+    """One exported row, checked: a live/retired flag that is exactly NULL or a timestamp, an
+    order that is NULL or JSON of an object. Anything else refuses the whole import."""
+    if not isinstance(payload, dict):
+        raise SigningError("the exported journal holds a row that is not an object")
+    row = tuple(payload.get(column) for column in _EXPORTED)
+    event, payload_hash, description, signed_at, retired_at, retired_reason, order = row
+    if not all(isinstance(v, str) and v for v in (event, payload_hash, signed_at)):
+        raise SigningError("an exported row lacks its event, payload hash or time")
+    if not isinstance(description, str):
+        raise SigningError(f"exported row {event}: description is not text")
+    retired = (retired_at, retired_reason)
+    if retired != (None, None) and not all(isinstance(v, str) and v for v in retired):
+        raise SigningError(f"exported row {event}: retired_at/retired_reason malformed")
+    if order is not None:
+        try:
+            parsed = json.loads(order) if isinstance(order, str) else None
+        except ValueError:
+            parsed = None
+        if not isinstance(parsed, dict):
+            raise SigningError(f"exported row {event}: its order is not a JSON object")
+    return row
+
+
 class SigningJournal:
     """Thread-safe, crash-safe journal; every write is committed with synchronous=FULL."""
 
@@ -264,20 +288,17 @@ class SigningJournal:
     def import_document(self, document: Mapping[str, Any]) -> int:
         """Load an exported journal into this one, which must be empty and this node's; the
         number of payloads loaded. All or nothing."""
-        if document.get("kind") != EXPORT_KIND or not isinstance(document.get("payloads"), list):
+        if not isinstance(document, Mapping) or document.get("kind") != EXPORT_KIND:
             raise SigningError("not an exported signing journal")
         if document.get("node_id") != self.node_id:
             raise SigningError(
                 f"the exported journal is node {document.get('node_id')!r}'s, "
                 f"not {self.node_id!r}: refusing another node's journal"
             )
-        rows = []
-        for payload in document["payloads"]:
-            if not isinstance(payload, dict) or not all(
-                isinstance(payload.get(c), str) for c in _EXPORTED[:4]
-            ):
-                raise SigningError("the exported journal holds a malformed payload row")
-            rows.append(tuple(payload.get(column) for column in _EXPORTED))
+        payloads = document.get("payloads")
+        if not isinstance(payloads, list):
+            raise SigningError("the exported journal holds no payload list")
+        rows = [_import_row(payload) for payload in payloads]
         with self._lock:
             self._conn.execute("BEGIN IMMEDIATE")
             try:

@@ -135,8 +135,8 @@ def sign_entry(
 
 
 def _audit_seq(entry: Entry) -> int | None:
-    seq = entry.document.get("audit_seq")
-    return seq if type(seq) is int else None
+    seq = entry.document.get("audit_seq")  # an int, or bson Int64 (an int subclass)
+    return int(seq) if isinstance(seq, int) and not isinstance(seq, bool) else None
 
 
 def promote_if_signed(

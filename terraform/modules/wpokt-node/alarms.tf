@@ -1,6 +1,8 @@
 # An alarm on every change that could let another principal sign with this node's keys, or take
-# them away: a new key policy, a grant, a scheduled deletion, a disabled key (CloudTrail
-# management events, which every account records, delivered by EventBridge in this region).
+# them away: a new key policy, a grant, a scheduled deletion, a disabled key: CloudTrail
+# management events delivered by EventBridge in this region. Prerequisite: a CloudTrail trail
+# logging management events in the account (terraform/README.md); subscribe the operator to
+# the topic (not created here: an e-mail subscription needs confirming by hand).
 
 resource "aws_sns_topic" "alarms" {
   name              = "${local.name}-alarms"

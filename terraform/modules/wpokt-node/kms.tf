@@ -101,6 +101,11 @@ data "aws_iam_policy_document" "data_key" {
       type        = "Service"
       identifiers = ["events.amazonaws.com"]
     }
+    condition {
+      test     = "StringEquals"
+      variable = "aws:SourceAccount"
+      values   = [local.account_id]
+    }
   }
 
   statement {
