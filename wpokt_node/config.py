@@ -485,13 +485,20 @@ def cluster_facts(settings: Settings) -> dict[str, Any]:
             "token": eth.token_address,
             "controller": eth.mint_controller_address,
             "validators": sorted(eth.validator_addresses),
+            "start_block": eth.start_block,
+            "stop_block": eth.stop_block,
         },
         "pocket": {
             "chain_id": pocket.chain_id,
             "vault": pocket.vault_address,
             "custody": str(pocket.custody),
             "members": sorted(pocket.member_public_keys),
-            "retired_vaults": sorted(v.address for v in pocket.retired_vaults),
+            "start_height": pocket.start_height,
+            "stop_height": pocket.stop_height,
+            "retired_vaults": sorted(
+                (v.address, v.threshold, sorted(v.member_public_keys), v.start_height)
+                for v in pocket.retired_vaults
+            ),
         },
     }
 
