@@ -9,9 +9,10 @@ from typing import Any
 import pytest
 import yaml
 
-from wpokt_node.config import cluster_facts_hash, load_config, parse_settings, redact_uri
+from wpokt_node.config import load_config, parse_settings, redact_uri
 from wpokt_node.errors import ConfigError
 from wpokt_node.node.cli import main
+from wpokt_node.node.cluster_facts import cluster_facts_hash
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "deploy" / "config.example.yaml"
 

@@ -31,7 +31,7 @@ import coincurve
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 
-from wpokt_node.config import _NODE_ID
+from wpokt_node.config.types import NODE_ID_PATTERN
 from wpokt_node.errors import KeyMaterialError
 from wpokt_node.keys.kdf import DEFAULT_KDF, SALT_LENGTH, KdfParams, derive_key
 from wpokt_node.keys.private_file import read_private_file, write_private_file
@@ -67,7 +67,7 @@ class Keystore:
 
 
 def _check_identity(node_id: str, purpose: str) -> None:
-    if not isinstance(node_id, str) or not _NODE_ID.fullmatch(node_id):
+    if not isinstance(node_id, str) or not NODE_ID_PATTERN.fullmatch(node_id):
         raise KeyMaterialError("node id must be 1-63 chars of a-z, 0-9, '-', '_' (lower case)")
     if purpose not in KEY_PURPOSES:
         raise KeyMaterialError(f"key purpose must be one of {', '.join(KEY_PURPOSES)}")

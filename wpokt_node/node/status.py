@@ -201,7 +201,7 @@ def _governance_hold(node: Document) -> str | None:
 
 
 def _facts_of(node: Document) -> set[str]:
-    """The cluster-facts hashes a node's workers report (``config.cluster_facts_hash``)."""
+    """The cluster-facts hashes a node's workers report (``cluster_facts.cluster_facts_hash``)."""
     workers = node.get("workers")
     beats = workers.values() if isinstance(workers, dict) else []
     return {

@@ -17,11 +17,12 @@ from collections.abc import Callable, Sequence
 from types import FrameType
 
 from wpokt_node import __version__
-from wpokt_node.config import Settings, cluster_facts_hash, load_config
+from wpokt_node.config import Settings, load_config
 from wpokt_node.db.counters import COMMANDS
 from wpokt_node.db.nodes import heartbeat
 from wpokt_node.errors import WpoktError
 from wpokt_node.logs import configure_logging, get_logger
+from wpokt_node.node.cluster_facts import cluster_facts_hash
 from wpokt_node.node.context import NodeContext, build_context
 from wpokt_node.node.supervisor import WORKER_NAMES
 from wpokt_node.node.worker import LoopPolicy, LoopState, run_loop

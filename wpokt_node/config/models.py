@@ -1,103 +1,27 @@
-"""Typed node settings: one YAML file plus ``WPOKT_*`` environment overrides (environment wins).
-
-Nested keys are joined with a double underscore: ``WPOKT_ETHEREUM__RPC_URL`` overrides
-``ethereum.rpc_url``. Every default lives here, in one place. ``load_config`` raises
-``ConfigError`` with one line per problem; secrets are ``SecretStr`` and never printed.
-"""
+"""The settings, section by section, with every default in one place."""
 
 from __future__ import annotations
 
-import hashlib
-import json
-import os
-import re
-from collections.abc import Mapping
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated, Any, Literal
-from urllib.parse import urlsplit, urlunsplit
+from typing import Literal
 
-import yaml
-from eth_utils.address import is_hex_address, to_checksum_address
-from pydantic import (
-    AfterValidator,
-    AliasChoices,
-    BaseModel,
-    BeforeValidator,
-    ConfigDict,
-    Field,
-    SecretStr,
-    model_validator,
+from pydantic import AliasChoices, Field, SecretStr, model_validator
+
+from wpokt_node.config.types import (
+    BaseUnits,
+    EthAddress,
+    Network,
+    NodeId,
+    PoktAddress,
+    PositiveSeconds,
+    PubKeyHex,
+    StrictModel,
+    redact_uri,
 )
-from pydantic import ValidationError as PydanticValidationError
-
-from wpokt_node.addresses import address_from_bytes
-from wpokt_node.addresses import normalize as normalize_pokt_address
-from wpokt_node.amounts import parse_amount
-from wpokt_node.errors import ConfigError, ValidationError
-
-ENV_PREFIX = "WPOKT_"
-ENV_NESTING = "__"
-_NODE_ID = re.compile(r"[a-z0-9][a-z0-9_-]{0,62}")
 
 
-def _eth_address(value: object) -> str:
-    if not isinstance(value, str) or not is_hex_address(value):
-        raise ValueError("not an Ethereum address (0x followed by 40 hex digits)")
-    if value.lower() == "0x" + "0" * 40:
-        raise ValueError("the zero address is not allowed")
-    return str(to_checksum_address(value))
-
-
-def _pokt_address(value: object) -> str:
-    if not isinstance(value, str):
-        raise ValueError("not a Pocket address")
-    try:
-        return normalize_pokt_address(value.strip())
-    except ValidationError as exc:
-        raise ValueError(str(exc)) from None
-
-
-def _pubkey_hex(value: object) -> str:
-    if not isinstance(value, str):
-        raise ValueError("a public key is a hex string")
-    cleaned = value.strip().lower().removeprefix("0x")
-    if not re.fullmatch(r"0[23][0-9a-f]{64}", cleaned):
-        raise ValueError("expected a 33-byte compressed secp256k1 public key in hex (66 digits)")
-    return cleaned
-
-
-def _base_units(value: object) -> int:
-    try:
-        return parse_amount(value)
-    except ValidationError as exc:
-        raise ValueError(str(exc)) from None
-
-
-EthAddress = Annotated[str, BeforeValidator(_eth_address)]
-PoktAddress = Annotated[str, BeforeValidator(_pokt_address)]
-PubKeyHex = Annotated[str, BeforeValidator(_pubkey_hex)]
-BaseUnits = Annotated[int, BeforeValidator(_base_units)]
-PositiveSeconds = Annotated[float, Field(gt=0, le=3600)]
-
-
-def _node_id(value: str) -> str:
-    if not _NODE_ID.fullmatch(value):
-        raise ValueError("node_id must be 1-63 chars of a-z, 0-9, '-', '_' (lower case)")
-    return value
-
-
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class Network(StrEnum):
-    DEVNET = "devnet"
-    TESTNET = "testnet"
-    MAINNET = "mainnet"
-
-
-class ClusterSettings(_Strict):
+class ClusterSettings(StrictModel):
     nodes: int = Field(12, ge=1, le=64, description="N: number of bridge nodes")
     threshold: int = Field(9, ge=1, le=64, description="T: signatures needed for any payout")
 
@@ -112,13 +36,13 @@ class ClusterSettings(_Strict):
         return self
 
 
-class MongoSettings(_Strict):
+class MongoSettings(StrictModel):
     uri: SecretStr = Field(description="MongoDB connection string (may hold a password)")
     database: str = Field("wpokt", min_length=1, max_length=60)
     timeout_ms: int = Field(5000, ge=100, le=120_000, description="server selection timeout")
 
 
-class EthereumSettings(_Strict):
+class EthereumSettings(StrictModel):
     rpc_url: str = Field(min_length=1)
     chain_id: int = Field(ge=1)
     token_address: EthAddress
@@ -157,7 +81,7 @@ class PocketCustody(StrEnum):
     MULTISIG = "multisig"  # a LegacyAminoPubKey vault (N <= the chain's tx_sig_limit)
 
 
-class GroupVaultSettings(_Strict):
+class GroupVaultSettings(StrictModel):
     voting_period_s: int = Field(86_400, ge=1, le=30 * 86_400)
     min_payout_upokt: BaseUnits = Field(
         1_000_000, description="smaller burns and refunds are not paid (members pay the fees)"
@@ -167,7 +91,7 @@ class GroupVaultSettings(_Strict):
     )
 
 
-class RetiredVaultSettings(_Strict):
+class RetiredVaultSettings(StrictModel):
     """A legacy multisig vault this cluster took over (``docs/runbooks/migrate-from-5-of-7.md``):
     deposits still arriving there are minted or refunded (from the current vault) until its
     POKT is swept; its keys are the old operators', never this node's."""
@@ -188,7 +112,7 @@ class RetiredVaultSettings(_Strict):
         return self
 
 
-class PocketSettings(_Strict):
+class PocketSettings(StrictModel):
     rest_url: str = Field(min_length=1)
     chain_id: str = Field("pocket", min_length=1)
     vault_address: PoktAddress
@@ -227,7 +151,7 @@ class KeySource(StrEnum):
     ENV = "env"
 
 
-class KeySettings(_Strict):
+class KeySettings(StrictModel):
     source: KeySource
     path: Path | None = Field(None, description="keystore file (source: keystore)")
     password_file: Path | None = Field(None, description="keystore password file")
@@ -251,18 +175,18 @@ class KeySettings(_Strict):
         return self
 
 
-class KeysSettings(_Strict):
+class KeysSettings(StrictModel):
     eth_signer: KeySettings = Field(description="signs EIP-712 MintData")
     pokt_signer: KeySettings = Field(description="this node's vault member key")
     eth_gas: KeySettings = Field(description="pays gas to submit mintWrappedPocket")
 
 
-class WorkerSettings(_Strict):
+class WorkerSettings(StrictModel):
     interval_s: PositiveSeconds = 5.0
     batch_size: int = Field(100, ge=1, le=10_000)
 
 
-class WorkersSettings(_Strict):
+class WorkersSettings(StrictModel):
     pokt_watcher: WorkerSettings = WorkerSettings()
     mint_executor: WorkerSettings = WorkerSettings()
     burn_watcher: WorkerSettings = WorkerSettings()
@@ -276,7 +200,7 @@ class WorkersSettings(_Strict):
     lease_ttl_s: PositiveSeconds = 30.0
 
 
-class CapsSettings(_Strict):
+class CapsSettings(StrictModel):
     max_deposit_upokt: BaseUnits | None = Field(
         None, description="deposits above this are refunded"
     )
@@ -296,8 +220,8 @@ class CapsSettings(_Strict):
         return self
 
 
-class Settings(_Strict):
-    node_id: Annotated[str, AfterValidator(_node_id)]
+class Settings(StrictModel):
+    node_id: NodeId
     network: Network = Network.DEVNET
     cluster: ClusterSettings = ClusterSettings()
     mongodb: MongoSettings
@@ -348,162 +272,3 @@ class Settings(_Strict):
     @property
     def redacted_mongodb_uri(self) -> str:
         return redact_uri(self.mongodb.uri.get_secret_value())
-
-
-def redact_uri(uri: str) -> str:
-    """The URI with any password replaced, safe to log."""
-    try:
-        parts = urlsplit(uri)
-    except ValueError:
-        return "[unparseable URI]"
-    if parts.password is None:
-        return uri
-    netloc = parts.netloc.replace(f":{parts.password}@", ":[REDACTED]@", 1)
-    return urlunsplit(parts._replace(netloc=netloc))
-
-
-def _set_path(tree: dict[str, Any], path: list[str], value: str) -> None:
-    node = tree
-    for key in path[:-1]:
-        child = node.get(key)
-        if not isinstance(child, dict):
-            child = {}
-            node[key] = child
-        node = child
-    node[path[-1]] = _env_value(value)
-
-
-def _env_value(value: str) -> Any:
-    """Environment values are YAML scalars/flow collections (``12``, ``true``, ``[a, b]``)."""
-    try:
-        parsed = yaml.safe_load(value)
-    except yaml.YAMLError:
-        return value
-    if isinstance(parsed, float):
-        return value  # keep as text; amounts reject floats with a clear message
-    return value if parsed is None else parsed
-
-
-def apply_env_overrides(data: dict[str, Any], environ: Mapping[str, str]) -> list[str]:
-    """Apply ``WPOKT_A__B=v`` overrides in place; return problems for unknown top-level keys."""
-    problems: list[str] = []
-    known = set(Settings.model_fields)
-    for name in sorted(environ):
-        if not name.startswith(ENV_PREFIX):
-            continue
-        path = [p.lower() for p in name[len(ENV_PREFIX) :].split(ENV_NESTING)]
-        if not all(path):
-            problems.append(f"{name}: malformed override name")
-            continue
-        if path[0] not in known:
-            continue  # other WPOKT_* variables (e.g. key material named by keys.*.env_var)
-        _set_path(data, path, environ[name])
-    return problems
-
-
-def _format_error(err: Mapping[str, Any]) -> str:
-    location = ".".join(str(p) for p in err.get("loc", ()) if not str(p).startswith("function-"))
-    kind = err.get("type", "")
-    message = str(err.get("msg", "invalid"))
-    message = message.removeprefix("Value error, ")
-    if kind == "extra_forbidden":
-        return f"{location}: unknown key"
-    if kind == "missing":
-        return f"{location}: missing value"
-    return f"{location}: {message}" if location else message
-
-
-def parse_settings(data: object, environ: Mapping[str, str] | None = None) -> Settings:
-    """Validate a config mapping (env overrides applied first); raise ConfigError listing all."""
-    if data is None:
-        data = {}
-    if not isinstance(data, dict):
-        raise ConfigError(["the config file must be a mapping of keys to values"])
-    tree: dict[str, Any] = dict(data)
-    problems = apply_env_overrides(tree, os.environ if environ is None else environ)
-    try:
-        settings = Settings.model_validate(tree)
-    except PydanticValidationError as exc:
-        problems.extend(_format_error(e) for e in exc.errors())
-        raise ConfigError(problems) from None
-    if problems:
-        raise ConfigError(problems)
-    return settings
-
-
-def load_config(path: str | Path, environ: Mapping[str, str] | None = None) -> Settings:
-    path = Path(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise ConfigError([f"{path}: file not found"]) from None
-    except OSError as exc:
-        raise ConfigError([f"{path}: cannot read ({exc.strerror})"]) from None
-    try:
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
-        problem = getattr(exc, "problem", None) or "malformed YAML"
-        raise ConfigError([f"{path}: malformed YAML{where}: {problem}"]) from None
-    return parse_settings(data, environ)
-
-
-def redacted_dump(settings: Settings) -> dict[str, Any]:
-    """The effective config as plain data with every secret replaced by ``[REDACTED]``."""
-    dumped: dict[str, Any] = settings.model_dump(mode="json")
-    dumped["mongodb"]["uri"] = settings.redacted_mongodb_uri
-    return dumped
-
-
-# pocket.vault_address while the group vault does not exist yet: the zero address
-PLACEHOLDER_VAULT = address_from_bytes(bytes(20))
-
-
-def load_config_before_vault(path: Path) -> Settings:
-    """The config; before the group vault exists ``pocket.vault_address`` may still be missing
-    (it is then ``PLACEHOLDER_VAULT``, which no chain check accepts as a vault)."""
-    try:
-        raw = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
-    except (OSError, yaml.YAMLError):
-        raw = None  # load_config reports it properly
-    pocket = raw.get("pocket") if isinstance(raw, dict) else None
-    environ = dict(os.environ)
-    if isinstance(pocket, dict) and "vault_address" not in pocket:
-        environ.setdefault("WPOKT_POCKET__VAULT_ADDRESS", PLACEHOLDER_VAULT)
-    return load_config(path, environ)
-
-
-def cluster_facts(settings: Settings) -> dict[str, Any]:
-    """What every node of a cluster must agree on (the shared cluster config): chains,
-    contracts, validators, vault, members, N and T. Node-local settings are left out."""
-    eth, pocket = settings.ethereum, settings.pocket
-    return {
-        "cluster": {"nodes": settings.cluster.nodes, "threshold": settings.cluster.threshold},
-        "ethereum": {
-            "chain_id": eth.chain_id,
-            "token": eth.token_address,
-            "controller": eth.mint_controller_address,
-            "validators": sorted(eth.validator_addresses),
-            "start_block": eth.start_block,
-            "stop_block": eth.stop_block,
-        },
-        "pocket": {
-            "chain_id": pocket.chain_id,
-            "vault": pocket.vault_address,
-            "custody": str(pocket.custody),
-            "members": sorted(pocket.member_public_keys),
-            "start_height": pocket.start_height,
-            "stop_height": pocket.stop_height,
-            "retired_vaults": sorted(
-                (v.address, v.threshold, sorted(v.member_public_keys), v.start_height)
-                for v in pocket.retired_vaults
-            ),
-        },
-    }
-
-
-def cluster_facts_hash(settings: Settings) -> str:
-    """sha256 (hex, first 16) of ``cluster_facts``: nodes that disagree show different ones."""
-    canonical = json.dumps(cluster_facts(settings), sort_keys=True, separators=(",", ":"))
-    return hashlib.sha256(canonical.encode()).hexdigest()[:16]
