@@ -172,6 +172,8 @@ def node_settings(
             "validator_addresses": facts["validators"],
             "confirmations": options.eth_confirmations,
             "start_block": facts["deploy_block"],
+            "admin_address": facts["admin"],
+            "roles_from_block": facts["deploy_block"],
             "reorg_margin": 8,
             "rescan_interval_s": options.rescan_interval_s,
         },

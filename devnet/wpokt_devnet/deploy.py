@@ -3,7 +3,12 @@
 Two contract profiles: ``project`` (the node's own contracts, strict) and ``production``
 (``ProductionWrappedPocket`` / ``ProductionMintController``: the deployed wPOKT contracts'
 behaviour, for rehearsing against what runs on mainnet; docs/ethereum.md lists the
-differences)."""
+differences).
+
+Outside devnet the deployer never keeps the admin role: ``deploy_contracts`` refuses to run
+without a multisig, and ``hand_admin_to_timelock`` moves the token's DEFAULT_ADMIN_ROLE to an
+``AdminTimelock`` that only that multisig drives, the PAUSER_ROLE to the multisig itself (a
+pause must not wait), and renounces both for the deployer."""
 
 from __future__ import annotations
 
@@ -13,8 +18,10 @@ from dataclasses import dataclass
 from eth_abi.abi import encode as abi_encode
 from eth_utils.address import to_checksum_address
 
-from wpokt_node.errors import ChainError
+from wpokt_node.config import Network
+from wpokt_node.errors import ChainError, WpoktError
 from wpokt_node.eth.artifacts import (
+    ADMIN_TIMELOCK,
     MINT_CONTROLLER,
     PRODUCTION_MINT_CONTROLLER,
     PRODUCTION_WRAPPED_POCKET,
@@ -22,7 +29,14 @@ from wpokt_node.eth.artifacts import (
     load_artifact,
 )
 from wpokt_node.eth.client import EthClient
-from wpokt_node.eth.contracts import MINTER_ROLE, PAUSER_ROLE, ControllerContract, TokenContract
+from wpokt_node.eth.contracts import (
+    DEFAULT_ADMIN_ROLE,
+    MINTER_ROLE,
+    PAUSER_ROLE,
+    ControllerContract,
+    TokenContract,
+)
+from wpokt_node.eth.roles import RoleExpectation, RoleWatch, is_contract_code
 from wpokt_node.eth.transactions import TransactionSender
 from wpokt_node.keys.signer import Secp256k1Signer
 
@@ -32,6 +46,11 @@ DEFAULT_MAX_MINT_LIMIT = 1_000_000 * 10**6  # 1M wPOKT (6 decimals)
 DEFAULT_MINT_PER_SECOND = 100 * 10**6
 PROJECT, PRODUCTION = "project", "production"
 PROFILES = (PROJECT, PRODUCTION)
+MIN_TIMELOCK_DELAY_S = 86_400  # outside devnet: a governance change is visible a day ahead
+
+
+class DeployError(WpoktError):
+    """A deployment that would leave the contracts unsafely administered."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,11 +89,23 @@ def deploy_contracts(
     max_mint_limit: int = DEFAULT_MAX_MINT_LIMIT,
     mint_per_second: int = DEFAULT_MINT_PER_SECOND,
     profile: str = PROJECT,
+    network: Network = Network.DEVNET,
+    admin_multisig: str | None = None,
+    timelock_delay_s: int = MIN_TIMELOCK_DELAY_S,
 ) -> Deployment:
     """Deploy both contracts from ``admin`` (who gets DEFAULT_ADMIN and PAUSER roles). The
-    production profile keeps the deployed controller's own rate-limit constants."""
+    production profile keeps the deployed controller's own rate-limit constants. With
+    ``admin_multisig`` (required outside devnet) the roles then move to it behind a timelock
+    and the returned ``admin`` is the timelock."""
     if profile not in PROFILES:
         raise ValueError(f"contract profile must be one of {PROFILES}, not {profile!r}")
+    if network is not Network.DEVNET and admin_multisig is None:
+        raise DeployError(
+            f"on {network} the contracts' admin must be a multisig behind a timelock, never the "
+            "deploying key: give the operators' multisig (a contract)"
+        )
+    if admin_multisig is not None:
+        _check_hand_over(client, network, admin_multisig, timelock_delay_s)
     chain_id = client.chain_id()
     sender = TransactionSender(client, admin, chain_id)
     if profile == PRODUCTION:
@@ -102,16 +133,75 @@ def deploy_contracts(
     calls += [(controller_address, controller.encode("addValidator", v)) for v in checksummed]
     calls.append((controller_address, controller.encode("setSignerThreshold", threshold)))
     admin_calls(sender, calls)
+    final_admin = sender.address
+    if admin_multisig is not None:
+        final_admin = hand_admin_to_timelock(
+            sender,
+            token,
+            controller_address,
+            admin_multisig,
+            delay_s=timelock_delay_s,
+            network=network,
+            token_block=first_block,
+        )
     return Deployment(
         chain_id=chain_id,
         token=token_address,
         controller=controller_address,
-        admin=sender.address,
+        admin=final_admin,
         validators=tuple(checksummed),
         threshold=threshold,
         deploy_block=first_block,
         profile=profile,
     )
+
+
+def _check_hand_over(client: EthClient, network: Network, multisig: str, delay_s: int) -> None:
+    if not is_contract_code(client.code_at(multisig)):
+        raise DeployError(
+            f"the admin multisig {multisig} has no contract code on chain {client.chain_id()}: an "
+            "EOA (one key) cannot hold the admin role; deploy the operators' multisig first"
+        )
+    if network is not Network.DEVNET and delay_s < MIN_TIMELOCK_DELAY_S:
+        raise DeployError(
+            f"a timelock delay of {delay_s} s is too short on {network}: at least "
+            f"{MIN_TIMELOCK_DELAY_S} s, so that every operator sees a change before it applies"
+        )
+
+
+def hand_admin_to_timelock(
+    sender: TransactionSender,
+    token: TokenContract,
+    controller: str,
+    multisig: str,
+    *,
+    delay_s: int,
+    network: Network,
+    token_block: int,
+) -> str:
+    """Deploy an ``AdminTimelock`` driven by ``multisig``, give it the token's admin role and the
+    multisig the pauser role, renounce both for the deployer; check the result on chain and
+    return the timelock's address."""
+    _check_hand_over(sender.client, network, multisig, delay_s)
+    multisig = str(to_checksum_address(multisig))
+    timelock, _ = deploy_contract(
+        sender, ADMIN_TIMELOCK, ["uint256", "address"], [delay_s, multisig]
+    )
+    me = sender.address
+    admin_calls(
+        sender,
+        [
+            (token.address, token.encode("grantRole", DEFAULT_ADMIN_ROLE, timelock)),
+            (token.address, token.encode("grantRole", PAUSER_ROLE, multisig)),
+            (token.address, token.encode("renounceRole", PAUSER_ROLE, me)),
+            (token.address, token.encode("renounceRole", DEFAULT_ADMIN_ROLE, me)),
+        ],
+    )
+    expected = RoleExpectation(admin=timelock, controller=controller, admin_must_be_contract=True)
+    problems = RoleWatch(sender.client, token, token_block, expected).problems()
+    if problems or token.has_role(PAUSER_ROLE, me):
+        raise DeployError(f"the admin hand-over did not take: {'; '.join(problems)}")
+    return timelock
 
 
 def admin_calls(sender: TransactionSender, calls: Sequence[tuple[str, bytes]]) -> None:

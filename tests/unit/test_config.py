@@ -92,8 +92,19 @@ def test_member_key_count_must_match_nodes() -> None:
 def test_raw_env_keys_are_refused_outside_devnet() -> None:
     data = example_data()
     data["network"] = "mainnet"
+    data["ethereum"].update(admin_address="0x" + "ad" * 20, roles_from_block=1)
     problems = problems_of(data)
     assert any("only allowed when network is 'devnet'" in p for p in problems)
+
+
+@pytest.mark.parametrize("missing", ["admin_address", "roles_from_block"])
+def test_outside_devnet_the_token_admin_and_its_history_are_required(missing: str) -> None:
+    data = example_data()
+    data["network"] = "testnet"
+    data["ethereum"].update(admin_address="0x" + "ad" * 20, roles_from_block=1)
+    del data["ethereum"][missing]
+    (problem,) = problems_of(data)
+    assert f"ethereum.{missing} is required when network is not 'devnet'" in problem
 
 
 def test_threshold_must_be_a_majority() -> None:

@@ -10,6 +10,7 @@ from tests.unit.test_config import example_data
 from wpokt_node.config import parse_settings
 from wpokt_node.errors import ChainError
 from wpokt_node.eth.contracts import ControllerContract, ValidatorState
+from wpokt_node.eth.roles import RoleWatch
 from wpokt_node.node.governance import INTERVAL_S, GovernanceWatch
 from wpokt_node.pokt.client import PocketClient
 
@@ -25,17 +26,27 @@ class _Controller:
         return ValidatorState(len(self.members), self.threshold, membership)
 
 
+class _Roles:
+    def __init__(self) -> None:
+        self.found: list[str] = []
+
+    def problems(self) -> list[str]:
+        return list(self.found)
+
+
 def test_a_governance_change_holds_signing_until_the_config_agrees() -> None:
     data: dict[str, Any] = example_data()
     settings = parse_settings(data, {})
     validators = settings.ethereum.validator_addresses
     controller = _Controller(validators, settings.cluster.threshold)
+    roles = _Roles()
     now = [0.0]
     watch = GovernanceWatch(
         settings,
         cast(ControllerContract, controller),
         cast(PocketClient, None),  # the example's vault is a multisig: no group to read
         b"",
+        cast(RoleWatch, roles),
         clock=lambda: now[0],
     )
     assert watch.reason() is None
@@ -56,3 +67,6 @@ def test_a_governance_change_holds_signing_until_the_config_agrees() -> None:
     controller.members.add(validators[0])
     now[0] += INTERVAL_S
     assert watch.reason() is None
+    roles.found = ["MINTER_ROLE is held by 0xabc"]
+    now[0] += INTERVAL_S
+    assert watch.reason() == "the token: MINTER_ROLE is held by 0xabc"

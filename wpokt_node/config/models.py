@@ -54,6 +54,14 @@ class EthereumSettings(StrictModel):
         12, description="blocks of depth, or 'finalized' to use the finalized block tag"
     )
     start_block: int = Field(0, ge=0)
+    admin_address: EthAddress | None = Field(
+        None,
+        description="the only holder of the token's DEFAULT_ADMIN_ROLE (it sets validators and "
+        "threshold): a timelock contract on any network but devnet",
+    )
+    roles_from_block: int | None = Field(
+        None, ge=0, description="the token's deployment block: its role history starts there"
+    )
     stop_block: int | None = Field(
         None, ge=0, description="a cluster handing over: pays no burn after this block"
     )
@@ -260,14 +268,23 @@ class Settings(StrictModel):
         if len(set(validators)) != len(validators):
             raise ValueError("ethereum.validator_addresses contains a duplicate address")
         if self.network is not Network.DEVNET:
-            for name in ("eth_signer", "pokt_signer", "eth_gas"):
-                key: KeySettings = getattr(self.keys, name)
-                if key.source is KeySource.ENV:
-                    raise ValueError(
-                        f"keys.{name}: source 'env' (raw key in the environment) is only "
-                        f"allowed when network is 'devnet'"
-                    )
+            self._outside_devnet_checks()
         return self
+
+    def _outside_devnet_checks(self) -> None:
+        for field in ("admin_address", "roles_from_block"):
+            if getattr(self.ethereum, field) is None:
+                raise ValueError(
+                    f"ethereum.{field} is required when network is not 'devnet': the "
+                    "governance watch checks who may change the validator set or mint"
+                )
+        for name in ("eth_signer", "pokt_signer", "eth_gas"):
+            key: KeySettings = getattr(self.keys, name)
+            if key.source is KeySource.ENV:
+                raise ValueError(
+                    f"keys.{name}: source 'env' (raw key in the environment) is only "
+                    f"allowed when network is 'devnet'"
+                )
 
     @property
     def redacted_mongodb_uri(self) -> str:

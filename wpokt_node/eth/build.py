@@ -17,13 +17,15 @@ from typing import Any
 
 from wpokt_node.errors import WpoktError
 
-# The project's contracts, and the devnet's "production" profile (test fixtures that behave like
-# the deployed wPOKT contracts; see docs/ethereum.md).
+# The project's contracts (the token, its controller, the timelock that administers them outside
+# devnet), and the devnet's "production" profile (test fixtures that behave like the deployed
+# wPOKT contracts; see docs/ethereum.md).
 CONTRACTS = (
     "WrappedPocket",
     "MintController",
     "ProductionWrappedPocket",
     "ProductionMintController",
+    "AdminTimelock",
 )
 SOLC_VERSION_PREFIX = "0.8.37+"
 SOLC_SETTINGS: dict[str, Any] = {

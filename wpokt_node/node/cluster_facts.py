@@ -21,6 +21,8 @@ def cluster_facts(settings: Settings) -> dict[str, Any]:
             "controller": eth.mint_controller_address,
             "validators": sorted(eth.validator_addresses),
             "start_block": eth.start_block,
+            "admin": eth.admin_address,
+            "roles_from_block": eth.roles_from_block,
             "stop_block": eth.stop_block,
         },
         "pocket": {

@@ -7,10 +7,11 @@ from typing import Any
 
 from pymongo.database import Database
 
-from wpokt_node.config import Settings
+from wpokt_node.config import Network, Settings
 from wpokt_node.db.client import connect_settings
 from wpokt_node.eth.client import EthClient
 from wpokt_node.eth.contracts import ControllerContract, TokenContract
+from wpokt_node.eth.roles import RoleExpectation, RoleWatch
 from wpokt_node.keys.signer import Secp256k1Signer
 from wpokt_node.keys.sources import load_signer
 from wpokt_node.node.governance import GovernanceWatch
@@ -80,6 +81,22 @@ def build_context(settings: Settings) -> NodeContext:
         ),
     )
     context.governance = GovernanceWatch(
-        settings, context.controller, context.pokt, context.pokt_signer.public_key
+        settings,
+        context.controller,
+        context.pokt,
+        context.pokt_signer.public_key,
+        role_watch(settings, context.token),
     )
     return context
+
+
+def role_watch(settings: Settings, token: TokenContract) -> RoleWatch:
+    """The watch of the token's admin and minters that this node's config expects."""
+    eth = settings.ethereum
+    first = eth.start_block if eth.roles_from_block is None else eth.roles_from_block
+    expected = RoleExpectation(
+        admin=eth.admin_address,
+        controller=eth.mint_controller_address,
+        admin_must_be_contract=settings.network is not Network.DEVNET,
+    )
+    return RoleWatch(token.client, token, first, expected, eth.scan_chunk_size)

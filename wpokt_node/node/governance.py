@@ -2,8 +2,9 @@
 
 The startup checks compare the MintController's validator set and threshold, and the group
 vault's policy and members, with the config once. A change made while the node runs (an admin
-adding a validator, lowering the threshold, a group proposal changing members) could let
-fewer or other parties than the operators agreed move money, so the watch re-reads them every
+adding a validator, lowering the threshold, a group proposal changing members, a new holder of
+the token's admin or minter role) could let fewer or other parties than the operators agreed
+move money, so the watch re-reads them (and the token's role grants, ``eth/roles.py``) every
 ``INTERVAL_S`` and, while they differ, holds this node's signing (the node's pause) and alerts.
 The operator acknowledges a legitimate change by putting the new facts in the config and
 restarting: then they agree again. An RPC that does not answer keeps the last verdict.
@@ -17,6 +18,7 @@ from collections.abc import Callable
 from wpokt_node.config import PocketCustody, Settings
 from wpokt_node.errors import WpoktError
 from wpokt_node.eth.contracts import ControllerContract
+from wpokt_node.eth.roles import RoleWatch
 from wpokt_node.logs import get_logger
 from wpokt_node.pokt.client import PocketClient
 from wpokt_node.pokt.group_reads import GroupReader
@@ -33,6 +35,7 @@ class GovernanceWatch:
         controller: ControllerContract,
         pokt: PocketClient,
         own_pokt_key: bytes,
+        roles: RoleWatch,
         *,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
@@ -40,6 +43,7 @@ class GovernanceWatch:
         self.controller = controller
         self.pokt = pokt
         self.own_pokt_key = own_pokt_key
+        self.roles = roles
         self.clock = clock
         self._checked_at: float | None = None
         self._reason: str | None = None
@@ -77,6 +81,7 @@ class GovernanceWatch:
                 f"{state.threshold} ({len(missing)} of the config's missing), the config "
                 f"{wanted[0]} at {wanted[1]}"
             )
+        found += [f"the token: {p}" for p in self.roles.problems()]
         if resolve_custody(settings) is PocketCustody.GROUP:
             problems = group_vault_problems(GroupReader(self.pokt), settings, self.own_pokt_key)
             found += [f"the group vault: {p}" for p in problems]
