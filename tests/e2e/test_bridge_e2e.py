@@ -1,11 +1,16 @@
 """End to end on the 12-node / threshold-9 devnet, on the production contract profile (the
 deployed wPOKT contracts' behaviour): round trips, nonce ordering, nodes killed, the database
-restarted, an entry edited in the database, the token's mint fee on and off. After every test
-the bridge must become quiescent and its invariants must hold."""
+restarted, an entry edited in the database, the token's mint fee on and off, a node's journal
+lost and restored, a newer schema that admits or holds this release. After every test the
+bridge must become quiescent and its invariants must hold."""
 
 from __future__ import annotations
 
+import json
+import subprocess
+import sys
 from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -29,7 +34,10 @@ from wpokt_devnet.actions import burn, deposit, snapshot
 from wpokt_devnet.cluster import Devnet
 from wpokt_devnet.deploy import PRODUCTION, set_mint_fee
 from wpokt_devnet.invariants import check_invariants
-from wpokt_node.db.schema import BURNS, MINTS, REFUNDS, Status
+from wpokt_node.config import load_config
+from wpokt_node.db.schema import BURNS, CONTROL, MINTS, REFUNDS, Status
+from wpokt_node.db.schema import NODES as NODE_STATE
+from wpokt_node.db.schema_version import SCHEMA_ID, SCHEMA_VERSION
 from wpokt_node.eth.client import EthClient
 from wpokt_node.eth.contracts import TokenContract
 from wpokt_node.keys.signer import LocalKeySigner
@@ -242,3 +250,112 @@ def _held(db: Database[Document], tx_hash: str, code: str) -> Callable[[], bool]
         return found.get("status") == Status.CONFIRMED.value and found.get("held") == code
 
     return held
+
+
+def _journal_cli(devnet: Devnet, node_id: str, *args: str) -> subprocess.CompletedProcess[str]:
+    argv = [sys.executable, "-m", "wpokt_node.node.cli", "journal", *args]
+    argv[5:5] = ["--config", str(devnet.config_path(node_id))]
+    env = devnet.node_env(node_id)
+    return subprocess.run(argv, capture_output=True, text=True, env=env, timeout=60, check=False)
+
+
+def test_a_node_whose_journal_vanished_refuses_until_it_is_imported_then_signs_again(
+    devnet: Devnet, db: Database[Document], tmp_path: Path
+) -> None:
+    """The runbook docs/runbooks/restore-journal.md on the devnet, with exactly T nodes alive
+    so that the restored node's signature is needed for every mint."""
+    node, spare = "node-03", ["node-10", "node-11", "node-12"]
+    journal_path = load_config(devnet.config_path(node)).journal_path
+    for node_id in spare:
+        devnet.kill_node(node_id)
+    first = deposit(devnet, 6_000_000, fresh_eth_address())
+    wait_executed(db, MINTS, first)
+    assert node in (entry(db, MINTS, first) or {})["signers"]
+    export = tmp_path / "journal.json"
+    exported = _journal_cli(devnet, node, "export", "--out", str(export))
+    assert exported.returncode == 0, exported.stderr
+
+    devnet.kill_node(node)  # the data volume comes back empty
+    for suffix in ("", "-wal", "-shm"):
+        Path(f"{journal_path}{suffix}").unlink(missing_ok=True)
+    devnet.start_node(node)
+    wait_for(f"{node} to refuse to start", lambda: not devnet.node_alive(node), 60)
+    log = Path(devnet.services()[node].log).read_text(encoding="utf-8")
+    assert "refusing to start" in log
+    assert "is empty, but the database shows this node's signatures" in log
+    second = deposit(devnet, 7_000_000, fresh_eth_address())
+    wait_for("the mint to be started", lambda: status_of(db, MINTS, second) == "started", 120)
+
+    imported = _journal_cli(devnet, node, "import", str(export))
+    assert imported.returncode == 0, imported.stderr
+    devnet.start_node(node)
+    wait_executed(db, MINTS, second)
+    paid = entry(db, MINTS, second)
+    assert paid is not None
+    assert node in paid["signers"]
+    for tx in (first, second):
+        done = entry(db, MINTS, tx)
+        assert done is not None
+        assert [s["node_id"] for s in done["signatures"]].count(node) == 1
+    after = _journal_cli(devnet, node, "export", "--out", str(tmp_path / "after.json"))
+    assert after.returncode == 0, after.stderr
+    events = [
+        p["source_event"] for p in json.loads((tmp_path / "after.json").read_text())["payloads"]
+    ]
+    assert len(events) == len(set(events))  # one payload per event, across the restore
+    before = {row["source_event"] for row in json.loads(export.read_text())["payloads"]}
+    assert before < set(events)
+
+
+def _restart(devnet: Devnet, node_id: str) -> str:
+    """Restart a node; what it logged since."""
+    devnet.kill_node(node_id)
+    log = Path(devnet.services()[node_id].log)
+    seen = log.stat().st_size
+    devnet.start_node(node_id)
+    return str(log.read_bytes()[seen:].decode("utf-8", "replace"))
+
+
+def test_a_newer_schema_admits_this_release_or_holds_it_everywhere(
+    devnet: Devnet, db: Database[Document]
+) -> None:
+    """A rolling upgrade seen from the nodes of this release: the first upgraded node's
+    ``db init`` wrote a newer record. While its ``min_reader`` admits this release, a node of it
+    restarts and the cluster bridges; once it does not, every running node holds its signing,
+    a restarted one refuses with what to do, and nothing is signed until the record admits
+    them again."""
+    original = db[CONTROL].find_one({"_id": SCHEMA_ID})
+    assert original is not None
+    newer = {"version": SCHEMA_VERSION + 1, "by": "wpokt-node 99.0.0"}
+    node = "node-05"
+    try:
+        db[CONTROL].update_one(
+            {"_id": SCHEMA_ID}, {"$set": {**newer, "min_reader": SCHEMA_VERSION}}
+        )
+        _restart(devnet, node)
+        devnet.wait_healthy([node], timeout_s=120)
+        wait_executed(db, MINTS, deposit(devnet, 8_000_000, fresh_eth_address()))
+
+        db[CONTROL].update_one({"_id": SCHEMA_ID}, {"$set": {"min_reader": SCHEMA_VERSION + 1}})
+        message = f"needs nodes of schema {SCHEMA_VERSION + 1} or newer"
+
+        def every_node_holds() -> bool:
+            docs = list(db[NODE_STATE].find({}, projection={"node_id": 1, "workers": 1}))
+            holds = [str(((d.get("workers") or {}).get("mint-executor") or {}).get("hold"))
+                     for d in docs if d["node_id"] in devnet.node_ids]  # fmt: skip
+            return len(holds) == NODES and all(message in h for h in holds)
+
+        wait_for("every node to hold its signing", every_node_holds, 120)
+        logged = _restart(devnet, node)
+        wait_for(f"{node} to refuse to start", lambda: not devnet.node_alive(node), 60)
+        logged += Path(devnet.services()[node].log).read_text(encoding="utf-8")[-4000:]
+        assert message in logged
+        assert "upgrade it" in logged
+        held = deposit(devnet, 9_000_000, fresh_eth_address())
+        wait_for("the held deposit to be recorded", lambda: entry(db, MINTS, held) is not None)
+        live = [n for n in devnet.node_ids if n != node]
+        wait_for_passes(db, "mint-executor", live)
+        assert (entry(db, MINTS, held) or {}).get("signers", []) == []
+    finally:
+        db[CONTROL].replace_one({"_id": SCHEMA_ID}, original)
+    wait_executed(db, MINTS, held)

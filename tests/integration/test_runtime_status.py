@@ -206,10 +206,10 @@ def test_status_names_a_node_whose_signing_the_governance_watch_holds(
     for node in ("node-01", "node-02"):
         beat_all(mongo_db, node, now - 1_000)
     heartbeat(mongo_db, "node-02", "mint-executor", at_ms=now - 1_000,
-              governance="the MintController has 13 validators")  # fmt: skip
+              hold="governance changed on chain: the MintController has 13 validators")  # fmt: skip
     status = cluster_status(mongo_db, stuck_after_s=3600)
     problems = degradations(mongo_db, status, threshold=2, stale_after_s=30, stuck_after_s=3600)
     assert problems == [
-        "node-02: signing held, governance changed on chain: the MintController has 13 validators",
+        "node-02: signing held: governance changed on chain: the MintController has 13 validators",
         "only 1 healthy signing nodes, below the threshold 2",
     ]

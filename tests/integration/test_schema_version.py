@@ -1,6 +1,7 @@
 """Which nodes may share a database during a rolling upgrade: given ``db init`` recorded the
 schema, a node of that schema starts; one older than the database's ``min_reader`` or newer
-than its version is refused with what to do; ``db init`` never lowers the record."""
+than its version is refused with what to do; ``db init`` never lowers the record; a running
+node holds its signing once the record needs a newer node."""
 
 from __future__ import annotations
 
@@ -15,6 +16,8 @@ from wpokt_node.db.schema_version import (
     MIN_READER,
     SCHEMA_ID,
     SCHEMA_VERSION,
+    WATCH_INTERVAL_S,
+    SchemaWatch,
     check_schema,
     read_schema,
     record_schema,
@@ -68,3 +71,25 @@ def test_a_database_from_before_the_record_needs_db_init_first(
     assert read_schema(mongo_db).version == 1
     with pytest.raises(StartupCheckError, match="run `wpokt-node db init --config FILE` first"):
         check_schema(mongo_db, "0.1.0")
+
+
+def test_a_running_node_holds_once_the_database_needs_a_newer_one(
+    mongo_db: Database[Document],
+) -> None:
+    record_schema(mongo_db, by="wpokt-node 0.1.0")
+    now = [0.0]
+    watch = SchemaWatch(mongo_db, "0.1.0", clock=lambda: now[0])
+    assert watch.reason() is None
+    mongo_db[CONTROL].update_one(
+        {"_id": SCHEMA_ID},
+        {"$set": {"version": SCHEMA_VERSION + 1, "min_reader": SCHEMA_VERSION + 1}},
+    )
+    assert watch.reason() is None  # read again only after an interval
+    now[0] += WATCH_INTERVAL_S
+    assert f"needs nodes of schema {SCHEMA_VERSION + 1} or newer" in str(watch.reason())
+    mongo_db[CONTROL].update_one({"_id": SCHEMA_ID}, {"$set": {"min_reader": "broken"}})
+    now[0] += WATCH_INTERVAL_S
+    assert watch.reason() is not None  # an unreadable record keeps the last verdict
+    mongo_db[CONTROL].update_one({"_id": SCHEMA_ID}, {"$set": {"min_reader": MIN_READER}})
+    now[0] += WATCH_INTERVAL_S
+    assert watch.reason() is None

@@ -6,7 +6,9 @@ ones older nodes ignore). ``db init`` records both in ``control`` (``_id: "schem
 lowers them. A node refuses to start against a database whose ``min_reader`` is above its own
 version (upgrade the node) or whose version is below its own (run this version's ``db init``
 first). So during a rolling upgrade the first upgraded node's ``db init`` lets the others keep
-running until their turn, as long as ``MIN_READER`` allows it, and refuses clearly otherwise.
+running until their turn, as long as ``MIN_READER`` allows it, and refuses clearly otherwise;
+a node already running re-reads the record (``SchemaWatch``) and holds its signing once the
+database needs a newer node than itself.
 
 Versions: 1 — entries, nodes, reservations, leases, control, audit (before this record
 existed, so a database without it is version 1); 2 — this record.
@@ -14,7 +16,9 @@ existed, so a database without it is version 1); 2 — this record.
 
 from __future__ import annotations
 
+import contextlib
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -28,6 +32,7 @@ Document = dict[str, Any]
 SCHEMA_VERSION = 2
 MIN_READER = 1
 SCHEMA_ID = "schema"
+WATCH_INTERVAL_S = 30.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,17 +87,51 @@ def record_schema(db: Database[Document], by: str) -> str:
     return f"schema version {SCHEMA_VERSION} (nodes of schema {fields['min_reader']} and up)"
 
 
+def _too_old(record: SchemaRecord, version: str) -> str | None:
+    if record.min_reader <= SCHEMA_VERSION:
+        return None
+    return (
+        f"the database is at schema {record.version} and needs nodes of schema "
+        f"{record.min_reader} or newer (db init by {record.by}); this node (wpokt-node "
+        f"{version}) has schema {SCHEMA_VERSION}: upgrade it"
+    )
+
+
 def check_schema(db: Database[Document], version: str) -> None:
     """Refuse, with what to do, a database this node cannot share."""
     record = read_schema(db)
-    if record.min_reader > SCHEMA_VERSION:
-        raise StartupCheckError(
-            f"the database is at schema {record.version} and needs nodes of schema "
-            f"{record.min_reader} or newer (db init by {record.by}); this node (wpokt-node "
-            f"{version}) has schema {SCHEMA_VERSION}: upgrade it"
-        )
+    too_old = _too_old(record, version)
+    if too_old is not None:
+        raise StartupCheckError(too_old)
     if record.version < SCHEMA_VERSION:
         raise StartupCheckError(
             f"the database is at schema {record.version}, this node (wpokt-node {version}) "
             f"writes schema {SCHEMA_VERSION}: run `wpokt-node db init --config FILE` first"
         )
+
+
+class SchemaWatch:
+    """A running node's view of the record: why it must stop signing (the database now needs
+    a newer node), re-read every ``WATCH_INTERVAL_S``; an unreadable database keeps the last
+    verdict."""
+
+    def __init__(
+        self,
+        db: Database[Document],
+        version: str,
+        *,
+        clock: Callable[[], float] = time.monotonic,
+        interval_s: float = WATCH_INTERVAL_S,
+    ) -> None:
+        self.db, self.version, self.clock, self.interval_s = db, version, clock, interval_s
+        self._checked_at: float | None = None
+        self._reason: str | None = None
+
+    def reason(self) -> str | None:
+        now = self.clock()
+        if self._checked_at is not None and now - self._checked_at < self.interval_s:
+            return self._reason
+        self._checked_at = now
+        with contextlib.suppress(DatabaseError):  # unreadable: the last verdict holds
+            self._reason = _too_old(read_schema(self.db), self.version)
+        return self._reason

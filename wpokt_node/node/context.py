@@ -7,8 +7,10 @@ from typing import Any
 
 from pymongo.database import Database
 
+from wpokt_node import __version__
 from wpokt_node.config import Network, Settings
 from wpokt_node.db.client import connect_settings
+from wpokt_node.db.schema_version import SchemaWatch
 from wpokt_node.eth.client import EthClient
 from wpokt_node.eth.contracts import ControllerContract, TokenContract
 from wpokt_node.eth.roles import RoleExpectation, RoleWatch
@@ -37,19 +39,25 @@ class NodeContext:
     journal: SigningJournal
     claims: ClaimQueue
     governance: GovernanceWatch | None = None
+    schema: SchemaWatch | None = None
 
     @property
     def node_id(self) -> str:
         return self.settings.node_id
 
     def paused(self) -> str | None:
-        """Why this node must not sign or send right now (config or cluster pause, or the
-        chains' governance differing from the config), or None."""
-        reason = pause_reason(self.db, self.settings)
-        if reason is None and self.governance is not None:
-            changed = self.governance.reason()
-            reason = None if changed is None else f"governance changed on chain: {changed}"
-        return reason
+        """Why this node must not sign or send right now (config or cluster pause, or one of
+        its own holds), or None."""
+        return pause_reason(self.db, self.settings) or self.hold()
+
+    def hold(self) -> str | None:
+        """Why this node's own watches hold its signing: the database needs a newer node, or
+        the chains' governance differs from the config; None when neither."""
+        if self.schema is not None and (too_old := self.schema.reason()) is not None:
+            return too_old
+        if self.governance is not None and (changed := self.governance.reason()) is not None:
+            return f"governance changed on chain: {changed}"
+        return None
 
     def close(self) -> None:
         self.claims.close()
@@ -87,6 +95,7 @@ def build_context(settings: Settings) -> NodeContext:
         context.pokt_signer.public_key,
         role_watch(settings, context.token),
     )
+    context.schema = SchemaWatch(context.db, __version__)
     return context
 
 

@@ -185,18 +185,18 @@ GONE_AFTER_S = 86_400.0  # a node with no heartbeat for a day has left the clust
 
 
 def _node_trouble(node_id: str, doc: Document, report: list[WorkerHealth]) -> list[str]:
-    held = _governance_hold(doc)
+    held = _hold(doc)
     if held:
-        return [f"{node_id}: signing held, governance changed on chain: {held}"]
+        return [f"{node_id}: signing held: {held}"]
     down = [w.worker for w in report if not w.healthy]
     return [f"{node_id}: worker(s) down: {', '.join(down)}"] if down else []
 
 
-def _governance_hold(node: Document) -> str | None:
-    """What a node's governance watch (``node.governance``) holds its signing for, if any."""
+def _hold(node: Document) -> str | None:
+    """What a node's own watches hold its signing for (``NodeContext.hold``), if any."""
     workers = node.get("workers")
     beats = workers.values() if isinstance(workers, dict) else []
-    held = [str(b["governance"]) for b in beats if isinstance(b, dict) and b.get("governance")]
+    held = [str(b["hold"]) for b in beats if isinstance(b, dict) and b.get("hold")]
     return held[0][:300] if held else None
 
 

@@ -53,7 +53,7 @@ def make_heartbeat(context: NodeContext, worker: str) -> Callable[[LoopState], N
             consecutive_errors=state.consecutive_errors,
             last_error=state.last_error,
             paused=context.settings.caps.paused,
-            governance=context.governance.reason() if context.governance else None,
+            hold=context.hold(),
             last_result={k: v for k, v in state.last_result.items() if _plain(v)},
             db_commands=COMMANDS.count,
         )
