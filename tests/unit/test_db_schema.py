@@ -31,7 +31,7 @@ def test_status_is_a_closed_set_of_six() -> None:
     ]
 
 
-def test_transition_table_is_forward_failed_reprepare_repair_revive_or_reopen() -> None:
+def test_transition_table_is_forward_failed_reprepare_repair_revive_reopen_or_recognise() -> None:
     allowed = {(a, b) for a, b in itertools.product(Status, Status) if schema.is_allowed(a, b)}
     open_statuses = [s for s in Status if s not in (Status.EXECUTED, Status.FAILED)]
     to_failed = {(s, Status.FAILED) for s in open_statuses}
@@ -40,7 +40,9 @@ def test_transition_table_is_forward_failed_reprepare_repair_revive_or_reopen() 
     revive = {(Status.FAILED, Status.DETECTED)}
     resign = {(Status.SIGNED, Status.STARTED)}
     reopen = {(Status.EXECUTED, s) for s in (Status.SIGNED, Status.STARTED, Status.CONFIRMED)}
-    assert allowed == set(FORWARD) | to_failed | reprepare | repair | revive | resign | reopen
+    recognise = {(Status.STARTED, Status.EXECUTED)}
+    steps = reprepare | repair | revive | resign | reopen | recognise
+    assert allowed == set(FORWARD) | to_failed | steps
     assert Status.FAILED not in schema.TRANSITIONS[Status.EXECUTED]
     with pytest.raises(ValidationError, match="signed -> detected"):
         schema.check_transition(Status.SIGNED, Status.DETECTED)

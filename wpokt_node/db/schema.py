@@ -85,8 +85,10 @@ REOPEN_FROM_TERMINAL: Mapping[Status, frozenset[Status]] = {
 # whose fields disagree with the chain keeps its status while they are restored: an audited
 # self-transition), and
 # revive (failed -> detected: a deposit or burn failed as absent that the chain shows after all;
-# the database is not trusted, so its failure is not final), and re-open (executed -> signed or
-# started or confirmed: an entry claimed executed whose payout the chain does not show).
+# the database is not trusted, so its failure is not final), re-open (executed -> signed or
+# started or confirmed: an entry claimed executed whose payout the chain does not show), and
+# recognise (started -> executed: an entry recorded again after its payout, which the chain
+# shows was made with the payload a node's journal holds for the event).
 TRANSITIONS: Mapping[Status, frozenset[Status]] = {
     status: (
         REOPEN_FROM_TERMINAL.get(status, frozenset())
@@ -94,6 +96,7 @@ TRANSITIONS: Mapping[Status, frozenset[Status]] = {
         else frozenset({_FORWARD[status], Status.FAILED, status})
         | (frozenset({Status.CONFIRMED}) if status in REPREPARE_FROM else frozenset())
         | (frozenset({Status.STARTED}) if status is Status.SIGNED else frozenset())
+        | (frozenset({Status.EXECUTED}) if status is Status.STARTED else frozenset())
     )
     for status in Status
 }

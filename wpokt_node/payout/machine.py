@@ -11,10 +11,11 @@ One pass handles, in this order, at most ``batch_size`` entries of each status:
   ``started``, before anyone signs (record the intent before the side effect). An entry the
   back end can never pay (amount not above the fee) -> ``failed``.
 - ``started``: if the chain already used the payload's number, re-prepare a dead payload or
-  promote an executed one; retire journal payloads proven dead; wait behind a gap in the
-  numbers (an unsigned entry above a free gap takes it); the signing rule
-  (``payout.signing``); where this node refuses, repair from the chain (``payout.repair``);
-  -> ``signed`` at ``threshold`` valid signatures.
+  promote an executed one; record ``executed`` when this node's journal holds an earlier
+  payload for the event that the chain shows executed; retire journal payloads proven dead;
+  wait behind a gap in the numbers (an unsigned entry above a free gap takes it); the signing
+  rule (``payout.signing``); where this node refuses, repair from the chain
+  (``payout.repair``); -> ``signed`` at ``threshold`` valid signatures.
 - ``signed``: read the outcome from the chain. Any node records ``executed`` or re-prepares a
   dead payload (-> ``confirmed``); only the holder of the executor lease submits, not while
   paused, and only the entry whose number is the chain's next one: the execution tx is
@@ -57,6 +58,7 @@ from wpokt_node.payout.journal import SigningJournal
 from wpokt_node.payout.repair import (
     SOURCE_GONE,
     below_gap,
+    journal_payload_landed,
     paid_elsewhere,
     reprepare,
     resign,
@@ -286,10 +288,12 @@ class PayoutMachine:
         if order is None:
             log.error("started entry without an order", alert=True, entry_id=str(entry.id))
             return "invalid"
+        custody = self.custodies[entry.collection]
         settled = self._settled(entry, order)
+        if settled is None:
+            settled = journal_payload_landed(self._signer(), custody, entry)
         if settled is not None:
             return settled
-        custody = self.custodies[entry.collection]
         retire_proven_dead(self.journal, custody, entry)
         held = self._gate_sign(entry)
         if held is not None:

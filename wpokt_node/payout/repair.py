@@ -6,7 +6,9 @@ the entry's nonce / sequence / proposal implies. So a disagreement is repaired (
 self-transition, the replaced values kept under ``repaired``, an alert), and an entry is
 failed only when the chain proves that its source event does not exist (``SOURCE_GONE``).
 An entry waiting behind a free gap in the nonces or sequences (``custody.base.Gap``) is
-prepared again to take it, if nobody could have signed it.
+prepared again to take it, if nobody could have signed it. An entry recorded again after its
+payout (the database restored from an older backup) is recognised by the payload this node's
+journal holds for its source event (``journal_payload_landed``).
 """
 
 from __future__ import annotations
@@ -15,11 +17,13 @@ import time
 from collections.abc import Mapping
 from typing import Any
 
-from wpokt_node.custody.base import Custody, Gap, RebuildMismatchError
+from pymongo.errors import PyMongoError
+
+from wpokt_node.custody.base import Custody, Gap, Outcome, OutcomeKind, RebuildMismatchError
 from wpokt_node.db.models import Entry
 from wpokt_node.db.schema import DUPLICATE, SOURCE_GONE, Status
 from wpokt_node.db.transitions import fail_entry, transition
-from wpokt_node.errors import DuplicateKeyConflictError, ValidationError
+from wpokt_node.errors import DatabaseError, DuplicateKeyConflictError, ValidationError
 from wpokt_node.logs import get_logger
 from wpokt_node.payout.signing import Signer
 
@@ -28,6 +32,7 @@ log = get_logger(__name__)
 __all__ = [
     "SOURCE_GONE",
     "below_gap",
+    "journal_payload_landed",
     "paid_elsewhere",
     "reprepare",
     "resign",
@@ -223,3 +228,82 @@ def paid_elsewhere(
     )
     reason = f"the payload on chain pays {bound}, not this entry"
     return reprepare(signer, custody, entry, reason, proven_dead=True)
+
+
+def journal_payload_landed(signer: Signer, custody: Custody, entry: Entry) -> str | None:
+    """This node's journal holds another payload for the entry's source event, that payload
+    pays the source (rebuilt from the chain) and the chain shows it executed: the event is
+    paid. The entry takes that order and is recorded ``executed``; its own order is kept under
+    ``retired_orders``. This is how a payout made before the database lost its entry (a
+    restore from an older backup, a deleted entry) is found when the watcher records the
+    deposit again under a new number, which no node would sign (one payload per event).
+    None when it does not apply."""
+    landed = _landed_payload(signer, custody, entry)
+    if landed is None:
+        return None
+    order, number, outcome = landed
+    retired = [
+        *(r for r in entry.document.get("retired_orders") or () if isinstance(r, dict)),
+        {
+            "order": entry.order,
+            custody.number_field: entry.document.get(custody.number_field),
+            "execution_tx_hash": None,
+            "reason": "superseded: this node's earlier payload for the event was executed",
+            "at_ms": _now_ms(),
+        },
+    ]
+    moved = transition(
+        signer.db,
+        entry.collection,
+        entry.id,
+        expected=entry.status,
+        to=Status.EXECUTED,
+        node_id=signer.node_id,
+        reason=f"paid earlier by this node's journal payload: {outcome.detail}"[:500],
+        set_fields={
+            "order": dict(order),
+            custody.number_field: number,
+            "execution_tx_hash": outcome.tx_hash,
+            "retired_orders": retired,
+        },
+    )
+    if moved is None:
+        return "race_lost"
+    log.warning("entry recorded again after its payout: executed", alert=True,
+                entry_id=str(entry.id), tx_hash=outcome.tx_hash)  # fmt: skip
+    return "executed"
+
+
+def _landed_payload(
+    signer: Signer, custody: Custody, entry: Entry
+) -> tuple[Mapping[str, Any], int, Outcome] | None:
+    """(order, number, outcome) of this node's other live payload for the entry's event, if it
+    pays the entry's source and the chain shows it executed and no other entry records it."""
+    try:
+        event = custody.source_event(entry)
+        live = signer.journal.live_payload(event)
+        own = entry.order is not None and custody.payload_hash(entry.order) == live
+        kept = None if live is None or own else signer.journal.live_order(event)
+        if kept is None or custody.payload_hash(kept) != live:
+            return None
+        if not custody.pays_source(entry, kept):
+            return None
+        outcome = custody.outcome(entry, kept)
+    except (ValidationError, RebuildMismatchError):
+        return None
+    number = kept.get(custody.number_field)
+    if outcome.kind is not OutcomeKind.EXECUTED or not isinstance(number, int):
+        return None
+    if _recorded_elsewhere(signer, entry, outcome.tx_hash):
+        return None  # a copy of the entry that records this payout: not a second payout
+    return kept, number, outcome
+
+
+def _recorded_elsewhere(signer: Signer, entry: Entry, tx_hash: str | None) -> bool:
+    try:
+        other = signer.db[entry.collection].find_one(
+            {"_id": {"$ne": entry.id}, "execution_tx_hash": tx_hash}, projection={"_id": 1}
+        )
+    except PyMongoError as exc:
+        raise DatabaseError(f"{entry.collection}: read failed: {exc}") from None
+    return other is not None
