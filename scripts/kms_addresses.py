@@ -1,6 +1,9 @@
 """Print the addresses of the nodes' KMS keys (what the cluster config and the contracts need).
 
-    terraform -chdir=terraform/envs/mainnet output -json nodes | python scripts/kms_addresses.py
+    terraform -chdir=terraform/envs/node output -json node | python scripts/kms_addresses.py
+
+reads one node (the per-operator root's ``node`` output, which names its ``node_id``) or a map
+of them (``envs/mainnet``'s ``nodes``: node id -> node).
 
 For each node: the eth_signer address (a MintController validator), the pokt_signer public
 key and address (a vault member), the eth_gas address (fund it with ETH). Needs AWS
@@ -25,7 +28,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--yaml", action="store_true", help="print the config lists only")
     args = parser.parse_args()
-    nodes: dict[str, Any] = json.load(sys.stdin)
+    nodes = _nodes(json.load(sys.stdin))
     validators: list[str] = []
     members: list[str] = []
     for node_id in sorted(nodes):
@@ -49,6 +52,14 @@ def main() -> int:
         }
         print(yaml.safe_dump(lists, sort_keys=False), end="")
     return 0
+
+
+def _nodes(document: Any) -> dict[str, Any]:
+    if isinstance(document, dict) and "kms_key_arns" in document:
+        return {str(document.get("node_id", "node")): document}
+    if not isinstance(document, dict):
+        raise SystemExit("expected `terraform output -json node` or `... nodes` on stdin")
+    return document
 
 
 if __name__ == "__main__":

@@ -56,3 +56,23 @@ def test_prints_validators_and_members_in_node_order(
     members = printed["pocket"]["member_public_keys"]
     assert len(members) == 2
     assert all(len(m) == 66 for m in members)
+
+
+def test_reads_one_operators_node_output(
+    kms_clients: dict[str, Any], monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    client = kms_clients["eu-west-1"]
+    arns = {
+        purpose: client.create_key(KeySpec="ECC_SECG_P256K1", KeyUsage="SIGN_VERIFY")[
+            "KeyMetadata"
+        ]["Arn"]
+        for purpose in ("eth_signer", "pokt_signer", "eth_gas")
+    }
+    node = {"node_id": "node-07", "region": "eu-west-1", "kms_key_arns": arns, "instance_id": None}
+    monkeypatch.setattr(sys, "stdin", io.StringIO(json.dumps(node)))
+    monkeypatch.setattr(sys, "argv", ["kms_addresses.py"])
+    assert kms_addresses.main() == 0
+    printed = capsys.readouterr().out
+    signer = eth_address_of(KmsSigner(arns["eth_signer"], "eu-west-1").public_key)
+    assert printed.startswith("node-07 (eu-west-1)\n")
+    assert f"eth_signer  {signer}" in printed
