@@ -25,7 +25,7 @@ from wpokt_node.errors import StartupCheckError
 from wpokt_node.keys.signer import LocalKeySigner, eth_address_of
 from wpokt_node.logs import configure_logging
 from wpokt_node.node.cli import main
-from wpokt_node.node.context import NodeContext
+from wpokt_node.node.context import NodeContext, OwnKeys
 from wpokt_node.node.startup import check_journal
 from wpokt_node.payout.journal import Decision, SigningJournal
 
@@ -65,8 +65,11 @@ def _startup_check(path: Path, db: Database[Document]) -> None:
             settings=settings,
             db=db,
             journal=journal,
-            eth_signer=LocalKeySigner(ETH_KEY),
-            pokt_signer=LocalKeySigner(POKT_KEY),
+            public_keys=OwnKeys(
+                LocalKeySigner(ETH_KEY).public_key,
+                LocalKeySigner(POKT_KEY).public_key,
+                LocalKeySigner(ETH_KEY).public_key,
+            ),
         )
         check_journal(cast(NodeContext, context))
 

@@ -24,6 +24,7 @@ from wpokt_devnet.processes import is_alive
 from wpokt_devnet.sockets import descendants, listening_sockets
 from wpokt_node.db.client import connect
 from wpokt_node.db.schema import BURNS, MINTS, REFUNDS, Status
+from wpokt_node.node.context import WORKER_KEYS
 
 pytestmark = [pytest.mark.node, pytest.mark.slow, pytest.mark.timeout(600)]
 
@@ -204,3 +205,19 @@ def test_sigterm_stops_a_whole_node_within_ten_seconds(cluster: Devnet) -> None:
     assert time.monotonic() - started < 10
     cluster.start_node("node-03")
     cluster.wait_healthy(["node-03"], timeout_s=120)
+
+
+def test_only_the_executors_hold_signing_keys_each_only_its_own(cluster: Devnet) -> None:
+    """Least privilege by process: the watchers and the supervisor decrypt no keystore."""
+    db = connect(cluster.mongodb_uri, cluster.database)
+    try:
+        node = db["nodes"].find_one({"node_id": cluster.node_ids[0]})
+    finally:
+        db.client.close()
+    assert node is not None
+    held = {worker: beat.get("signing_keys") for worker, beat in node["workers"].items()}
+    assert held == {worker: sorted(keys) for worker, keys in WORKER_KEYS.items()}
+    log = (cluster.dir / "logs" / f"{cluster.node_ids[0]}.log").read_text(encoding="utf-8")
+    started = [line for line in log.splitlines() if "startup checks passed" in line]
+    assert started
+    assert all('"signing_keys": []' in line for line in started)

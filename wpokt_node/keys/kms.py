@@ -63,6 +63,43 @@ def parse_der_signature(der: bytes) -> tuple[int, int]:
     return r, s
 
 
+def kms_client(region: str | None) -> Any:
+    import boto3  # noqa: PLC0415 (boto3 is slow to import; only KMS users pay for it)
+
+    return boto3.client("kms", region_name=region)
+
+
+def kms_public_key(key_id: str, client: Any) -> bytes:
+    """The key's compressed public key, after checking its spec and usage (``GetPublicKey``
+    only: a process that only needs to know the key never holds a signing handle)."""
+    if not key_id:
+        raise KeyMaterialError("a KMS key id or ARN is required")
+    try:
+        response = client.get_public_key(KeyId=key_id)
+    except Exception as exc:
+        raise KeyMaterialError(
+            f"KMS key {key_id}: GetPublicKey failed ({_error_code(exc)})"
+        ) from None
+    if not isinstance(response, dict):
+        raise KeyMaterialError(f"KMS key {key_id}: GetPublicKey returned no response object")
+    spec = response.get("KeySpec") or response.get("CustomerMasterKeySpec")
+    if spec != KEY_SPEC:
+        raise KeyMaterialError(f"KMS key {key_id} has key spec {spec}, expected {KEY_SPEC}")
+    usage = response.get("KeyUsage")
+    if usage != KEY_USAGE:
+        raise KeyMaterialError(f"KMS key {key_id} has key usage {usage}, expected {KEY_USAGE}")
+    algorithms = response.get("SigningAlgorithms") or [SIGNING_ALGORITHM]
+    if not isinstance(algorithms, list) or SIGNING_ALGORITHM not in algorithms:
+        raise KeyMaterialError(f"KMS key {key_id} does not offer {SIGNING_ALGORITHM}")
+    der = response.get("PublicKey")
+    if not isinstance(der, bytes | bytearray | memoryview):
+        raise KeyMaterialError(f"KMS key {key_id}: GetPublicKey returned no public key bytes")
+    try:
+        return public_key_from_spki(bytes(der))
+    except KeyMaterialError as exc:
+        raise KeyMaterialError(f"KMS key {key_id}: {exc}") from None
+
+
 class KmsSigner:
     """``Secp256k1Signer`` backed by an AWS KMS asymmetric key.
 
@@ -73,30 +110,11 @@ class KmsSigner:
     __slots__ = ("_client", "_key_id", "_public_key")
 
     def __init__(self, key_id: str, region: str | None = None, client: Any = None) -> None:
-        if not key_id:
-            raise KeyMaterialError("a KMS key id or ARN is required")
         if client is None:
-            import boto3  # noqa: PLC0415 (boto3 is slow to import; only KMS users pay for it)
-
-            client = boto3.client("kms", region_name=region)
+            client = kms_client(region)
         self._client = client
         self._key_id = key_id
-        try:
-            response = client.get_public_key(KeyId=key_id)
-        except Exception as exc:
-            raise KeyMaterialError(
-                f"KMS key {key_id}: GetPublicKey failed ({_error_code(exc)})"
-            ) from None
-        spec = response.get("KeySpec") or response.get("CustomerMasterKeySpec")
-        if spec != KEY_SPEC:
-            raise KeyMaterialError(f"KMS key {key_id} has key spec {spec}, expected {KEY_SPEC}")
-        usage = response.get("KeyUsage")
-        if usage != KEY_USAGE:
-            raise KeyMaterialError(f"KMS key {key_id} has key usage {usage}, expected {KEY_USAGE}")
-        algorithms = response.get("SigningAlgorithms") or [SIGNING_ALGORITHM]
-        if SIGNING_ALGORITHM not in algorithms:
-            raise KeyMaterialError(f"KMS key {key_id} does not offer {SIGNING_ALGORITHM}")
-        self._public_key = public_key_from_spki(bytes(response["PublicKey"]))
+        self._public_key = kms_public_key(key_id, client)
 
     @property
     def key_id(self) -> str:
@@ -120,7 +138,13 @@ class KmsSigner:
             raise SigningError(
                 f"KMS key {self._key_id}: Sign failed ({_error_code(exc)})"
             ) from None
-        r, s = parse_der_signature(bytes(response["Signature"]))
+        der = response.get("Signature") if isinstance(response, dict) else None
+        if not isinstance(der, bytes | bytearray | memoryview):
+            raise SigningError(f"KMS key {self._key_id}: Sign returned no signature bytes")
+        try:
+            r, s = parse_der_signature(bytes(der))
+        except SigningError as exc:
+            raise SigningError(f"KMS key {self._key_id}: {exc}") from None
         for recovery_id in (0, 1):
             candidate = normalize_low_s(r, s, recovery_id)
             try:

@@ -10,6 +10,7 @@ from typing import Any
 
 from wpokt_node.config import load_config
 from wpokt_node.db.client import connect_settings
+from wpokt_node.keys.sources import SIGNERS_LOADED
 from wpokt_node.logs import configure_logging, get_logger
 from wpokt_node.node.context import build_context
 from wpokt_node.node.startup import run_startup_checks
@@ -58,7 +59,7 @@ def _run(args: argparse.Namespace) -> int:
             passed = run_startup_checks(context)
         finally:
             context.close()
-        log.info("startup checks passed", checks=passed)
+        log.info("startup checks passed", checks=passed, signing_keys=sorted(SIGNERS_LOADED))
     return supervise(args.config.resolve())
 
 

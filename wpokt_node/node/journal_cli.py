@@ -17,7 +17,7 @@ from wpokt_node.config import load_config
 from wpokt_node.db.client import connect_settings
 from wpokt_node.errors import SigningError
 from wpokt_node.keys.private_file import write_private_file
-from wpokt_node.keys.sources import load_signer
+from wpokt_node.keys.sources import load_public_key
 from wpokt_node.payout.journal import SigningJournal
 from wpokt_node.payout.journal_evidence import missing_from, signed_by, signer_identities
 
@@ -53,9 +53,10 @@ def _import(args: argparse.Namespace) -> int:
         raise SigningError(f"{args.file} is not readable JSON: {exc}") from None
     payloads = document.get("payloads") if isinstance(document, dict) else None
     events = {p.get("source_event") for p in payloads or [] if isinstance(p, dict)}
-    eth = load_signer(settings.keys.eth_signer, purpose="eth_signer", node_id=settings.node_id)
-    pokt = load_signer(settings.keys.pokt_signer, purpose="pokt_signer", node_id=settings.node_id)
-    identities = signer_identities(eth.public_key, pokt.public_key)
+    node_id = settings.node_id
+    eth = load_public_key(settings.keys.eth_signer, purpose="eth_signer", node_id=node_id)
+    pokt = load_public_key(settings.keys.pokt_signer, purpose="pokt_signer", node_id=node_id)
+    identities = signer_identities(eth, pokt)
     db = connect_settings(settings)
     try:
         missing = missing_from({e for e in events if isinstance(e, str)}, signed_by(db, identities))

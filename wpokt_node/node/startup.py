@@ -54,12 +54,12 @@ def check_database_initialised(db: Database[Document]) -> None:
 
 def check_own_keys(context: NodeContext) -> None:
     settings = context.settings
-    own_validator = eth_address_of(context.eth_signer.public_key)
+    own_validator = eth_address_of(context.public_keys.eth_signer)
     if own_validator not in settings.ethereum.validator_addresses:
         raise StartupCheckError(
             f"this node's eth_signer address {own_validator} is not in ethereum.validator_addresses"
         )
-    own_member = context.pokt_signer.public_key.hex()
+    own_member = context.public_keys.pokt_signer.hex()
     if own_member not in settings.pocket.member_public_keys:
         raise StartupCheckError(
             f"this node's pokt_signer public key {own_member} is not in pocket.member_public_keys"
@@ -74,7 +74,7 @@ def check_journal(context: NodeContext) -> None:
     alert: refusing to start instead would let a database writer keep every node from
     restarting by forging records in its name."""
     journal = context.journal
-    keys = (context.eth_signer.public_key, context.pokt_signer.public_key)
+    keys = (context.public_keys.eth_signer, context.public_keys.pokt_signer)
     signed = signed_by(context.db, signer_identities(*keys))
     known = journal.events()
     lacking = {event: entry for event, entry in signed.items() if event not in known}
@@ -107,7 +107,7 @@ def check_ethereum(context: NodeContext) -> None:
 
 
 def check_pocket(context: NodeContext) -> None:
-    run_pocket_startup_checks(context.pokt, context.settings, context.pokt_signer.public_key)
+    run_pocket_startup_checks(context.pokt, context.settings, context.public_keys.pokt_signer)
 
 
 CHECKS: tuple[tuple[str, Callable[[NodeContext], None]], ...] = (

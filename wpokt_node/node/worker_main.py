@@ -21,6 +21,7 @@ from wpokt_node.config import Settings, load_config
 from wpokt_node.db.counters import COMMANDS
 from wpokt_node.db.nodes import heartbeat
 from wpokt_node.errors import WpoktError
+from wpokt_node.keys.sources import SIGNERS_LOADED
 from wpokt_node.logs import configure_logging, get_logger
 from wpokt_node.node.cluster_facts import cluster_facts_hash
 from wpokt_node.node.context import NodeContext, build_context
@@ -54,6 +55,7 @@ def make_heartbeat(context: NodeContext, worker: str) -> Callable[[LoopState], N
             last_error=state.last_error,
             paused=context.settings.caps.paused,
             hold=context.hold(),
+            signing_keys=sorted(SIGNERS_LOADED),
             last_result={k: v for k, v in state.last_result.items() if _plain(v)},
             db_commands=COMMANDS.count,
         )
@@ -84,7 +86,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     signal.signal(signal.SIGTERM, request_stop)
     signal.signal(signal.SIGINT, request_stop)
     try:
-        context = build_context(settings)
+        context = build_context(settings, args.worker)
     except WpoktError as exc:
         log.error("worker cannot start", error=str(exc))
         return 1

@@ -117,7 +117,7 @@ def cluster(mint_cluster_factory: MintClusterFactory) -> ReturnCluster:
             journal=node.context.journal,
             pokt=node.context.pokt,
             eth=node.context.eth,
-            pokt_signer=node.context.pokt_signer,
+            pokt_signer=node.context.signer("pokt_signer"),
             paused=node.context.paused,
         )
         for node in mint.nodes

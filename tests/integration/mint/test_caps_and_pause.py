@@ -164,7 +164,7 @@ def test_a_deposit_over_the_cap_is_refunded(mint_cluster_factory: MintClusterFac
             db=cluster.db,
             pokt=node.context.pokt,
             eth=node.context.eth,
-            pokt_signer=node.context.pokt_signer,
+            pokt_signer=node.context.signer("pokt_signer"),
             journal=node.context.journal,
             paused=node.context.paused,
         )

@@ -18,8 +18,10 @@ def mint_custody(context: NodeContext) -> EthMintCustody:
         eth=context.eth,
         token=context.token,
         controller=context.controller,
-        eth_signer=context.eth_signer,
-        gas_sender=TransactionSender(context.eth, context.eth_gas, settings.ethereum.chain_id),
+        eth_signer=context.signer("eth_signer"),
+        gas_sender=TransactionSender(
+            context.eth, context.signer("eth_gas"), settings.ethereum.chain_id
+        ),
     )
 
 

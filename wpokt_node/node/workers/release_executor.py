@@ -15,7 +15,7 @@ def build(context: NodeContext) -> PayoutMachine:
         journal=context.journal,
         pokt=context.pokt,
         eth=context.eth,
-        pokt_signer=context.pokt_signer,
+        pokt_signer=context.signer("pokt_signer"),
         paused=context.paused,
         claims=context.claims,
     )
