@@ -10,7 +10,7 @@ from typing import Any
 import structlog
 from pydantic import SecretBytes, SecretStr
 
-from wpokt_node.secret import REDACTED, Secret, redact_uri_passwords
+from wpokt_node.secret import REDACTED, Secret, redact
 
 SECRET_FIELDS = frozenset(
     {"password", "private_key", "key_hex", "mnemonic", "secret", "api_secret", "uri_password"}
@@ -30,7 +30,7 @@ def _scrub(value: Any, depth: int = 0) -> Any:
     if isinstance(value, Secret | SecretStr | SecretBytes):
         return REDACTED
     if isinstance(value, str):
-        return redact_uri_passwords(value)
+        return redact(value)
     if depth >= _MAX_DEPTH:
         return value
     if isinstance(value, dict):

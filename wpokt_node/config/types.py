@@ -5,7 +5,6 @@ from __future__ import annotations
 import re
 from enum import StrEnum
 from typing import Annotated
-from urllib.parse import urlsplit, urlunsplit
 
 from eth_utils.address import is_hex_address, to_checksum_address
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field
@@ -13,6 +12,7 @@ from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Fie
 from wpokt_node.addresses import normalize as normalize_pokt_address
 from wpokt_node.amounts import parse_amount
 from wpokt_node.errors import ValidationError
+from wpokt_node.secret import redact
 
 NODE_ID_PATTERN = re.compile(r"[a-z0-9][a-z0-9_-]{0,62}")
 
@@ -77,12 +77,5 @@ class Network(StrEnum):
 
 
 def redact_uri(uri: str) -> str:
-    """The URI with any password replaced, safe to log."""
-    try:
-        parts = urlsplit(uri)
-    except ValueError:
-        return "[unparseable URI]"
-    if parts.password is None:
-        return uri
-    netloc = parts.netloc.replace(f":{parts.password}@", ":[REDACTED]@", 1)
-    return urlunsplit(parts._replace(netloc=netloc))
+    """The URI with its credentials and tokens replaced, safe to log (``secret.redact``)."""
+    return redact(uri)

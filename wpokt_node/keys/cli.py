@@ -1,4 +1,5 @@
-"""``wpokt-node keys new|import|address``: create, import and inspect keystore files."""
+"""``wpokt-node keys new|import|upgrade|address``: create, import, re-encrypt and inspect
+keystore files."""
 
 from __future__ import annotations
 
@@ -10,13 +11,19 @@ from pathlib import Path
 from typing import Any
 
 from wpokt_node.errors import KeyMaterialError
-from wpokt_node.keys.keystore import Keystore, create_keystore, read_keystore
+from wpokt_node.keys.keystore import (
+    CLI_PURPOSES,
+    Keystore,
+    create_keystore,
+    read_keystore,
+    upgrade_keystore,
+)
 from wpokt_node.keys.passwords import resolve_password
 from wpokt_node.keys.signer import SECP256K1_N, eth_address_of, pokt_address_of
 from wpokt_node.secret import Secret
 
 # CLI purpose names -> the config names (keys.<name>) stored in the keystore.
-PURPOSES = {"eth-signer": "eth_signer", "pokt": "pokt_signer", "eth-gas": "eth_gas"}
+PURPOSES = {cli: purpose for purpose, cli in CLI_PURPOSES.items()}
 MAX_KEY_INPUT_CHARS = 1024
 
 
@@ -39,6 +46,18 @@ def register(subparsers: Any) -> None:
         help="file holding the 32-byte key as hex ('-' reads standard input)",
     )
     imported.set_defaults(handler=_import)
+
+    upgrade = commands.add_parser(
+        "upgrade",
+        help="re-encrypt a keystore with the default key-derivation parameters (same password)",
+    )
+    upgrade.add_argument("--keystore", required=True, type=Path, metavar="FILE")
+    upgrade.add_argument("--purpose", required=True, choices=sorted(PURPOSES))
+    upgrade.add_argument("--node-id", required=True, help="the node this key belongs to")
+    source = upgrade.add_mutually_exclusive_group()
+    source.add_argument("--password-file", type=Path, metavar="FILE")
+    source.add_argument("--password-env", metavar="VAR", help="environment variable's name")
+    upgrade.set_defaults(handler=_upgrade)
 
     address = commands.add_parser(
         "address", help="print a keystore's Ethereum and Pocket addresses (no password needed)"
@@ -125,6 +144,19 @@ def _read_key_text(source: str) -> str:
         raise KeyMaterialError(f"key file {path} not found") from None
     except (OSError, UnicodeDecodeError):
         raise KeyMaterialError(f"key file {path}: cannot read it as text") from None
+
+
+def _upgrade(args: argparse.Namespace) -> int:
+    password = resolve_password(
+        password_file=args.password_file, password_env=args.password_env, prompt=getpass.getpass
+    )
+    keystore = upgrade_keystore(
+        args.keystore, password=password, node_id=args.node_id, purpose=PURPOSES[args.purpose]
+    )
+    _print_keystore(args.keystore, keystore)
+    kdf = keystore.kdf
+    print(f"{'kdf:':<14}argon2id time_cost={kdf.time_cost} memory_kib={kdf.memory_kib}")
+    return 0
 
 
 def _address(args: argparse.Namespace) -> int:

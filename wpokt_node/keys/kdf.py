@@ -1,10 +1,12 @@
 """Argon2id key derivation for keystore files: the parameters, their limits, the derivation.
 
 The parameters travel inside each keystore file, so the loader checks them against fixed
-bounds first: a crafted file must not make the node allocate gigabytes or spin for minutes,
-and a file written with toy parameters (as the tests use) must not be accepted in production
-by accident of a low floor. The floor is what every keystore must meet; the default is what
-``keys new`` writes.
+bounds first: a crafted file must not make the node allocate gigabytes or spin for minutes
+(``check``). A keystore is then decrypted only if it also meets the floor (``meets_floor``):
+Argon2id with at least 19 MiB and 2 passes, the minimum of the OWASP Password Storage Cheat
+Sheet (the lower RFC 9106 recommendations are stronger still). A weaker keystore written
+elsewhere is refused with the command that re-encrypts it (``wpokt-node keys upgrade``), the
+only reader that may open it. The default is what ``keys new`` writes.
 """
 
 from __future__ import annotations
@@ -21,10 +23,13 @@ SALT_LENGTH = 16
 MIN_SALT_LENGTH = 16
 MAX_SALT_LENGTH = 64
 
-MIN_TIME_COST = 1
+MIN_TIME_COST = 2
 MAX_TIME_COST = 50
-MIN_MEMORY_KIB = 8 * 1024
+MIN_MEMORY_KIB = 19 * 1024
 MAX_MEMORY_KIB = 1024 * 1024  # 1 GiB
+# what a file may name at all (a weaker one parses, so that `keys upgrade` can re-encrypt it)
+SANE_TIME_COST = 1
+SANE_MEMORY_KIB = 8
 MIN_PARALLELISM = 1
 MAX_PARALLELISM = 16
 
@@ -37,11 +42,23 @@ class KdfParams:
     memory_kib: int
     parallelism: int
 
+    def meets_floor(self) -> bool:
+        return self.time_cost >= MIN_TIME_COST and self.memory_kib >= MIN_MEMORY_KIB
+
+    def floor_problem(self) -> str | None:
+        """Why these parameters are too weak to protect a key, or None."""
+        if self.meets_floor():
+            return None
+        return (
+            f"Argon2id time_cost={self.time_cost}, memory_kib={self.memory_kib} is below the "
+            f"minimum time_cost>={MIN_TIME_COST}, memory_kib>={MIN_MEMORY_KIB} (19 MiB, OWASP)"
+        )
+
     def check(self) -> None:
-        """Raise KeyMaterialError unless every parameter is an int within the accepted bounds."""
+        """Raise KeyMaterialError unless every parameter is an int within the sane bounds."""
         bounds = (
-            ("time_cost", self.time_cost, MIN_TIME_COST, MAX_TIME_COST),
-            ("memory_kib", self.memory_kib, MIN_MEMORY_KIB, MAX_MEMORY_KIB),
+            ("time_cost", self.time_cost, SANE_TIME_COST, MAX_TIME_COST),
+            ("memory_kib", self.memory_kib, SANE_MEMORY_KIB, MAX_MEMORY_KIB),
             ("parallelism", self.parallelism, MIN_PARALLELISM, MAX_PARALLELISM),
         )
         for name, value, low, high in bounds:

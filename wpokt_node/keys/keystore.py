@@ -43,6 +43,7 @@ VERSION = 1
 KDF_ALGORITHM = "argon2id"
 CIPHER_ALGORITHM = "aes-256-gcm"
 KEY_PURPOSES = ("eth_signer", "pokt_signer", "eth_gas")
+CLI_PURPOSES = {"eth_signer": "eth-signer", "pokt_signer": "pokt", "eth_gas": "eth-gas"}
 PRIVATE_KEY_LENGTH = 32
 NONCE_LENGTH = 12
 TAG_LENGTH = 16
@@ -114,6 +115,9 @@ def seal(
     """The keystore file bytes for ``private_key`` (which the caller still owns and wipes)."""
     _check_identity(node_id, purpose)
     kdf.check()
+    weak = kdf.floor_problem()
+    if weak is not None:
+        raise KeyMaterialError(f"refusing to write a keystore with {weak}")
     public_key = _public_key_of(private_key)
     salt = secrets.token_bytes(SALT_LENGTH)
     nonce = secrets.token_bytes(NONCE_LENGTH)
@@ -225,14 +229,22 @@ def parse(data: bytes) -> Keystore:
 
 @contextmanager
 def unsealed(
-    keystore: Keystore, *, password: Secret, node_id: str, purpose: str
+    keystore: Keystore, *, password: Secret, node_id: str, purpose: str, upgrading: bool = False
 ) -> Iterator[bytearray]:
     """The decrypted 32-byte key in a ``bytearray`` that is zeroed when the block ends.
 
     Raises KeyMaterialError (never a partial key) for another node's or purpose's keystore, a
-    wrong password or any modification of the file.
+    wrong password, any modification of the file, or parameters below the floor (unless
+    ``upgrading``: ``keys upgrade`` re-encrypts such a file).
     """
     _check_identity(node_id, purpose)
+    weak = keystore.kdf.floor_problem()
+    if weak is not None and not upgrading:
+        raise KeyMaterialError(
+            f"{weak}: re-encrypt this file with `wpokt-node keys upgrade --keystore FILE "
+            f"--node-id {node_id} --purpose {CLI_PURPOSES[purpose]}` (same password, the "
+            "default parameters)"
+        )
     if keystore.node_id != node_id:
         raise KeyMaterialError(
             f"keystore belongs to node '{keystore.node_id}', not to this node '{node_id}'"
@@ -317,3 +329,18 @@ def load_keystore_signer(
             return LocalKeySigner(key)
     except KeyMaterialError as exc:
         raise KeyMaterialError(f"keystore {path}: {exc}") from None
+
+
+def upgrade_keystore(path: Path, *, password: Secret, node_id: str, purpose: str) -> Keystore:
+    """Re-encrypt the keystore at ``path`` with the default parameters and the same password
+    (atomic replace); the key and its public key stay the same."""
+    keystore = read_keystore(path)
+    try:
+        with unsealed(
+            keystore, password=password, node_id=node_id, purpose=purpose, upgrading=True
+        ) as key:
+            data = seal(key, password=password, node_id=node_id, purpose=purpose)
+    except KeyMaterialError as exc:
+        raise KeyMaterialError(f"keystore {path}: {exc}") from None
+    write_private_file(Path(path), data, force=True)
+    return parse(data)

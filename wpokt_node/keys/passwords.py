@@ -8,6 +8,7 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 
 from wpokt_node.errors import KeyMaterialError
+from wpokt_node.keys.private_file import read_private_file
 from wpokt_node.secret import Secret
 
 MAX_PASSWORD_FILE_BYTES = 4096
@@ -16,17 +17,10 @@ Prompt = Callable[[str], str]
 
 
 def password_from_file(path: Path) -> Secret:
-    """The file's text with exactly one trailing newline (``\\n`` or ``\\r\\n``) removed."""
+    """The file's text with exactly one trailing newline (``\\n`` or ``\\r\\n``) removed. The
+    file must be this user's and readable by nobody else (as SSH demands of a private key)."""
     path = Path(path)
-    try:
-        with path.open("rb") as handle:
-            raw = handle.read(MAX_PASSWORD_FILE_BYTES + 1)
-    except FileNotFoundError:
-        raise KeyMaterialError(f"password file {path} not found") from None
-    except OSError as exc:
-        raise KeyMaterialError(f"password file {path}: cannot read ({exc.strerror})") from None
-    if len(raw) > MAX_PASSWORD_FILE_BYTES:
-        raise KeyMaterialError(f"password file {path} is larger than {MAX_PASSWORD_FILE_BYTES} B")
+    raw = read_private_file(path, what="password file", max_bytes=MAX_PASSWORD_FILE_BYTES)
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError:

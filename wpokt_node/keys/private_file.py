@@ -71,33 +71,46 @@ def _fsync_directory(directory: Path) -> None:
         os.close(fd)
 
 
-def read_private_file(path: Path, *, what: str = "keystore") -> bytes:
-    """The bytes of an owner-only regular file (mode with no group/other bits), size-limited."""
+def read_private_file(
+    path: Path, *, what: str = "keystore", max_bytes: int = MAX_PRIVATE_FILE_BYTES
+) -> bytes:
+    """The bytes of a regular file owned by this process's user and accessible by nobody else
+    (no group/other mode bits), at most ``max_bytes``."""
     path = Path(path)
     try:
-        fd = os.open(path, os.O_RDONLY)
+        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW)
     except FileNotFoundError:
         raise KeyMaterialError(f"{what} {path} not found") from None
     except OSError as exc:
         raise KeyMaterialError(f"{what} {path}: cannot open ({exc.strerror})") from None
     try:
         info = os.fstat(fd)
-        if not stat.S_ISREG(info.st_mode):
-            raise KeyMaterialError(f"{what} {path} is not a regular file")
-        mode = stat.S_IMODE(info.st_mode)
-        if mode & 0o077:
-            raise KeyMaterialError(
-                f"{what} {path} is accessible by group or others (mode {mode:04o}); "
-                f"restrict it with: chmod 600 {path}"
-            )
-        if info.st_size > MAX_PRIVATE_FILE_BYTES:
-            raise KeyMaterialError(f"{what} {path} is too large to be a {what}")
+        _check_private(path, info, what)
+        if info.st_size > max_bytes:
+            raise KeyMaterialError(f"{what} {path} is larger than {max_bytes} B")
         with os.fdopen(os.dup(fd), "rb") as handle:
-            data = handle.read(MAX_PRIVATE_FILE_BYTES + 1)
+            data = handle.read(max_bytes + 1)
     except OSError as exc:
         raise KeyMaterialError(f"{what} {path}: cannot read ({exc.strerror})") from None
     finally:
         os.close(fd)
-    if len(data) > MAX_PRIVATE_FILE_BYTES:
-        raise KeyMaterialError(f"{what} {path} is too large to be a {what}")
+    if len(data) > max_bytes:
+        raise KeyMaterialError(f"{what} {path} is larger than {max_bytes} B")
     return data
+
+
+def _check_private(path: Path, info: os.stat_result, what: str) -> None:
+    if not stat.S_ISREG(info.st_mode):
+        raise KeyMaterialError(f"{what} {path} is not a regular file")
+    mode = stat.S_IMODE(info.st_mode)
+    if mode & 0o077:
+        raise KeyMaterialError(
+            f"{what} {path} is accessible by group or others (mode {mode:04o}); "
+            f"restrict it with: chmod 600 {path}"
+        )
+    user = os.geteuid()
+    if info.st_uid != user:
+        raise KeyMaterialError(
+            f"{what} {path} belongs to uid {info.st_uid}, not to this node's user (uid {user}); "
+            f"give it to the node's user with: chown {user} {path}"
+        )

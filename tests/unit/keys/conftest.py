@@ -6,11 +6,11 @@ from pathlib import Path
 
 import pytest
 
-from wpokt_node.keys.kdf import MIN_MEMORY_KIB, KdfParams
+from wpokt_node.keys.kdf import MIN_MEMORY_KIB, MIN_TIME_COST, KdfParams
 from wpokt_node.keys.keystore import create_keystore
 from wpokt_node.secret import Secret
 
-FAST_KDF = KdfParams(time_cost=1, memory_kib=MIN_MEMORY_KIB, parallelism=1)
+FAST_KDF = KdfParams(time_cost=MIN_TIME_COST, memory_kib=MIN_MEMORY_KIB, parallelism=1)
 PASSWORD = Secret("correct horse battery staple")
 NODE_ID = "node-07"
 # A fixed, well-known test key (never use it for anything real).

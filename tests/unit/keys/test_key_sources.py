@@ -29,6 +29,7 @@ def keystore_settings(path: Path, **extra: Any) -> KeySettings:
 def test_keystore_with_password_file(keystore_path: Path, tmp_path: Path) -> None:
     password_file = tmp_path / "password"
     password_file.write_text(PASSWORD.reveal() + "\n")
+    password_file.chmod(0o600)
     settings = keystore_settings(keystore_path, password_file=str(password_file))
     signer = load_signer(settings, purpose="eth_signer", node_id=NODE_ID, environ={})
     assert signer.public_key == EXPECTED

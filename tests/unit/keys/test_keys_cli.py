@@ -23,6 +23,7 @@ pytestmark = pytest.mark.security
 def password_file(tmp_path: Path) -> Path:
     path = tmp_path / "password"
     path.write_text("cli-password-42\n")
+    path.chmod(0o600)
     return path
 
 
@@ -152,6 +153,7 @@ def test_prompt_is_used_when_no_password_source_is_given(
     assert code == 0
     password = tmp_path / "pw"
     password.write_text("typed-password")
+    password.chmod(0o600)
     assert password_from_file(password).reveal() == "typed-password"
     settings = KeySettings.model_validate(
         {"source": "keystore", "path": str(out), "password_file": str(password)}

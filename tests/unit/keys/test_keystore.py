@@ -20,6 +20,7 @@ from wpokt_node.keys.keystore import (
     parse,
     read_keystore,
     unsealed,
+    upgrade_keystore,
 )
 from wpokt_node.keys.signer import LocalKeySigner, verify_digest
 from wpokt_node.secret import Secret
@@ -142,7 +143,7 @@ def test_swapped_public_key_is_detected(keystore_path: Path) -> None:
 
 @pytest.mark.parametrize(
     ("field", "value"),
-    [("time_cost", 2), ("memory_kib", FAST_KDF.memory_kib + 1024), ("parallelism", 2)],
+    [("time_cost", 3), ("memory_kib", FAST_KDF.memory_kib + 1024), ("parallelism", 2)],
 )
 def test_edited_kdf_parameters_do_not_decrypt(keystore_path: Path, field: str, value: int) -> None:
     edit(keystore_path, lambda d: d["kdf"].update({field: value}))
@@ -155,7 +156,9 @@ def test_edited_kdf_parameters_do_not_decrypt(keystore_path: Path, field: str, v
     [
         ("memory_kib", 4 * 1024 * 1024 + 1, "memory_kib=4194305 is outside"),
         ("memory_kib", MAX_MEMORY_KIB + 1, "is outside the accepted range"),
-        ("memory_kib", 1024, "is outside the accepted range"),
+        ("memory_kib", 4, "is outside the accepted range"),
+        ("memory_kib", 1024, "is below the minimum"),
+        ("time_cost", 1, "is below the minimum"),
         ("time_cost", 101, "time_cost=101 is outside"),
         ("time_cost", 0, "time_cost=0 is outside"),
         ("parallelism", 1000, "parallelism=1000 is outside"),
@@ -344,3 +347,35 @@ def test_errors_and_reprs_never_show_secrets(keystore_path: Path) -> None:
     assert KEY_HEX not in repr(signer)
     assert PASSWORD.reveal() not in repr(PASSWORD) + str(PASSWORD) + f"{PASSWORD}"
     assert keystore_module.MAGIC in keystore_path.read_text()
+
+
+def _weak_keystore(path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A keystore written elsewhere with one pass over 8 MiB (validly encrypted)."""
+    with monkeypatch.context() as patched:
+        patched.setattr(KdfParams, "floor_problem", lambda _self: None)
+        create_keystore(
+            path,
+            bytearray.fromhex(KEY_HEX),
+            password=PASSWORD,
+            node_id=NODE_ID,
+            purpose="eth_signer",
+            kdf=KdfParams(time_cost=1, memory_kib=8 * 1024, parallelism=1),
+        )
+
+
+def test_a_weak_keystore_is_refused_until_keys_upgrade_re_encrypts_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = tmp_path / "eth_signer.json"
+    _weak_keystore(path, monkeypatch)
+    with pytest.raises(KeyMaterialError) as refused:
+        load(path)
+    assert "time_cost=1, memory_kib=8192 is below the minimum" in str(refused.value)
+    assert "wpokt-node keys upgrade --keystore FILE --node-id node-07 --purpose eth-signer" in (
+        str(refused.value)
+    )
+    upgraded = upgrade_keystore(path, password=PASSWORD, node_id=NODE_ID, purpose="eth_signer")
+    assert upgraded.kdf == DEFAULT_KDF
+    assert load(path).public_key == read_keystore(path).public_key == upgraded.public_key
+    with pytest.raises(KeyMaterialError, match="wrong password"):
+        upgrade_keystore(path, password=Secret("wrong"), node_id=NODE_ID, purpose="eth_signer")

@@ -257,3 +257,49 @@ def test_only_32_byte_digests_are_sent(fake_key: FakeKmsKey) -> None:
     signer = stubbed_signer(fake_key, [])
     with pytest.raises(SigningError, match="32-byte"):
         signer.sign_digest(b"\x00" * 31)
+
+
+class _Replying:
+    """A KMS client whose replies are whatever the test says (a proxy, a bug, a truncation)."""
+
+    def __init__(self, public: object, signed: object) -> None:
+        self.public, self.signed = public, signed
+
+    def get_public_key(self, **_kwargs: object) -> object:
+        return self.public
+
+    def sign(self, **_kwargs: object) -> object:
+        return self.signed
+
+
+@pytest.mark.parametrize(
+    "reply",
+    [
+        None,
+        {},
+        {"KeySpec": "ECC_SECG_P256K1", "KeyUsage": "SIGN_VERIFY"},
+        {"KeySpec": "ECC_SECG_P256K1", "KeyUsage": "SIGN_VERIFY", "PublicKey": "not bytes"},
+        {"KeySpec": "ECC_SECG_P256K1", "KeyUsage": "SIGN_VERIFY", "PublicKey": b"\x30\x01"},
+        {
+            "KeySpec": "ECC_SECG_P256K1",
+            "KeyUsage": "SIGN_VERIFY",
+            "SigningAlgorithms": "x",
+            "PublicKey": b"",
+        },
+    ],
+)
+def test_a_malformed_public_key_reply_is_a_key_error_naming_the_key(reply: object) -> None:
+    with pytest.raises(KeyMaterialError, match=r"^KMS key alias/node-07-eth[: ]"):
+        KmsSigner("alias/node-07-eth", client=_Replying(reply, None))
+
+
+@pytest.mark.parametrize(
+    "reply", [None, {}, {"Signature": None}, {"Signature": "3045"}, {"Signature": b"\x30\x02"}]
+)
+def test_a_malformed_sign_reply_is_a_signing_error_naming_the_key(
+    fake_key: FakeKmsKey, reply: object
+) -> None:
+    good = {"KeySpec": "ECC_SECG_P256K1", "KeyUsage": "SIGN_VERIFY", "PublicKey": fake_key.spki()}
+    signer = KmsSigner("alias/node-07-eth", client=_Replying(good, reply))
+    with pytest.raises(SigningError, match=r"^KMS key alias/node-07-eth: "):
+        signer.sign_digest(bytes(32))

@@ -28,6 +28,7 @@ def test_password_file_strips_one_newline_only(
 ) -> None:
     path = tmp_path / "pw"
     path.write_bytes(content)
+    path.chmod(0o600)
     assert password_from_file(path).reveal() == expected
 
 
@@ -35,6 +36,7 @@ def test_password_file_strips_one_newline_only(
 def test_bad_password_files(tmp_path: Path, content: bytes, message: str) -> None:
     path = tmp_path / "pw"
     path.write_bytes(content)
+    path.chmod(0o600)
     with pytest.raises(KeyMaterialError, match=message):
         password_from_file(path)
     with pytest.raises(KeyMaterialError, match="not found"):
@@ -61,3 +63,27 @@ def test_prompt_confirms_and_rejects_a_mismatch() -> None:
     assert "first-pw" not in str(caught.value)
     with pytest.raises(KeyMaterialError, match="must not be empty"):
         prompt_password(confirm=False, prompt=lambda _p: "")
+
+
+@pytest.mark.parametrize("mode", [0o644, 0o640, 0o604, 0o660])
+def test_a_password_file_others_can_read_is_refused(tmp_path: Path, mode: int) -> None:
+    path = tmp_path / "password"
+    path.write_text("secret-password\n")
+    path.chmod(mode)
+    with pytest.raises(KeyMaterialError) as refused:
+        password_from_file(path)
+    assert f"password file {path} is accessible by group or others" in str(refused.value)
+    assert f"chmod 600 {path}" in str(refused.value)
+    assert "secret-password" not in str(refused.value)
+
+
+def test_a_password_file_of_another_user_is_refused(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = tmp_path / "password"
+    path.write_text("secret-password\n")
+    path.chmod(0o600)
+    owner = path.stat().st_uid
+    monkeypatch.setattr("os.geteuid", lambda: owner + 1)  # the node runs as someone else
+    with pytest.raises(KeyMaterialError, match=f"belongs to uid {owner}, not to this node's user"):
+        password_from_file(path)

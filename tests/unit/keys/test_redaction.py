@@ -52,7 +52,16 @@ def test_secret_never_shows_its_value() -> None:
         ),
         ("mongodb://127.0.0.1:27017/wpokt", "mongodb://127.0.0.1:27017/wpokt"),
         ("http://127.0.0.1:8545/", "http://127.0.0.1:8545/"),
-        ("mongodb://user@host/db", "mongodb://user@host/db"),
+        ("mongodb://user@host/db", f"mongodb://{REDACTED}@host/db"),
+        ("mongodb://app:pa/ss@w:rd@db1:27017/wpokt", f"mongodb://app:{REDACTED}@db1:27017/wpokt"),
+        (
+            "https://mainnet.infura.io/v3/0123456789abcdef0123456789abcdef",
+            f"https://mainnet.infura.io/v3/{REDACTED}",
+        ),
+        (
+            "https://rpc.example/?apikey=XYZ12345678&height=5",
+            f"https://rpc.example/?apikey={REDACTED}&height=5",
+        ),
     ],
 )
 def test_uri_passwords_are_removed_from_text(text: str, expected: str) -> None:
