@@ -193,12 +193,23 @@ def hand_admin_to_timelock(
         [
             (token.address, token.encode("grantRole", DEFAULT_ADMIN_ROLE, timelock)),
             (token.address, token.encode("grantRole", PAUSER_ROLE, multisig)),
+        ],
+    )
+    expected = RoleExpectation(admin=timelock, controller=controller, admin_must_be_contract=True)
+    watch = RoleWatch(sender.client, token, token_block, expected)
+    minters = [p for p in watch.problems() if p.startswith("MINTER_ROLE")]
+    if minters or not token.has_role(DEFAULT_ADMIN_ROLE, timelock):
+        raise DeployError(f"not renouncing: the timelock is not the admin yet, or {minters}")
+    if not token.has_role(PAUSER_ROLE, multisig):
+        raise DeployError("not renouncing: the multisig did not get the pauser role")
+    admin_calls(
+        sender,
+        [
             (token.address, token.encode("renounceRole", PAUSER_ROLE, me)),
             (token.address, token.encode("renounceRole", DEFAULT_ADMIN_ROLE, me)),
         ],
     )
-    expected = RoleExpectation(admin=timelock, controller=controller, admin_must_be_contract=True)
-    problems = RoleWatch(sender.client, token, token_block, expected).problems()
+    problems = watch.problems()
     if problems or token.has_role(PAUSER_ROLE, me):
         raise DeployError(f"the admin hand-over did not take: {'; '.join(problems)}")
     return timelock

@@ -188,6 +188,7 @@ def test_create_readonly_user_refuses_a_server_without_authentication(
         create_readonly_user(mongo_db, user="frontend", password=Secret("pw"))
     password = tmp_path / "password"
     password.write_text("s3cret-pass\n", encoding="utf-8")
+    password.chmod(0o600)
     config = str(write_config(tmp_path, mongo_db))
     code = main(
         [

@@ -11,7 +11,7 @@ from wpokt_node.config import parse_settings
 from wpokt_node.errors import ChainError
 from wpokt_node.eth.contracts import ControllerContract, ValidatorState
 from wpokt_node.eth.roles import RoleWatch
-from wpokt_node.node.governance import INTERVAL_S, GovernanceWatch
+from wpokt_node.node.governance import INTERVAL_S, MAX_UNREADABLE, GovernanceWatch
 from wpokt_node.pokt.client import PocketClient
 
 
@@ -70,3 +70,24 @@ def test_a_governance_change_holds_signing_until_the_config_agrees() -> None:
     roles.found = ["MINTER_ROLE is held by 0xabc"]
     now[0] += INTERVAL_S
     assert watch.reason() == "the token: MINTER_ROLE is held by 0xabc"
+
+
+def test_a_watch_that_cannot_read_the_chain_holds_signing_after_a_few_tries() -> None:
+    settings = parse_settings(example_data(), {})
+    controller = _Controller(settings.ethereum.validator_addresses, settings.cluster.threshold)
+    now = [0.0]
+    watch = GovernanceWatch(settings, cast(ControllerContract, controller),
+                            cast(PocketClient, None), b"", cast(RoleWatch, _Roles()),
+                            clock=lambda: now[0])  # fmt: skip
+    assert watch.reason() is None
+    controller.validator_state = _raise_value_error  # type: ignore[method-assign,assignment]
+    verdicts = []
+    for _ in range(MAX_UNREADABLE):
+        now[0] += INTERVAL_S
+        verdicts.append(watch.reason())
+    assert verdicts[:-1] == [None] * (MAX_UNREADABLE - 1)  # the last verdict holds a while
+    assert "could not be read for 5 checks in a row (ValueError: bad topic)" in str(verdicts[-1])
+
+
+def _raise_value_error(_candidates: list[str]) -> ValidatorState:
+    raise ValueError("bad topic")

@@ -18,7 +18,7 @@ from eth_utils.crypto import keccak
 
 from wpokt_node.eth.client import EthClient
 from wpokt_node.eth.contracts import DEFAULT_ADMIN_ROLE, MINTER_ROLE, TokenContract
-from wpokt_node.eth.log_scan import BlockRange, LogScanner
+from wpokt_node.eth.log_scan import LogScanner, next_scan_range
 
 ROLE_GRANTED_TOPIC = "0x" + keccak(text="RoleGranted(bytes32,address,address)").hex()
 ROLE_NAMES = {DEFAULT_ADMIN_ROLE: "DEFAULT_ADMIN_ROLE", MINTER_ROLE: "MINTER_ROLE"}
@@ -46,6 +46,7 @@ class RoleWatch:
     from_block: int
     expected: RoleExpectation
     chunk_size: int = 1000
+    reorg_margin: int = 64  # blocks read again each time: a reorg or a lagging RPC hides none
     _named: dict[bytes, set[str]] = field(default_factory=dict)
     _scanned_to: int | None = None
 
@@ -87,16 +88,14 @@ class RoleWatch:
 
     def _scan(self) -> None:
         head = self.client.block_number()
-        first = self.from_block if self._scanned_to is None else self._scanned_to + 1
-        if first > head:
+        first = next_scan_range(self._scanned_to, self.from_block, head, self.reorg_margin)
+        if first is None:
             return
         scanner = LogScanner(self.client, self.chunk_size)
-        for chunk in scanner.scan(
-            self.token.address, [ROLE_GRANTED_TOPIC], BlockRange(first, head)
-        ):
+        for chunk in scanner.scan(self.token.address, [ROLE_GRANTED_TOPIC], first):
             for entry in chunk.logs:
-                if len(entry.topics) < 3:
-                    continue
+                if len(entry.topics) < 3 or len(entry.topics[2]) != 32:
+                    continue  # not the token's RoleGranted shape
                 role = entry.topics[1]
                 if role in ROLE_NAMES:
                     account = str(to_checksum_address(entry.topics[2][-20:]))

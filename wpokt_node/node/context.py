@@ -143,4 +143,4 @@ def role_watch(settings: Settings, token: TokenContract) -> RoleWatch:
         controller=eth.mint_controller_address,
         admin_must_be_contract=settings.network is not Network.DEVNET,
     )
-    return RoleWatch(token.client, token, first, expected, eth.scan_chunk_size)
+    return RoleWatch(token.client, token, first, expected, eth.scan_chunk_size, eth.reorg_margin)

@@ -7,7 +7,8 @@ the token's admin or minter role) could let fewer or other parties than the oper
 move money, so the watch re-reads them (and the token's role grants, ``eth/roles.py``) every
 ``INTERVAL_S`` and, while they differ, holds this node's signing (the node's pause) and alerts.
 The operator acknowledges a legitimate change by putting the new facts in the config and
-restarting: then they agree again. An RPC that does not answer keeps the last verdict.
+restarting: then they agree again. A failed read (any error) keeps the last verdict, up to
+``MAX_UNREADABLE`` in a row; then signing is held until the chains are readable again.
 """
 
 from __future__ import annotations
@@ -16,7 +17,6 @@ import time
 from collections.abc import Callable
 
 from wpokt_node.config import PocketCustody, Settings
-from wpokt_node.errors import WpoktError
 from wpokt_node.eth.contracts import ControllerContract
 from wpokt_node.eth.roles import RoleWatch
 from wpokt_node.logs import get_logger
@@ -26,6 +26,7 @@ from wpokt_node.pokt.group_vault import group_vault_problems, resolve_custody
 
 log = get_logger(__name__)
 INTERVAL_S = 60.0
+MAX_UNREADABLE = 5  # failed reads in a row (minutes) before signing is held
 
 
 class GovernanceWatch:
@@ -47,6 +48,7 @@ class GovernanceWatch:
         self.clock = clock
         self._checked_at: float | None = None
         self._reason: str | None = None
+        self._failures = 0
 
     def reason(self) -> str | None:
         """Why the chains' governance differs from the config now, or None (cached)."""
@@ -56,10 +58,9 @@ class GovernanceWatch:
         self._checked_at = now  # also after a failed read: the next try waits an interval
         try:
             found = self._differences()
-        except WpoktError as exc:
-            log.warning("governance watch: chain not readable; keeping the last verdict",
-                        error=str(exc))  # fmt: skip
-            return self._reason
+        except Exception as exc:
+            return self._unreadable(exc)
+        self._failures = 0
         reason = "; ".join(found) or None
         if reason is not None and reason != self._reason:
             log.error("governance changed on chain: this node signs nothing until its config "
@@ -68,6 +69,20 @@ class GovernanceWatch:
             log.info("governance agrees with the config again: signing resumes")
         self._reason = reason
         return reason
+
+    def _unreadable(self, exc: Exception) -> str | None:
+        """A failed read keeps the last verdict; ``MAX_UNREADABLE`` in a row hold signing (a
+        watch that cannot see must not keep approving)."""
+        self._failures += 1
+        error = f"{type(exc).__name__}: {exc}"[:300]
+        log.warning("governance watch: chain not readable; keeping the last verdict",
+                    alert=self._failures >= MAX_UNREADABLE, error=error)  # fmt: skip
+        if self._failures >= MAX_UNREADABLE:
+            return (
+                f"the chains' governance could not be read for {self._failures} checks in a "
+                f"row ({error})"
+            )
+        return self._reason
 
     def _differences(self) -> list[str]:
         settings = self.settings

@@ -19,7 +19,14 @@ from typing import Any
 
 from pymongo.errors import PyMongoError
 
-from wpokt_node.custody.base import Custody, Gap, Outcome, OutcomeKind, RebuildMismatchError
+from wpokt_node.custody.base import (
+    Custody,
+    Gap,
+    Outcome,
+    OutcomeKind,
+    RebuildMismatchError,
+    SourceState,
+)
 from wpokt_node.db.models import Entry
 from wpokt_node.db.schema import DUPLICATE, SOURCE_GONE, Status
 from wpokt_node.db.transitions import fail_entry, transition
@@ -278,31 +285,63 @@ def _landed_payload(
     signer: Signer, custody: Custody, entry: Entry
 ) -> tuple[Mapping[str, Any], int, Outcome] | None:
     """(order, number, outcome) of this node's other live payload for the entry's event, if it
-    pays the entry's source and the chain shows it executed and no other entry records it."""
+    pays the entry's source as the chain shows it and the chain shows it executed, and no
+    other entry of the same source records a payout. Only for back ends whose payload does not
+    name its source (mints): a release's memo or proposal title is found on chain by itself."""
+    if custody.payload_names_source:
+        return None
     try:
-        event = custody.source_event(entry)
-        live = signer.journal.live_payload(event)
-        own = entry.order is not None and custody.payload_hash(entry.order) == live
-        kept = None if live is None or own else signer.journal.live_order(event)
-        if kept is None or custody.payload_hash(kept) != live:
+        kept = _journal_other_order(signer, custody, entry)
+        if kept is None or not _source_intact(custody, entry, kept):
             return None
-        if not custody.pays_source(entry, kept):
-            return None
-        outcome = custody.outcome(entry, kept)
+        # the outcome of the journal's order alone: nothing the database wrote about an
+        # execution of this entry (a tx hash, raw bytes) may steer it
+        blank = dict.fromkeys(("execution_tx_hash", *custody.execution_fields))
+        fresh = Entry.from_document(entry.collection, {**entry.document, **blank})
+        outcome = custody.outcome(fresh, kept)
     except (ValidationError, RebuildMismatchError):
         return None
     number = kept.get(custody.number_field)
     if outcome.kind is not OutcomeKind.EXECUTED or not isinstance(number, int):
         return None
-    if _recorded_elsewhere(signer, entry, outcome.tx_hash):
-        return None  # a copy of the entry that records this payout: not a second payout
+    if _source_paid_elsewhere(signer, entry):
+        return None  # a copy of the entry that records the payout: not a second payout
     return kept, number, outcome
 
 
-def _recorded_elsewhere(signer: Signer, entry: Entry, tx_hash: str | None) -> bool:
+def _journal_other_order(
+    signer: Signer, custody: Custody, entry: Entry
+) -> Mapping[str, Any] | None:
+    """This node's live order for the entry's event when it is not the entry's own."""
+    event = custody.source_event(entry)
+    live = signer.journal.live_payload(event)
+    if live is None or (entry.order is not None and custody.payload_hash(entry.order) == live):
+        return None
+    kept = signer.journal.live_order(event)
+    return kept if kept is not None and custody.payload_hash(kept) == live else None
+
+
+def _source_intact(custody: Custody, entry: Entry, order: Mapping[str, Any]) -> bool:
+    """The source event is on chain as the entry says (edited fields are restored first), and
+    ``order`` pays it."""
+    check = custody.check_source(entry)
+    if check.state is not SourceState.FOUND or "repaired" in check.fields:
+        return False
+    return custody.pays_source(entry, order)
+
+
+def _source_paid_elsewhere(signer: Signer, entry: Entry) -> bool:
+    """Another entry of the same source transaction (any spelling) is already ``executed``."""
+    spellings = sorted({entry.transaction_hash, entry.transaction_hash.lower(),
+                        entry.transaction_hash.upper()})  # fmt: skip
     try:
         other = signer.db[entry.collection].find_one(
-            {"_id": {"$ne": entry.id}, "execution_tx_hash": tx_hash}, projection={"_id": 1}
+            {
+                "_id": {"$ne": entry.id},
+                "$or": [{"transaction_hash": h} for h in spellings],
+                "status": Status.EXECUTED.value,
+            },
+            projection={"_id": 1},
         )
     except PyMongoError as exc:
         raise DatabaseError(f"{entry.collection}: read failed: {exc}") from None

@@ -22,4 +22,18 @@ WORKER_MODULES: dict[str, str] = {
 def build_task(worker: str, context: NodeContext) -> Task:
     module = importlib.import_module(f"{__name__}.{WORKER_MODULES[worker]}")
     task: Task = module.build(context)
-    return task
+    return SchemaHeld(task, context)
+
+
+class SchemaHeld:
+    """Runs nothing while the database needs a newer node than this one: an old node must
+    neither sign nor write entries, cursors or nonces in a shape the database has left."""
+
+    def __init__(self, task: Task, context: NodeContext) -> None:
+        self.task, self.context = task, context
+
+    def run_once(self) -> dict[str, object]:
+        too_old = self.context.schema.reason() if self.context.schema is not None else None
+        if too_old is not None:
+            return {"held": too_old}
+        return self.task.run_once()
