@@ -15,6 +15,7 @@ from wpokt_node.db.bootstrap import init_db_report
 from wpokt_node.db.client import connect_settings
 from wpokt_node.db.readonly import AuthUnsupportedError, create_readonly_user
 from wpokt_node.keys.passwords import resolve_password
+from wpokt_node.secret import redact
 
 
 def register(subparsers: Any) -> None:
@@ -70,7 +71,7 @@ def _create_readonly_user(args: argparse.Namespace) -> int:
     try:
         created = create_readonly_user(db, user=args.user, password=password, role=args.role)
     except AuthUnsupportedError as exc:
-        print(f"error: {exc}", file=sys.stderr)
+        print(f"error: {redact(str(exc))}", file=sys.stderr)
         print(f"no user was created on {settings.redacted_mongodb_uri}", file=sys.stderr)
         return 1
     finally:

@@ -18,6 +18,7 @@ from pymongo.errors import DuplicateKeyError, PyMongoError
 
 from wpokt_node.db.schema import CONTROL
 from wpokt_node.errors import DatabaseError, ValidationError
+from wpokt_node.secret import redact
 
 Document = dict[str, Any]
 
@@ -103,7 +104,7 @@ def set_bridge_pause(
     fields: Document = {
         "kind": PAUSE_KIND,
         "paused": paused,
-        "reason": (reason or "").strip()[:MAX_TEXT] or None,
+        "reason": redact((reason or "").strip())[:MAX_TEXT] or None,
         "by": by.strip()[:MAX_TEXT],
         "at_ms": int(time.time() * 1000),
     }

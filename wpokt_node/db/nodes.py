@@ -13,6 +13,7 @@ from pymongo.errors import DuplicateKeyError, PyMongoError
 
 from wpokt_node.db.schema import NODES
 from wpokt_node.errors import DatabaseError, ValidationError
+from wpokt_node.secret import redact
 
 Document = dict[str, Any]
 
@@ -67,6 +68,7 @@ def heartbeat(db: Database[Document], node_id: str, worker: str, **fields: Any) 
     _check_name("node_id", node_id)
     _check_name("worker", worker)
     values: dict[str, Any] = {"pid": os.getpid(), **fields}
+    values = {k: redact(v) if isinstance(v, str) else v for k, v in values.items()}
     for key, value in values.items():
         if not key or "." in key or key.startswith("$") or key == "at":
             raise ValidationError(f"heartbeat field name {key!r} is not allowed")

@@ -33,6 +33,7 @@ from wpokt_node.db.schema import (
     entry_collection,
 )
 from wpokt_node.errors import DatabaseError, DuplicateKeyConflictError, ValidationError
+from wpokt_node.secret import redact
 
 Document = dict[str, Any]
 
@@ -97,7 +98,7 @@ def transition(
             "to": to.value,
             "node_id": node_id,
             "at": utc_now(),
-            "reason": reason,
+            "reason": redact(reason),
         }
         updated = collection.find_one_and_update(
             {"_id": entry_id, "status": expected.value, "audit_seq": seq_filter},
@@ -206,7 +207,7 @@ def fail_entry(
 ) -> Document | None:
     """Move the entry from ``expected`` to ``failed``, recording ``error`` as the entry's
     ``error`` and the transition's reason. None if another node moved it first."""
-    text = error[:ERROR_LIMIT]
+    text = redact(error)[:ERROR_LIMIT]
     return transition(
         db,
         collection_name,

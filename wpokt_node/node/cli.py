@@ -19,6 +19,7 @@ from wpokt_node import __version__
 from wpokt_node.config import load_config, redacted_dump
 from wpokt_node.errors import WpoktError
 from wpokt_node.node.config_checks import placeholder_problems, reachability_problems
+from wpokt_node.secret import redact
 
 Handler = Callable[[argparse.Namespace], int]
 
@@ -50,19 +51,21 @@ def _register_plugins(commands: Any) -> None:
             module.register(commands)
         except Exception as exc:  # any broken plugin; never the node
             print(
-                f"warning: command plugin {point.name!r} ({point.value}) not loaded: {exc!r}",
+                redact(
+                    f"warning: command plugin {point.name!r} ({point.value}) not loaded: {exc!r}"
+                ),
                 file=sys.stderr,
             )
 
 
 def _config_check(args: argparse.Namespace) -> int:
     settings = load_config(args.config_file)
-    print(json.dumps(redacted_dump(settings), indent=2, sort_keys=True))
+    print(redact(json.dumps(redacted_dump(settings), indent=2, sort_keys=True)))
     problems = placeholder_problems(settings)
     if not args.offline:
         problems += reachability_problems(settings)
     for problem in problems:
-        print(f"PROBLEM {problem}", file=sys.stderr)
+        print(f"PROBLEM {redact(problem)}", file=sys.stderr)
     return 1 if problems else 0
 
 
@@ -119,7 +122,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return handler(args)
     except WpoktError as exc:
-        print(f"error: {exc}", file=sys.stderr)
+        print(f"error: {redact(str(exc))}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         return 130

@@ -20,6 +20,7 @@ from wpokt_node.db.nodes import node_document
 from wpokt_node.db.schema import ENTRY_COLLECTIONS, NODES, REFUNDS, TERMINAL, Status
 from wpokt_node.mint.daily_cap import minted_in_window
 from wpokt_node.node.supervisor import WORKER_NAMES
+from wpokt_node.secret import redact
 
 Document = dict[str, Any]
 
@@ -53,7 +54,7 @@ def node_health(
                 worker=worker,
                 healthy=age is not None and age <= stale_after_s,
                 age_s=age,
-                last_error=beat.get("last_error"),
+                last_error=redact(str(beat["last_error"])) if beat.get("last_error") else None,
             )
         )
     return report

@@ -16,6 +16,7 @@ from datetime import UTC, datetime
 from typing import Protocol
 
 from wpokt_node.logs import get_logger
+from wpokt_node.secret import redact
 
 log = get_logger(__name__)
 
@@ -38,6 +39,7 @@ class LoopState:
     passes: int = 0
     consecutive_errors: int = 0
     last_error: str | None = None
+    last_error_class: str | None = None
     last_success_at: datetime | None = None
     last_result: dict[str, object] = field(default_factory=dict)
 
@@ -74,11 +76,13 @@ def run_loop(
             state.last_result = task.run_once()
         except Exception as exc:
             state.consecutive_errors += 1
-            state.last_error = f"{type(exc).__name__}: {exc}"[:500]
+            state.last_error_class = type(exc).__name__
+            state.last_error = error_summary(exc)
             log.error("worker pass failed", error=state.last_error, exc_info=True)
         else:
             state.consecutive_errors = 0
             state.last_error = None
+            state.last_error_class = None
             state.last_success_at = datetime.now(UTC)
         state.passes += 1
         if heartbeat is not None:
@@ -92,3 +96,10 @@ def run_loop(
         delay = next_delay(policy, state.consecutive_errors, rng)
         stop.wait(max(0.0, delay - elapsed) if not state.consecutive_errors else delay)
     return state
+
+
+def error_summary(exc: BaseException) -> str:
+    """What a heartbeat may say about an error (the frontend's read-only user can read it):
+    its class and its message with every credential or token redacted, one line, bounded."""
+    text = " ".join(f"{type(exc).__name__}: {exc}".split())
+    return redact(text)[:300]

@@ -28,6 +28,7 @@ from wpokt_node.node.context import NodeContext, build_context
 from wpokt_node.node.supervisor import WORKER_NAMES
 from wpokt_node.node.worker import LoopPolicy, LoopState, run_loop
 from wpokt_node.node.workers import build_task
+from wpokt_node.secret import redact
 
 EXIT_CONFIG = 2
 
@@ -53,6 +54,7 @@ def make_heartbeat(context: NodeContext, worker: str) -> Callable[[LoopState], N
             passes=state.passes,
             consecutive_errors=state.consecutive_errors,
             last_error=state.last_error,
+            last_error_class=state.last_error_class,
             paused=context.settings.caps.paused,
             hold=context.hold(),
             signing_keys=sorted(SIGNERS_LOADED),
@@ -75,7 +77,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         settings = load_config(args.config)
     except WpoktError as exc:
-        print(f"error: {exc}", file=sys.stderr)
+        print(f"error: {redact(str(exc))}", file=sys.stderr)
         return EXIT_CONFIG
     configure_logging(settings.log_level, node_id=settings.node_id, worker=args.worker)
     stop = threading.Event()

@@ -26,6 +26,7 @@ from wpokt_node.db.transitions import transition
 from wpokt_node.errors import DatabaseError, ValidationError
 from wpokt_node.logs import get_logger
 from wpokt_node.payout.journal import SigningJournal
+from wpokt_node.secret import redact
 
 log = get_logger(__name__)
 
@@ -65,7 +66,7 @@ def record_refusal(db: Database[Document], entry: Entry, node_id: str, reason: s
     try:
         db[entry.collection].update_one(
             {"_id": entry.id},
-            {"$set": {f"refusals.{node_id}": {"reason": reason[:500], "at_ms": at_ms}}},
+            {"$set": {f"refusals.{node_id}": {"reason": redact(reason)[:500], "at_ms": at_ms}}},
         )
     except PyMongoError as exc:
         raise DatabaseError(f"{entry.collection}: could not record a refusal: {exc}") from None
