@@ -52,6 +52,22 @@ def _now_ms() -> int:
     return int(time.time() * 1000)
 
 
+def _retired_orders(
+    custody: Custody, entry: Entry, reason: str, execution_tx_hash: str | None
+) -> list[Mapping[str, Any]]:
+    """The entry's ``retired_orders`` with its current order appended."""
+    return [
+        *(r for r in entry.document.get("retired_orders") or () if isinstance(r, dict)),
+        {
+            "order": entry.order,
+            custody.number_field: entry.document.get(custody.number_field),
+            "execution_tx_hash": execution_tx_hash,
+            "reason": reason[:500],
+            "at_ms": _now_ms(),
+        },
+    ]
+
+
 def restore(signer: Signer, entry: Entry, fields: Mapping[str, Any], reason: str) -> str:
     """Write the chain's ``fields`` over the entry's, keeping its status (an audited repair).
     If the chain's fields are the unique key of another entry, this one is a copy: it fails
@@ -123,16 +139,7 @@ def reprepare(
 ) -> str:
     """Back to ``confirmed`` for a new number. ``proven_dead``: this node verified on its own
     RPC that the payload can never execute, so its journal retires it."""
-    retired = [
-        *(r for r in entry.document.get("retired_orders") or () if isinstance(r, dict)),
-        {
-            "order": entry.order,
-            custody.number_field: entry.document.get(custody.number_field),
-            "execution_tx_hash": entry.execution_tx_hash,
-            "reason": reason[:500],
-            "at_ms": _now_ms(),
-        },
-    ]
+    retired = _retired_orders(custody, entry, reason, entry.execution_tx_hash)
     cleared = dict.fromkeys(
         ("order", custody.number_field, "execution_tx_hash", *custody.execution_fields)
     )
@@ -249,16 +256,8 @@ def journal_payload_landed(signer: Signer, custody: Custody, entry: Entry) -> st
     if landed is None:
         return None
     order, number, outcome = landed
-    retired = [
-        *(r for r in entry.document.get("retired_orders") or () if isinstance(r, dict)),
-        {
-            "order": entry.order,
-            custody.number_field: entry.document.get(custody.number_field),
-            "execution_tx_hash": None,
-            "reason": "superseded: this node's earlier payload for the event was executed",
-            "at_ms": _now_ms(),
-        },
-    ]
+    superseded = "superseded: this node's earlier payload for the event was executed"
+    retired = _retired_orders(custody, entry, superseded, None)
     moved = transition(
         signer.db,
         entry.collection,
