@@ -22,6 +22,7 @@ from wpokt_node.errors import KeyMaterialError
 from wpokt_node.eth.client import EthClient
 from wpokt_node.eth.contracts import ControllerContract, TokenContract
 from wpokt_node.eth.roles import RoleExpectation, RoleWatch
+from wpokt_node.keys.keystore import KEY_PURPOSES
 from wpokt_node.keys.signer import Secp256k1Signer
 from wpokt_node.keys.sources import load_public_key, load_signer
 from wpokt_node.node.governance import GovernanceWatch
@@ -31,7 +32,6 @@ from wpokt_node.payout.pause import pause_reason
 from wpokt_node.pokt.client import PocketClient
 
 Document = dict[str, Any]
-KEY_PURPOSES = ("eth_signer", "pokt_signer", "eth_gas")
 WORKER_KEYS: Mapping[str, tuple[str, ...]] = {
     "pokt-watcher": (),
     "mint-executor": ("eth_signer", "eth_gas"),

@@ -20,6 +20,7 @@ from wpokt_node.config import PocketCustody, Settings
 from wpokt_node.eth.contracts import ControllerContract
 from wpokt_node.eth.roles import RoleWatch
 from wpokt_node.logs import get_logger
+from wpokt_node.node.worker import error_summary
 from wpokt_node.pokt.client import PocketClient
 from wpokt_node.pokt.group_reads import GroupReader
 from wpokt_node.pokt.group_vault import group_vault_problems, resolve_custody
@@ -74,7 +75,7 @@ class GovernanceWatch:
         """A failed read keeps the last verdict; ``MAX_UNREADABLE`` in a row hold signing (a
         watch that cannot see must not keep approving)."""
         self._failures += 1
-        error = f"{type(exc).__name__}: {exc}"[:300]
+        error = error_summary(exc)
         log.warning("governance watch: chain not readable; keeping the last verdict",
                     alert=self._failures >= MAX_UNREADABLE, error=error)  # fmt: skip
         if self._failures >= MAX_UNREADABLE:
