@@ -54,11 +54,6 @@ def redact(text: str) -> str:
     )
 
 
-def redact_uri_passwords(text: str) -> str:
-    """The former name of ``redact``."""
-    return redact(text)
-
-
 def _redact_url(match: re.Match[str]) -> str:
     rest = match.group("rest")
     userinfo, at, location = rest.rpartition("@")

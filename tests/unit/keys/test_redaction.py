@@ -12,7 +12,7 @@ from pydantic import SecretStr
 
 from wpokt_node.config import redact_uri
 from wpokt_node.logs import configure_logging, drop_secret_fields, get_logger
-from wpokt_node.secret import REDACTED, Secret, redact_uri_passwords
+from wpokt_node.secret import REDACTED, Secret, redact
 
 pytestmark = pytest.mark.security
 
@@ -65,12 +65,12 @@ def test_secret_never_shows_its_value() -> None:
     ],
 )
 def test_uri_passwords_are_removed_from_text(text: str, expected: str) -> None:
-    assert redact_uri_passwords(text) == expected
+    assert redact(text) == expected
 
 
 def test_config_redact_uri_agrees() -> None:
     assert "s3cr3t-Pa55" not in redact_uri(URI)
-    assert redact_uri(URI) == redact_uri_passwords(URI)
+    assert redact_uri(URI) == redact(URI)
 
 
 def test_processor_drops_secret_fields_and_values() -> None:
