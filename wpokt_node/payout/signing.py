@@ -116,6 +116,8 @@ def sign_entry(
     except RebuildMismatchError as mismatch:
         record_refusal(signer.db, entry, signer.node_id, mismatch.reason)
         return SignStep.REFUSED, None
+    if not _unmoved(signer.db, entry):
+        return SignStep.RACE_LOST, None
     if not _agrees(signer, custody, entry, order):
         return SignStep.REFUSED, order
     record = custody.sign(order)
@@ -131,12 +133,36 @@ def sign_entry(
     )
     if added:
         log.info("signed", collection=entry.collection, entry_id=str(entry.id))
-        return SignStep.SIGNED, order
-    return SignStep.RACE_LOST, order
+    return (SignStep.SIGNED if added else SignStep.RACE_LOST), order
+
+
+def _unmoved(db: Database[Document], entry: Entry) -> bool:
+    """The entry is still as this pass read it: still ``started``, no transition since, the
+    same order. Checked right before the journal records the intent to sign, because a
+    journal's payload for an event is final: a node that signed the order of a snapshot that
+    another node had meanwhile prepared again (a lower number freed) would refuse the new
+    order for ever, and enough such nodes stall the payout."""
+    try:
+        current = db[entry.collection].find_one(
+            {"_id": entry.id}, projection={"status": 1, "order": 1, "audit_seq": 1}
+        )
+    except PyMongoError as exc:
+        raise DatabaseError(f"{entry.collection}: re-reading the entry failed: {exc}") from None
+    if current is None:
+        return False
+    return (
+        current.get("status") == Status.STARTED.value
+        and _as_seq(current.get("audit_seq")) == _audit_seq(entry)
+        and current.get("order") == entry.order
+    )
 
 
 def _audit_seq(entry: Entry) -> int | None:
-    seq = entry.document.get("audit_seq")  # an int, or bson Int64 (an int subclass)
+    return _as_seq(entry.document.get("audit_seq"))
+
+
+def _as_seq(seq: object) -> int | None:
+    """An int, or bson Int64 (an int subclass)."""
     return int(seq) if isinstance(seq, int) and not isinstance(seq, bool) else None
 
 
