@@ -1,8 +1,9 @@
 """End to end on the 12-node / threshold-9 devnet, on the production contract profile (the
 deployed wPOKT contracts' behaviour): round trips, nonce ordering, nodes killed, the database
 restarted, an entry edited in the database, the token's mint fee on and off, a node's journal
-lost and restored, a newer schema that admits or holds this release. After every test the
-bridge must become quiescent and its invariants must hold."""
+lost and restored, the database restored from an older backup, a newer schema that admits or
+holds this release. After every test the bridge must become quiescent and its invariants
+must hold."""
 
 from __future__ import annotations
 
@@ -364,3 +365,56 @@ def test_a_newer_schema_admits_this_release_or_holds_it_everywhere(
     finally:
         db[CONTROL].replace_one({"_id": SCHEMA_ID}, original)
     wait_executed(db, MINTS, held)
+
+
+def _copy_database(source: Database[Document], target: Database[Document]) -> None:
+    """What ``mongodump`` then ``mongorestore --drop`` do to the documents."""
+    for name in source.list_collection_names():
+        target[name].drop()
+        documents = list(source[name].find())
+        if documents:
+            target[name].insert_many(documents)
+
+
+def test_a_database_restored_from_an_older_backup_pays_nothing_twice(
+    devnet: Devnet, db: Database[Document]
+) -> None:
+    """docs/runbooks/restore-mongodb.md on the devnet: a backup is taken, a deposit and a burn
+    are paid after it, the database is restored from the backup; the nodes record both again
+    from the chains, recognise them as paid on chain and pay neither a second time."""
+    eth_user, pokt_user = str(devnet.state["eth_user"]), str(devnet.state["pokt_user"])
+    wait_executed(db, MINTS, deposit(devnet, 5_000_000, eth_user))  # wPOKT for the burn
+    wait_for("every entry to finish", every_entry_finished(db), 240)
+    backup = db.client[f"{db.name}-backup"]
+    _copy_database(db, backup)
+    before = snapshot(devnet)
+    recipient = fresh_eth_address()
+    mint_tx = deposit(devnet, 2_000_000, recipient)
+    burn_tx = burn(devnet, 1_000_000, pokt_user).lower()
+    paid = {
+        tx: wait_executed(db, collection, tx)["execution_tx_hash"]
+        for collection, tx in ((MINTS, mint_tx), (BURNS, burn_tx))
+    }
+
+    operator = devnet.node_ids[0]
+    assert _cli(devnet, operator, "admin", "pause").returncode == 0  # 1. pause and stop
+    for node_id in devnet.node_ids:
+        devnet.stop_node(node_id)
+    _copy_database(backup, db)  # 2. restore
+    assert entry(db, MINTS, mint_tx) is None
+    for step in (("db", "init"), ("admin", "pause")):  # 3. schema; 5. the backup was not paused
+        done = _cli(devnet, operator, *step)
+        assert done.returncode == 0, done.stderr
+    for node_id in devnet.node_ids:
+        devnet.start_node(node_id)
+    devnet.wait_healthy(timeout_s=180)
+    resumed = _cli(devnet, operator, "admin", "resume")  # 6. resume
+    assert resumed.returncode == 0, resumed.stderr
+
+    for collection, tx in ((MINTS, mint_tx), (BURNS, burn_tx)):
+        again = wait_executed(db, collection, tx)
+        assert again["execution_tx_hash"] == paid[tx]  # recognised on chain, not paid again
+    after = snapshot(devnet)
+    assert wpokt_balance(devnet, recipient) == 2_000_000
+    assert after.pokt_user_balance == before.pokt_user_balance - 2_000_000 + 1_000_000
+    db.client.drop_database(backup.name)

@@ -285,10 +285,10 @@ def _landed_payload(
 ) -> tuple[Mapping[str, Any], int, Outcome] | None:
     """(order, number, outcome) of this node's other live payload for the entry's event, if it
     pays the entry's source as the chain shows it and the chain shows it executed, and no
-    other entry of the same source records a payout. Only for back ends whose payload does not
-    name its source (mints): a release's memo or proposal title is found on chain by itself."""
-    if custody.payload_names_source:
-        return None
+    other entry of the same source event records a payout. For every back end: a release's
+    memo or proposal title names its event, but nothing else finds an earlier release again
+    (an executed proposal leaves the chain's state; a new entry takes a new vault sequence).
+    The back end's outcome matches a release to the entry's own event."""
     try:
         kept = _journal_other_order(signer, custody, entry)
         if kept is None or not _source_intact(custody, entry, kept):
@@ -303,7 +303,7 @@ def _landed_payload(
     number = kept.get(custody.number_field)
     if outcome.kind is not OutcomeKind.EXECUTED or not isinstance(number, int):
         return None
-    if _source_paid_elsewhere(signer, entry):
+    if _source_paid_elsewhere(signer, custody, entry):
         return None  # a copy of the entry that records the payout: not a second payout
     return kept, number, outcome
 
@@ -329,19 +329,26 @@ def _source_intact(custody: Custody, entry: Entry, order: Mapping[str, Any]) -> 
     return custody.pays_source(entry, order)
 
 
-def _source_paid_elsewhere(signer: Signer, entry: Entry) -> bool:
-    """Another entry of the same source transaction (any spelling) is already ``executed``."""
+def _source_paid_elsewhere(signer: Signer, custody: Custody, entry: Entry) -> bool:
+    """Another entry of the same source event (its tx hash in any spelling; for burns the
+    same burn of the tx) is already ``executed``."""
     spellings = sorted({entry.transaction_hash, entry.transaction_hash.lower(),
                         entry.transaction_hash.upper()})  # fmt: skip
+    event = custody.source_event(entry)
     try:
-        other = signer.db[entry.collection].find_one(
+        others = signer.db[entry.collection].find(
             {
                 "_id": {"$ne": entry.id},
                 "$or": [{"transaction_hash": h} for h in spellings],
                 "status": Status.EXECUTED.value,
-            },
-            projection={"_id": 1},
+            }
         )
+        for other in others:
+            try:
+                if custody.source_event(Entry.from_document(entry.collection, other)) == event:
+                    return True
+            except ValidationError:
+                continue  # a malformed copy records nothing
     except PyMongoError as exc:
         raise DatabaseError(f"{entry.collection}: read failed: {exc}") from None
-    return other is not None
+    return False

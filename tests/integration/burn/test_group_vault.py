@@ -39,6 +39,7 @@ from wpokt_node.custody.release_config import ReleaseConfig, ReleaseKind
 from wpokt_node.db.entries import insert_once
 from wpokt_node.db.models import Entry, RetiredOrder
 from wpokt_node.db.schema import BURNS, REFUNDS
+from wpokt_node.db.schema import NODES as NODE_STATE
 from wpokt_node.errors import StartupCheckError
 from wpokt_node.keys.signer import LocalKeySigner
 from wpokt_node.mint.entries import entry_document
@@ -565,3 +566,32 @@ def test_a_deposit_through_authz_with_a_bad_memo_is_paid_back_to_its_owner(
     entry = _entry(cluster, REFUNDS, entry_id)
     assert (entry["status"], entry["to_address"]) == ("executed", owner)
     _invariants(cluster, {owner: 2_000_000})
+
+
+def test_a_burn_recorded_again_after_its_payout_is_recognised_not_paid_twice(
+    cluster: GroupCluster,
+) -> None:
+    # Given a burn paid through its proposal (which the chain prunes once executed)
+    to = recipient("restored burn")
+    tx_hash = cluster.burn(4_000_000, to)
+    assert cluster.watcher().run_once()["inserted"] == 1
+    cluster.run(2)
+    paid = cluster.db[BURNS].find_one({"transaction_hash": tx_hash})
+    assert paid is not None
+    assert paid["status"] == "executed"
+
+    # When the database is restored from a backup taken before the burn: the entry and the
+    # watchers' positions are gone, and the burn is recorded again
+    cluster.db[BURNS].delete_one({"_id": paid["_id"]})
+    cluster.db[NODE_STATE].delete_many({})
+    assert cluster.watcher().run_once()["inserted"] == 1
+    cluster.run(3)
+
+    # Then the nodes recognise it by the payout their journals hold, and pay nothing again
+    again = cluster.db[BURNS].find_one({"transaction_hash": tx_hash})
+    assert again is not None
+    assert again["_id"] != paid["_id"]
+    assert again["status"] == "executed"
+    assert again["execution_tx_hash"] == paid["execution_tx_hash"]
+    assert again["proposal_id"] == paid["proposal_id"]
+    assert cluster.payouts_to(to) == [4_000_000]
