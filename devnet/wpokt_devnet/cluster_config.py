@@ -151,6 +151,11 @@ class NodeEndpoints:
     journal_path: Path
 
 
+def frontend_database(database: str) -> str:
+    """Where the devnet's nodes keep the frontend view (the frontend's ``MONGODB_DATABASE``)."""
+    return f"{database}_frontend"
+
+
 def node_settings(
     node_id: str, options: DevnetOptions, facts: Mapping[str, Any], endpoints: NodeEndpoints
 ) -> dict[str, Any]:
@@ -163,7 +168,11 @@ def node_settings(
         "node_id": node_id,
         "network": "devnet",
         "cluster": {"nodes": options.nodes, "threshold": options.threshold},
-        "mongodb": {"uri": endpoints.mongodb_uri, "database": endpoints.database},
+        "mongodb": {
+            "uri": endpoints.mongodb_uri,
+            "database": endpoints.database,
+            "frontend_database": frontend_database(endpoints.database),
+        },
         "ethereum": {
             "rpc_url": endpoints.eth_url,
             "chain_id": ETH_CHAIN_ID,

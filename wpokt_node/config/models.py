@@ -40,6 +40,19 @@ class MongoSettings(StrictModel):
     uri: SecretStr = Field(description="MongoDB connection string (may hold a password)")
     database: str = Field("wpokt", min_length=1, max_length=60)
     timeout_ms: int = Field(5000, ge=100, le=120_000, description="server selection timeout")
+    frontend_database: str | None = Field(
+        None,
+        min_length=1,
+        max_length=60,
+        description="the deployed frontend's database (its MONGODB_DATABASE): the watchers keep "
+        "its mints, invalidMints, burns and healthchecks current; unset: no frontend view",
+    )
+
+    @model_validator(mode="after")
+    def _view_apart(self) -> MongoSettings:
+        if self.frontend_database == self.database:
+            raise ValueError("mongodb.frontend_database must differ from mongodb.database")
+        return self
 
 
 class EthereumSettings(StrictModel):

@@ -1,12 +1,16 @@
-"""The ``burn-watcher`` worker: ``BurnAndBridge`` logs into ``burns``."""
+"""The ``burn-watcher`` worker: ``BurnAndBridge`` logs into ``burns``; the frontend view's
+``burns``, when set."""
 
 from __future__ import annotations
 
 from wpokt_node.burn.watcher import BurnWatcher, BurnWatcherTask
+from wpokt_node.frontend import BURN_PROJECTIONS, frontend_view
 from wpokt_node.node.context import NodeContext
+from wpokt_node.node.worker import Task
+from wpokt_node.node.workers.view import KeepsFrontendView
 
 
-def build(context: NodeContext) -> BurnWatcherTask:
+def build(context: NodeContext) -> Task:
     watcher = BurnWatcher(
         context.db,
         context.node_id,
@@ -14,4 +18,6 @@ def build(context: NodeContext) -> BurnWatcherTask:
         context.settings.ethereum,
         claims=context.claims,
     )
-    return BurnWatcherTask(watcher)
+    task = BurnWatcherTask(watcher)
+    view = frontend_view(context.settings, context.db, BURN_PROJECTIONS)
+    return task if view is None else KeepsFrontendView(task, view)

@@ -1,10 +1,18 @@
-"""The ``pokt-watcher`` worker: Pocket deposits into ``mints`` and ``refunds``."""
+"""The ``pokt-watcher`` worker: Pocket deposits into ``mints`` and ``refunds``; the frontend
+view's ``mints``, ``invalidMints`` and this node's ``healthchecks`` document, when set."""
 
 from __future__ import annotations
 
+from wpokt_node.frontend import MINT_PROJECTIONS, frontend_view, node_facts
 from wpokt_node.mint.watcher import PoktWatcher
 from wpokt_node.node.context import NodeContext
+from wpokt_node.node.worker import Task
+from wpokt_node.node.workers.view import KeepsFrontendView
 
 
-def build(context: NodeContext) -> PoktWatcher:
-    return PoktWatcher(context.settings, context.db, context.pokt, claims=context.claims)
+def build(context: NodeContext) -> Task:
+    watcher = PoktWatcher(context.settings, context.db, context.pokt, claims=context.claims)
+    keys = context.public_keys
+    health = node_facts(context.settings, keys.eth_signer, keys.pokt_signer)
+    view = frontend_view(context.settings, context.db, MINT_PROJECTIONS, health)
+    return watcher if view is None else KeepsFrontendView(watcher, view)

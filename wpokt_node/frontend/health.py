@@ -1,0 +1,80 @@
+"""A node's ``healthchecks`` document in the shape of the frontend's ``types/health.ts``
+(written by wpokt-validator's ``app/health.go`` before), from the node's own heartbeats in
+``nodes``: healthy when every worker beat within three intervals, without an error or a
+hold."""
+
+from __future__ import annotations
+
+import socket
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from wpokt_node.frontend.shapes import ViewFacts
+
+Document = dict[str, Any]
+
+STALE_AFTER_INTERVALS = 3
+WORKERS = ("pokt-watcher", "mint-executor", "burn-watcher", "release-executor")
+
+
+@dataclass(frozen=True, slots=True)
+class NodeFacts:
+    """What a node's health document says about its keys and its peers."""
+
+    node_id: str
+    pokt_public_key: str  # hex, compressed
+    pokt_address: str
+    eth_address: str
+    pokt_signers: tuple[str, ...]
+    eth_validators: tuple[str, ...]
+    interval_s: float
+
+
+def health_view(
+    node: Mapping[str, Any] | None, facts: ViewFacts, own: NodeFacts, now: datetime
+) -> Document:
+    workers = (node or {}).get("workers")
+    beats: Mapping[str, Any] = workers if isinstance(workers, Mapping) else {}
+    services = [_service(name, beats.get(name), own.interval_s, now) for name in WORKERS]
+    return {
+        "pokt_vault_address": facts.vault_address,
+        "pokt_signers": list(own.pokt_signers),
+        "pokt_public_key": own.pokt_public_key,
+        "pokt_address": own.pokt_address,
+        "eth_validators": [v.lower() for v in own.eth_validators],
+        "eth_address": own.eth_address.lower(),
+        "wpokt_address": facts.wpokt_address,
+        "hostname": socket.gethostname(),
+        "validator_id": own.node_id,
+        "healthy": all(s["healthy"] for s in services),
+        "created_at": now,
+        "updated_at": now,
+        "service_healths": services,
+    }
+
+
+def _service(name: str, beat: object, interval_s: float, now: datetime) -> Document:
+    report: Mapping[str, Any] = beat if isinstance(beat, Mapping) else {}
+    at = report.get("at")
+    last = at.replace(tzinfo=UTC) if isinstance(at, datetime) else datetime.fromtimestamp(0, UTC)
+    fresh = now - last <= timedelta(seconds=interval_s * STALE_AFTER_INTERVALS)
+    result = report.get("last_result")
+    heights: Mapping[str, Any] = result if isinstance(result, Mapping) else {}
+    return {
+        "name": name,
+        "healthy": fresh and not report.get("last_error") and not report.get("hold"),
+        "eth_block_number": _height(heights, ("cursor",) if name == "burn-watcher" else ()),
+        "pokt_height": _height(heights, ("latest_height",) if name == "pokt-watcher" else ()),
+        "last_sync_time": last,
+        "next_sync_time": last + timedelta(seconds=interval_s),
+    }
+
+
+def _height(report: Mapping[str, Any], keys: Sequence[str]) -> str:
+    for key in keys:
+        value = report.get(key)
+        if isinstance(value, int) and not isinstance(value, bool):
+            return str(value)
+    return ""

@@ -1,0 +1,187 @@
+"""The frontend view: the cluster's entries copied, in the deployed frontend's shapes, into a
+database of their own (``mongodb.frontend_database``), which the frontend's read-only user is
+the only thing reading. The node's own collections stay the only truth; the view is rebuilt
+from them and never read back.
+
+Every node's watchers keep it current (``pokt-watcher``: ``mints`` and ``invalidMints`` and its
+node's ``healthchecks`` document; ``burn-watcher``: ``burns``): after each pass, the entries
+changed since the last one (by ``updated_at``, the database server's clock, with a margin for
+writes in flight). Twelve nodes write the same documents, so a write carries the version of
+the entry it was built from and never replaces a newer one: an update that requires an older
+version, else an insert (a duplicate key there means someone wrote it meanwhile: retried
+once as an update). An entry that cannot be mapped is logged and counted, and its view
+document is left as it was.
+"""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from pymongo.database import Database
+from pymongo.errors import DuplicateKeyError, PyMongoError
+
+from wpokt_node.db.schema import BURNS, MINTS, NODES, REFUNDS
+from wpokt_node.errors import DatabaseError
+from wpokt_node.frontend.health import NodeFacts, health_view
+from wpokt_node.frontend.shapes import (
+    UnmappableError,
+    ViewFacts,
+    burn_view,
+    invalid_mint_view,
+    mint_view,
+)
+from wpokt_node.logs import get_logger
+
+log = get_logger(__name__)
+
+Document = dict[str, Any]
+Shape = Callable[[Mapping[str, Any], ViewFacts], Document]
+
+VIEW_MINTS, VIEW_INVALID_MINTS, VIEW_BURNS, VIEW_HEALTHCHECKS = (
+    "mints", "invalidMints", "burns", "healthchecks",
+)  # fmt: skip
+VIEW_COLLECTIONS = (VIEW_MINTS, VIEW_INVALID_MINTS, VIEW_BURNS, VIEW_HEALTHCHECKS)
+VERSION = "_source_version"  # on every view document; the frontend ignores it
+IN_FLIGHT = timedelta(seconds=30)  # an entry's write may become visible this late
+REMEMBERED = 50_000  # versions written, per process: a quiet pass writes nothing
+
+
+@dataclass(frozen=True, slots=True)
+class Projection:
+    """One of our collections into one view collection."""
+
+    source: str
+    target: str
+    shape: Shape
+    only: Mapping[str, Any] = field(default_factory=dict)
+
+
+MINT_PROJECTIONS = (
+    Projection(MINTS, VIEW_MINTS, mint_view, {"source": {"$ne": "burn_return"}}),
+    Projection(REFUNDS, VIEW_INVALID_MINTS, invalid_mint_view),
+)
+BURN_PROJECTIONS = (Projection(BURNS, VIEW_BURNS, burn_view),)
+
+
+def source_version(document: Mapping[str, Any]) -> str:
+    """Orders the states of one entry: the server's ``updated_at`` (ms), then transitions and
+    signatures (two writes in one millisecond)."""
+    updated = document.get("updated_at")
+    stamp = (
+        int(updated.replace(tzinfo=UTC).timestamp() * 1000) if isinstance(updated, datetime) else 0
+    )
+    seq = document.get("audit_seq")
+    signatures = document.get("signatures")
+    return (
+        f"{stamp:015d}:{seq if isinstance(seq, int) else 0:06d}:"
+        f"{len(signatures) if isinstance(signatures, list) else 0:04d}"
+    )
+
+
+class FrontendView:
+    """Keeps the view collections of ``projections`` current; one per worker process."""
+
+    def __init__(
+        self,
+        db: Database[Document],
+        view: Database[Document],
+        facts: ViewFacts,
+        projections: tuple[Projection, ...],
+        health: NodeFacts | None = None,
+    ) -> None:
+        self.db, self.view, self.facts, self.projections = db, view, facts, projections
+        self.health = health
+        self._since: dict[str, datetime | None] = {p.target: None for p in projections}
+        self._written: OrderedDict[tuple[str, Any], str] = OrderedDict()
+        self.unmappable = 0
+
+    def sync(self) -> dict[str, int]:
+        """One round: every entry changed since the last round, written where it is newer."""
+        report = {"view_written": 0, "view_unmappable": 0}
+        for projection in self.projections:
+            written, unmappable = self._sync(projection)
+            report["view_written"] += written
+            report["view_unmappable"] += unmappable
+        self.unmappable += report["view_unmappable"]
+        if self.health is not None:
+            self._write_health(self.health)
+        return report
+
+    def _write_health(self, own: NodeFacts) -> None:
+        """This node's own ``healthchecks`` document (``_id``: its node id)."""
+        try:
+            node = self.db[NODES].find_one({"node_id": own.node_id})
+            shaped = health_view(node, self.facts, own, datetime.now(UTC))
+            self.view[VIEW_HEALTHCHECKS].replace_one({"_id": own.node_id}, shaped, upsert=True)
+        except PyMongoError as exc:
+            raise DatabaseError(f"frontend view: writing the health check failed: {exc}") from None
+
+    def _sync(self, projection: Projection) -> tuple[int, int]:
+        since = self._since[projection.target]
+        query: dict[str, Any] = dict(projection.only)
+        if since is not None:
+            query["updated_at"] = {"$gte": since - IN_FLIGHT}
+        written = unmappable = 0
+        newest = since
+        try:
+            for document in self.db[projection.source].find(query):
+                updated = document.get("updated_at")
+                if isinstance(updated, datetime) and (newest is None or updated > newest):
+                    newest = updated
+                outcome = self._project(projection, document)
+                written += outcome == "written"
+                unmappable += outcome == "unmappable"
+        except PyMongoError as exc:
+            raise DatabaseError(
+                f"frontend view: reading {projection.source} failed: {exc}"
+            ) from None
+        self._since[projection.target] = newest
+        return written, unmappable
+
+    def _project(self, projection: Projection, document: Document) -> str:
+        key = (projection.target, document.get("_id"))
+        version = source_version(document)
+        if self._written.get(key) == version:
+            return "same"
+        try:
+            shaped = projection.shape(document, self.facts)
+        except UnmappableError as exc:
+            log.warning("frontend view: entry not shown", collection=projection.source,
+                        entry_id=str(document.get("_id")), reason=str(exc))  # fmt: skip
+            return "unmappable"
+        shaped[VERSION] = version
+        outcome = write_if_newer(self.view, projection.target, shaped)
+        self._remember(key, version)
+        return outcome
+
+    def _remember(self, key: tuple[str, Any], version: str) -> None:
+        self._written[key] = version
+        self._written.move_to_end(key)
+        while len(self._written) > REMEMBERED:
+            self._written.popitem(last=False)
+
+
+def write_if_newer(view: Database[Document], collection: str, shaped: Document) -> str:
+    """Replace the view document unless it was built from a newer state of the entry."""
+    target = view[collection]
+    version = shaped[VERSION]
+    fields = {k: v for k, v in shaped.items() if k != "_id"}
+    try:
+        for _ in range(2):
+            done = target.update_one(
+                {"_id": shaped["_id"], VERSION: {"$lt": version}}, {"$set": fields}
+            )
+            if done.matched_count:
+                return "written"
+            try:
+                target.insert_one(dict(shaped))
+            except DuplicateKeyError:
+                continue  # it exists: newer, or written meanwhile (compare again)
+            return "written"
+    except PyMongoError as exc:
+        raise DatabaseError(f"frontend view: writing {collection} failed: {exc}") from None
+    return "newer"
