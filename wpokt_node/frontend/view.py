@@ -116,7 +116,9 @@ class FrontendView:
         try:
             node = self.db[NODES].find_one({"node_id": own.node_id})
             shaped = health_view(node, self.facts, own, datetime.now(UTC))
-            self.view[VIEW_HEALTHCHECKS].replace_one({"_id": own.node_id}, shaped, upsert=True)
+            shaped["_id"] = own.node_id
+            shaped[VERSION] = shaped["updated_at"].isoformat()
+            write_if_newer(self.view, VIEW_HEALTHCHECKS, shaped)
         except PyMongoError as exc:
             raise DatabaseError(f"frontend view: writing the health check failed: {exc}") from None
 
@@ -169,12 +171,10 @@ def write_if_newer(view: Database[Document], collection: str, shaped: Document) 
     """Replace the view document unless it was built from a newer state of the entry."""
     target = view[collection]
     version = shaped[VERSION]
-    fields = {k: v for k, v in shaped.items() if k != "_id"}
     try:
         for _ in range(2):
-            done = target.update_one(
-                {"_id": shaped["_id"], VERSION: {"$lt": version}}, {"$set": fields}
-            )
+            # a whole replacement, not $set: nx-27017 stores a boolean set by $set as 0/1
+            done = target.replace_one({"_id": shaped["_id"], VERSION: {"$lt": version}}, shaped)
             if done.matched_count:
                 return "written"
             try:
