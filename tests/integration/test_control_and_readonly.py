@@ -19,7 +19,7 @@ from wpokt_node.db.readonly import (
     create_role_command,
     role_privileges,
 )
-from wpokt_node.db.schema import CONTROL, PUBLIC_COLLECTIONS
+from wpokt_node.db.schema import CONTROL, FRONTEND_VIEW_COLLECTIONS, PUBLIC_COLLECTIONS
 from wpokt_node.keys.signer import eth_address_of
 from wpokt_node.node.cli import main
 from wpokt_node.pokt.multisig import vault_address
@@ -207,3 +207,17 @@ def test_create_readonly_user_refuses_a_server_without_authentication(
     assert "has no authentication" in captured.err
     assert "no user was created" in captured.err
     assert "s3cret-pass" not in captured.out + captured.err
+
+
+def test_the_frontend_views_user_may_only_find_in_the_views_four_collections() -> None:
+    server: Any = AuthServer("wpokt_frontend")
+    created = create_readonly_user(server, user="frontend", password=Secret("pw-123456"),
+                                   collections=FRONTEND_VIEW_COLLECTIONS)  # fmt: skip
+    role = server.roles[created.role]
+    granted = {(p["resource"]["db"], p["resource"]["collection"], tuple(p["actions"]))
+               for p in role["privileges"]}  # fmt: skip
+    assert granted == {
+        ("wpokt_frontend", name, ("find",))
+        for name in ("mints", "invalidMints", "burns", "healthchecks")
+    }
+    assert server.commands[-1]["roles"] == [{"role": created.role, "db": "wpokt_frontend"}]

@@ -14,6 +14,7 @@ from wpokt_node.config import load_config
 from wpokt_node.db.bootstrap import init_db_report
 from wpokt_node.db.client import connect_settings
 from wpokt_node.db.readonly import AuthUnsupportedError, create_readonly_user
+from wpokt_node.db.schema import FRONTEND_VIEW_COLLECTIONS, PUBLIC_COLLECTIONS
 from wpokt_node.keys.passwords import resolve_password
 from wpokt_node.secret import redact
 
@@ -39,6 +40,12 @@ def register(subparsers: Any) -> None:
     )
     readonly.add_argument(
         "--role", default=None, help="role name (default <database>_frontend_read)"
+    )
+    readonly.add_argument(
+        "--frontend-view",
+        action="store_true",
+        help="the user of the deployed frontend: find on the view's collections in "
+        "mongodb.frontend_database only (it connects with authSource=<that database>)",
     )
     readonly.set_defaults(handler=_create_readonly_user)
 
@@ -68,8 +75,18 @@ def _create_readonly_user(args: argparse.Namespace) -> int:
         password_file=args.password_file, password_env=None, prompt=_user_prompt, confirm=True
     )
     db = connect_settings(settings)
+    collections = PUBLIC_COLLECTIONS
+    if args.frontend_view:
+        view = settings.mongodb.frontend_database
+        if view is None:
+            db.client.close()
+            print("error: mongodb.frontend_database is not set in the config", file=sys.stderr)
+            return 2
+        db, collections = db.client[view], FRONTEND_VIEW_COLLECTIONS
     try:
-        created = create_readonly_user(db, user=args.user, password=password, role=args.role)
+        created = create_readonly_user(
+            db, user=args.user, password=password, role=args.role, collections=collections
+        )
     except AuthUnsupportedError as exc:
         print(f"error: {redact(str(exc))}", file=sys.stderr)
         print(f"no user was created on {settings.redacted_mongodb_uri}", file=sys.stderr)

@@ -42,16 +42,20 @@ def default_role(database: str) -> str:
     return f"{database}_frontend_read"
 
 
-def role_privileges(database: str) -> list[Document]:
-    """``find`` on each public collection of ``database``; nothing else."""
+def role_privileges(
+    database: str, collections: tuple[str, ...] = PUBLIC_COLLECTIONS
+) -> list[Document]:
+    """``find`` on each of ``collections`` of ``database``; nothing else."""
     return [
         {"resource": {"db": database, "collection": name}, "actions": list(READ_ACTIONS)}
-        for name in PUBLIC_COLLECTIONS
+        for name in collections
     ]
 
 
-def create_role_command(database: str, role: str) -> Document:
-    return {"createRole": role, "privileges": role_privileges(database), "roles": []}
+def create_role_command(
+    database: str, role: str, collections: tuple[str, ...] = PUBLIC_COLLECTIONS
+) -> Document:
+    return {"createRole": role, "privileges": role_privileges(database, collections), "roles": []}
 
 
 def create_user_command(database: str, user: str, password: Secret, role: str) -> Document:
@@ -80,7 +84,7 @@ def check_auth_supported(db: Database[Document]) -> None:
         )
 
 
-def _verify_role(db: Database[Document], role: str) -> None:
+def _verify_role(db: Database[Document], role: str, collections: tuple[str, ...]) -> None:
     """The server must report the role back with exactly the privileges given."""
     try:
         reply = db.command({"rolesInfo": role, "showPrivileges": True})
@@ -97,32 +101,44 @@ def _verify_role(db: Database[Document], role: str) -> None:
         for p in roles[0].get("privileges", [])
         if isinstance(p, dict) and isinstance(p.get("resource"), dict)
     }
-    expected = {(p["resource"]["collection"], READ_ACTIONS) for p in role_privileges(db.name)}
+    privileges = role_privileges(db.name, collections)
+    expected = {(p["resource"]["collection"], READ_ACTIONS) for p in privileges}
     if granted != expected or roles[0].get("roles"):
-        raise DatabaseError(f"role {role!r} does not hold exactly find on the public collections")
+        raise DatabaseError(f"role {role!r} does not hold exactly find on {', '.join(collections)}")
 
 
 def create_readonly_user(
-    db: Database[Document], *, user: str, password: Secret, role: str | None = None
+    db: Database[Document],
+    *,
+    user: str,
+    password: Secret,
+    role: str | None = None,
+    collections: tuple[str, ...] = PUBLIC_COLLECTIONS,
 ) -> ReadonlyUser:
+    """A user of ``db`` that may only ``find`` in ``collections`` (the bridge database's
+    public ones, or the frontend view's database and its four collections)."""
     if not user or len(user) > 128 or any(c.isspace() for c in user):
         raise ValidationError("the user name must be 1-128 characters without spaces")
     role_name = role or default_role(db.name)
     check_auth_supported(db)
     role_updated = False
     try:
-        db.command(create_role_command(db.name, role_name))
+        db.command(create_role_command(db.name, role_name, collections))
     except OperationFailure as exc:
         if exc.code != _ROLE_EXISTS:
             raise DatabaseError(f"createRole {role_name!r} failed: {exc.details}") from None
         try:  # make an existing role exactly this one (idempotent re-runs)
             db.command(
-                {"updateRole": role_name, "privileges": role_privileges(db.name), "roles": []}
+                {
+                    "updateRole": role_name,
+                    "privileges": role_privileges(db.name, collections),
+                    "roles": [],
+                }
             )
         except OperationFailure as update_exc:
             raise DatabaseError(f"updateRole {role_name!r} failed: {update_exc.details}") from None
         role_updated = True
-    _verify_role(db, role_name)
+    _verify_role(db, role_name, collections)
     try:
         db.command(create_user_command(db.name, user, password, role_name))
     except OperationFailure as exc:
@@ -131,4 +147,4 @@ def create_readonly_user(
                 f"user {user!r} already exists in {db.name!r}; drop it or choose another name"
             ) from None
         raise DatabaseError(f"createUser {user!r} failed (code {exc.code})") from None
-    return ReadonlyUser(db.name, user, role_name, PUBLIC_COLLECTIONS, role_updated)
+    return ReadonlyUser(db.name, user, role_name, collections, role_updated)

@@ -35,6 +35,8 @@ ALL_COLLECTIONS: tuple[str, ...] = (
 )
 # What the frontend may read (docs/schema.md); leases and reservations are internal.
 PUBLIC_COLLECTIONS: tuple[str, ...] = (MINTS, REFUNDS, BURNS, NODES, AUDIT, CONTROL)
+# the deployed frontend's collections, in a database of their own (``mongodb.frontend_database``)
+FRONTEND_VIEW_COLLECTIONS: tuple[str, ...] = ("mints", "invalidMints", "burns", "healthchecks")
 
 
 class Status(StrEnum):

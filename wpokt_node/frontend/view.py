@@ -24,7 +24,7 @@ from typing import Any
 from pymongo.database import Database
 from pymongo.errors import DuplicateKeyError, PyMongoError
 
-from wpokt_node.db.schema import BURNS, MINTS, NODES, REFUNDS
+from wpokt_node.db.schema import BURNS, FRONTEND_VIEW_COLLECTIONS, MINTS, NODES, REFUNDS
 from wpokt_node.errors import DatabaseError
 from wpokt_node.frontend.health import NodeFacts, health_view
 from wpokt_node.frontend.shapes import (
@@ -41,10 +41,8 @@ log = get_logger(__name__)
 Document = dict[str, Any]
 Shape = Callable[[Mapping[str, Any], ViewFacts], Document]
 
-VIEW_MINTS, VIEW_INVALID_MINTS, VIEW_BURNS, VIEW_HEALTHCHECKS = (
-    "mints", "invalidMints", "burns", "healthchecks",
-)  # fmt: skip
-VIEW_COLLECTIONS = (VIEW_MINTS, VIEW_INVALID_MINTS, VIEW_BURNS, VIEW_HEALTHCHECKS)
+VIEW_COLLECTIONS = FRONTEND_VIEW_COLLECTIONS
+VIEW_MINTS, VIEW_INVALID_MINTS, VIEW_BURNS, VIEW_HEALTHCHECKS = VIEW_COLLECTIONS
 VERSION = "_source_version"  # on every view document; the frontend ignores it
 IN_FLIGHT = timedelta(seconds=30)  # an entry's write may become visible this late
 REMEMBERED = 50_000  # versions written, per process: a quiet pass writes nothing
