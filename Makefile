@@ -11,7 +11,7 @@ LINT_VENV := .venv-lint
 LINT_STAMP := $(LINT_VENV)/.installed
 PYTEST_ARGS ?= --durations=12
 
-.PHONY: test lint typecheck pytest setup demo bench contracts clean deploy-check compose
+.PHONY: test lint typecheck pytest setup demo bench contracts clean deploy-check compose chromium
 
 setup: $(PY_STAMP) $(NPM_STAMP)
 
@@ -46,8 +46,15 @@ lint: $(PY_STAMP) $(LINT_STAMP)
 typecheck: $(PY_STAMP)
 	$(BIN)/mypy
 
+# The status page's test opens it in Debian's headless chromium.
+chromium:
+	@command -v chromium >/dev/null || { \
+		SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+		$$SUDO apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq --no-install-recommends chromium fonts-dejavu-core >/dev/null; }
+
 # The deploy checks' tests (`-m deploy`) run in deploy-check, once.
-pytest: setup $(LINT_STAMP)
+pytest: setup $(LINT_STAMP) chromium
 	$(BIN)/pytest -m "not deploy" $(PYTEST_ARGS)
 
 test: setup lint typecheck pytest deploy-check

@@ -5,19 +5,31 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from wpokt_node.config import load_config
+from pymongo.database import Database
+
+from wpokt_node.config import Settings, load_config
 from wpokt_node.db.client import connect_settings
+from wpokt_node.db.schema import NODES
 from wpokt_node.keys.sources import SIGNERS_LOADED
 from wpokt_node.logs import configure_logging, get_logger
 from wpokt_node.node.context import build_context
 from wpokt_node.node.startup import run_startup_checks
-from wpokt_node.node.status import cluster_status, degradations, node_health
+from wpokt_node.node.status import (
+    ClusterStatus,
+    cluster_status,
+    degradations,
+    node_health,
+    signing_hold,
+)
+from wpokt_node.node.status_page import NodeRow, render_status_page, write_status_page
 from wpokt_node.node.supervisor import supervise
 
 MAX_LISTED = 20
+Document = dict[str, Any]
 
 
 def register(commands: Any) -> None:
@@ -46,6 +58,12 @@ def register(commands: Any) -> None:
     status.add_argument("--config", required=True, type=Path)
     status.add_argument("--stuck-after", type=float, default=900.0, metavar="SECONDS")
     status.add_argument("--json", action="store_true", help="machine-readable output")
+    status.add_argument(
+        "--html",
+        type=Path,
+        metavar="FILE",
+        help="also write the status as one self-contained HTML page (no server, no script)",
+    )
     status.set_defaults(handler=_status)
 
 
@@ -102,6 +120,8 @@ def _status(args: argparse.Namespace) -> int:
             stale_after_s=settings.workers.heartbeat_stale_s,
             stuck_after_s=args.stuck_after,
         )
+        if args.html is not None:
+            _write_page(args.html, db, status, problems, settings, args.stuck_after)
     finally:
         db.client.close()
     if args.json:
@@ -134,6 +154,26 @@ def _status(args: argparse.Namespace) -> int:
     for problem in problems:
         print(f"DEGRADED {problem}")
     return 1 if problems else 0
+
+
+def _write_page(  # noqa: PLR0917 (the status command's own values, once)
+    path: Path,
+    db: Database[Document],
+    status: ClusterStatus,
+    problems: list[str],
+    settings: Settings,
+    stuck_after_s: float,
+) -> None:
+    stale = settings.workers.heartbeat_stale_s
+    nodes = [
+        NodeRow(str(doc["node_id"]), node_health(db, str(doc["node_id"]), stale), signing_hold(doc))
+        for doc in db[NODES].find({}, projection={"node_id": 1, "workers": 1}).sort("node_id", 1)
+    ]
+    page = render_status_page(
+        status, problems, nodes, generated_at=datetime.now(UTC), stuck_after_s=stuck_after_s
+    )
+    write_status_page(path, page)
+    print(f"status page written to {path}", file=sys.stderr)
 
 
 def print_needs_operator(rows: list[dict[str, Any]]) -> None:

@@ -186,14 +186,14 @@ GONE_AFTER_S = 86_400.0  # a node with no heartbeat for a day has left the clust
 
 
 def _node_trouble(node_id: str, doc: Document, report: list[WorkerHealth]) -> list[str]:
-    held = _hold(doc)
+    held = signing_hold(doc)
     if held:
         return [f"{node_id}: signing held: {held}"]
     down = [w.worker for w in report if not w.healthy]
     return [f"{node_id}: worker(s) down: {', '.join(down)}"] if down else []
 
 
-def _hold(node: Document) -> str | None:
+def signing_hold(node: Document) -> str | None:
     """What a node's own watches hold its signing for (``NodeContext.hold``), if any."""
     workers = node.get("workers")
     beats = workers.values() if isinstance(workers, dict) else []
