@@ -13,6 +13,7 @@ from datetime import datetime
 from html import escape
 from pathlib import Path
 
+from wpokt_node.db.schema import Status
 from wpokt_node.node.status import ClusterStatus, WorkerHealth
 
 CSS = """
@@ -135,7 +136,10 @@ def _table(headers: Sequence[str], rows: Iterable[Sequence[object]]) -> str:
 
 
 def _counts(status: ClusterStatus) -> str:
-    statuses = sorted({s for counts in status.counts.values() for s in counts})
+    seen = {s for counts in status.counts.values() for s in counts}
+    statuses = [s.value for s in Status if s.value in seen] + sorted(
+        seen - {s.value for s in Status}
+    )
     rows = ([name, *(counts.get(s, 0) for s in statuses)] for name, counts in status.counts.items())
     return _table(["collection", *statuses], rows)
 
