@@ -8,6 +8,7 @@ from __future__ import annotations
 import random
 import threading
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -19,7 +20,8 @@ from tests.unit.frontend.test_shapes import FACTS, VALIDATORS, mint_entry, signe
 from wpokt_node.db.models import new_entry
 from wpokt_node.db.schema import BURNS, MINTS, REFUNDS
 from wpokt_node.frontend import BURN_PROJECTIONS, MINT_PROJECTIONS, FrontendView
-from wpokt_node.frontend.view import VERSION, write_if_newer
+from wpokt_node.frontend.shapes import mint_view
+from wpokt_node.frontend.view import VERSION, source_version, write_if_newer
 
 pytestmark = pytest.mark.node
 
@@ -37,6 +39,15 @@ def _shown(view: Database[Document], collection: str, entry_id: Any) -> Document
     found = view[collection].find_one({"_id": entry_id})
     assert found is not None
     return found
+
+
+def _shown_from(db: Database[Document], entry_id: Any) -> Document:
+    """What a node shapes from the entry as it reads it now."""
+    document = db[MINTS].find_one({"_id": entry_id})
+    assert document is not None
+    shaped = mint_view(document, FACTS)
+    shaped[VERSION] = source_version(document)
+    return shaped
 
 
 def _views(db: Database[Document], view: Database[Document]) -> FrontendView:
@@ -88,11 +99,10 @@ def test_a_round_copies_each_entry_once_in_the_frontends_shape(
 def test_a_stale_writer_never_replaces_a_newer_state(
     mongo_db: Database[Document], view_db: Database[Document]
 ) -> None:
-    # Given a mint the view shows as executed
+    # Given a signed mint a node read and shaped, and which then executed
     entry = signed_mint_entry(VALIDATORS[:3])
     mongo_db[MINTS].insert_one(entry)
-    stale = _views(mongo_db, view_db)
-    stale.sync()
+    read_before = _shown_from(mongo_db, entry["_id"])
     mongo_db[MINTS].update_one(
         {"_id": entry["_id"]},
         {"$set": {"status": "executed", "execution_tx_hash": "0xfeed", "audit_seq": 5},
@@ -101,15 +111,41 @@ def test_a_stale_writer_never_replaces_a_newer_state(
     _views(mongo_db, view_db).sync()
     assert _shown(view_db, "mints", entry["_id"])["status"] == "success"
 
-    # When a node that read the entry before writes its older shape again
-    old = dict(_shown(view_db, "mints", entry["_id"]))
-    old.update(status="signed", mint_tx_hash="")
-    old[VERSION] = "000000000000001:000000:0003"
-    outcome = write_if_newer(view_db, "mints", old)
+    # When the node that read it before writes what it shaped then
+    outcome = write_if_newer(view_db, "mints", read_before)
 
     # Then the view keeps the newer state
     assert outcome == "newer"
     assert _shown(view_db, "mints", entry["_id"])["status"] == "success"
+
+
+def test_an_entry_stamped_by_a_fast_clock_still_shows_its_later_states(
+    mongo_db: Database[Document], view_db: Database[Document]
+) -> None:
+    # Given a mint inserted by a node whose clock runs an hour ahead, shown as pending
+    entry = mint_entry("detected", updated_at=datetime.now(UTC) + timedelta(hours=1))
+    mongo_db[MINTS].insert_one(entry)
+    view = _views(mongo_db, view_db)
+    view.sync()
+    assert _shown(view_db, "mints", entry["_id"])["status"] == "pending"
+
+    # When another node confirms it (the server stamps updated_at, an hour "earlier")
+    mongo_db[MINTS].update_one(
+        {"_id": entry["_id"]},
+        {"$set": {"status": "confirmed", "audit_seq": 1}, "$currentDate": {"updated_at": True}},
+    )
+    view.sync()
+
+    # Then the view shows it confirmed
+    assert _shown(view_db, "mints", entry["_id"])["status"] == "confirmed"
+
+
+def test_a_document_the_view_cannot_even_key_is_counted_not_fatal(
+    mongo_db: Database[Document], view_db: Database[Document]
+) -> None:
+    mongo_db[MINTS].insert_one(mint_entry("detected", _id={"not": "an id"}, amount="²"))
+    report = _views(mongo_db, view_db).sync()
+    assert report == {"view_written": 0, "view_unmappable": 1}
 
 
 def test_twelve_writers_racing_leave_the_newest_version(view_db: Database[Document]) -> None:

@@ -59,6 +59,7 @@ def node_facts(settings: Settings, eth_signer: bytes, pokt_signer: bytes) -> Nod
         ),
         eth_validators=tuple(settings.ethereum.validator_addresses),
         interval_s=settings.workers.pokt_watcher.interval_s,
+        stale_after_s=settings.workers.heartbeat_stale_s,
     )
 
 

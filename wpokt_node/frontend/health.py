@@ -1,7 +1,7 @@
 """A node's ``healthchecks`` document in the shape of the frontend's ``types/health.ts``
 (written by wpokt-validator's ``app/health.go`` before), from the node's own heartbeats in
-``nodes``: healthy when every worker beat within three intervals, without an error or a
-hold."""
+``nodes``: healthy when every worker beat within ``workers.heartbeat_stale_s`` (what
+``wpokt-node status`` calls stale), without an error or a hold."""
 
 from __future__ import annotations
 
@@ -15,7 +15,6 @@ from wpokt_node.frontend.shapes import ViewFacts
 
 Document = dict[str, Any]
 
-STALE_AFTER_INTERVALS = 3
 WORKERS = ("pokt-watcher", "mint-executor", "burn-watcher", "release-executor")
 
 
@@ -29,7 +28,8 @@ class NodeFacts:
     eth_address: str
     pokt_signers: tuple[str, ...]
     eth_validators: tuple[str, ...]
-    interval_s: float
+    interval_s: float  # the pokt-watcher's: when the next health check comes
+    stale_after_s: float
 
 
 def health_view(
@@ -37,7 +37,7 @@ def health_view(
 ) -> Document:
     workers = (node or {}).get("workers")
     beats: Mapping[str, Any] = workers if isinstance(workers, Mapping) else {}
-    services = [_service(name, beats.get(name), own.interval_s, now) for name in WORKERS]
+    services = [_service(name, beats.get(name), own, now) for name in WORKERS]
     return {
         "pokt_vault_address": facts.vault_address,
         "pokt_signers": list(own.pokt_signers),
@@ -55,11 +55,11 @@ def health_view(
     }
 
 
-def _service(name: str, beat: object, interval_s: float, now: datetime) -> Document:
+def _service(name: str, beat: object, own: NodeFacts, now: datetime) -> Document:
     report: Mapping[str, Any] = beat if isinstance(beat, Mapping) else {}
     at = report.get("at")
     last = at.replace(tzinfo=UTC) if isinstance(at, datetime) else datetime.fromtimestamp(0, UTC)
-    fresh = now - last <= timedelta(seconds=interval_s * STALE_AFTER_INTERVALS)
+    fresh = now - last <= timedelta(seconds=own.stale_after_s)
     result = report.get("last_result")
     heights: Mapping[str, Any] = result if isinstance(result, Mapping) else {}
     return {
@@ -68,7 +68,7 @@ def _service(name: str, beat: object, interval_s: float, now: datetime) -> Docum
         "eth_block_number": _height(heights, ("cursor",) if name == "burn-watcher" else ()),
         "pokt_height": _height(heights, ("latest_height",) if name == "pokt-watcher" else ()),
         "last_sync_time": last,
-        "next_sync_time": last + timedelta(seconds=interval_s),
+        "next_sync_time": last + timedelta(seconds=own.interval_s),
     }
 
 

@@ -20,6 +20,7 @@ from typing import Any
 from wpokt_node.db.schema import Status
 from wpokt_node.errors import SigningError, ValidationError
 from wpokt_node.eth.eip712 import mint_data_digest, recover_mint_signer
+from wpokt_node.pokt.memo import MAX_MEMO_CHARACTERS
 
 Document = dict[str, Any]
 
@@ -172,18 +173,18 @@ def _digits(document: Mapping[str, Any], field: str) -> str:
 
 def _amount(document: Mapping[str, Any]) -> str:
     value = document.get("amount")
-    if not isinstance(value, str) or not value.isdigit():
+    if not isinstance(value, str) or not (value.isascii() and value.isdigit()):
         raise UnmappableError("amount is missing or not a decimal string")
     return str(int(value))
 
 
 def _mint_memo(memo: object) -> Document | None:
     """The memo as ``types/mint.ts`` ``MintMemo``; null when it is not that JSON."""
-    if not isinstance(memo, str):
+    if not isinstance(memo, str) or len(memo) > MAX_MEMO_CHARACTERS:  # deep nesting crashes json
         return None
     try:
         parsed = json.loads(memo)
-    except ValueError:
+    except (ValueError, RecursionError):  # not JSON, or nested past the parser's depth
         return None
     if not isinstance(parsed, dict):
         return None
@@ -198,7 +199,11 @@ def _mint_data(order: object) -> Document:
     if not isinstance(order, Mapping):
         raise UnmappableError("a signed mint has no order")
     recipient, amount, nonce = order.get("recipient"), order.get("amount"), order.get("nonce")
-    if not isinstance(recipient, str) or not isinstance(amount, str) or not amount.isdigit():
+    if (
+        not isinstance(recipient, str)
+        or not isinstance(amount, str)
+        or not (amount.isascii() and amount.isdigit())
+    ):
         raise UnmappableError("the mint's order lacks a recipient or an amount")
     if isinstance(nonce, bool) or not isinstance(nonce, int):
         raise UnmappableError("the mint's order lacks its nonce")

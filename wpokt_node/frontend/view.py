@@ -5,19 +5,21 @@ from them and never read back.
 
 Every node's watchers keep it current (``pokt-watcher``: ``mints`` and ``invalidMints`` and its
 node's ``healthchecks`` document; ``burn-watcher``: ``burns``): after each pass, the entries
-changed since the last one (by ``updated_at``, the database server's clock, with a margin for
-writes in flight). Twelve nodes write the same documents, so a write carries the version of
-the entry it was built from and never replaces a newer one: an update that requires an older
-version, else an insert (a duplicate key there means someone wrote it meanwhile: retried
-once as an update). An entry that cannot be mapped is logged and counted, and its view
+changed since the last one (``updated_at`` against the server's clock read before the round,
+with a margin for writes in flight), and every entry every ten minutes. Twelve nodes write the
+same documents, so a write carries the version of the entry it was built from (transitions,
+signatures, ``updated_at``) and never replaces a newer one: a replacement that requires an
+older version, else an insert (a duplicate key there means someone wrote it meanwhile:
+compared again once). An entry that cannot be mapped is logged and counted, and its view
 document is left as it was.
 """
 
 from __future__ import annotations
 
+import time
 from collections import OrderedDict
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -45,6 +47,7 @@ VIEW_COLLECTIONS = FRONTEND_VIEW_COLLECTIONS
 VIEW_MINTS, VIEW_INVALID_MINTS, VIEW_BURNS, VIEW_HEALTHCHECKS = VIEW_COLLECTIONS
 VERSION = "_source_version"  # on every view document; the frontend ignores it
 IN_FLIGHT = timedelta(seconds=30)  # an entry's write may become visible this late
+FULL_RESYNC_S = 600.0  # every entry re-read (written only where it changed)
 REMEMBERED = 50_000  # versions written, per process: a quiet pass writes nothing
 
 
@@ -55,29 +58,34 @@ class Projection:
     source: str
     target: str
     shape: Shape
-    only: Mapping[str, Any] = field(default_factory=dict)
+    keep: Callable[[Mapping[str, Any]], bool] = lambda _document: True
 
 
 MINT_PROJECTIONS = (
-    Projection(MINTS, VIEW_MINTS, mint_view, {"source": {"$ne": "burn_return"}}),
+    Projection(MINTS, VIEW_MINTS, mint_view, lambda d: d.get("source") != "burn_return"),
     Projection(REFUNDS, VIEW_INVALID_MINTS, invalid_mint_view),
 )
 BURN_PROJECTIONS = (Projection(BURNS, VIEW_BURNS, burn_view),)
 
 
 def source_version(document: Mapping[str, Any]) -> str:
-    """Orders the states of one entry: the server's ``updated_at`` (ms), then transitions and
-    signatures (two writes in one millisecond)."""
+    """Orders the states of one entry: transitions, then signatures, then ``updated_at`` (ms).
+    The entry's own counters come first: an insert stamps ``updated_at`` with the inserting
+    node's clock, later writes with the server's, so a fast clock must not outrank them."""
     updated = document.get("updated_at")
-    stamp = (
-        int(updated.replace(tzinfo=UTC).timestamp() * 1000) if isinstance(updated, datetime) else 0
-    )
+    stamp = 0
+    if isinstance(updated, datetime):
+        stamp = max(0, int(updated.replace(tzinfo=UTC).timestamp() * 1000))
     seq = document.get("audit_seq")
     signatures = document.get("signatures")
-    return (
-        f"{stamp:015d}:{seq if isinstance(seq, int) else 0:06d}:"
-        f"{len(signatures) if isinstance(signatures, list) else 0:04d}"
-    )
+    count = len(signatures) if isinstance(signatures, list) else 0
+    return f"{_counter(seq):09d}:{min(count, 9999):04d}:{min(stamp, 10**15 - 1):015d}"
+
+
+def _counter(value: object) -> int:
+    if isinstance(value, bool) or not isinstance(value, int):
+        return 0
+    return max(0, min(int(value), 10**9 - 1))
 
 
 class FrontendView:
@@ -94,14 +102,19 @@ class FrontendView:
         self.db, self.view, self.facts, self.projections = db, view, facts, projections
         self.health = health
         self._since: dict[str, datetime | None] = {p.target: None for p in projections}
-        self._written: OrderedDict[tuple[str, Any], str] = OrderedDict()
+        self._written: OrderedDict[tuple[str, str], str] = OrderedDict()
+        self._full_at = time.monotonic()
         self.unmappable = 0
 
     def sync(self) -> dict[str, int]:
         """One round: every entry changed since the last round, written where it is newer."""
         report = {"view_written": 0, "view_unmappable": 0}
+        if time.monotonic() - self._full_at >= FULL_RESYNC_S:  # whatever a cursor missed
+            self._since = dict.fromkeys(self._since)
+            self._full_at = time.monotonic()
+        server_now = self._server_time()
         for projection in self.projections:
-            written, unmappable = self._sync(projection)
+            written, unmappable = self._sync(projection, server_now)
             report["view_written"] += written
             report["view_unmappable"] += unmappable
         self.unmappable += report["view_unmappable"]
@@ -120,18 +133,30 @@ class FrontendView:
         except PyMongoError as exc:
             raise DatabaseError(f"frontend view: writing the health check failed: {exc}") from None
 
-    def _sync(self, projection: Projection) -> tuple[int, int]:
+    def _server_time(self) -> datetime:
+        """The database server's clock (``hello.localTime``), which stamps ``updated_at``: the
+        cursor never comes from the documents (a forged or a fast-clock date would skip
+        changes); the local clock when the server does not say."""
+        try:
+            local_time = self.db.client.admin.command("hello").get("localTime")
+        except PyMongoError as exc:
+            raise DatabaseError(f"frontend view: hello failed: {exc}") from None
+        if isinstance(local_time, datetime):
+            return local_time if local_time.tzinfo else local_time.replace(tzinfo=UTC)
+        return datetime.now(UTC)
+
+    def _sync(self, projection: Projection, server_now: datetime) -> tuple[int, int]:
         since = self._since[projection.target]
-        query: dict[str, Any] = dict(projection.only)
+        # in Python, not the query: nx-27017 matches nothing for a $ne on a missing field
+        # next to a range
+        query: dict[str, Any] = {}
         if since is not None:
             query["updated_at"] = {"$gte": since - IN_FLIGHT}
         written = unmappable = 0
-        newest = since
         try:
             for document in self.db[projection.source].find(query):
-                updated = document.get("updated_at")
-                if isinstance(updated, datetime) and (newest is None or updated > newest):
-                    newest = updated
+                if not projection.keep(document):
+                    continue
                 outcome = self._project(projection, document)
                 written += outcome == "written"
                 unmappable += outcome == "unmappable"
@@ -139,17 +164,17 @@ class FrontendView:
             raise DatabaseError(
                 f"frontend view: reading {projection.source} failed: {exc}"
             ) from None
-        self._since[projection.target] = newest
+        self._since[projection.target] = server_now
         return written, unmappable
 
     def _project(self, projection: Projection, document: Document) -> str:
-        key = (projection.target, document.get("_id"))
+        key = (projection.target, str(document.get("_id")))
         version = source_version(document)
         if self._written.get(key) == version:
             return "same"
         try:
             shaped = projection.shape(document, self.facts)
-        except UnmappableError as exc:
+        except (UnmappableError, ValueError, TypeError, RecursionError, OverflowError) as exc:
             log.warning("frontend view: entry not shown", collection=projection.source,
                         entry_id=str(document.get("_id")), reason=str(exc))  # fmt: skip
             return "unmappable"

@@ -154,7 +154,8 @@ class DepositRescan:
             self.db[collection].update_one(
                 {"_id": entry_id},
                 {"$set": {**fields, "status": Status.FAILED.value,
-                          "error": SOURCE_GONE + "the entry was unreadable"}},
+                          "error": SOURCE_GONE + "the entry was unreadable"},
+                 "$currentDate": {"updated_at": True}},
             )  # fmt: skip
         except PyMongoError as exc:
             raise DatabaseError(f"{collection}: re-scan repair failed: {exc}") from None

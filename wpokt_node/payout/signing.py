@@ -152,17 +152,13 @@ def _unmoved(db: Database[Document], entry: Entry) -> bool:
         return False
     return (
         current.get("status") == Status.STARTED.value
-        and _as_seq(current.get("audit_seq")) == _audit_seq(entry)
+        and current.get("audit_seq") == entry.document.get("audit_seq")
         and current.get("order") == entry.order
     )
 
 
 def _audit_seq(entry: Entry) -> int | None:
-    return _as_seq(entry.document.get("audit_seq"))
-
-
-def _as_seq(seq: object) -> int | None:
-    """An int, or bson Int64 (an int subclass)."""
+    seq = entry.document.get("audit_seq")  # an int, or bson Int64 (an int subclass)
     return int(seq) if isinstance(seq, int) and not isinstance(seq, bool) else None
 
 

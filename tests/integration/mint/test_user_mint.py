@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 from pymongo.database import Database
+from structlog.testing import capture_logs
 
 from tests.fixtures.anvil import CHAIN_ID
 from tests.fixtures.mint_cluster import GAS_KEYS, USER_ETH_KEY, MintCluster, recipient_address
@@ -19,6 +20,7 @@ from wpokt_node.eth.eip712 import MintData
 from wpokt_node.eth.transactions import FeePolicy, TransactionSender
 from wpokt_node.frontend import MINT_PROJECTIONS, FrontendView, view_facts
 from wpokt_node.keys.signer import LocalKeySigner, eth_address_of
+from wpokt_node.logs import get_logger
 
 pytestmark = pytest.mark.node
 
@@ -119,8 +121,11 @@ def test_a_user_who_mints_while_the_cluster_submits_wins_without_a_failed_mint(
     assert cluster_receipt is not None
     assert cluster_receipt.status == 0  # the nonce was the user's by then
 
-    # Then the nodes record the user's tx, fail nothing and send no second attempt
-    mint_cluster.execute(0, 1, 2, passes=2)
+    # Then the nodes record the user's tx, fail nothing, alert nobody and send no second attempt
+    with capture_logs() as logged:
+        get_logger("test").error("probe", alert=True)
+        mint_cluster.execute(0, 1, 2, passes=2)
+    assert [e["event"] for e in logged if e.get("alert")] == ["probe"]
     done = _shown(view, recipient)
     assert (done["status"], done["mint_tx_hash"]) == ("success", signed.tx_hash)
     entry = mint_cluster.mint(shown["transaction_hash"][2:].upper())

@@ -46,7 +46,8 @@ def mint_entry(status: str, **fields: Any) -> Document:
                          to_address=RECIPIENT, amount=2_000_000, now=NOW,
                          memo='{"address": "0x4f6a22dd6da50b868133d147dbc97bd70f77a6a7", '
                               '"chain_id": "31337"}', source_event="pokt:9CB5")  # fmt: skip
-    document.update(_id=ObjectId(), status=status, updated_at=NOW, **fields)
+    document.update({"_id": ObjectId(), "status": status, "updated_at": NOW})
+    document.update(fields)
     return document
 
 
@@ -124,9 +125,15 @@ def test_a_release_with_its_payout_tx_recorded_shows_submitted_then_success() ->
 
 @pytest.mark.parametrize(
     "broken",
-    [{"status": "paid"}, {"amount": 5}, {"height": None}, {"created_at": "yesterday"},
-     {"status": "signed", "order": None}],
+    [{"status": "paid"}, {"amount": 5}, {"amount": "²"}, {"height": None},
+     {"created_at": "yesterday"}, {"status": "signed", "order": None}],
 )  # fmt: skip
 def test_an_entry_the_view_cannot_map_raises_instead_of_half_a_document(broken: Document) -> None:
     with pytest.raises(UnmappableError):
         mint_view({**mint_entry("detected"), **broken}, FACTS)
+
+
+def test_a_memo_nested_past_the_parsers_depth_is_shown_as_no_memo() -> None:
+    shaped = mint_view(mint_entry("detected", memo="[" * 100_000), FACTS)
+    assert shaped["memo"] is None
+    assert problems(MINT, shaped) == []

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from wpokt_node.errors import DatabaseError
 from wpokt_node.frontend import FrontendView
 from wpokt_node.logs import get_logger
 from wpokt_node.node.worker import Task, error_summary
@@ -21,7 +20,7 @@ class KeepsFrontendView:
         report = self.task.run_once()
         try:
             report.update(self.view.sync())
-        except DatabaseError as exc:
+        except Exception as exc:
             summary = error_summary(exc)
             log.warning("frontend view not updated", error=summary)
             report["view_error"] = summary
