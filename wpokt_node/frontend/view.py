@@ -48,6 +48,8 @@ VIEW_MINTS, VIEW_INVALID_MINTS, VIEW_BURNS, VIEW_HEALTHCHECKS = VIEW_COLLECTIONS
 VERSION = "_source_version"  # on every view document; the frontend ignores it
 IN_FLIGHT = timedelta(seconds=30)  # an entry's write may become visible this late
 FULL_RESYNC_S = 600.0  # every entry re-read (written only where it changed)
+HEALTH_EVERY_S = 10.0  # this node's healthchecks document
+CLOCK_EVERY_S = 60.0  # the server's clock offset
 REMEMBERED = 50_000  # versions written, per process: a quiet pass writes nothing
 
 
@@ -104,6 +106,8 @@ class FrontendView:
         self._since: dict[str, datetime | None] = {p.target: None for p in projections}
         self._written: OrderedDict[tuple[str, str], str] = OrderedDict()
         self._full_at = time.monotonic()
+        self._health_at = -HEALTH_EVERY_S
+        self._clock: tuple[float, timedelta] | None = None  # (read at, server - local)
         self.unmappable = 0
 
     def sync(self) -> dict[str, int]:
@@ -118,8 +122,9 @@ class FrontendView:
             report["view_written"] += written
             report["view_unmappable"] += unmappable
         self.unmappable += report["view_unmappable"]
-        if self.health is not None:
+        if self.health is not None and time.monotonic() - self._health_at >= HEALTH_EVERY_S:
             self._write_health(self.health)
+            self._health_at = time.monotonic()
         return report
 
     def _write_health(self, own: NodeFacts) -> None:
@@ -134,16 +139,22 @@ class FrontendView:
             raise DatabaseError(f"frontend view: writing the health check failed: {exc}") from None
 
     def _server_time(self) -> datetime:
-        """The database server's clock (``hello.localTime``), which stamps ``updated_at``: the
-        cursor never comes from the documents (a forged or a fast-clock date would skip
-        changes); the local clock when the server does not say."""
-        try:
-            local_time = self.db.client.admin.command("hello").get("localTime")
-        except PyMongoError as exc:
-            raise DatabaseError(f"frontend view: hello failed: {exc}") from None
-        if isinstance(local_time, datetime):
-            return local_time if local_time.tzinfo else local_time.replace(tzinfo=UTC)
-        return datetime.now(UTC)
+        """The database server's clock, which stamps ``updated_at``: the cursor never comes
+        from the documents (a forged or a fast-clock date would skip changes). The offset of
+        this node's clock from the server's (``hello.localTime``) is read once a minute; none
+        when the server does not say."""
+        now = time.monotonic()
+        if self._clock is None or now - self._clock[0] >= CLOCK_EVERY_S:
+            try:
+                server = self.db.client.admin.command("hello").get("localTime")
+            except PyMongoError as exc:
+                raise DatabaseError(f"frontend view: hello failed: {exc}") from None
+            offset = timedelta(0)
+            if isinstance(server, datetime):
+                server = server if server.tzinfo else server.replace(tzinfo=UTC)
+                offset = server - datetime.now(UTC)
+            self._clock = (now, offset)
+        return datetime.now(UTC) + self._clock[1]
 
     def _sync(self, projection: Projection, server_now: datetime) -> tuple[int, int]:
         since = self._since[projection.target]
