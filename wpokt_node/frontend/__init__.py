@@ -58,7 +58,12 @@ def node_facts(settings: Settings, eth_signer: bytes, pokt_signer: bytes) -> Nod
             pokt_address_of(bytes.fromhex(k)) for k in settings.pocket.member_public_keys
         ),
         eth_validators=tuple(settings.ethereum.validator_addresses),
-        interval_s=settings.workers.pokt_watcher.interval_s,
+        intervals_s={
+            "pokt-watcher": settings.workers.pokt_watcher.interval_s,
+            "mint-executor": settings.workers.mint_executor.interval_s,
+            "burn-watcher": settings.workers.burn_watcher.interval_s,
+            "release-executor": settings.workers.release_executor.interval_s,
+        },
         stale_after_s=settings.workers.heartbeat_stale_s,
     )
 

@@ -28,13 +28,14 @@ class NodeFacts:
     eth_address: str
     pokt_signers: tuple[str, ...]
     eth_validators: tuple[str, ...]
-    interval_s: float  # the pokt-watcher's: when the next health check comes
+    intervals_s: Mapping[str, float]  # each worker's interval: when its next pass comes
     stale_after_s: float
 
 
 def health_view(
     node: Mapping[str, Any] | None, facts: ViewFacts, own: NodeFacts, now: datetime
 ) -> Document:
+    """``now``: the database server's time, the clock that stamps the heartbeats."""
     workers = (node or {}).get("workers")
     beats: Mapping[str, Any] = workers if isinstance(workers, Mapping) else {}
     services = [_service(name, beats.get(name), own, now) for name in WORKERS]
@@ -68,7 +69,7 @@ def _service(name: str, beat: object, own: NodeFacts, now: datetime) -> Document
         "eth_block_number": _height(heights, ("cursor",) if name == "burn-watcher" else ()),
         "pokt_height": _height(heights, ("latest_height",) if name == "pokt-watcher" else ()),
         "last_sync_time": last,
-        "next_sync_time": last + timedelta(seconds=own.interval_s),
+        "next_sync_time": last + timedelta(seconds=own.intervals_s.get(name, 0.0)),
     }
 
 

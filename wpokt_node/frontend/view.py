@@ -107,7 +107,7 @@ class FrontendView:
         self._written: OrderedDict[tuple[str, str], str] = OrderedDict()
         self._full_at = time.monotonic()
         self._health_at = -HEALTH_EVERY_S
-        self._clock: tuple[float, timedelta] | None = None  # (read at, server - local)
+        self._clock: tuple[float, datetime] | None = None  # (monotonic, the server's time)
         self.unmappable = 0
 
     def sync(self) -> dict[str, int]:
@@ -131,7 +131,7 @@ class FrontendView:
         """This node's own ``healthchecks`` document (``_id``: its node id)."""
         try:
             node = self.db[NODES].find_one({"node_id": own.node_id})
-            shaped = health_view(node, self.facts, own, datetime.now(UTC))
+            shaped = health_view(node, self.facts, own, self._server_time())
             shaped["_id"] = own.node_id
             shaped[VERSION] = shaped["updated_at"].isoformat()
             write_if_newer(self.view, VIEW_HEALTHCHECKS, shaped)
@@ -140,21 +140,22 @@ class FrontendView:
 
     def _server_time(self) -> datetime:
         """The database server's clock, which stamps ``updated_at``: the cursor never comes
-        from the documents (a forged or a fast-clock date would skip changes). The offset of
-        this node's clock from the server's (``hello.localTime``) is read once a minute; none
-        when the server does not say."""
+        from the documents (a forged or a fast-clock date would skip changes). Read
+        (``hello.localTime``) once a minute and carried forward on this process's monotonic
+        clock, so a step of the node's wall clock does not move it; the local clock when the
+        server does not say."""
         now = time.monotonic()
         if self._clock is None or now - self._clock[0] >= CLOCK_EVERY_S:
             try:
                 server = self.db.client.admin.command("hello").get("localTime")
             except PyMongoError as exc:
                 raise DatabaseError(f"frontend view: hello failed: {exc}") from None
-            offset = timedelta(0)
             if isinstance(server, datetime):
                 server = server if server.tzinfo else server.replace(tzinfo=UTC)
-                offset = server - datetime.now(UTC)
-            self._clock = (now, offset)
-        return datetime.now(UTC) + self._clock[1]
+            else:
+                server = datetime.now(UTC)
+            self._clock = (now, server)
+        return self._clock[1] + timedelta(seconds=now - self._clock[0])
 
     def _sync(self, projection: Projection, server_now: datetime) -> tuple[int, int]:
         since = self._since[projection.target]
