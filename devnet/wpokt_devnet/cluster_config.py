@@ -60,6 +60,7 @@ class DevnetOptions:
     rescan_interval_s: float = 10.0  # deleted or shadowed entries are found again this often
     contracts: str = PROJECT  # the Ethereum contracts: the project's, or the production profile
     mint_fee_bp: int = 0  # the token's mint fee in basis points (0: off)
+    frontend_view: bool = True  # the nodes keep the deployed frontend's view (docs/frontend.md)
 
     def check(self) -> None:
         """Refuse what the chain would refuse: a multisig vault with more keys than the limit."""
@@ -171,7 +172,11 @@ def node_settings(
         "mongodb": {
             "uri": endpoints.mongodb_uri,
             "database": endpoints.database,
-            "frontend_database": frontend_database(endpoints.database),
+            **(
+                {"frontend_database": frontend_database(endpoints.database)}
+                if options.frontend_view
+                else {}
+            ),
         },
         "ethereum": {
             "rpc_url": endpoints.eth_url,

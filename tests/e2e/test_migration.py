@@ -107,7 +107,7 @@ def test_the_migration_runbook_from_5_of_7_to_9_of_12(
     options = DevnetOptions(
         nodes=OLD_NODES, threshold=OLD_THRESHOLD, custody=MULTISIG, contracts=PRODUCTION,
         fee_upokt=FEE, mongodb_uri=os.environ.get("MONGODB_URI") or None,
-        database=f"migration_{os.getpid()}", healthy_timeout_s=300,
+        database=f"migration_{os.getpid()}", healthy_timeout_s=300, frontend_view=False,
     )  # fmt: skip
     directory = tmp_path / "live"
     devnet = up(directory, options)

@@ -318,7 +318,7 @@ def test_server_dies_with_a_killed_owner(tmp_path: Path) -> None:
         assert _pid_alive(server_pid)
         owner.kill()  # SIGKILL: no finalizer, no atexit
         owner.wait()
-        deadline = time.monotonic() + 10
+        deadline = time.monotonic() + 30  # its SIGTERM shutdown, on a loaded machine
         while _pid_alive(server_pid) and time.monotonic() < deadline:
             time.sleep(0.05)
         assert not _pid_alive(server_pid)

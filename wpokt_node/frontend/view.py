@@ -46,7 +46,7 @@ Shape = Callable[[Mapping[str, Any], ViewFacts], Document]
 VIEW_COLLECTIONS = FRONTEND_VIEW_COLLECTIONS
 VIEW_MINTS, VIEW_INVALID_MINTS, VIEW_BURNS, VIEW_HEALTHCHECKS = VIEW_COLLECTIONS
 VERSION = "_source_version"  # on every view document; the frontend ignores it
-IN_FLIGHT = timedelta(seconds=30)  # an entry's write may become visible this late
+IN_FLIGHT = timedelta(seconds=5)  # an entry's write may become visible this late
 FULL_RESYNC_S = 600.0  # every entry re-read (written only where it changed)
 HEALTH_EVERY_S = 10.0  # this node's healthchecks document
 CLOCK_EVERY_S = 60.0  # the server's clock offset
