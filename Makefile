@@ -9,19 +9,38 @@ DEPLOY_VENV := .venv-deploy
 DEPLOY_STAMP := $(DEPLOY_VENV)/.installed
 LINT_VENV := .venv-lint
 LINT_STAMP := $(LINT_VENV)/.installed
+LOCK := deploy/requirements.lock
+DEVNET_LOCK := deploy/requirements-devnet.lock
+LOCK_VENV := .venv-lock
 PYTEST_ARGS ?= --durations=12
 
-.PHONY: test lint typecheck pytest setup demo bench contracts clean deploy-check compose chromium
+.PHONY: test lint typecheck pytest setup demo bench contracts clean deploy-check compose chromium \
+	lock image cluster-test
 
 setup: $(PY_STAMP) $(NPM_STAMP)
 
-# The node (with its test extra) and the devnet distribution (devnet/, adds `wpokt-node devnet`).
-$(PY_STAMP): pyproject.toml devnet/pyproject.toml
+# The node (with its test extra) and the devnet distribution (devnet/, adds `wpokt-node devnet`),
+# at exactly the versions the images ship (the hash locks, as constraints).
+$(PY_STAMP): pyproject.toml devnet/pyproject.toml $(LOCK) $(DEVNET_LOCK)
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python >= 3.11 is required")'
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check --upgrade pip
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[test]' -e ./devnet
+	sed -n 's/^\([A-Za-z0-9._-]*==[^ ]*\).*/\1/p' $(DEVNET_LOCK) > $(VENV)/constraints.txt
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check \
+		-c $(VENV)/constraints.txt -e '.[test]' -e ./devnet
 	@touch $@
+
+# Regenerate the hash locks after changing a dependency in pyproject.toml or devnet/pyproject.toml
+# (pip-tools; plain PyPI, whatever this machine's pip configuration says).
+LOCK_FLAGS := --quiet --generate-hashes --strip-extras --allow-unsafe --no-emit-index-url \
+	--no-emit-find-links --resolver=backtracking
+lock:
+	@test -x $(LOCK_VENV)/bin/python || $(PYTHON) -m venv $(LOCK_VENV)
+	$(LOCK_VENV)/bin/python -m pip install --quiet --disable-pip-version-check pip-tools==7.6.2
+	cd deploy && export PIP_CONFIG_FILE=/dev/null CUSTOM_COMPILE_COMMAND="make lock" && \
+		../$(LOCK_VENV)/bin/pip-compile $(LOCK_FLAGS) -o requirements.lock ../pyproject.toml && \
+		../$(LOCK_VENV)/bin/pip-compile $(LOCK_FLAGS) -o requirements-devnet.lock \
+			../pyproject.toml requirements-devnet.in
 
 $(NPM_STAMP): package.json package-lock.json
 	# npm >= 11 makes `npm ci` demand every platform's optional anvil binary in the lock file;
@@ -79,6 +98,18 @@ deploy-check: $(PY_STAMP) $(DEPLOY_STAMP)
 compose: $(PY_STAMP)
 	$(BIN)/wpokt-node devnet compose --nodes 12 --threshold 9 --out deploy/docker-compose.yml
 
+# The node, devnet and anvil images (deploy/Dockerfile*) from a hash-checked wheelhouse; prints
+# their sizes. BASE=auto: the official python:3.11-slim-bookworm when it can be pulled, else a
+# local Debian base (mmdebstrap). Starts a Docker engine if none runs, and leaves it running.
+BASE ?= auto
+image: setup
+	$(BIN)/wpokt-node devnet image --base $(BASE)
+
+# The 12-node cluster in containers: images, a deposit, a burn and a refund, the containers'
+# security, a node killed and restarted, a clean teardown (.ci/run runs it after `make test`).
+cluster-test: setup
+	$(BIN)/wpokt-node devnet cluster-test --base $(BASE)
+
 BENCH_ARGS ?=
 
 # Not part of `make test`: a 12-node devnet under load; writes docs/benchmarks.md (+ PNG).
@@ -96,4 +127,4 @@ contracts: setup
 	$(BIN)/python scripts/build_contracts.py
 
 clean:
-	rm -rf $(VENV) $(DEPLOY_VENV) $(LINT_VENV) node_modules .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) $(DEPLOY_VENV) $(LINT_VENV) $(LOCK_VENV) build node_modules .pytest_cache .mypy_cache .ruff_cache

@@ -259,7 +259,7 @@ def up(
             raise DevnetError(f"a devnet is already running in {directory}; run `devnet down`")
         _forget(directory)  # a new devnet: the old one's chain state, database and journals go
     node_ids = [f"node-{i:02d}" for i in range(1, options.nodes + 1)]
-    devnet = Devnet(directory, {"node_ids": node_ids, "options": _options_json(options)})
+    devnet = Devnet(directory, {"node_ids": node_ids, "options": options_json(options)})
     devnet.save()
     try:
         _start_services(devnet, options, say)
@@ -292,7 +292,8 @@ def _forget(directory: Path) -> None:
             child.unlink()
 
 
-def _options_json(options: DevnetOptions) -> dict[str, Any]:
+def options_json(options: DevnetOptions) -> dict[str, Any]:
+    """The options as ``devnet.json`` keeps them (``round_trip`` reads the vault's fee there)."""
     data = {k: getattr(options, k) for k in DevnetOptions.__dataclass_fields__}
     data["mongodb_uri"] = None  # may hold a password; the effective URI is stored separately
     return data

@@ -12,7 +12,7 @@ from wpokt_devnet.actions import burn, deposit, snapshot
 from wpokt_devnet.cli import devnet_commands
 from wpokt_devnet.cluster import Devnet, DevnetError, down, up
 from wpokt_devnet.cluster_config import GROUP, MULTISIG, DevnetOptions
-from wpokt_devnet.demo import run_demo
+from wpokt_devnet.demo import round_trip, run_demo, wait_for_nodes
 from wpokt_devnet.deploy import PROFILES, PROJECT
 from wpokt_devnet.successor import add_successor, set_vault, successor_ids
 from wpokt_node.amounts import parse_amount
@@ -73,6 +73,18 @@ def register(subparsers: Any) -> None:
                       help="longest wait for any one entry")  # fmt: skip
     demo.add_argument("--keep", action="store_true", help="leave the devnet running")
     demo.set_defaults(handler=_demo)
+
+    trip = group.add_parser(
+        "round-trip",
+        help="on a running devnet (processes or containers): deposit -> mint, burn -> payout, "
+        "bad memo -> refund, then the invariants",
+    )
+    trip.add_argument("--dir", required=True, type=Path)
+    trip.add_argument("--timeout", type=float, default=300.0, metavar="S",
+                      help="longest wait for any one entry")  # fmt: skip
+    trip.add_argument("--wait-nodes", type=float, default=0.0, metavar="S",
+                      help="first wait up to S seconds for every node's heartbeats")  # fmt: skip
+    trip.set_defaults(handler=_round_trip)
 
     show = group.add_parser("show", help="balances, supply, vault and entries")
     show.add_argument("--dir", required=True, type=Path)
@@ -195,6 +207,18 @@ def _burn(args: argparse.Namespace) -> int:
     amount = parse_amount(args.amount, what="--amount")
     tx_hash = burn(devnet, amount, args.pokt_address)
     print(f"burned {amount} wPOKT for {args.pokt_address}: tx {tx_hash}")
+    return 0
+
+
+def _round_trip(args: argparse.Namespace) -> int:
+    configure_logging("warning", worker="devnet")
+    devnet = Devnet.load(args.dir)
+    if args.wait_nodes > 0:
+        wait_for_nodes(devnet, args.wait_nodes)
+    timings = round_trip(devnet, timeout_s=args.timeout)
+    for name, seconds in timings.items():
+        print(f"  {name:<28} {seconds:6.1f} s")
+    print("round trip succeeded: deposit minted, burn paid back, bad memo refunded")
     return 0
 
 

@@ -23,6 +23,7 @@ from wpokt_devnet.invariants import check_invariants
 from wpokt_node.db.client import connect
 from wpokt_node.db.schema import BURNS, MINTS, REFUNDS, Status
 from wpokt_node.errors import WpoktError
+from wpokt_node.node.status import node_health
 
 Document = dict[str, Any]
 Say = Callable[[str], None]
@@ -100,7 +101,7 @@ def run_demo(
     devnet = up(directory, options, progress=lambda message: say(f"  {message}"))
     timings["devnet up"] = time.monotonic() - started
     try:
-        _bridge(devnet, options, say, timeout_s, timings)
+        timings.update(round_trip(devnet, say, timeout_s))
     finally:
         if keep:
             say(f"== devnet left running; stop it with: wpokt-node devnet down --dir {directory}")
@@ -113,9 +114,32 @@ def run_demo(
     say("== demo succeeded: deposit minted, burn paid back, bad memo refunded")
 
 
-def _bridge(
-    devnet: Devnet, options: DevnetOptions, say: Say, timeout_s: float, timings: dict[str, float]
-) -> None:
+def wait_for_nodes(devnet: Devnet, timeout_s: float, say: Say = print) -> None:
+    """Until every node's four workers have a fresh heartbeat (nodes started by something else:
+    the compose cluster)."""
+    db = connect(devnet.mongodb_uri, devnet.database)
+    try:
+        deadline = time.monotonic() + timeout_s
+        while True:
+            waiting = [
+                node_id
+                for node_id in devnet.node_ids
+                if not all(worker.healthy for worker in node_health(db, node_id, 30.0))
+            ]
+            if not waiting:
+                say(f"  all {len(devnet.node_ids)} nodes healthy")
+                return
+            if time.monotonic() > deadline:
+                raise DemoError(f"nodes not healthy after {timeout_s:.0f}s: {', '.join(waiting)}")
+            time.sleep(0.5)
+    finally:
+        db.client.close()
+
+
+def round_trip(devnet: Devnet, say: Say = print, timeout_s: float = 300.0) -> dict[str, float]:
+    """On a running devnet: a deposit minted, a burn paid back, a bad memo refunded, each
+    checked on the chains, then the bridge invariants. Returns each step's seconds."""
+    timings: dict[str, float] = {}
     db = connect(devnet.mongodb_uri, devnet.database)
     watcher = StatusWatcher(db, say)
     try:
@@ -123,7 +147,10 @@ def _bridge(
         pokt_user = str(devnet.state["pokt_user"])
         # A group vault pays the whole amount (members pay the fees); a multisig vault pays
         # amount - fee out of the vault.
-        fee = 0 if options.custody == GROUP else options.fee_upokt
+        kept = devnet.state.get("options") or {}
+        defaults = DevnetOptions()
+        custody = str(kept.get("custody", defaults.custody))
+        fee = 0 if custody == GROUP else int(kept.get("fee_upokt", defaults.fee_upokt))
         start = snapshot(devnet)
         say("== balances before")
         _balances(start, say)
@@ -167,6 +194,7 @@ def _bridge(
         say("  invariants hold: supply = minted - burned; vault = deposits - refunds - payouts")
     finally:
         db.client.close()
+    return timings
 
 
 def _expect(condition: bool, what: str) -> None:

@@ -69,9 +69,12 @@ def ping(uri: str, timeout_ms: int = 500) -> bool:
 class EmbeddedMongo:
     """One ``nx-27017`` process. ``start`` waits until it answers ``ping``."""
 
-    def __init__(self, directory: str | Path, port: int | None = None) -> None:
+    def __init__(
+        self, directory: str | Path, port: int | None = None, host: str = "127.0.0.1"
+    ) -> None:
         self.directory = Path(directory).resolve()
         self.port = port if port is not None else free_port()
+        self.host = host  # where it listens; ``uri`` always reaches it over loopback
         self._process: subprocess.Popen[bytes] | None = None
 
     @property
@@ -111,7 +114,7 @@ class EmbeddedMongo:
             "--data-dir",
             str(self.data_dir),
             "--host",
-            "127.0.0.1",
+            self.host,
             "-p",
             str(self.port),
             "--pid-file",

@@ -21,7 +21,10 @@ def register(subparsers: Any) -> None:
         "db-serve", help="run the embedded nx-27017 MongoDB wire server in the foreground"
     )
     serve.add_argument("--dir", required=True, type=Path, help="data, pid and log directory")
-    serve.add_argument("--port", type=int, default=DEFAULT_PORT, help="TCP port on 127.0.0.1")
+    serve.add_argument("--port", type=int, default=DEFAULT_PORT, help="TCP port")
+    serve.add_argument(
+        "--host", default="127.0.0.1", help="address to listen on (0.0.0.0 only inside a container)"
+    )
     serve.set_defaults(handler=_serve)
 
 
@@ -35,7 +38,7 @@ def _serve(args: argparse.Namespace) -> int:
         stopping.set()
 
     previous = {sig: signal.signal(sig, _on_signal) for sig in (signal.SIGTERM, signal.SIGINT)}
-    server = EmbeddedMongo(args.dir, args.port)
+    server = EmbeddedMongo(args.dir, args.port, host=args.host)
     try:
         server.start()
         print(server.uri, flush=True)

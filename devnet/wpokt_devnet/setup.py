@@ -20,7 +20,7 @@ from pathlib import Path
 import requests
 import yaml
 
-from wpokt_devnet.cluster import KEYS_FILE, STATE_FILE, Devnet, DevnetError
+from wpokt_devnet.cluster import KEYS_FILE, STATE_FILE, Devnet, DevnetError, options_json
 from wpokt_devnet.cluster_config import (
     GROUP,
     DevnetOptions,
@@ -123,6 +123,7 @@ def setup_cluster(
             "eth_rpc_url": layout.eth_url,
             "pokt_rest_url": layout.pokt_url,
             "services": {},
+            "options": options_json(options),
             **facts,
         },
     )

@@ -87,6 +87,12 @@ def register(subparsers: Any) -> None:
     compose.add_argument("--nodes", type=int, default=12)
     compose.add_argument("--threshold", type=int, default=9)
     compose.add_argument("--out", type=Path, metavar="FILE", help="write here instead of stdout")
+    compose.add_argument(
+        "--air-gapped",
+        action="store_true",
+        help="the embedded database and the local anvil image instead of MongoDB and foundry's "
+        "(every image from `make image`; what `make cluster-test` runs)",
+    )
     compose.set_defaults(handler=_compose)
 
 
@@ -157,7 +163,7 @@ def _setup(args: argparse.Namespace) -> int:
 
 def _compose(args: argparse.Namespace) -> int:
     try:
-        text = render_compose(args.nodes, args.threshold)
+        text = render_compose(args.nodes, args.threshold, args.air_gapped)
     except ValueError as exc:
         raise ConfigError([str(exc)]) from None
     if args.out is None:

@@ -66,11 +66,11 @@ def test_schema_validation_catches_a_broken_file(compose: dict[str, Any]) -> Non
     assert not jsonschema.Draft201909Validator(schema).is_valid(broken)
 
 
-def test_twelve_nodes_built_from_the_dockerfile_with_health_checks(compose: dict[str, Any]) -> None:
+def test_twelve_nodes_of_the_node_image_with_health_checks(compose: dict[str, Any]) -> None:
     nodes = _nodes(compose)
     assert sorted(nodes) == [f"node-{i:02d}" for i in range(1, 13)]
     for name, node in nodes.items():
-        assert node["build"] == {"context": "..", "dockerfile": "deploy/Dockerfile"}
+        assert "build" not in node  # `make image` builds it, from the wheelhouse
         assert node["healthcheck"]["test"] == [
             "CMD",
             "wpokt-node",
@@ -88,15 +88,32 @@ def test_twelve_nodes_built_from_the_dockerfile_with_health_checks(compose: dict
 def test_simulator_and_setup_run_the_devnet_image_and_nodes_do_not(
     compose: dict[str, Any],
 ) -> None:
-    devnet_build = {"context": "..", "dockerfile": "deploy/Dockerfile.devnet"}
     for name in ("setup", "pokt-sim"):
         service = compose["services"][name]
         assert service["image"] == "wpokt-devnet:dev", name
-        assert service["build"] == devnet_build, name
     for name, node in _nodes(compose).items():
         assert node["image"] == "wpokt-node:dev", name
-    built = {s["build"]["dockerfile"] for s in compose["services"].values() if "build" in s}
-    assert built == {"deploy/Dockerfile", "deploy/Dockerfile.devnet"}
+    assert not [name for name, s in compose["services"].items() if "build" in s]
+
+
+def test_the_air_gapped_flavour_swaps_only_the_database_and_anvil(compose: dict[str, Any]) -> None:
+    gapped = compose_document(12, 9, air_gapped=True)
+    services = gapped["services"]
+    assert set(services) - set(compose["services"]) == {"database"}
+    assert set(compose["services"]) - set(services) == {
+        "mongo-secrets", "mongo1", "mongo2", "mongo3", "mongo-init"
+    }  # fmt: skip
+    assert services["database"]["image"] == "wpokt-devnet:dev"
+    assert services["database"]["entrypoint"] == ["wpokt-node", "devnet", "db-serve"]
+    assert services["anvil"]["image"] == "wpokt-anvil:dev"
+    assert "mongodb://database:27017/" in services["setup"]["command"]
+    for name, node in _nodes(gapped).items():
+        expected = dict(compose["services"][name])
+        expected["depends_on"] = {
+            key: value for key, value in expected["depends_on"].items() if key != "mongo-init"
+        } | {"database": {"condition": "service_healthy"}}
+        assert node == expected, name
+    assert gapped["networks"] == {"wpokt": {"internal": True}}
 
 
 def test_no_published_ports_and_only_internal_networks(compose: dict[str, Any]) -> None:

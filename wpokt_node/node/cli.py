@@ -18,7 +18,7 @@ from typing import Any
 from wpokt_node import __version__
 from wpokt_node.config import load_config, redacted_dump
 from wpokt_node.errors import WpoktError
-from wpokt_node.node.config_checks import placeholder_problems, reachability_problems
+from wpokt_node.node.health import main as health_main
 from wpokt_node.secret import redact
 
 Handler = Callable[[argparse.Namespace], int]
@@ -59,6 +59,11 @@ def _register_plugins(commands: Any) -> None:
 
 
 def _config_check(args: argparse.Namespace) -> int:
+    from wpokt_node.node.config_checks import (  # noqa: PLC0415 (the chains' clients, only here)
+        placeholder_problems,
+        reachability_problems,
+    )
+
     settings = load_config(args.config_file)
     print(redact(json.dumps(redacted_dump(settings), indent=2, sort_keys=True)))
     problems = placeholder_problems(settings)
@@ -113,6 +118,8 @@ def _parser_for(argv: Sequence[str]) -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     arguments = list(sys.argv[1:] if argv is None else argv)
+    if arguments[:1] == ["health"]:  # Docker's HEALTHCHECK: the short path (node/health.py)
+        return health_main(arguments[1:])
     parser = _parser_for(arguments)
     args = parser.parse_args(arguments)
     handler: Handler | None = getattr(args, "handler", None)

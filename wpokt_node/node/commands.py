@@ -17,6 +17,7 @@ from wpokt_node.db.schema import NODES
 from wpokt_node.keys.sources import SIGNERS_LOADED
 from wpokt_node.logs import configure_logging, get_logger
 from wpokt_node.node.context import build_context
+from wpokt_node.node.health import add_health_arguments, run_health
 from wpokt_node.node.startup import run_startup_checks
 from wpokt_node.node.status import (
     ClusterStatus,
@@ -45,9 +46,8 @@ def register(commands: Any) -> None:
     health = commands.add_parser(
         "health", help="exit 0 if all four workers of this node beat recently, else 1"
     )
-    health.add_argument("--config", required=True, type=Path)
-    health.add_argument("--json", action="store_true", help="machine-readable output")
-    health.set_defaults(handler=_health)
+    add_health_arguments(health)
+    health.set_defaults(handler=run_health)
 
     status = commands.add_parser(
         "status",
@@ -79,25 +79,6 @@ def _run(args: argparse.Namespace) -> int:
             context.close()
         log.info("startup checks passed", checks=passed, signing_keys=sorted(SIGNERS_LOADED))
     return supervise(args.config.resolve())
-
-
-def _health(args: argparse.Namespace) -> int:
-    settings = load_config(args.config)
-    db = connect_settings(settings)
-    try:
-        report = node_health(db, settings.node_id, settings.workers.heartbeat_stale_s)
-    finally:
-        db.client.close()
-    if args.json:
-        rows = [{"worker": w.worker, "healthy": w.healthy, "age_s": w.age_s,
-                 "last_error": w.last_error} for w in report]  # fmt: skip
-        print(json.dumps({"node_id": settings.node_id, "workers": rows}, sort_keys=True))
-    for line in [] if args.json else report:
-        age = "never" if line.age_s is None else f"{line.age_s:.1f}s ago"
-        state = "ok" if line.healthy else "STALE"
-        error = f"  last error: {line.last_error}" if line.last_error else ""
-        print(f"{line.worker:<14} {state:<5} heartbeat {age}{error}")
-    return 0 if all(line.healthy for line in report) else 1
 
 
 _HELD_TEXT = {

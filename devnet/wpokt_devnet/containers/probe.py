@@ -1,0 +1,87 @@
+"""What the cluster test reads from inside the cluster's network, as one JSON document.
+
+Run in a devnet-image container on the cluster's internal network (the test publishes no port):
+``python -m wpokt_devnet.containers.probe --dir /var/lib/wpokt-devnet``. It prints the clock,
+both chains' heads, every node's heartbeats (time and passes per worker) and cursors, and every
+entry on which one signer appears twice.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import requests
+
+from wpokt_devnet.cluster import Devnet
+from wpokt_node.db.client import connect
+from wpokt_node.db.schema import BURNS, MINTS, NODES, REFUNDS
+
+Document = dict[str, Any]
+
+
+def _pokt_height(url: str) -> int:
+    reply = requests.get(f"{url}/cosmos/base/tendermint/v1beta1/blocks/latest", timeout=5)
+    reply.raise_for_status()
+    return int(reply.json()["block"]["header"]["height"])
+
+
+def _eth_block(url: str) -> int:
+    body = {"jsonrpc": "2.0", "id": 1, "method": "eth_blockNumber", "params": []}
+    reply = requests.post(url, json=body, timeout=5)
+    reply.raise_for_status()
+    return int(reply.json()["result"], 16)
+
+
+def _signer_ids(entry: Document) -> list[str]:
+    signatures = entry.get("signatures") or []
+    return [str(s.get("node_id")) for s in signatures if isinstance(s, dict)]
+
+
+def facts(devnet: Devnet) -> Document:
+    db = connect(devnet.mongodb_uri, devnet.database)
+    try:
+        nodes: Document = {}
+        for doc in db[NODES].find({}):
+            workers = doc.get("workers") or {}
+            nodes[str(doc.get("node_id"))] = {
+                "workers": {
+                    name: {"at_ms": beat.get("at_ms"), "passes": beat.get("passes")}
+                    for name, beat in workers.items()
+                    if isinstance(beat, dict)
+                },
+                "cursors": dict(doc.get("cursors") or {}),
+            }
+        doubled: list[str] = []
+        for collection in (MINTS, BURNS, REFUNDS):
+            for entry in db[collection].find({}, {"signatures": 1, "signers": 1}):
+                for ids in (_signer_ids(entry), [str(s) for s in entry.get("signers") or []]):
+                    if len(ids) != len(set(ids)):
+                        doubled.append(f"{collection}/{entry['_id']}")
+        return {
+            "now_ms": int(time.time() * 1000),
+            "pokt_height": _pokt_height(devnet.pokt_url),
+            "eth_block": _eth_block(devnet.eth_url),
+            "nodes": nodes,
+            "signed_twice": sorted(set(doubled)),
+        }
+    finally:
+        db.client.close()
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m wpokt_devnet.containers.probe")
+    parser.add_argument("--dir", required=True, type=Path)
+    args = parser.parse_args(argv)
+    json.dump(facts(Devnet.load(args.dir)), sys.stdout, sort_keys=True, default=str)
+    print()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
