@@ -132,6 +132,8 @@ def test_cli_output(
 ) -> None:
     text, secrets = leak
     path = write_config(tmp_path, mongo_db)
+    public = path.read_text(encoding="utf-8").lower()  # addresses, ids: printed by `config check`
+    assume(not any(secret.lower() in public for secret in secrets))
     config = yaml.safe_load(path.read_text(encoding="utf-8"))
     url = next((word for word in text.split() if "://" in word), None)
     if url is not None:  # the dump of `config check` prints both endpoints

@@ -4,8 +4,12 @@
 from __future__ import annotations
 
 import argparse
+import json
+import signal
+import subprocess
 import sys
 from pathlib import Path
+from types import FrameType
 from typing import Any
 
 from wpokt_devnet.cli import devnet_commands
@@ -38,6 +42,10 @@ def register(subparsers: Any) -> None:
     test.set_defaults(handler=_cluster_test)
 
 
+def _exit_on_signal(signum: int, _frame: FrameType | None) -> None:
+    raise SystemExit(128 + signum)
+
+
 def _image(args: argparse.Namespace) -> int:
     try:
         engine = ensure_engine()
@@ -63,6 +71,9 @@ def _cluster_test(args: argparse.Namespace) -> int:
     def say(line: str) -> None:
         print(line, flush=True)
 
+    # A CI timeout's SIGTERM unwinds like an error: the cluster is taken down and an engine
+    # started here is stopped (it runs in its own session and would outlive us).
+    signal.signal(signal.SIGTERM, _exit_on_signal)
     try:
         report = run_cluster_test(
             args.repo,
@@ -72,7 +83,7 @@ def _cluster_test(args: argparse.Namespace) -> int:
             keep=args.keep,
             say=say,
         )
-    except EngineError as exc:
+    except (EngineError, subprocess.TimeoutExpired, json.JSONDecodeError, OSError) as exc:
         print(f"cluster test failed: {exc}", file=sys.stderr)
         return 1
     say(report.text())

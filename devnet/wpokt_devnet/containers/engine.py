@@ -80,8 +80,10 @@ def run(
     )
     if check and result.returncode != 0:
         detail = (result.stderr or result.stdout or "").strip().splitlines()
-        last = detail[-1] if detail else f"exit status {result.returncode}"
-        raise EngineError(f"`{' '.join(argv[:3])} …` failed: {last}")
+        tail = " | ".join(line.strip() for line in detail[-5:]) or f"exit {result.returncode}"
+        command = " ".join(argv)
+        command = command if len(command) <= 160 else command[:157] + "…"
+        raise EngineError(f"`{command}` failed (exit {result.returncode}): {tail}")
     return result
 
 
@@ -171,6 +173,8 @@ def ensure_engine(say: Callable[[str], None] = print) -> Engine:
     if missing:
         say(f"installing {' '.join(missing)} (Debian packages)")
         install_packages(missing)
+        if _responds(env):  # the package's own service started (a host with systemd)
+            return Engine(env, _compose_command(env))
     if os.geteuid() != 0:
         raise EngineError("no Docker engine runs and starting dockerd needs root")
     return _start_daemon(say)

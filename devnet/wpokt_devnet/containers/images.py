@@ -124,12 +124,13 @@ def _pip(*args: str) -> None:
 
 
 def anvil_context(repo: Path) -> Path:
-    found = sorted(repo.glob("node_modules/@foundry-rs/anvil-linux-*/bin/anvil"))
-    if not found:
-        raise EngineError("no anvil binary in node_modules: run `make setup` (npm ci) first")
+    arch = {"x86_64": "amd64", "aarch64": "arm64"}.get(_machine(), _machine())
+    found = repo / "node_modules" / "@foundry-rs" / f"anvil-linux-{arch}" / "bin" / "anvil"
+    if not found.is_file():
+        raise EngineError(f"no {found.relative_to(repo)}: run `make setup` (npm ci) first")
     context = repo / "build" / "anvil"
     context.mkdir(parents=True, exist_ok=True)
-    shutil.copy2(found[0], context / "anvil")
+    shutil.copy2(found, context / "anvil")
     return context
 
 

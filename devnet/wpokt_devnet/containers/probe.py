@@ -2,8 +2,8 @@
 
 Run in a devnet-image container on the cluster's internal network (the test publishes no port):
 ``python -m wpokt_devnet.containers.probe --dir /var/lib/wpokt-devnet``. It prints the clock,
-both chains' heads, every node's heartbeats (time and passes per worker) and cursors, and every
-entry on which one signer appears twice.
+both chains' heads, every node's heartbeats (time and passes per worker) and cursors, every
+entry's status and signers, and every entry on which one signer appears twice.
 """
 
 from __future__ import annotations
@@ -58,17 +58,29 @@ def facts(devnet: Devnet) -> Document:
                 "cursors": dict(doc.get("cursors") or {}),
             }
         doubled: list[str] = []
+        entries: list[Document] = []
+        projection = {"signatures": 1, "signers": 1, "status": 1, "transaction_hash": 1,
+                      "source_event": 1}  # fmt: skip
         for collection in (MINTS, BURNS, REFUNDS):
-            for entry in db[collection].find({}, {"signatures": 1, "signers": 1}):
-                for ids in (_signer_ids(entry), [str(s) for s in entry.get("signers") or []]):
+            for entry in db[collection].find({}, projection):
+                signers = [str(s) for s in entry.get("signers") or []]
+                for ids in (_signer_ids(entry), signers):
                     if len(ids) != len(set(ids)):
                         doubled.append(f"{collection}/{entry['_id']}")
+                entries.append({
+                    "collection": collection,
+                    "transaction_hash": str(entry.get("transaction_hash")),
+                    "source_event": entry.get("source_event"),
+                    "status": entry.get("status"),
+                    "signers": signers,
+                })  # fmt: skip
         return {
             "now_ms": int(time.time() * 1000),
             "pokt_height": _pokt_height(devnet.pokt_url),
             "eth_block": _eth_block(devnet.eth_url),
             "nodes": nodes,
             "signed_twice": sorted(set(doubled)),
+            "entries": entries,
         }
     finally:
         db.client.close()

@@ -155,6 +155,9 @@ LOCKED_DOWN: dict[str, dict[str, Any]] = {
 
 def test_given_the_compose_node_settings_then_no_problem_and_each_loosening_is_named() -> None:
     assert checks._configured_problems(LOCKED_DOWN) == []
+    assert checks._configured_problems(
+        {**LOCKED_DOWN, "HostConfig": {**LOCKED_DOWN["HostConfig"], "PidMode": "host"}}
+    ) == ["PidMode host"]
     loose = {
         "HostConfig": {**LOCKED_DOWN["HostConfig"], "PortBindings": {"8080/tcp": [{}]},
                        "ReadonlyRootfs": False, "CapAdd": ["NET_ADMIN"], "SecurityOpt": []},
@@ -163,10 +166,20 @@ def test_given_the_compose_node_settings_then_no_problem_and_each_loosening_is_n
     assert len(checks._configured_problems(loose)) == 5
 
 
+def test_given_the_journal_mount_then_only_the_nodes_own_named_volume_passes() -> None:
+    volume = {"Type": "volume", "Name": "p_node-05-data", "Destination": "/var/lib/wpokt",
+              "RW": True}  # fmt: skip
+    assert checks._journal_volume_problems({"Mounts": [volume]}, "p", "node-05") == []
+    for wrong in ({"Type": "bind"}, {"Name": "p_node-06-data"}, {"RW": False}):
+        mounts = {"Mounts": [{**volume, **wrong}]}
+        assert checks._journal_volume_problems(mounts, "p", "node-05"), wrong
+    assert checks._journal_volume_problems({"Mounts": []}, "p", "node-05")
+
+
 def test_given_what_a_container_holds_then_only_dockers_dns_is_tolerated() -> None:
     quiet = {"uid": 10001, "cap_eff": "0000000000000000", "listening": [],
-             "not_ours": ["0B00007F:AB0D"], "root_writable": False}  # fmt: skip
+             "not_ours": ["0B00007F:AB0D"], "root_read_only": True}  # fmt: skip
     assert checks._inside_problems(quiet) == []
     noisy = {"uid": 0, "cap_eff": "00000000a80425fb", "listening": ["00000000:1F90"],
-             "not_ours": ["0100007F:1F90"], "root_writable": True}  # fmt: skip
+             "not_ours": ["0100007F:1F90"], "root_read_only": False}  # fmt: skip
     assert len(checks._inside_problems(noisy)) == 5
