@@ -100,10 +100,12 @@ def executor_passes(db: Database[Document], worker: str, node_ids: list[str]) ->
 
 
 def wait_for_passes(
-    db: Database[Document], worker: str, node_ids: list[str], timeout_s: float = 60.0
+    db: Database[Document], worker: str, node_ids: list[str], timeout_s: float = 180.0
 ) -> None:
     """Wait until ``worker`` on every node in ``node_ids`` has completed two more passes than
-    now: each has then run at least one whole pass that began after this call."""
+    now: each has then run at least one whole pass that began after this call. A worker whose
+    pass failed backs off up to 60 s (``node/worker.py``), which a loaded machine (``make
+    test`` runs two lanes of tests at once) can make happen, hence three such waits."""
     before = executor_passes(db, worker, node_ids)
 
     def done() -> bool:

@@ -17,6 +17,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from wpokt_devnet.processes import is_alive
 from wpokt_node.errors import WpoktError
 
 DEBIAN_PACKAGES = ("docker.io", "docker-compose")
@@ -52,9 +53,9 @@ class Engine:
         with contextlib.suppress(ProcessLookupError):
             os.kill(self.pid, signal.SIGTERM)
         deadline = time.monotonic() + STOP_TIMEOUT_S
-        while _alive(self.pid) and time.monotonic() < deadline:
+        while is_alive(self.pid) and time.monotonic() < deadline:
             time.sleep(0.2)
-        if _alive(self.pid):
+        if is_alive(self.pid):
             with contextlib.suppress(ProcessLookupError):
                 os.kill(self.pid, signal.SIGKILL)
         if self.folder is not None:
@@ -85,20 +86,6 @@ def run(
         command = command if len(command) <= 160 else command[:157] + "…"
         raise EngineError(f"`{command}` failed (exit {result.returncode}): {tail}")
     return result
-
-
-def _alive(pid: int) -> bool:
-    try:
-        waited, _ = os.waitpid(pid, os.WNOHANG)
-        if waited == pid:
-            return False
-    except ChildProcessError:
-        pass
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    return True
 
 
 def _unmount_below(folder: Path) -> None:
