@@ -72,24 +72,9 @@ chromium:
 		$$SUDO apt-get update -qq && \
 		DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq --no-install-recommends chromium fonts-dejavu-core >/dev/null; }
 
-# The deploy checks' tests (`-m deploy`) run in deploy-check, once. Two lanes at once: the
-# e2e package (live 12-node devnets that mostly wait on blocks) and everything else; the e2e
-# lane's output follows the other's. PYTEST_LANES=1 runs one pytest over the whole suite.
-PYTEST_LANES ?= 2
+# The deploy checks' tests (`-m deploy`) run in deploy-check, once.
 pytest: setup $(LINT_STAMP) chromium
-ifeq ($(PYTEST_LANES),1)
 	$(BIN)/pytest -m "not deploy" $(PYTEST_ARGS)
-else
-	@mkdir -p build
-	@$(BIN)/pytest -m "not deploy" $(PYTEST_ARGS) -p no:cacheprovider tests/e2e \
-		> build/pytest-e2e.log 2>&1 & e2e=$$!; \
-	trap 'kill $$e2e 2>/dev/null' INT TERM; \
-	$(BIN)/pytest -m "not deploy" $(PYTEST_ARGS) --ignore=tests/e2e; rest=$$?; \
-	wait $$e2e; lane=$$?; \
-	echo "==================== e2e lane (tests/e2e) ===================="; \
-	cat build/pytest-e2e.log; \
-	[ $$rest -eq 0 ] && [ $$lane -eq 0 ]
-endif
 
 test: setup lint typecheck pytest deploy-check
 

@@ -104,8 +104,8 @@ def wait_for_passes(
 ) -> None:
     """Wait until ``worker`` on every node in ``node_ids`` has completed two more passes than
     now: each has then run at least one whole pass that began after this call. A worker whose
-    pass failed backs off up to 60 s (``node/worker.py``), which a loaded machine (``make
-    test`` runs two lanes of tests at once) can make happen, hence three such waits."""
+    pass failed backs off up to 60 s (``node/worker.py``), which a loaded machine can make
+    happen, hence three such waits."""
     before = executor_passes(db, worker, node_ids)
 
     def done() -> bool:

@@ -42,7 +42,7 @@ from wpokt_node.eth.contracts import ControllerContract
 from wpokt_node.node.cli import main
 from wpokt_node.pokt.client import PocketClient
 
-pytestmark = [pytest.mark.e2e, pytest.mark.slow]
+pytestmark = [pytest.mark.e2e, pytest.mark.slow, pytest.mark.timeout(900)]
 
 OLD_NODES, OLD_THRESHOLD = 7, 5
 NEW_NODES, NEW_THRESHOLD = 12, 9
