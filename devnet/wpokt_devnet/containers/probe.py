@@ -16,26 +16,13 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-import requests
-
 from wpokt_devnet.cluster import Devnet
 from wpokt_node.db.client import connect
 from wpokt_node.db.schema import BURNS, MINTS, NODES, REFUNDS
+from wpokt_node.eth.client import EthClient
+from wpokt_node.pokt.client import PocketClient
 
 Document = dict[str, Any]
-
-
-def _pokt_height(url: str) -> int:
-    reply = requests.get(f"{url}/cosmos/base/tendermint/v1beta1/blocks/latest", timeout=5)
-    reply.raise_for_status()
-    return int(reply.json()["block"]["header"]["height"])
-
-
-def _eth_block(url: str) -> int:
-    body = {"jsonrpc": "2.0", "id": 1, "method": "eth_blockNumber", "params": []}
-    reply = requests.post(url, json=body, timeout=5)
-    reply.raise_for_status()
-    return int(reply.json()["result"], 16)
 
 
 def _signer_ids(entry: Document) -> list[str]:
@@ -76,8 +63,8 @@ def facts(devnet: Devnet) -> Document:
                 })  # fmt: skip
         return {
             "now_ms": int(time.time() * 1000),
-            "pokt_height": _pokt_height(devnet.pokt_url),
-            "eth_block": _eth_block(devnet.eth_url),
+            "pokt_height": PocketClient(devnet.pokt_url).latest_height(),
+            "eth_block": EthClient(devnet.eth_url).block_number(),
             "nodes": nodes,
             "signed_twice": sorted(set(doubled)),
             "entries": entries,
