@@ -15,7 +15,7 @@ LOCK_VENV := .venv-lock
 PYTEST_ARGS ?= --durations=12
 
 .PHONY: test lint typecheck pytest setup demo bench contracts clean deploy-check compose chromium \
-	lock image cluster-test
+	lock image cluster-test monitoring
 
 setup: $(PY_STAMP) $(NPM_STAMP)
 
@@ -72,8 +72,16 @@ chromium:
 		$$SUDO apt-get update -qq && \
 		DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq --no-install-recommends chromium fonts-dejavu-core >/dev/null; }
 
+# The metrics receiver of the devnet and the alert rules' tests: Debian's Prometheus (with
+# promtool) and Pushgateway, started by the tests themselves, never as system services.
+monitoring:
+	@command -v promtool >/dev/null && command -v prometheus-pushgateway >/dev/null || { \
+		SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+		$$SUDO apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq --no-install-recommends prometheus prometheus-pushgateway >/dev/null; }
+
 # The deploy checks' tests (`-m deploy`) run in deploy-check, once.
-pytest: setup $(LINT_STAMP) chromium
+pytest: setup $(LINT_STAMP) chromium monitoring
 	$(BIN)/pytest -m "not deploy" $(PYTEST_ARGS)
 
 test: setup lint typecheck pytest deploy-check

@@ -26,6 +26,7 @@ from typing import Any
 import requests
 import yaml
 
+from wpokt_devnet import monitoring
 from wpokt_devnet.anvil import find_anvil
 from wpokt_devnet.cluster_config import (
     ETH_CHAIN_ID,
@@ -238,6 +239,7 @@ def node_config(
         pokt_url=devnet.pokt_url,
         keys_dir=devnet.node_keys_dir(node_id),
         journal_path=devnet.dir / "nodes" / node_id / "journal.sqlite3",
+        pushgateway_url=devnet.state.get("pushgateway_url"),
     )
     return node_settings(node_id, options, facts, endpoints)
 
@@ -325,6 +327,8 @@ def _start_services(devnet: Devnet, options: DevnetOptions, say: Callable[[str],
     devnet.state["eth_rpc_url"] = f"http://127.0.0.1:{port}"
     _wait("anvil", lambda: _eth_ready(devnet.eth_url), 30, service)
     say(f"anvil ready at {devnet.eth_url}")
+    if options.metrics:
+        devnet.state.update(monitoring.start(devnet.dir, devnet._record, say))
     devnet.save()
 
 

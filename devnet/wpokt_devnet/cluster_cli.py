@@ -117,6 +117,12 @@ def _cluster_options(parser: argparse.ArgumentParser) -> None:
         metavar="BP",
         help="turn the token's mint fee on, in basis points (at most 300)",
     )
+    parser.add_argument(
+        "--metrics",
+        action="store_true",
+        help="start a Pushgateway and Prometheus (Debian's packages) that receive the nodes' "
+        "metrics and evaluate the shipped alert rules (docs/operations.md)",
+    )
 
 
 def _options(args: argparse.Namespace) -> DevnetOptions:
@@ -129,6 +135,7 @@ def _options(args: argparse.Namespace) -> DevnetOptions:
         custody=args.custody,
         contracts=args.contracts,
         mint_fee_bp=args.mint_fee,
+        metrics=args.metrics,
     )
 
 

@@ -61,6 +61,7 @@ class DevnetOptions:
     contracts: str = PROJECT  # the Ethereum contracts: the project's, or the production profile
     mint_fee_bp: int = 0  # the token's mint fee in basis points (0: off)
     frontend_view: bool = True  # the nodes keep the deployed frontend's view (docs/frontend.md)
+    metrics: bool = False  # a Pushgateway and Prometheus receive the nodes' metrics
 
     def check(self) -> None:
         """Refuse what the chain would refuse: a multisig vault with more keys than the limit."""
@@ -150,6 +151,7 @@ class NodeEndpoints:
     pokt_url: str
     keys_dir: Path
     journal_path: Path
+    pushgateway_url: str | None = None
 
 
 def frontend_database(database: str) -> str:
@@ -217,6 +219,18 @@ def node_settings(
             "lease_ttl_s": 10,
         },
         "caps": caps,
+        "supply": {"interval_s": 5},
+        **(
+            {
+                "metrics": {
+                    "pushgateway_url": endpoints.pushgateway_url,
+                    "push_interval_s": 2,
+                    "sample_interval_s": 2,
+                }
+            }
+            if endpoints.pushgateway_url
+            else {}
+        ),
         "journal_path": str(endpoints.journal_path),
     }
 

@@ -20,7 +20,7 @@ Document = dict[str, Any]
 
 @pytest.fixture(scope="package")
 def devnet(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Devnet]:
-    with running_devnet(tmp_path_factory.mktemp("live"), "live") as network:
+    with running_devnet(tmp_path_factory.mktemp("live"), "live", metrics=True) as network:
         yield network
 
 

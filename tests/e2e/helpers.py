@@ -30,9 +30,10 @@ ENTRIES = (MINTS, BURNS, REFUNDS)
 
 
 @contextmanager
-def running_devnet(directory: Path, name: str) -> Iterator[Devnet]:
+def running_devnet(directory: Path, name: str, *, metrics: bool = False) -> Iterator[Devnet]:
     """The 12-node / threshold-9 devnet on 1 s blocks and worker intervals, torn down after; its
-    Ethereum contracts are the production profile (``make demo`` runs the project's)."""
+    Ethereum contracts are the production profile (``make demo`` runs the project's). With
+    ``metrics``, a Pushgateway and Prometheus receive the nodes' metrics."""
     options = DevnetOptions(
         nodes=NODES,
         threshold=THRESHOLD,
@@ -44,6 +45,7 @@ def running_devnet(directory: Path, name: str) -> Iterator[Devnet]:
         database=f"{name}_{os.getpid()}",
         healthy_timeout_s=300,
         contracts=PRODUCTION,
+        metrics=metrics,
     )
     network = up(directory, options)
     try:

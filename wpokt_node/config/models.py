@@ -241,6 +241,34 @@ class CapsSettings(StrictModel):
         return self
 
 
+class MetricsSettings(StrictModel):
+    pushgateway_url: str | None = Field(
+        None,
+        pattern=r"^https?://[^/@\s]+(/\S*)?$",
+        description="Prometheus Pushgateway each worker pushes its metrics to (outbound only; "
+        "no credentials in the URL: reach it over a private network); unset: no metrics",
+    )
+    job: str = Field("wpokt-node", pattern=r"^[A-Za-z0-9_-]{1,60}$")
+    push_interval_s: PositiveSeconds = Field(15.0, description="how often each worker pushes")
+    push_timeout_s: PositiveSeconds = Field(5.0, description="one push gives up after this")
+    sample_interval_s: PositiveSeconds = Field(
+        30.0, description="how often a worker reads the gauges that cost a query or an RPC"
+    )
+
+
+class SupplySettings(StrictModel):
+    """The supply monitor (run by the pokt-watcher): wPOKT ``totalSupply`` must never exceed
+    what the vaults hold."""
+
+    interval_s: PositiveSeconds = 60.0
+    tolerance_upokt: BaseUnits = Field(
+        0, description="shortfall accepted before a breach (e.g. the fees of a migration sweep)"
+    )
+    pause_on_breach: bool = Field(
+        True, description="a breach seen twice in a row pauses the whole bridge, with evidence"
+    )
+
+
 class Settings(StrictModel):
     node_id: NodeId
     network: Network = Network.DEVNET
@@ -251,6 +279,8 @@ class Settings(StrictModel):
     keys: KeysSettings
     workers: WorkersSettings = WorkersSettings()
     caps: CapsSettings = CapsSettings()
+    metrics: MetricsSettings = MetricsSettings()
+    supply: SupplySettings = SupplySettings()
     journal_path: Path = Field(
         Path("wpokt-journal.sqlite3"),
         description="this node's local signing journal (never the shared database)",

@@ -1,11 +1,14 @@
 """How many commands this process has sent to MongoDB (reported in heartbeats, used by the
-benchmark to compute database operations per bridged entry)."""
+benchmark to compute database operations per bridged entry), and their durations and failures
+(the metrics ``wpokt_db_command_seconds`` and ``wpokt_db_command_errors_total``)."""
 
 from __future__ import annotations
 
 import threading
 
 from pymongo import monitoring
+
+from wpokt_node.metrics import DB_ERRORS, DB_SECONDS
 
 
 class CommandCounter(monitoring.CommandListener):
@@ -18,10 +21,11 @@ class CommandCounter(monitoring.CommandListener):
             self._count += 1
 
     def succeeded(self, event: monitoring.CommandSucceededEvent) -> None:
-        return None
+        DB_SECONDS.observe(event.duration_micros / 1e6)
 
     def failed(self, event: monitoring.CommandFailedEvent) -> None:
-        return None
+        DB_SECONDS.observe(event.duration_micros / 1e6)
+        DB_ERRORS.inc()
 
     @property
     def count(self) -> int:

@@ -7,6 +7,7 @@ contract calls go through web3 contract objects built from the committed ABIs.
 from __future__ import annotations
 
 import re
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, TypeVar, cast
@@ -35,6 +36,7 @@ from web3.providers.rpc import HTTPProvider
 from wpokt_node.config import EthereumSettings
 from wpokt_node.errors import ChainError
 from wpokt_node.logs import get_logger
+from wpokt_node.metrics import RPC_ERRORS, RPC_SECONDS
 
 T = TypeVar("T")
 log = get_logger(__name__)
@@ -218,8 +220,20 @@ class EthClient:
             before_sleep=before_sleep,
             reraise=True,
         )
+
+        def timed() -> T:
+            started = time.perf_counter()
+            try:
+                return fn()
+            except Exception as exc:
+                if _is_transient(exc):
+                    RPC_ERRORS.labels("ethereum").inc()
+                raise
+            finally:
+                RPC_SECONDS.labels("ethereum").observe(time.perf_counter() - started)
+
         try:
-            return retrying(fn)
+            return retrying(timed)
         except ChainError:
             raise
         except Exception as exc:
@@ -251,6 +265,10 @@ class EthClient:
 
     def chain_id(self) -> int:
         return _hex_int(self.request("eth_chainId", []), "chain id")
+
+    def balance(self, address: str) -> int:
+        """The balance of ``address`` at the latest block, in wei."""
+        return _hex_int(self.request("eth_getBalance", [address, "latest"]), "balance")
 
     def block_number(self) -> int:
         return _hex_int(self.request("eth_blockNumber", []), "block number")

@@ -41,6 +41,7 @@ class LoopState:
     last_error: str | None = None
     last_error_class: str | None = None
     last_success_at: datetime | None = None
+    last_pass_s: float = 0.0
     last_result: dict[str, object] = field(default_factory=dict)
 
 
@@ -85,6 +86,7 @@ def run_loop(
             state.last_error_class = None
             state.last_success_at = datetime.now(UTC)
         state.passes += 1
+        state.last_pass_s = time.monotonic() - started
         if heartbeat is not None:
             try:
                 heartbeat(state)

@@ -25,6 +25,7 @@ from wpokt_node.keys.sources import SIGNERS_LOADED
 from wpokt_node.logs import configure_logging, get_logger
 from wpokt_node.node.cluster_facts import cluster_facts_hash
 from wpokt_node.node.context import NodeContext, build_context
+from wpokt_node.node.metrics import MetricsPusher, WorkerMetrics
 from wpokt_node.node.supervisor import WORKER_NAMES
 from wpokt_node.node.worker import LoopPolicy, LoopState, run_loop
 from wpokt_node.node.workers import build_task
@@ -40,10 +41,14 @@ def loop_policy(settings: Settings, worker: str) -> LoopPolicy:
     return LoopPolicy(interval_s=worker_settings.interval_s)
 
 
-def make_heartbeat(context: NodeContext, worker: str) -> Callable[[LoopState], None]:
+def make_heartbeat(
+    context: NodeContext, worker: str, metrics: WorkerMetrics | None = None
+) -> Callable[[LoopState], None]:
     facts = cluster_facts_hash(context.settings)
 
     def beat(state: LoopState) -> None:
+        if metrics is not None:
+            metrics.after_pass(state, state.last_pass_s)
         heartbeat(
             context.db,
             context.node_id,
@@ -92,13 +97,19 @@ def main(argv: Sequence[str] | None = None) -> int:
     except WpoktError as exc:
         log.error("worker cannot start", error=str(exc))
         return 1
+    pusher: MetricsPusher | None = None
+    if settings.metrics.pushgateway_url is not None:
+        pusher = MetricsPusher(settings.metrics, settings.node_id, args.worker)
+        pusher.start()
+    metrics = WorkerMetrics(context, args.worker, sampling=pusher is not None)
     try:
         task = build_task(args.worker, context)
         log.info("worker running", pid=os.getpid())
-        run_loop(
-            task, loop_policy(settings, args.worker), stop, make_heartbeat(context, args.worker)
-        )
+        beat = make_heartbeat(context, args.worker, metrics)
+        run_loop(task, loop_policy(settings, args.worker), stop, beat)
     finally:
+        if pusher is not None:
+            pusher.stop()
         context.close()
     log.info("worker stopped")
     return 0

@@ -328,7 +328,13 @@ class PayoutMachine:
         try:
             decided = custody.decided(entry, order)
         except ValidationError as exc:
-            record_refusal(self.db, entry, self.node_id, f"stored order is malformed: {exc}")
+            record_refusal(
+                self.db,
+                entry,
+                self.node_id,
+                f"stored order is malformed: {exc}",
+                kind="malformed_order",
+            )
             try:
                 rebuilt = custody.rebuild(entry)
             except (RebuildMismatchError, NotReadyError):

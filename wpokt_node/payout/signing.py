@@ -25,6 +25,7 @@ from wpokt_node.db.schema import Status
 from wpokt_node.db.transitions import transition
 from wpokt_node.errors import DatabaseError, ValidationError
 from wpokt_node.logs import get_logger
+from wpokt_node.metrics import REFUSALS, SIGNATURES, label
 from wpokt_node.payout.journal import SigningJournal
 from wpokt_node.secret import redact
 
@@ -52,8 +53,12 @@ class Signer:
     paused: bool = False
 
 
-def record_refusal(db: Database[Document], entry: Entry, node_id: str, reason: str) -> None:
-    """Note on the entry why this node did not sign, and raise an alert in the logs."""
+def record_refusal(
+    db: Database[Document], entry: Entry, node_id: str, reason: str, *, kind: str
+) -> None:
+    """Note on the entry why this node did not sign, raise an alert in the logs, and count it
+    under ``kind`` (a closed set: the metric's ``reason`` label)."""
+    REFUSALS.labels(entry.collection, label(kind)).inc()
     log.error(
         "signing refused",
         alert=True,
@@ -61,6 +66,7 @@ def record_refusal(db: Database[Document], entry: Entry, node_id: str, reason: s
         entry_id=str(entry.id),
         transaction_hash=entry.transaction_hash,
         reason=reason,
+        kind=kind,
     )
     at_ms = int(time.time() * 1000)
     try:
@@ -77,7 +83,7 @@ def _agrees(signer: Signer, custody: Custody, entry: Entry, order: Mapping[str, 
     otherwise the refusal is recorded on the entry."""
     if order != entry.order:
         reason = "stored order differs from the order rebuilt from the chain"
-        record_refusal(signer.db, entry, signer.node_id, reason)
+        record_refusal(signer.db, entry, signer.node_id, reason, kind="order_differs")
         return False
     event = custody.source_event(entry)
     verdict = signer.journal.authorize(
@@ -90,6 +96,7 @@ def _agrees(signer: Signer, custody: Custody, entry: Entry, order: Mapping[str, 
             signer.node_id,
             f"signing journal: this payload was signed for another source event "
             f"({verdict.other_event}); a payload pays one event only",
+            kind="journal_other_event",
         )
     elif not verdict.may_sign:
         record_refusal(
@@ -98,6 +105,7 @@ def _agrees(signer: Signer, custody: Custody, entry: Entry, order: Mapping[str, 
             signer.node_id,
             f"signing journal: this node already signed payload {verdict.live_payload_hash} "
             f"for {event}",
+            kind="journal_already_signed",
         )
     return verdict.may_sign
 
@@ -114,7 +122,7 @@ def sign_entry(
     try:
         order = custody.rebuild(entry)
     except RebuildMismatchError as mismatch:
-        record_refusal(signer.db, entry, signer.node_id, mismatch.reason)
+        record_refusal(signer.db, entry, signer.node_id, mismatch.reason, kind="rebuild_mismatch")
         return SignStep.REFUSED, None
     if not _unmoved(signer.db, entry):
         return SignStep.RACE_LOST, None
@@ -132,6 +140,7 @@ def sign_entry(
         audit_seq=_audit_seq(entry),
     )
     if added:
+        SIGNATURES.labels(entry.collection).inc()
         log.info("signed", collection=entry.collection, entry_id=str(entry.id))
     return (SignStep.SIGNED if added else SignStep.RACE_LOST), order
 

@@ -7,6 +7,7 @@ from typing import Any
 
 from wpokt_node.errors import NotReadyError
 from wpokt_node.logs import get_logger
+from wpokt_node.metrics import ENTRY_STEPS, label
 
 log = get_logger(__name__)
 
@@ -32,4 +33,5 @@ def run_entry_step(
         )
         outcome = "error"
     summary[outcome] = summary.get(outcome, 0) + 1
+    ENTRY_STEPS.labels(label(outcome)).inc()
     return outcome

@@ -10,6 +10,7 @@ asked for.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -24,6 +25,7 @@ from tenacity import (
 
 from wpokt_node.errors import ChainError, ValidationError
 from wpokt_node.logs import get_logger
+from wpokt_node.metrics import RPC_ERRORS, RPC_SECONDS
 
 log = get_logger(__name__)
 
@@ -99,6 +101,23 @@ class RestTransport:
         return "RestTransport([endpoint not shown])"
 
     def _once(
+        self,
+        method: str,
+        path: str,
+        params: Params | None,
+        body: Mapping[str, Any] | None,
+        not_found_ok: bool,
+    ) -> dict[str, Any] | None:
+        started = time.perf_counter()
+        try:
+            return self._answer(method, path, params, body, not_found_ok)
+        except _TransientError:
+            RPC_ERRORS.labels("pocket").inc()
+            raise
+        finally:
+            RPC_SECONDS.labels("pocket").observe(time.perf_counter() - started)
+
+    def _answer(
         self,
         method: str,
         path: str,
