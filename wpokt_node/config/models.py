@@ -87,6 +87,18 @@ class EthereumSettings(StrictModel):
     )
     rescan_interval_s: PositiveSeconds = 60.0
     gas_limit_mint: int = Field(400_000, ge=21_000)
+    max_fee_per_gas_wei: int | None = Field(
+        1_000 * 10**9,
+        ge=1,
+        description="no mint tx offers a higher EIP-1559 max fee (null: no cap); a gas spike "
+        "above it holds mints, visibly, instead of draining the gas accounts",
+    )
+    gas_escalate_after_s: PositiveSeconds = Field(
+        180.0, description="a mint tx pending this long is replaced with higher fees"
+    )
+    gas_bump_percent: int = Field(
+        25, ge=10, le=1000, description="a replacement raises both fees by at least this"
+    )
     rpc_timeout_s: PositiveSeconds = 10.0
 
     @model_validator(mode="after")

@@ -194,8 +194,10 @@ class Custody(Protocol):
         """Submit the payout; returns the tx hash, or None if ``record`` refused."""
         ...
 
-    def rebroadcast(self, entry: Entry) -> None:
-        """Send the recorded execution tx again, the same bytes."""
+    def rebroadcast(self, entry: Entry, record: RecordExecution) -> str:
+        """Send the recorded execution tx again, the same bytes; a back end whose chain prices
+        inclusion may instead replace a stuck tx (same slot, higher fees), recording the
+        replacement with ``record`` first. Returns what it did (``rebroadcast``, ...)."""
         ...
 
     def outcome(self, entry: Entry, order: Mapping[str, Any]) -> Outcome:

@@ -31,6 +31,7 @@ from wpokt_node.custody.base import (
 )
 from wpokt_node.custody.burn_return import BurnReturnSource
 from wpokt_node.custody.mint_chain import MintChain, recorded_raw_tx
+from wpokt_node.custody.mint_gas import GasEscalation
 from wpokt_node.custody.mint_sources import DepositSource, MintSources
 from wpokt_node.custody.number_gaps import first_gap
 from wpokt_node.custody.source_window import SourceWindow
@@ -88,6 +89,7 @@ class EthMintCustody:
         self.controller = controller
         self.eth_signer = eth_signer
         self.sender = gas_sender
+        self.gas = GasEscalation(gas_sender, settings.ethereum.gas_escalate_after_s)
         self.submitter = MintSubmitter(
             controller, token, gas_sender, settings.ethereum.gas_limit_mint
         )
@@ -304,6 +306,7 @@ class EthMintCustody:
             log.info("mint execution not recorded; not broadcasting", entry_id=str(entry.id))
             return None
         self.sender.broadcast(signed)
+        self.gas.sent(signed.tx_hash)
         log.info("mint broadcast", entry_id=str(entry.id), tx_hash=signed.tx_hash)
         return signed.tx_hash
 
@@ -344,18 +347,25 @@ class EthMintCustody:
             )
         return [bytes.fromhex(s.signature.removeprefix("0x")) for s in current[: state.threshold]]
 
-    def rebroadcast(self, entry: Entry) -> None:
-        """Send the recorded raw execution tx again (the same bytes, so the same hash)."""
+    def rebroadcast(self, entry: Entry, record: RecordExecution) -> str:
+        """Replace this node's stuck tx with higher fees (``custody/mint_gas.py``), or send the
+        recorded raw execution tx again (the same bytes, so the same hash)."""
         tx_hash = entry.execution_tx_hash or ""
         raw = recorded_raw_tx(entry)
         if raw is None:
             raise ValidationError("execution_tx_raw does not hash to execution_tx_hash")
+        stuck = self.gas.reason(raw)
+        if stuck is not None:
+            log.info("mint tx stuck", entry_id=str(entry.id), tx_hash=tx_hash, why=stuck)
+            if self.gas.replace(entry, raw, record) is not None:
+                return "replaced"
         try:
             self.eth.request("eth_sendRawTransaction", ["0x" + raw.hex()])
         except RpcError as exc:
             if not any(marker in exc.rpc_message.lower() for marker in _ALREADY_SENT):
                 raise
         log.info("mint rebroadcast", entry_id=str(entry.id), tx_hash=tx_hash)
+        return "rebroadcast"
 
     def outcome(self, entry: Entry, order: Mapping[str, Any]) -> Outcome:
         return self.chain.outcome(entry, self.domain.mint_data(order))

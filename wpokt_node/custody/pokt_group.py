@@ -343,14 +343,15 @@ class PoktGroupCustody(ReleaseCustodyBase):
             log.warning("exec broadcast failed", entry_id=str(entry.id), error=str(exc))
         return prepared.signed.tx_hash
 
-    def rebroadcast(self, entry: Entry) -> None:
+    def rebroadcast(self, entry: Entry, record: RecordExecution) -> str:
         encoded = entry.document.get("execution_tx_bytes")
         if not isinstance(encoded, str):
-            return
+            return "nothing_to_rebroadcast"
         try:
             self.pokt.broadcast(base64.b64decode(encoded, validate=True))
         except (ValueError, WpoktError) as exc:
             log.warning("exec rebroadcast failed", entry_id=str(entry.id), error=str(exc))
+        return "rebroadcast"
 
     def queue_key(self, entry: Entry) -> tuple[Any, ...]:
         proposal_id = (entry.order or {}).get("proposal_id")

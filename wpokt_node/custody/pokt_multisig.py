@@ -327,16 +327,17 @@ class PoktMultisigCustody(ReleaseCustodyBase):
             log.info("release broadcast", entry_id=str(entry.id), tx_hash=result.txhash)
         return result
 
-    def rebroadcast(self, entry: Entry) -> None:
+    def rebroadcast(self, entry: Entry, record: RecordExecution) -> str:
         encoded = entry.document.get("execution_tx_bytes")
         if not isinstance(encoded, str):
-            return
+            return "nothing_to_rebroadcast"
         try:
             tx_bytes = base64.b64decode(encoded, validate=True)
         except ValueError:
             log.error("stored release bytes are not base64", entry_id=str(entry.id))
-            return
+            return "invalid"
         self.broadcast(tx_bytes, entry)
+        return "rebroadcast"
 
     # -- outcome --------------------------------------------------------------------------------
 

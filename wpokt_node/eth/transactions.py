@@ -11,9 +11,11 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
+from eth_account import Account
 from eth_account.typed_transactions.typed_transaction import TypedTransaction
 from eth_utils.address import to_checksum_address
 from eth_utils.crypto import keccak
+from hexbytes import HexBytes
 
 from wpokt_node.errors import ChainError
 from wpokt_node.eth.client import EthClient, ReceiptRecord, RpcError
@@ -23,6 +25,10 @@ from wpokt_node.logs import get_logger
 
 log = get_logger(__name__)
 _ALREADY_KNOWN = ("already known", "already imported", "known transaction")
+
+
+class GasCapError(ChainError):
+    """The fees a transaction needs are above the configured cap."""
 
 
 class TransactionRevertedError(ChainError):
@@ -42,6 +48,7 @@ class FeePolicy:
     base_fee_multiplier: int = 2
     priority_fee_wei: int | None = None  # None: ask the node (eth_maxPriorityFeePerGas)
     max_fee_cap_wei: int | None = None
+    bump_percent: int = 25  # a replacement raises both fees by at least this (geth needs 10)
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,18 +86,27 @@ class TransactionSender:
     def __repr__(self) -> str:
         return f"TransactionSender({self.address} via {self.client.endpoint})"
 
-    def _fees(self) -> tuple[int, int]:
+    def base_fee(self) -> int:
         latest = self.client.block("latest")
-        base = latest.base_fee_per_gas if latest and latest.base_fee_per_gas is not None else 0
+        return latest.base_fee_per_gas if latest and latest.base_fee_per_gas is not None else 0
+
+    def _market(self) -> tuple[int, int]:
+        """What a new transaction offers now: (max fee, tip)."""
         tip = self.fees.priority_fee_wei
         if tip is None:
             tip = int(self.client.request("eth_maxPriorityFeePerGas", []), 16)
-        max_fee = base * self.fees.base_fee_multiplier + tip
+        return self.base_fee() * self.fees.base_fee_multiplier + tip, tip
+
+    def _capped(self, max_fee: int) -> None:
         if self.fees.max_fee_cap_wei is not None and max_fee > self.fees.max_fee_cap_wei:
-            raise ChainError(
+            raise GasCapError(
                 f"gas price too high: max fee {max_fee} wei exceeds the cap "
                 f"{self.fees.max_fee_cap_wei} wei"
             )
+
+    def _fees(self) -> tuple[int, int]:
+        max_fee, tip = self._market()
+        self._capped(max_fee)
         return max_fee, tip
 
     def _allocate_nonce(self) -> int:
@@ -117,10 +133,33 @@ class TransactionSender:
                 raise TransactionRevertedError(what, reason) from None
             raise
 
+    def replacement(self, raw: bytes) -> SignedTransaction:
+        """A replacement of ``raw``, a type-2 transaction this sender signed: the same nonce,
+        call and gas; both fees raised by at least ``fees.bump_percent`` and to at least what
+        the market asks now, within ``fees.max_fee_cap_wei`` (else ``GasCapError``). Only one
+        of the two can ever be mined (one nonce)."""
+        old = decode_signed(raw)
+        if old.sender != self.address:
+            raise ChainError(f"tx {old.tx_hash} was sent by {old.sender}, not by {self.address}")
+        market_max, market_tip = self._market()
+        tip = max(_bumped(old.tip, self.fees.bump_percent), market_tip)
+        max_fee = max(_bumped(old.max_fee_per_gas, self.fees.bump_percent), market_max, tip)
+        self._capped(max_fee)
+        return self.sign(
+            old.to, old.data, old.gas_limit, old.value, nonce=old.nonce, fees=(max_fee, tip)
+        )
+
     def sign(
-        self, to: str | None, data: bytes, gas_limit: int, value: int = 0, nonce: int | None = None
+        self,
+        to: str | None,
+        data: bytes,
+        gas_limit: int,
+        value: int = 0,
+        *,
+        nonce: int | None = None,
+        fees: tuple[int, int] | None = None,
     ) -> SignedTransaction:
-        max_fee, tip = self._fees()
+        max_fee, tip = fees or self._fees()
         tx_nonce = self._allocate_nonce() if nonce is None else nonce
         tx: dict[str, Any] = {
             "type": 2,
@@ -213,3 +252,44 @@ class TransactionSender:
             reason = self.revert_reason(receipt.transaction_hash)
             raise TransactionRevertedError(what, reason, receipt.transaction_hash)
         return receipt
+
+
+@dataclass(frozen=True, slots=True)
+class DecodedTransaction:
+    tx_hash: str
+    sender: str
+    nonce: int
+    to: str | None
+    data: bytes
+    value: int
+    gas_limit: int
+    max_fee_per_gas: int
+    tip: int
+
+
+def decode_signed(raw: bytes) -> DecodedTransaction:
+    """The fields and the sender of a signed type-2 transaction."""
+    try:
+        fields = TypedTransaction.from_bytes(HexBytes(raw)).as_dict()
+        sender = str(Account.recover_transaction(raw))
+    except Exception as exc:
+        raise ChainError(f"not a signed EIP-1559 transaction: {type(exc).__name__}") from None
+    if fields.get("type") != 2:
+        raise ChainError("not an EIP-1559 (type 2) transaction")
+    to = fields.get("to")
+    return DecodedTransaction(
+        tx_hash="0x" + keccak(raw).hex(),
+        sender=sender,
+        nonce=int(fields["nonce"]),
+        to=str(to_checksum_address(to)) if to else None,
+        data=bytes(fields.get("data", b"")),
+        value=int(fields.get("value", 0)),
+        gas_limit=int(fields["gas"]),
+        max_fee_per_gas=int(fields["maxFeePerGas"]),
+        tip=int(fields["maxPriorityFeePerGas"]),
+    )
+
+
+def _bumped(fee: int, percent: int) -> int:
+    """``fee`` raised by ``percent``, rounded up (integers only)."""
+    return -(-fee * (100 + percent) // 100)

@@ -422,8 +422,11 @@ class PayoutMachine:
             return self._submit(entry, order, outcome)
         if outcome.on_chain:
             return "pending"
-        self.custodies[entry.collection].rebroadcast(entry)
-        return "rebroadcast"
+
+        def record(tx_hash: str, fields: Mapping[str, Any]) -> bool:
+            return self.store.record_execution(entry, tx_hash, fields, entry.execution_tx_hash)
+
+        return self.custodies[entry.collection].rebroadcast(entry, record)
 
     def _submit(self, entry: Entry, order: Mapping[str, Any], outcome: Outcome) -> str:
         custody = self.custodies[entry.collection]

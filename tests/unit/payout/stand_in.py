@@ -155,8 +155,9 @@ class StandInCustody:
         self.broadcasts += 1
         return tx_hash
 
-    def rebroadcast(self, entry: Entry) -> None:
+    def rebroadcast(self, entry: Entry, record: RecordExecution) -> str:
         self.broadcasts += 1
+        return "rebroadcast"
 
     def outcome(self, entry: Entry, order: Mapping[str, Any]) -> Outcome:
         number = int(order["number"])

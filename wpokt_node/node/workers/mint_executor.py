@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from wpokt_node.custody.eth_mint import EthMintCustody
-from wpokt_node.eth.transactions import TransactionSender
+from wpokt_node.eth.transactions import FeePolicy, TransactionSender
 from wpokt_node.mint.executor import mint_executor
 from wpokt_node.node.context import NodeContext
 from wpokt_node.payout.machine import PayoutMachine
@@ -20,7 +20,13 @@ def mint_custody(context: NodeContext) -> EthMintCustody:
         controller=context.controller,
         eth_signer=context.signer("eth_signer"),
         gas_sender=TransactionSender(
-            context.eth, context.signer("eth_gas"), settings.ethereum.chain_id
+            context.eth,
+            context.signer("eth_gas"),
+            settings.ethereum.chain_id,
+            FeePolicy(
+                max_fee_cap_wei=settings.ethereum.max_fee_per_gas_wei,
+                bump_percent=settings.ethereum.gas_bump_percent,
+            ),
         ),
     )
 
