@@ -355,7 +355,12 @@ VALIDATORS: Mapping[str, dict[str, Any]] = {
             "_id": _TEXT,
             "kind": {
                 "bsonType": "string",
-                "enum": ["bridge_pause", "bridge_pause_change", "schema_version"],
+                "enum": [
+                    "bridge_pause",
+                    "bridge_pause_change",
+                    "schema_version",
+                    "operator_action",
+                ],
             },
             # nx-27017 stores a boolean written by $set as 0/1
             "paused": {"bsonType": ["bool", *_INT]},
@@ -365,6 +370,10 @@ VALIDATORS: Mapping[str, dict[str, Any]] = {
             "by": _OPTIONAL_TEXT,
             "version": {"bsonType": _INT, "minimum": 1},  # schema_version (db.schema_version)
             "min_reader": {"bsonType": _INT, "minimum": 1},
+            "action": _TEXT,  # operator_action (db.operator_log)
+            "target": _OPTIONAL_TEXT,
+            "outcome": _OPTIONAL_TEXT,
+            "dry_run": {"bsonType": ["bool", *_INT]},
         },
     ),
     AUDIT: _object(

@@ -1,9 +1,9 @@
-"""``wpokt-node admin pause|resume|pause-status``: the cluster-wide pause switch."""
+"""``wpokt-node admin pause|resume|pause-status``: the cluster-wide pause switch; the other
+operator tools (``node/operator_cli.py``) register under ``admin`` too."""
 
 from __future__ import annotations
 
 import argparse
-import getpass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -11,6 +11,8 @@ from typing import Any
 from wpokt_node.config import load_config
 from wpokt_node.db.client import connect_settings
 from wpokt_node.db.control import BridgePause, pause_history, read_bridge_pause, set_bridge_pause
+from wpokt_node.node import operator_cli
+from wpokt_node.node.operator_cli import operator_name
 
 
 def register(commands: Any) -> None:
@@ -34,13 +36,7 @@ def register(commands: Any) -> None:
     show.add_argument("--config", required=True, type=Path)
     show.set_defaults(handler=_show)
 
-
-def _operator(node_id: str) -> str:
-    try:
-        user = getpass.getuser()
-    except (KeyError, OSError):
-        user = "unknown"
-    return f"{user}@{node_id}"
+    operator_cli.register(actions)
 
 
 def _when(at_ms: object) -> str:
@@ -54,7 +50,7 @@ def _change(args: argparse.Namespace, paused: bool) -> int:
     db = connect_settings(settings)
     try:
         state = set_bridge_pause(
-            db, paused=paused, by=_operator(settings.node_id), reason=args.reason
+            db, paused=paused, by=operator_name(settings.node_id), reason=args.reason
         )
     finally:
         db.client.close()

@@ -11,15 +11,17 @@ from pymongo.database import Database
 from structlog.testing import capture_logs
 
 from tests.fixtures.anvil import CHAIN_ID, FAST_RETRY, EthEnv, double_burner_code
+from tests.unit.test_config import example_data
 from wpokt_devnet.anvil import free_port
 from wpokt_node.addresses import address_from_bytes
 from wpokt_node.burn import watcher as watcher_module
+from wpokt_node.burn.reobserve import reobserve_burns
 from wpokt_node.burn.watcher import CURSOR_NAME, BurnWatcher
-from wpokt_node.config import EthereumSettings
+from wpokt_node.config import EthereumSettings, Settings, parse_settings
 from wpokt_node.db.entries import InsertOutcome, insert_once
 from wpokt_node.db.nodes import get_cursor
 from wpokt_node.db.schema import BURNS
-from wpokt_node.errors import DatabaseError
+from wpokt_node.errors import DatabaseError, ValidationError
 from wpokt_node.eth.burn_check import BurnLogState, ExpectedBurn, check_burn_log
 from wpokt_node.eth.client import EthClient
 from wpokt_node.eth.confirmations import ConfirmationPolicy
@@ -273,3 +275,65 @@ def test_two_burns_in_one_tx_are_numbered_in_log_order(
     assert check(1, 400, other).state is BurnLogState.FOUND
     assert check(1, 300, POKT).state is BurnLogState.MISMATCH
     assert check(2, 400, other).state is BurnLogState.MISSING
+
+
+def _settings(env: EthEnv, start_block: int) -> Settings:
+    data = example_data()
+    data["ethereum"].update(
+        rpc_url=env.anvil.url,
+        chain_id=CHAIN_ID,
+        token_address=env.deployment.token,
+        start_block=start_block,
+    )
+    return parse_settings(data, {})
+
+
+def test_reobserve_records_a_skipped_burn_as_the_watcher_would(
+    eth_env: EthEnv, mongo_db: Database[Document]
+) -> None:
+    # Given a tx with two burns that no watcher has scanned
+    deployer = eth_env.sender(eth_env.admin)
+    signed = deployer.sign(None, double_burner_code(eth_env.deployment.token), 300_000)
+    deployer.broadcast(signed)
+    deployer.check_receipt(deployer.wait_for_receipt(signed.tx_hash), "deploy")
+    burner = str(eth_env.client.request("eth_getTransactionReceipt", [signed.tx_hash])[
+        "contractAddress"])  # fmt: skip
+    eth_env.mint(burner, 1_000)
+    other = bytes.fromhex("b1" * 20)
+    calls = eth_env.token.encode("burnAndBridge", 300, to_checksum_address(POKT))
+    calls += eth_env.token.encode("burnAndBridge", 400, to_checksum_address(other))
+    receipt = eth_env.sender(eth_env.holder).send(burner, calls, 300_000, "double burn")
+    eth_env.anvil.mine(2)
+    settings = _settings(eth_env, eth_env.deployment.deploy_block)
+    second = receipt.logs[-1].log_index
+    # When an operator reobserves the second burn only (a dry run first)
+    dry = reobserve_burns(settings, mongo_db, eth_env.client, receipt.transaction_hash,
+                          log_index=second, dry_run=True)  # fmt: skip
+    assert [(r.source, r.recorded) for r in dry] == [(f"eth:{receipt.transaction_hash}:1", False)]
+    assert _burns(mongo_db) == []
+    [found] = reobserve_burns(settings, mongo_db, eth_env.client, receipt.transaction_hash,
+                              log_index=second, dry_run=False)  # fmt: skip
+    assert found.recorded
+    # Then the watcher, scanning later, records only the first; the fields are its own
+    assert _watcher(eth_env, mongo_db).run_once().inserted == 1
+    docs = _burns(mongo_db)
+    assert [(d["burn_index"], d["amount"]) for d in docs] == [(0, "300"), (1, "400")]
+    assert docs[1]["to_address"] == address_from_bytes(other)
+    assert docs[1]["log_index"] == second
+    # And reobserving the whole tx now changes nothing
+    again = reobserve_burns(settings, mongo_db, eth_env.client, receipt.transaction_hash,
+                            log_index=None, dry_run=False)  # fmt: skip
+    assert [r.recorded for r in again] == [False, False]
+    assert len(_burns(mongo_db)) == 2
+
+
+def test_reobserve_refuses_a_burn_before_the_clusters_start_block(
+    eth_env: EthEnv, mongo_db: Database[Document]
+) -> None:
+    eth_env.mint(eth_env.holder_address, 5_000)
+    receipt = eth_env.burn(1_000, POKT)
+    settings = _settings(eth_env, receipt.block_number + 1)
+    with pytest.raises(ValidationError, match="before this cluster's start block"):
+        reobserve_burns(settings, mongo_db, eth_env.client, receipt.transaction_hash,
+                        log_index=None, dry_run=False)  # fmt: skip
+    assert _burns(mongo_db) == []

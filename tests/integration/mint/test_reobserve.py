@@ -1,0 +1,132 @@
+"""``wpokt-node admin reobserve``: a deposit the watchers skipped is recorded from one node's
+RPC and then minted once by the cluster; a burn is recorded from its receipt; what is not a
+deposit or a burn of this cluster is refused with nothing changed; every run is audited."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from tests.fixtures.anvil import CHAIN_ID
+from tests.fixtures.mint_cluster import (
+    USER_ETH_KEY,
+    MintCluster,
+    MintClusterFactory,
+    recipient_address,
+)
+from wpokt_node.db.nodes import set_cursor
+from wpokt_node.db.operator_log import recent_actions
+from wpokt_node.db.schema import BURNS, MINTS, REFUNDS
+from wpokt_node.eth.transactions import TransactionSender
+from wpokt_node.keys.signer import LocalKeySigner
+from wpokt_node.mint.watcher import CURSOR
+from wpokt_node.node.cli import main
+
+pytestmark = pytest.mark.node
+
+NO_RESCAN = {"pocket": {"rescan_blocks": 0}}
+
+
+def config_file(cluster: MintCluster, tmp_path: Path) -> Path:
+    """Node 0's settings as the YAML file an operator passes to the CLI."""
+    settings = cluster.nodes[0].context.settings
+    data: dict[str, Any] = settings.model_dump(mode="json", exclude_none=True)
+    data["mongodb"]["uri"] = settings.mongodb.uri.get_secret_value()
+    path = tmp_path / "node-0.yaml"
+    path.write_text(yaml.safe_dump(data), encoding="utf-8")
+    return path
+
+
+def skipped_deposit(cluster: MintCluster, amount: int, recipient: str, memo: str | None = None
+                    ) -> str:  # fmt: skip
+    """A deposit every watcher's cursor has already passed (their scans missed it)."""
+    tx_hash = cluster.deposit(amount, recipient, memo=memo)
+    head = cluster.sim.state.height
+    for node in cluster.nodes:
+        set_cursor(cluster.db, node.node_id, CURSOR, head)
+    for index in range(len(cluster.nodes)):
+        cluster.watch(index)
+    return tx_hash
+
+
+def reobserve(config: Path, *args: str) -> int:
+    return main(["admin", "reobserve", "--config", str(config), *args])
+
+
+def test_a_skipped_deposit_is_recorded_then_minted_once(
+    mint_cluster_factory: MintClusterFactory, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # Given a deposit that no watcher recorded (cursors past it, no re-scan)
+    cluster = mint_cluster_factory(overrides=[NO_RESCAN] * 3)
+    recipient = recipient_address(50)
+    tx_hash = skipped_deposit(cluster, 6_000_000, recipient)
+    assert cluster.db[MINTS].count_documents({}) == 0
+    config = config_file(cluster, tmp_path)
+    # When an operator runs a dry run: it says what it would record, and records nothing
+    assert reobserve(config, "--pokt-tx", tx_hash, "--dry-run") == 0
+    assert "would be recorded in mints (dry run)" in capsys.readouterr().out
+    assert cluster.db[MINTS].count_documents({}) == 0
+    # When they run it for real: the entry is recorded detected, from the chain's own data
+    assert reobserve(config, "--pokt-tx", tx_hash) == 0
+    assert "recorded in mints as" in capsys.readouterr().out
+    entry = cluster.mint(tx_hash)
+    assert (entry["status"], entry["amount"], entry["to_address"]) == (
+        "detected",
+        "6000000",
+        recipient,
+    )
+    # Then the cluster mints it once, and a second reobserve changes nothing
+    cluster.execute(0, 1, passes=3)
+    assert cluster.mint(tx_hash)["status"] == "executed"
+    assert cluster.token.balance_of(recipient) == 6_000_000
+    assert reobserve(config, "--pokt-tx", tx_hash) == 0
+    assert "already recorded in mints" in capsys.readouterr().out
+    assert cluster.db[MINTS].count_documents({}) == 1
+    # And every run is in the audit record, the dry run marked
+    actions = [(a["action"], bool(a["dry_run"])) for a in reversed(recent_actions(cluster.db))]
+    assert actions == [("reobserve", True), ("reobserve", False), ("reobserve", False)]
+
+
+def test_a_skipped_bad_memo_deposit_is_recorded_as_a_refund(
+    mint_cluster_factory: MintClusterFactory, tmp_path: Path
+) -> None:
+    cluster = mint_cluster_factory(overrides=[NO_RESCAN] * 3)
+    tx_hash = skipped_deposit(cluster, 2_000_000, recipient_address(51), memo="not json")
+    assert reobserve(config_file(cluster, tmp_path), "--pokt-tx", tx_hash) == 0
+    refund = cluster.db[REFUNDS].find_one({"transaction_hash": tx_hash})
+    assert refund is not None
+    assert refund["status"] == "detected"
+    assert cluster.db[MINTS].count_documents({}) == 0
+
+
+def test_what_is_not_a_deposit_or_a_burn_is_refused_and_nothing_changes(
+    mint_cluster: MintCluster, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    config = config_file(mint_cluster, tmp_path)
+    # An unknown Pocket hash
+    assert reobserve(config, "--pokt-tx", "AB" * 32) == 1
+    assert "this node's RPC does not know it" in capsys.readouterr().err
+    # A Pocket transfer between two users, not into the vault
+    wallet = mint_cluster.wallets[0]
+    other = mint_cluster.wallets[1].address
+    transfer = wallet.send(other, 1_000_000, memo="")
+    assert reobserve(config, "--pokt-tx", transfer) == 1
+    assert "is not a deposit into the vault" in capsys.readouterr().err
+    # An Ethereum tx that burned nothing (a plain transfer), and a bad hash
+    user = LocalKeySigner.from_hex(USER_ETH_KEY)
+    sender = TransactionSender(mint_cluster.eth, user, CHAIN_ID)
+    plain = sender.send(sender.address, b"", 21_000, "plain transfer").transaction_hash
+    assert reobserve(config, "--eth-tx", plain) == 1
+    assert "holds no BurnAndBridge of the token" in capsys.readouterr().err
+    assert reobserve(config, "--eth-tx", "0x" + "12" * 32) == 1
+    assert "has no receipt for it" in capsys.readouterr().err
+    # --log-index belongs to --eth-tx
+    assert reobserve(config, "--pokt-tx", transfer, "--log-index", "1") == 2
+    for name in (MINTS, BURNS, REFUNDS):
+        assert mint_cluster.db[name].count_documents({}) == 0
+    outcomes = [a["outcome"] for a in recent_actions(mint_cluster.db)]
+    assert len(outcomes) == 4
+    assert all(o.startswith("refused: ") for o in outcomes)
