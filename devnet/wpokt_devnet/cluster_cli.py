@@ -8,6 +8,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
+from wpokt_devnet import monitoring, rotation
 from wpokt_devnet.actions import burn, deposit, snapshot
 from wpokt_devnet.cli import devnet_commands
 from wpokt_devnet.cluster import Devnet, DevnetError, down, up
@@ -57,6 +58,9 @@ def register(subparsers: Any) -> None:
     nodes.add_argument("--dir", required=True, type=Path)
     nodes.add_argument("node_ids", nargs="+", metavar="NODE_ID")
     nodes.set_defaults(handler=_nodes)
+
+    _register_rotate(group)
+    _register_metrics_shot(group)
 
     back = group.add_parser("burn", help="burnAndBridge wPOKT from the devnet Ethereum user")
     back.add_argument("--dir", required=True, type=Path)
@@ -187,6 +191,48 @@ def _successor(args: argparse.Namespace) -> int:
           f"{devnet.config_path(ids[0])} ...; cut-over after Pocket height "
           f"{cut['pocket_height']} and Ethereum block {cut['ethereum_block']} (the old nodes "
           "stop there once restarted)")  # fmt: skip
+    return 0
+
+
+def _register_metrics_shot(group: Any) -> None:
+    shot = group.add_parser(
+        "metrics-shot",
+        help="a PNG of Prometheus' graph page of a devnet started with --metrics",
+    )
+    shot.add_argument("--dir", required=True, type=Path)
+    shot.add_argument("--out", required=True, type=Path)
+    shot.add_argument("--range", default="10m", help="the graphs' time range (Prometheus syntax)")
+    shot.set_defaults(handler=_metrics_shot)
+
+
+def _metrics_shot(args: argparse.Namespace) -> int:
+    devnet = Devnet.load(args.dir)
+    url = devnet.state.get("prometheus_url")
+    if not isinstance(url, str):
+        raise DevnetError("this devnet runs no Prometheus: start it with `devnet up --metrics`")
+    monitoring.screenshot(monitoring.graph_url(url, monitoring.SHOT_QUERIES, args.range),
+                          args.out)  # fmt: skip
+    print(f"wrote {args.out}")
+    return 0
+
+
+def _register_rotate(group: Any) -> None:
+    turn = group.add_parser(
+        "rotate",
+        help="replace one node's validator and vault-member keys while the others keep "
+        "bridging (docs/runbooks/rotate-node-key.md)",
+    )
+    turn.add_argument("--dir", required=True, type=Path)
+    turn.add_argument("--node", required=True, metavar="NODE_ID")
+    turn.set_defaults(handler=_rotate)
+
+
+def _rotate(args: argparse.Namespace) -> int:
+    configure_logging("warning", worker="devnet")
+    devnet = Devnet.load(args.dir)
+    done = rotation.rotate(devnet, args.node, print)
+    print(f"{done.node_id} rotated: validator {done.address('new')}, vault member "
+          f"{done.member_address('new')}")  # fmt: skip
     return 0
 
 

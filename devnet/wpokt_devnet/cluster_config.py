@@ -217,6 +217,7 @@ def node_settings(
             "release_executor": interval,
             "heartbeat_stale_s": 30,
             "lease_ttl_s": 10,
+            "governance_interval_s": 5,
         },
         "caps": caps,
         "supply": {"interval_s": 5},

@@ -8,10 +8,13 @@ monitoring`` installs them). They listen on loopback only, started and stopped w
 from __future__ import annotations
 
 import shutil
+import subprocess
+import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlencode
 
 import requests
 import yaml
@@ -113,3 +116,36 @@ def firing_alerts(prometheus_url: str) -> list[dict[str, Any]]:
     response = requests.get(f"{prometheus_url}/api/v1/alerts", timeout=10)
     alerts = response.json()["data"]["alerts"]
     return [a for a in alerts if a.get("state") == "firing"]
+
+
+SHOT_QUERIES = (
+    'sum by (status) (max by (collection, status) (wpokt_entries{job="wpokt-node"}))',
+    'sum by (node) (rate(wpokt_signatures_total{job="wpokt-node"}[1m])) * 60',
+    'max(wpokt_vault_balance_upokt{job="wpokt-node",vault="current"}) '
+    '- max(wpokt_total_supply{job="wpokt-node"})',
+)
+
+
+def graph_url(prometheus_url: str, queries: tuple[str, ...], range_input: str) -> str:
+    """Prometheus' own graph page with one graph per query (``g0``, ``g1``, ...)."""
+    params: list[tuple[str, str]] = []
+    for index, promql in enumerate(queries):
+        params += [(f"g{index}.expr", promql), (f"g{index}.tab", "0"),
+                   (f"g{index}.range_input", range_input)]  # fmt: skip
+    return f"{prometheus_url}/graph?{urlencode(params)}"
+
+
+def screenshot(url: str, out: Path, *, width: int = 1400, height: int = 2000) -> None:
+    """The page as a PNG, by Debian's headless Chromium (the flags keep it off the network)."""
+    binary = shutil.which("chromium") or shutil.which("chromium-browser")
+    if binary is None:
+        raise MonitoringError("the screenshot needs Debian's chromium (make chromium)")
+    with tempfile.TemporaryDirectory() as profile:
+        argv = [binary, "--headless", "--no-sandbox", "--disable-gpu", "--hide-scrollbars",
+                "--disable-background-networking", "--disable-component-update",
+                "--disable-sync", "--no-first-run", f"--user-data-dir={profile}",
+                "--virtual-time-budget=15000", f"--window-size={width},{height}",
+                f"--screenshot={out}", url]  # fmt: skip
+        done = subprocess.run(argv, capture_output=True, text=True, timeout=120, check=False)
+    if done.returncode != 0 or not out.is_file():
+        raise MonitoringError(f"chromium could not take the screenshot: {done.stderr[-300:]}")

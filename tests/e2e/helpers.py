@@ -30,13 +30,20 @@ ENTRIES = (MINTS, BURNS, REFUNDS)
 
 
 @contextmanager
-def running_devnet(directory: Path, name: str, *, metrics: bool = False) -> Iterator[Devnet]:
+def running_devnet(
+    directory: Path,
+    name: str,
+    *,
+    metrics: bool = False,
+    nodes: int = NODES,
+    threshold: int = THRESHOLD,
+) -> Iterator[Devnet]:
     """The 12-node / threshold-9 devnet on 1 s blocks and worker intervals, torn down after; its
     Ethereum contracts are the production profile (``make demo`` runs the project's). With
     ``metrics``, a Pushgateway and Prometheus receive the nodes' metrics."""
     options = DevnetOptions(
-        nodes=NODES,
-        threshold=THRESHOLD,
+        nodes=nodes,
+        threshold=threshold,
         eth_block_time_s=1.0,
         pokt_block_time_s=1.0,
         worker_interval_s=1.0,

@@ -214,3 +214,18 @@ def test_the_cluster_facts_hash_covers_what_nodes_must_agree_on_only() -> None:
     other = example_data()
     other["cluster"]["threshold"] = other["cluster"]["threshold"] - 1
     assert cluster_facts_hash(parse_settings(other, {})) != cluster_facts_hash(base)
+
+
+def test_a_rotation_must_replace_a_configured_key_with_a_new_one() -> None:
+    data = example_data()
+    validators = data["ethereum"]["validator_addresses"]
+    members = data["pocket"]["member_public_keys"]
+    data["rotation"] = {"eth_signer": {"old": "0x" + "5b" * 20, "new": "0x" + "5a" * 20}}
+    assert any("rotation.eth_signer.old is not in" in p for p in problems_of(data))
+    data["rotation"] = {"eth_signer": {"old": validators[0], "new": validators[1]}}
+    assert any("rotation.eth_signer.new is already in" in p for p in problems_of(data))
+    data["rotation"] = {"pokt_signer": {"old": members[0], "new": members[1]}}
+    assert any("rotation.pokt_signer.new is already in" in p for p in problems_of(data))
+    data["rotation"] = {"pokt_signer": {"old": members[0], "new": "02" + "77" * 32}}
+    data["pocket"]["custody"] = "multisig"
+    assert any("a new key is a new vault" in p for p in problems_of(data))

@@ -91,3 +91,38 @@ def test_a_watch_that_cannot_read_the_chain_holds_signing_after_a_few_tries() ->
 
 def _raise_value_error(_candidates: list[str]) -> ValidatorState:
     raise ValueError("bad topic")
+
+
+NEW_VALIDATOR = "0x" + "5a" * 20
+
+
+def test_during_a_rotation_the_old_the_new_and_both_validators_are_accepted() -> None:
+    # Given every node told that one validator is being replaced
+    data: dict[str, Any] = example_data()
+    old = data["ethereum"]["validator_addresses"][4]
+    data["rotation"] = {"eth_signer": {"old": old, "new": NEW_VALIDATOR}}
+    settings = parse_settings(data, {})
+    new = settings.rotation.eth_signer.new  # type: ignore[union-attr]
+    validators = list(settings.ethereum.validator_addresses)
+    controller = _Controller(validators, settings.cluster.threshold)
+    now = [0.0]
+    watch = GovernanceWatch(settings, cast(ControllerContract, controller),
+                            cast(PocketClient, None), b"", cast(RoleWatch, _Roles()),
+                            clock=lambda: now[0])  # fmt: skip
+
+    def after(members: set[str]) -> str | None:
+        controller.members = members
+        now[0] += INTERVAL_S
+        return watch.reason()
+
+    # When the admin adds the new one, then removes the old one: no hold at any step
+    assert after(set(validators)) is None
+    assert after({*validators, new}) is None
+    assert after({*validators, new} - {old}) is None
+    # But any other change still holds, e.g. the old one removed with no new one added
+    assert after(set(validators) - {old}) is not None
+    assert after({*validators, new} - {validators[0]}) is not None
+    # And the node counts signatures of either key
+    assert set(settings.accepted_validators()) == {*validators, new}
+    assert settings.rotated().ethereum.validator_addresses[4] == new
+    assert settings.rotated().rotation is None

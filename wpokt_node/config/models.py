@@ -8,6 +8,11 @@ from typing import Literal
 
 from pydantic import AliasChoices, Field, SecretStr, model_validator
 
+from wpokt_node.config.operations import (
+    MetricsSettings,
+    RotationSettings,
+    SupplySettings,
+)
 from wpokt_node.config.types import (
     BaseUnits,
     EthAddress,
@@ -231,6 +236,11 @@ class WorkersSettings(StrictModel):
         60.0, description="a worker whose last heartbeat is older is unhealthy"
     )
     lease_ttl_s: PositiveSeconds = 30.0
+    governance_interval_s: PositiveSeconds = Field(
+        60.0,
+        description="how often the governance watch re-reads the chains' validators, "
+        "threshold, vault members and roles",
+    )
 
 
 class CapsSettings(StrictModel):
@@ -253,34 +263,6 @@ class CapsSettings(StrictModel):
         return self
 
 
-class MetricsSettings(StrictModel):
-    pushgateway_url: str | None = Field(
-        None,
-        pattern=r"^https?://[^/@\s]+(/\S*)?$",
-        description="Prometheus Pushgateway each worker pushes its metrics to (outbound only; "
-        "no credentials in the URL: reach it over a private network); unset: no metrics",
-    )
-    job: str = Field("wpokt-node", pattern=r"^[A-Za-z0-9_-]{1,60}$")
-    push_interval_s: PositiveSeconds = Field(15.0, description="how often each worker pushes")
-    push_timeout_s: PositiveSeconds = Field(5.0, description="one push gives up after this")
-    sample_interval_s: PositiveSeconds = Field(
-        30.0, description="how often a worker reads the gauges that cost a query or an RPC"
-    )
-
-
-class SupplySettings(StrictModel):
-    """The supply monitor (run by the pokt-watcher): wPOKT ``totalSupply`` must never exceed
-    what the vaults hold."""
-
-    interval_s: PositiveSeconds = 60.0
-    tolerance_upokt: BaseUnits = Field(
-        0, description="shortfall accepted before a breach (e.g. the fees of a migration sweep)"
-    )
-    pause_on_breach: bool = Field(
-        True, description="a breach seen twice in a row pauses the whole bridge, with evidence"
-    )
-
-
 class Settings(StrictModel):
     node_id: NodeId
     network: Network = Network.DEVNET
@@ -293,6 +275,7 @@ class Settings(StrictModel):
     caps: CapsSettings = CapsSettings()
     metrics: MetricsSettings = MetricsSettings()
     supply: SupplySettings = SupplySettings()
+    rotation: RotationSettings | None = None
     journal_path: Path = Field(
         Path("wpokt-journal.sqlite3"),
         description="this node's local signing journal (never the shared database)",
@@ -324,7 +307,61 @@ class Settings(StrictModel):
             raise ValueError("ethereum.validator_addresses contains a duplicate address")
         if self.network is not Network.DEVNET:
             self._outside_devnet_checks()
+        if self.rotation is not None:
+            self._rotation_checks(self.rotation)
         return self
+
+    def _rotation_checks(self, rotation: RotationSettings) -> None:
+        pairs = [
+            ("eth_signer", rotation.eth_signer, self.ethereum.validator_addresses,
+             "ethereum.validator_addresses"),
+            ("pokt_signer", rotation.pokt_signer, self.pocket.member_public_keys,
+             "pocket.member_public_keys"),
+        ]  # fmt: skip
+        for name, pair, keys, where in pairs:
+            if pair is None:
+                continue
+            if pair.old not in keys:
+                raise ValueError(f"rotation.{name}.old is not in {where}")
+            if pair.new in keys:
+                raise ValueError(f"rotation.{name}.new is already in {where}")
+        if rotation.pokt_signer is not None and self.pocket.custody is PocketCustody.MULTISIG:
+            raise ValueError(
+                "rotation.pokt_signer needs the group vault: a multisig vault's address is "
+                "derived from its keys, so a new key is a new vault"
+            )
+
+    def rotated(self) -> Settings:
+        """These settings once the rotation is done: the new keys in the old ones' places."""
+        rotation = self.rotation
+        if rotation is None:
+            return self
+        validators = list(self.ethereum.validator_addresses)
+        members = list(self.pocket.member_public_keys)
+        if rotation.eth_signer is not None:
+            index = validators.index(rotation.eth_signer.old)
+            validators[index] = rotation.eth_signer.new
+        if rotation.pokt_signer is not None:
+            members[members.index(rotation.pokt_signer.old)] = rotation.pokt_signer.new
+        return self.model_copy(
+            update={
+                "ethereum": self.ethereum.model_copy(update={"validator_addresses": validators}),
+                "pocket": self.pocket.model_copy(update={"member_public_keys": members}),
+                "rotation": None,
+            }
+        )
+
+    def accepted_validators(self) -> list[str]:
+        """Whose MintData signatures count: the config's validators and a rotation's new one."""
+        rotation = self.rotation
+        extra = [rotation.eth_signer.new] if rotation and rotation.eth_signer else []
+        return [*self.ethereum.validator_addresses, *extra]
+
+    def accepted_members(self) -> list[str]:
+        """The vault member keys a node may run with: the config's and a rotation's new one."""
+        rotation = self.rotation
+        extra = [rotation.pokt_signer.new] if rotation and rotation.pokt_signer else []
+        return [*self.pocket.member_public_keys, *extra]
 
     def _outside_devnet_checks(self) -> None:
         for field in ("admin_address", "roles_from_block"):

@@ -97,7 +97,7 @@ class EthMintCustody:
             settings.ethereum.chain_id, checksum(controller.address, "mint controller")
         )
         self.signer_address = eth_address_of(eth_signer.public_key)
-        self.validators = frozenset(settings.ethereum.validator_addresses)
+        self.validators = frozenset(settings.accepted_validators())
         self._membership: dict[str, tuple[bool, float]] = {}  # signer -> (on chain, read at)
         policy = ConfirmationPolicy.from_setting(settings.ethereum.confirmations)
         self.chain = MintChain(

@@ -96,7 +96,8 @@ class PoktGroupCustody(ReleaseCustodyBase):
         self.member = member
         self.chain = GroupChain(node.kind, node.config, node.pokt, self.reader)
         self._voted_at: dict[int, float] = {}
-        members = {address_from_secp256k1_pubkey(k) for k in node.config.multisig.public_keys}
+        keys = node.config.member_keys or tuple(k.hex() for k in node.config.multisig.public_keys)
+        members = {address_from_secp256k1_pubkey(bytes.fromhex(k)) for k in keys}
         if self.member.address not in members:
             raise ValidationError("this node's Pocket key is not one of the vault's members")
 

@@ -53,6 +53,7 @@ class ReleaseConfig:
     token_address: str
     eth_policy: ConfirmationPolicy
     window: SourceWindow
+    member_keys: tuple[str, ...] = ()  # a node may run with: the members and a rotation's new key
 
     @property
     def vault(self) -> str:
@@ -93,6 +94,7 @@ class ReleaseConfig:
             token_address=settings.ethereum.token_address,
             eth_policy=ConfirmationPolicy.from_setting(settings.ethereum.confirmations),
             window=SourceWindow.from_settings(settings),
+            member_keys=tuple(settings.accepted_members()),
         )
 
 

@@ -37,6 +37,11 @@ def cluster_facts(settings: Settings) -> dict[str, Any]:
                 for v in pocket.retired_vaults
             ),
         },
+        **(
+            {"rotation": settings.rotation.model_dump(mode="json")}
+            if settings.rotation is not None
+            else {}
+        ),
     }
 
 

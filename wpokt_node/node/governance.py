@@ -5,10 +5,11 @@ vault's policy and members, with the config once. A change made while the node r
 adding a validator, lowering the threshold, a group proposal changing members, a new holder of
 the token's admin or minter role) could let fewer or other parties than the operators agreed
 move money, so the watch re-reads them (and the token's role grants, ``eth/roles.py``) every
-``INTERVAL_S`` and, while they differ, holds this node's signing (the node's pause) and alerts.
-The operator acknowledges a legitimate change by putting the new facts in the config and
-restarting: then they agree again. A failed read (any error) keeps the last verdict, up to
-``MAX_UNREADABLE`` in a row; then signing is held until the chains are readable again.
+``workers.governance_interval_s`` (60 s, ``INTERVAL_S``) and, while they differ, holds this
+node's signing (the node's pause) and alerts. The operator acknowledges a legitimate change by
+putting the new facts in the config and restarting: then they agree again. A failed read (any
+error) keeps the last verdict, up to ``MAX_UNREADABLE`` in a row; then signing is held until
+the chains are readable again.
 """
 
 from __future__ import annotations
@@ -54,7 +55,8 @@ class GovernanceWatch:
     def reason(self) -> str | None:
         """Why the chains' governance differs from the config now, or None (cached)."""
         now = self.clock()
-        if self._checked_at is not None and now - self._checked_at < INTERVAL_S:
+        interval = self.settings.workers.governance_interval_s
+        if self._checked_at is not None and now - self._checked_at < interval:
             return self._reason
         self._checked_at = now  # also after a failed read: the next try waits an interval
         try:
@@ -86,19 +88,46 @@ class GovernanceWatch:
         return self._reason
 
     def _differences(self) -> list[str]:
+        """What differs from the config; during a key rotation (``rotation``), from each of the
+        states the rotation passes through: only what differs from all of them counts."""
         settings = self.settings
-        state = self.controller.validator_state(settings.ethereum.validator_addresses)
-        found = []
-        wanted = (settings.cluster.nodes, settings.cluster.threshold)
-        missing = sorted(a for a, member in state.membership.items() if not member)
-        if (state.count, state.threshold) != wanted or missing:
-            found.append(
-                f"the MintController has {state.count} validators at threshold "
-                f"{state.threshold} ({len(missing)} of the config's missing), the config "
-                f"{wanted[0]} at {wanted[1]}"
-            )
+        found = first_agreeing([self._validators(v) for v in validator_sets(settings)])
         found += [f"the token: {p}" for p in self.roles.problems()]
         if resolve_custody(settings) is PocketCustody.GROUP:
-            problems = group_vault_problems(GroupReader(self.pokt), settings, self.own_pokt_key)
-            found += [f"the group vault: {p}" for p in problems]
+            reader, own = GroupReader(self.pokt), self.own_pokt_key
+            found += first_agreeing(
+                [[f"the group vault: {p}" for p in group_vault_problems(reader, v, own)]
+                 for v in rotation_states(settings)]
+            )  # fmt: skip
         return found
+
+    def _validators(self, validators: list[str]) -> list[str]:
+        state = self.controller.validator_state(validators)
+        wanted = (len(validators), self.settings.cluster.threshold)
+        missing = sorted(a for a, member in state.membership.items() if not member)
+        if (state.count, state.threshold) == wanted and not missing:
+            return []
+        return [
+            f"the MintController has {state.count} validators at threshold {state.threshold} "
+            f"({len(missing)} of the config's missing), the config {wanted[0]} at {wanted[1]}"
+        ]
+
+
+def rotation_states(settings: Settings) -> list[Settings]:
+    """The config, and during a key rotation the config once it is done."""
+    return [settings] if settings.rotation is None else [settings, settings.rotated()]
+
+
+def validator_sets(settings: Settings) -> list[list[str]]:
+    """The validator sets the MintController may hold: the config's; during an eth_signer
+    rotation also the rotated one, and both keys at once (the admin adds the new validator,
+    then removes the old one)."""
+    sets = [list(s.ethereum.validator_addresses) for s in rotation_states(settings)]
+    if settings.rotation is not None and settings.rotation.eth_signer is not None:
+        sets.append(settings.accepted_validators())
+    return sets
+
+
+def first_agreeing(differences: list[list[str]]) -> list[str]:
+    """Nothing if one of the states agrees with the chain, else what differs from the first."""
+    return [] if any(not found for found in differences) else differences[0]

@@ -4,7 +4,7 @@ chains, the database or its own keys disagrees with its configuration."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import Any, TypeVar
 
 from pymongo.database import Database
 from pymongo.errors import PyMongoError
@@ -17,11 +17,13 @@ from wpokt_node.eth.startup import run_ethereum_startup_checks
 from wpokt_node.keys.signer import eth_address_of
 from wpokt_node.logs import get_logger
 from wpokt_node.node.context import NodeContext
+from wpokt_node.node.governance import rotation_states, validator_sets
 from wpokt_node.payout.journal_evidence import missing_from, signed_by, signer_identities
 from wpokt_node.pokt.startup import run_pocket_startup_checks
 
 Document = dict[str, Any]
 log = get_logger(__name__)
+T = TypeVar("T")
 UNKNOWN_PAYLOAD = "unknown:"  # a placeholder payload hash: no real payload hashes to it
 
 
@@ -55,12 +57,12 @@ def check_database_initialised(db: Database[Document]) -> None:
 def check_own_keys(context: NodeContext) -> None:
     settings = context.settings
     own_validator = eth_address_of(context.public_keys.eth_signer)
-    if own_validator not in settings.ethereum.validator_addresses:
+    if own_validator not in settings.accepted_validators():
         raise StartupCheckError(
             f"this node's eth_signer address {own_validator} is not in ethereum.validator_addresses"
         )
     own_member = context.public_keys.pokt_signer.hex()
-    if own_member not in settings.pocket.member_public_keys:
+    if own_member not in settings.accepted_members():
         raise StartupCheckError(
             f"this node's pokt_signer public key {own_member} is not in pocket.member_public_keys"
         )
@@ -98,16 +100,36 @@ def check_journal(context: NodeContext) -> None:
 
 def check_ethereum(context: NodeContext) -> None:
     settings = context.settings
-    run_ethereum_startup_checks(
-        context.eth,
-        settings.ethereum,
-        validators=settings.ethereum.validator_addresses,
-        threshold=settings.cluster.threshold,
-    )
+    any_state(
+        lambda validators: run_ethereum_startup_checks(
+            context.eth, settings.ethereum, validators=validators,
+            threshold=settings.cluster.threshold,
+        ),
+        validator_sets(settings),
+    )  # fmt: skip
 
 
 def check_pocket(context: NodeContext) -> None:
-    run_pocket_startup_checks(context.pokt, context.settings, context.public_keys.pokt_signer)
+    own = context.public_keys.pokt_signer
+    any_state(
+        lambda settings: run_pocket_startup_checks(context.pokt, settings, own),
+        rotation_states(context.settings),
+    )
+
+
+def any_state(check: Callable[[T], object], states: list[T]) -> None:
+    """Pass if ``check`` passes for one of ``states`` (a key rotation's); else raise the
+    first state's error."""
+    first: WpoktError | None = None
+    for state in states:
+        try:
+            check(state)
+        except WpoktError as exc:
+            first = first or exc
+        else:
+            return
+    if first is not None:
+        raise first
 
 
 CHECKS: tuple[tuple[str, Callable[[NodeContext], None]], ...] = (
