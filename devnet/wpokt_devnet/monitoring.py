@@ -121,8 +121,8 @@ def firing_alerts(prometheus_url: str) -> list[dict[str, Any]]:
 SHOT_QUERIES = (
     'sum by (status) (max by (collection, status) (wpokt_entries{job="wpokt-node"}))',
     'sum by (node) (rate(wpokt_signatures_total{job="wpokt-node"}[1m])) * 60',
-    'max(wpokt_vault_balance_upokt{job="wpokt-node",vault="current"}) '
-    '- max(wpokt_total_supply{job="wpokt-node"})',
+    'max by (vault) (wpokt_vault_balance_upokt{job="wpokt-node",vault="current"}) '
+    'or max by (token) (wpokt_total_supply{job="wpokt-node"})',
 )
 
 
@@ -135,7 +135,7 @@ def graph_url(prometheus_url: str, queries: tuple[str, ...], range_input: str) -
     return f"{prometheus_url}/graph?{urlencode(params)}"
 
 
-def screenshot(url: str, out: Path, *, width: int = 1400, height: int = 2000) -> None:
+def screenshot(url: str, out: Path, *, width: int = 1400, height: int = 2700) -> None:
     """The page as a PNG, by Debian's headless Chromium (the flags keep it off the network)."""
     binary = shutil.which("chromium") or shutil.which("chromium-browser")
     if binary is None:
