@@ -16,6 +16,7 @@ pytestmark = pytest.mark.deploy
 TERRAFORM = Path(__file__).resolve().parents[2] / "terraform"
 MODULE = TERRAFORM / "modules" / "wpokt-node"
 MAINNET = TERRAFORM / "envs" / "mainnet"
+MONITORING = TERRAFORM / "envs" / "monitoring"
 KEY_PURPOSES = {"eth_signer", "pokt_signer", "eth_gas"}
 REGION = re.compile(r"^[a-z]{2}(-gov)?-[a-z]+-\d$")
 
@@ -182,7 +183,7 @@ def test_logs_have_retention_and_encryption(module: TerraformDir) -> None:
 
 
 def test_provider_is_pinned() -> None:
-    for directory in (MODULE, MAINNET):
+    for directory in (MODULE, MAINNET, MONITORING):
         (terraform,) = TerraformDir(directory).blocks["terraform"]
         (providers,) = terraform["required_providers"]
         assert providers["aws"]["source"] == "hashicorp/aws"
@@ -191,7 +192,7 @@ def test_provider_is_pinned() -> None:
 
 def test_variables_and_outputs_are_documented() -> None:
     readme = (TERRAFORM / "README.md").read_text(encoding="utf-8")
-    for directory in (MODULE, MAINNET):
+    for directory in (MODULE, MAINNET, MONITORING):
         tf = TerraformDir(directory)
         for kind in ("variable", "output"):
             for name, body in tf.named(kind).items():
@@ -296,3 +297,42 @@ def test_the_operator_root_deploys_one_node_into_its_own_account_only() -> None:
     readme = (TERRAFORM / "README.md").read_text(encoding="utf-8")
     for name in root.named("variable"):
         assert f"`{name}`" in readme, name
+
+
+def test_the_managed_prometheus_evaluates_the_shipped_alert_rules() -> None:
+    monitoring = TerraformDir(MONITORING)
+    variables = monitoring.named("variable")
+    rules_file = (MONITORING / variables["alert_rules_file"]["default"]).resolve()
+    assert rules_file == (TERRAFORM.parent / "deploy" / "monitoring" / "alerts.yml").resolve()
+    resources = monitoring.resources()
+    namespace = resources[("aws_prometheus_rule_group_namespace", "wpokt")]
+    assert "var.alert_rules_file" in namespace["data"]
+    workspace = resources[("aws_prometheus_workspace", "wpokt")]
+    assert "aws_kms_key.monitoring" in workspace["kms_key_arn"]
+    assert workspace["logging_configuration"]
+    topic = resources[("aws_sns_topic", "alerts")]
+    assert "aws_kms_key.monitoring" in topic["kms_master_key_id"]
+    alerting = resources[("aws_prometheus_alert_manager_definition", "wpokt")]["definition"]
+    assert "topic_arn: ${aws_sns_topic.alerts.arn}" in alerting
+    (provider,) = monitoring.blocks["provider"]
+    assert provider["aws"]["allowed_account_ids"] == ["${[var.aws_account_id]}"] or (
+        "var.aws_account_id" in str(provider["aws"]["allowed_account_ids"])
+    )
+    # the monitoring account holds no node key and no node's secret
+    kinds = {kind for kind, _ in resources}
+    assert "aws_secretsmanager_secret" not in kinds
+    assert not any(body.get("key_usage") == "SIGN_VERIFY" for (kind, _), body in
+                   resources.items() if kind == "aws_kms_key")  # fmt: skip
+
+
+def test_the_node_pushes_metrics_over_https_only(module: TerraformDir) -> None:
+    variable = module.named("variable")["metrics_pushgateway_url"]
+    condition = str(variable["validation"][0]["condition"])
+    assert "^https://" in condition
+    main = (MODULE / "main.tf").read_text(encoding="utf-8")
+    assert "pushgateway_url = var.metrics_pushgateway_url" in main
+    ports = {
+        (rule["from_port"], rule["to_port"])
+        for rule in module.resources()[("aws_security_group", "node")]["egress"]
+    }
+    assert (443, 443) in ports

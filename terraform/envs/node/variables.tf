@@ -94,3 +94,9 @@ variable "tags" {
   type        = map(string)
   default     = {}
 }
+
+variable "metrics_pushgateway_url" {
+  description = "The monitoring account's Pushgateway over HTTPS (terraform/envs/monitoring); null: no metrics."
+  type        = string
+  default     = null
+}

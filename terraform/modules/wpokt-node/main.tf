@@ -34,6 +34,9 @@ locals {
       }
     }
     journal_path = local.journal_path
+    metrics = merge(try(local.cluster_config.metrics, {}), {
+      for key, value in { pushgateway_url = var.metrics_pushgateway_url } : key => value if value != null
+    })
   })
 
   mongodb_uri_secret_arn = var.mongodb_uri_secret_arn != null ? var.mongodb_uri_secret_arn : aws_secretsmanager_secret.mongodb_uri[0].arn

@@ -124,6 +124,17 @@ variable "pocket_rest_url" {
   sensitive   = true
 }
 
+variable "metrics_pushgateway_url" {
+  description = "The monitoring account's Prometheus Pushgateway (metrics.pushgateway_url of the node config), reached over HTTPS (the security group allows 443 out only); null keeps the config's (none: no metrics)."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.metrics_pushgateway_url == null || can(regex("^https://[^/@[:space:]]+(/[^[:space:]]*)?$", var.metrics_pushgateway_url))
+    error_message = "metrics_pushgateway_url must be an https:// URL without credentials (the node's only egress is 443 and MongoDB)."
+  }
+}
+
 variable "run_node" {
   description = "Start the instance. false creates the keys, network, secrets and logs only: read the keys' addresses, set up the validator set and vault, then set true."
   type        = bool
