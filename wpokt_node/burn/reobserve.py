@@ -27,6 +27,18 @@ def reobserve_burns(
 ) -> list[Reobserved]:  # fmt: skip
     """Record each burn of ``tx_hash`` that has no entry; raise ``ValidationError`` (nothing
     changed) when the tx holds no such burn of this cluster's token."""
+    found = []
+    for document in burn_documents(settings, eth, tx_hash, log_index=log_index):
+        source = f"eth:{document['transaction_hash']}:{document['burn_index']}"
+        found.append(record(db, BURNS, document, source, dry_run=dry_run))
+    return found
+
+
+def burn_documents(
+    settings: Settings, eth: EthClient, tx_hash: str, *, log_index: int | None
+) -> list[Document]:
+    """The entries a scan records for the burns of ``tx_hash`` (or the one at ``log_index``),
+    read from this node's RPC; ``ValidationError`` when it holds none this cluster pays."""
     receipt = eth.receipt(tx_hash)
     if receipt is None:
         raise ValidationError(f"Ethereum tx {tx_hash}: this node's RPC has no receipt for it")
@@ -45,10 +57,7 @@ def reobserve_burns(
     if outside is not None:
         raise ValidationError(f"Ethereum tx {tx_hash}: not paid by this cluster: {outside.reason}")
     head = eth.block_number()
-    found = []
-    for log, burn_index in burns:
-        event = decode_burn(log, burn_index)
-        document = burn_document(event, confirmation_depth(event.block_number, head))
-        source = f"eth:{event.transaction_hash}:{burn_index}"
-        found.append(record(db, BURNS, document, source, dry_run=dry_run))
-    return found
+    return [
+        burn_document(event, confirmation_depth(event.block_number, head))
+        for event in (decode_burn(log, burn_index) for log, burn_index in burns)
+    ]

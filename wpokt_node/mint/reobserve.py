@@ -30,6 +30,14 @@ def reobserve_deposit(
 ) -> Reobserved:  # fmt: skip
     """Record the deposit of Pocket tx ``tx_hash`` if it is one this cluster pays and has no
     entry; raise ``ValidationError`` (nothing changed) if it is not."""
+    collection, document = deposit_document(settings, pokt, tx_hash)
+    return record(db, collection, document, f"pokt:{document['transaction_hash']}",
+                  dry_run=dry_run)  # fmt: skip
+
+
+def deposit_document(settings: Settings, pokt: PocketClient, tx_hash: str) -> tuple[str, Document]:
+    """The entry a scan records for Pocket tx ``tx_hash`` (collection, document), read from
+    this node's RPC; ``ValidationError`` when it is not a deposit this cluster pays."""
     response = pokt.tx(tx_hash)
     if response is None:
         raise ValidationError(f"Pocket tx {tx_hash}: this node's RPC does not know it")
@@ -42,6 +50,4 @@ def reobserve_deposit(
     outside = SourceWindow.from_settings(settings).deposit(rules.vault_address, verdict.height)
     if outside is not None:
         raise ValidationError(f"Pocket tx {tx_hash}: not paid by this cluster: {outside.reason}")
-    collection, document = built
-    return record(db, collection, document, f"pokt:{document['transaction_hash']}",
-                  dry_run=dry_run)  # fmt: skip
+    return built

@@ -1,4 +1,4 @@
-"""Operator tools: ``wpokt-node admin reobserve | actions``.
+"""Operator tools: ``wpokt-node admin reobserve | retry | actions``.
 
 Each tool reads the chains through this node's own RPCs, refuses with a clear reason (and
 changes nothing) when its input is not what it must be, has a ``--dry-run``, and leaves an
@@ -19,9 +19,11 @@ from wpokt_node.config import Settings, load_config
 from wpokt_node.db.client import connect_settings
 from wpokt_node.db.operator_log import recent_actions, record_action
 from wpokt_node.db.reobserved import Reobserved
-from wpokt_node.errors import ValidationError, WpoktError
+from wpokt_node.db.schema import ENTRY_COLLECTIONS
+from wpokt_node.errors import WpoktError
 from wpokt_node.eth.client import EthClient
 from wpokt_node.mint.reobserve import reobserve_deposit
+from wpokt_node.node.retry import Chains, retry_entry
 from wpokt_node.pokt.client import PocketClient
 
 
@@ -39,6 +41,17 @@ def register(actions: Any) -> None:
                        help="with --eth-tx: only the burn at this block log index")  # fmt: skip
     again.add_argument("--dry-run", action="store_true", help="say what would be recorded")
     again.set_defaults(handler=_reobserve)
+
+    again = actions.add_parser(
+        "retry",
+        help="move an entry failed as absent ('source gone') back to detected once this "
+        "node's RPC shows its source",
+    )
+    again.add_argument("--config", required=True, type=Path)
+    again.add_argument("--collection", required=True, choices=ENTRY_COLLECTIONS)
+    again.add_argument("--id", required=True, dest="entry_id", metavar="ENTRY_ID")
+    again.add_argument("--dry-run", action="store_true", help="check it, change nothing")
+    again.set_defaults(handler=_retry)
 
     show = actions.add_parser("actions", help="the audit record of operator tools")
     show.add_argument("--config", required=True, type=Path)
@@ -68,7 +81,7 @@ def _reobserve(args: argparse.Namespace) -> int:
     try:
         try:
             found = _read_again(settings, db, args)
-        except (ValidationError, WpoktError) as exc:
+        except WpoktError as exc:
             record_action(db, action="reobserve", by=by, target=target,
                           outcome=f"refused: {exc}", dry_run=args.dry_run)  # fmt: skip
             print(f"error: {exc}", file=sys.stderr)
@@ -80,6 +93,31 @@ def _reobserve(args: argparse.Namespace) -> int:
         db.client.close()
     for line in lines:
         print(line)
+    return 0
+
+
+def _retry(args: argparse.Namespace) -> int:
+    settings = load_config(args.config)
+    target = f"{args.collection} {args.entry_id}"
+    db = connect_settings(settings)
+    by = operator_name(settings.node_id)
+    pokt = PocketClient.from_settings(settings.pocket)
+    chains = Chains(pokt=pokt, eth=EthClient.from_settings(settings.ethereum))
+    try:
+        try:
+            done = retry_entry(settings, db, chains, args.collection, args.entry_id, by=by,
+                               dry_run=args.dry_run)  # fmt: skip
+        except WpoktError as exc:
+            record_action(db, action="retry", by=by, target=target, outcome=f"refused: {exc}",
+                          dry_run=args.dry_run)  # fmt: skip
+            print(f"error: {exc}", file=sys.stderr)
+            return 1
+        record_action(db, action="retry", by=by, target=target, outcome=done,
+                      dry_run=args.dry_run)  # fmt: skip
+    finally:
+        pokt.close()
+        db.client.close()
+    print(done)
     return 0
 
 

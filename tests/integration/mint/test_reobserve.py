@@ -1,6 +1,8 @@
-"""``wpokt-node admin reobserve``: a deposit the watchers skipped is recorded from one node's
-RPC and then minted once by the cluster; a burn is recorded from its receipt; what is not a
-deposit or a burn of this cluster is refused with nothing changed; every run is audited."""
+"""``wpokt-node admin reobserve`` and ``admin retry``: a deposit the watchers skipped is recorded
+from one node's RPC and then minted once by the cluster; an entry failed as absent is moved back
+into the flow once the chain shows its source, and minted once; what is not a deposit of this
+cluster, a final failure or an edited entry is refused with nothing changed; every run is
+audited."""
 
 from __future__ import annotations
 
@@ -9,6 +11,7 @@ from typing import Any
 
 import pytest
 import yaml
+from bson import ObjectId
 
 from tests.fixtures.anvil import CHAIN_ID
 from tests.fixtures.mint_cluster import (
@@ -19,7 +22,8 @@ from tests.fixtures.mint_cluster import (
 )
 from wpokt_node.db.nodes import set_cursor
 from wpokt_node.db.operator_log import recent_actions
-from wpokt_node.db.schema import BURNS, MINTS, REFUNDS
+from wpokt_node.db.schema import BURNS, MINTS, REFUNDS, SOURCE_GONE, Status
+from wpokt_node.db.transitions import transition
 from wpokt_node.eth.transactions import TransactionSender
 from wpokt_node.keys.signer import LocalKeySigner
 from wpokt_node.mint.watcher import CURSOR
@@ -130,3 +134,80 @@ def test_what_is_not_a_deposit_or_a_burn_is_refused_and_nothing_changes(
     outcomes = [a["outcome"] for a in recent_actions(mint_cluster.db)]
     assert len(outcomes) == 4
     assert all(o.startswith("refused: ") for o in outcomes)
+
+
+def failed_as_absent(cluster: MintCluster, tx_hash: str) -> str:
+    """The recorded entry of ``tx_hash``, failed as absent as a node whose RPC lost it does."""
+    entry = cluster.mint(tx_hash)
+    moved = transition(cluster.db, MINTS, entry["_id"], expected=Status.DETECTED,
+                       to=Status.FAILED, node_id="node-9", reason="source gone",
+                       set_fields={"error": SOURCE_GONE + "not found for 20 blocks"})  # fmt: skip
+    assert moved is not None
+    return str(entry["_id"])
+
+
+def retry(config: Path, entry_id: str, *args: str, collection: str = MINTS) -> int:
+    return main(["admin", "retry", "--config", str(config), "--collection", collection,
+                 "--id", entry_id, *args])  # fmt: skip
+
+
+def test_an_entry_failed_as_absent_is_retried_and_minted_once(
+    mint_cluster_factory: MintClusterFactory, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # Given a deposit whose entry failed as absent, beyond any re-scan
+    cluster = mint_cluster_factory(overrides=[NO_RESCAN] * 3)
+    recipient = recipient_address(52)
+    tx_hash = cluster.deposit(4_000_000, recipient)
+    cluster.watch(0)
+    entry_id = failed_as_absent(cluster, tx_hash)
+    config = config_file(cluster, tmp_path)
+    cluster.execute(0, 1, passes=2)
+    assert cluster.mint(tx_hash)["status"] == "failed"
+    # When an operator checks, then retries it
+    assert retry(config, entry_id, "--dry-run") == 0
+    assert "would move failed -> detected (dry run)" in capsys.readouterr().out
+    assert cluster.mint(tx_hash)["status"] == "failed"
+    assert retry(config, entry_id) == 0
+    assert "failed -> detected" in capsys.readouterr().out
+    entry = cluster.mint(tx_hash)
+    assert (entry["status"], entry["error"]) == ("detected", None)
+    assert entry["transitions"][-1]["reason"].startswith("revived: operator retry by ")
+    # Then the cluster mints it, once
+    cluster.execute(0, 1, passes=3)
+    assert cluster.mint(tx_hash)["status"] == "executed"
+    assert cluster.token.balance_of(recipient) == 4_000_000
+    assert retry(config, entry_id) == 1
+    assert "is executed: only a failed entry is retried" in capsys.readouterr().err
+
+
+def test_retry_refuses_final_failures_and_edited_entries(
+    mint_cluster_factory: MintClusterFactory, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    cluster = mint_cluster_factory(overrides=[NO_RESCAN] * 3)
+    config = config_file(cluster, tmp_path)
+    # A failure the chain cannot overturn
+    unpayable = cluster.deposit(3_000_000, recipient_address(53))
+    cluster.watch(0)
+    entry = cluster.mint(unpayable)
+    transition(cluster.db, MINTS, entry["_id"], expected=Status.DETECTED, to=Status.FAILED,
+               node_id="node-9", reason="unpayable",
+               set_fields={"error": "amount_not_above_fee"})  # fmt: skip
+    assert retry(config, str(entry["_id"])) == 1
+    assert "failed for a reason the chain cannot overturn" in capsys.readouterr().err
+    # An entry whose amount a database writer raised before it failed as absent
+    edited = cluster.deposit(2_000_000, recipient_address(54))
+    cluster.watch(0)
+    edited_id = failed_as_absent(cluster, edited)
+    cluster.db[MINTS].update_one({"_id": ObjectId(edited_id)}, {"$set": {"amount": "9000000"}})
+    assert retry(config, edited_id) == 1
+    assert "the entry was edited in the database; it stays failed" in capsys.readouterr().err
+    # No such entry, and not an id
+    assert retry(config, "0" * 24) == 1
+    assert "no mints entry" in capsys.readouterr().err
+    assert retry(config, "not-an-id") == 1
+    assert "is not an entry id" in capsys.readouterr().err
+    statuses = {d["status"] for d in cluster.db[MINTS].find({})}
+    assert statuses == {"failed"}
+    actions = recent_actions(cluster.db)
+    assert [a["action"] for a in actions] == ["retry"] * 4
+    assert all(a["outcome"].startswith("refused: ") for a in actions)
