@@ -231,10 +231,11 @@ def test_a_burn_re_included_at_another_log_index_is_recorded_once(
     )
 
 
-def test_two_burns_in_one_tx_are_numbered_in_log_order(
-    eth_env: EthEnv, mongo_db: Database[Document]
-) -> None:
-    # Given a contract that burns twice in one call, holding the wPOKT it burns
+OTHER_POKT = bytes.fromhex("b1" * 20)
+
+
+def _double_burn(eth_env: EthEnv) -> tuple[str, Any]:
+    """A contract holding 1000 wPOKT burns 300 to POKT, then 400 to OTHER_POKT, in one tx."""
     deployer = eth_env.sender(eth_env.admin)
     signed = deployer.sign(None, double_burner_code(eth_env.deployment.token), 300_000)
     deployer.broadcast(signed)
@@ -242,13 +243,20 @@ def test_two_burns_in_one_tx_are_numbered_in_log_order(
     raw = eth_env.client.request("eth_getTransactionReceipt", [signed.tx_hash])
     burner = str(raw["contractAddress"])
     eth_env.mint(burner, 1_000)
-    other = bytes.fromhex("b1" * 20)
-
-    # When one tx burns 300 to POKT and then 400 to another Pocket address
     calls = eth_env.token.encode("burnAndBridge", 300, to_checksum_address(POKT))
-    calls += eth_env.token.encode("burnAndBridge", 400, to_checksum_address(other))
+    calls += eth_env.token.encode("burnAndBridge", 400, to_checksum_address(OTHER_POKT))
     receipt = eth_env.sender(eth_env.holder).send(burner, calls, 300_000, "double burn")
     eth_env.anvil.mine(2)
+    return burner, receipt
+
+
+def test_two_burns_in_one_tx_are_numbered_in_log_order(
+    eth_env: EthEnv, mongo_db: Database[Document]
+) -> None:
+    # Given a contract that burns twice in one call, holding the wPOKT it burns
+    # When one tx burns 300 to POKT and then 400 to another Pocket address
+    burner, receipt = _double_burn(eth_env)
+    other = OTHER_POKT
     result = _watcher(eth_env, mongo_db).run_once()
 
     # Then the watcher records two burns of the tx, numbered 0 and 1 in log order
@@ -292,18 +300,8 @@ def test_reobserve_records_a_skipped_burn_as_the_watcher_would(
     eth_env: EthEnv, mongo_db: Database[Document]
 ) -> None:
     # Given a tx with two burns that no watcher has scanned
-    deployer = eth_env.sender(eth_env.admin)
-    signed = deployer.sign(None, double_burner_code(eth_env.deployment.token), 300_000)
-    deployer.broadcast(signed)
-    deployer.check_receipt(deployer.wait_for_receipt(signed.tx_hash), "deploy")
-    burner = str(eth_env.client.request("eth_getTransactionReceipt", [signed.tx_hash])[
-        "contractAddress"])  # fmt: skip
-    eth_env.mint(burner, 1_000)
-    other = bytes.fromhex("b1" * 20)
-    calls = eth_env.token.encode("burnAndBridge", 300, to_checksum_address(POKT))
-    calls += eth_env.token.encode("burnAndBridge", 400, to_checksum_address(other))
-    receipt = eth_env.sender(eth_env.holder).send(burner, calls, 300_000, "double burn")
-    eth_env.anvil.mine(2)
+    _, receipt = _double_burn(eth_env)
+    other = OTHER_POKT
     settings = _settings(eth_env, eth_env.deployment.deploy_block)
     second = receipt.logs[-1].log_index
     # When an operator reobserves the second burn only (a dry run first)

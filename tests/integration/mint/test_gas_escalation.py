@@ -53,6 +53,20 @@ def sent(cluster: MintCluster, tx_hash: str) -> dict[str, Any]:
     return entry
 
 
+def minted_once_by(
+    cluster: MintCluster, tx_hash: str, recipient: str, *, new: str, old: str, amount: int
+) -> None:
+    """After a block: the entry executed by ``new``, ``old`` never mined, ``amount`` minted
+    once."""
+    mine(cluster)
+    cluster.execute(0)
+    entry = cluster.mint(tx_hash)
+    assert (entry["status"], entry["execution_tx_hash"]) == ("executed", new)
+    assert cluster.eth.receipt(old) is None
+    assert cluster.token.get_user_nonce(recipient) == 1
+    assert cluster.token.balance_of(recipient) == amount
+
+
 def test_a_mint_priced_out_by_a_rising_base_fee_is_replaced_and_minted_once(
     manual_mining: MintClusterFactory,
 ) -> None:
@@ -75,13 +89,7 @@ def test_a_mint_priced_out_by_a_rising_base_fee_is_replaced_and_minted_once(
     assert new.max_fee_per_gas >= old.max_fee_per_gas * 4
     assert new.tip >= old.tip * 5 // 4
     # And once mined, the entry is executed by the replacement; the old tx never lands
-    mine(cluster)
-    cluster.execute(0)
-    entry = cluster.mint(tx_hash)
-    assert (entry["status"], entry["execution_tx_hash"]) == ("executed", new.tx_hash)
-    assert cluster.eth.receipt(old.tx_hash) is None
-    assert cluster.token.get_user_nonce(recipient) == 1
-    assert cluster.token.balance_of(recipient) == 4_000_000
+    minted_once_by(cluster, tx_hash, recipient, new=new.tx_hash, old=old.tx_hash, amount=4_000_000)
 
 
 def test_a_mint_pending_too_long_is_replaced_with_bumped_fees(
@@ -104,13 +112,7 @@ def test_a_mint_pending_too_long_is_replaced_with_bumped_fees(
     assert new.max_fee_per_gas >= old.max_fee_per_gas * 13 // 10
     assert new.tip >= old.tip * 13 // 10
     # And the pool kept only the last one: one mint
-    mine(cluster)
-    cluster.execute(0)
-    entry = cluster.mint(tx_hash)
-    assert (entry["status"], entry["execution_tx_hash"]) == ("executed", new.tx_hash)
-    assert cluster.eth.receipt(old.tx_hash) is None
-    assert cluster.token.get_user_nonce(recipient) == 1
-    assert cluster.token.balance_of(recipient) == 2_000_000
+    minted_once_by(cluster, tx_hash, recipient, new=new.tx_hash, old=old.tx_hash, amount=2_000_000)
 
 
 def test_no_replacement_above_the_fee_cap_until_the_base_fee_falls(
