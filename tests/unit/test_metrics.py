@@ -177,3 +177,17 @@ def test_the_check_runs_on_its_own_clock() -> None:
     assert monitor.run_if_due() is None
     now[0] = 60.0
     assert monitor.run_if_due() == BACKED
+
+
+def test_the_fees_of_migration_sweeps_count_as_backing() -> None:
+    # A retired vault swept into the current one paid 30 upokt in fees out of the backing
+    swept = SupplyReading(supply=1_000, vault=970, retired={"pokt1old": 0}, sweep_fees=30)
+    assert swept.shortfall == 0
+    db = database()
+    monitor = SupplyMonitor(settings(), db, Chains(swept, swept))
+    monitor.check()
+    monitor.check()
+    assert read_bridge_pause(db).paused is False
+    unswept = SupplyReading(supply=1_000, vault=970, retired={"pokt1old": 0}, sweep_fees=0)
+    assert unswept.shortfall == 30
+    assert "their sweeps' fees 0" in unswept.evidence(0)

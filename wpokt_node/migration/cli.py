@@ -35,11 +35,12 @@ from wpokt_node.migration.sweep import (
     sign_sweep,
     signed_above,
 )
-from wpokt_node.migration.sweep_tx import send_sweep, sweep_fees
+from wpokt_node.migration.sweep_tx import send_sweep
 from wpokt_node.payout.journal import SigningJournal
 from wpokt_node.pokt.client import PocketClient
 from wpokt_node.pokt.group_reads import GroupReader
 from wpokt_node.pokt.group_vault import group_vault_problems
+from wpokt_node.pokt.vault_sweeps import sweep_fees
 
 ADMIN_CALL_GAS = 300_000
 

@@ -30,6 +30,7 @@ from wpokt_node.pokt.group_reads import GroupReader
 from wpokt_node.pokt.multisig import MultisigPubKey
 from wpokt_node.pokt.release_order import order_document, spec_from_order
 from wpokt_node.pokt.release_spec import ReleaseSpec, build_release_sign_doc, sign_release
+from wpokt_node.pokt.vault_sweeps import SWEEP_MEMO_PREFIX
 
 Document = dict[str, Any]
 PLAN_KIND = "wpokt-retired-vault-sweep"
@@ -39,9 +40,6 @@ WAIT_S = 60.0
 
 class MigrationError(WpoktError):
     """A migration step refused: its message names what to do first."""
-
-
-SWEEP_MEMO_PREFIX = "wpokt migration: sweep to "
 
 
 def sweep_memo(destination: str) -> str:

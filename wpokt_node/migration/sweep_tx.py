@@ -8,7 +8,6 @@ from collections.abc import Mapping, Sequence
 
 from wpokt_node.errors import ChainError, SigningError
 from wpokt_node.migration.sweep import (
-    SWEEP_MEMO_PREFIX,
     WAIT_S,
     MigrationError,
     SweepPlan,
@@ -70,20 +69,3 @@ def send_sweep(
     if int(found.get("code") or 0) != 0:
         raise ChainError(f"sweep tx {assembled.tx_hash} failed: {found.get('raw_log', '')!s:.300}")
     return assembled.tx_hash
-
-
-def sweep_fees(pokt: PocketClient, vault: str, denom: str) -> int:
-    """The fees the old vault paid for its sweeps: its last txs, walked back from its current
-    sequence while they carry the sweep memo (after the cut-over it sends nothing else)."""
-    account = pokt.account(vault)
-    total = 0
-    sequence = (account.sequence if account else 0) - 1
-    while sequence >= 0:
-        done = pokt.tx_at_sequence(vault, sequence)
-        tx = (done or {}).get("tx") or {}
-        if not str((tx.get("body") or {}).get("memo", "")).startswith(SWEEP_MEMO_PREFIX):
-            break
-        coins = ((tx.get("auth_info") or {}).get("fee") or {}).get("amount") or []
-        total += sum(int(c["amount"]) for c in coins if c.get("denom") == denom)
-        sequence -= 1
-    return total

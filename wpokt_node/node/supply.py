@@ -1,7 +1,8 @@
 """The supply monitor: wPOKT ``totalSupply`` must never exceed what the vaults hold.
 
 Read from the chains only (the database is not trusted): the token's ``totalSupply`` first,
-then the retired vaults, then the current vault. In that order a payout or a sweep that lands
+then the retired vaults (and the fees their migration sweeps paid, which the books count as
+backing spent by design), then the current vault. In that order a payout or a sweep that lands
 between two reads can only make the vaults look richer, never poorer: a mint follows its
 deposit, and a sweep moves POKT from a retired vault to the current one. A burn paid between
 the supply read and the vault read is the one race left, so a breach must be seen on two checks
@@ -28,6 +29,7 @@ from wpokt_node.eth.contracts import TokenContract
 from wpokt_node.logs import get_logger
 from wpokt_node.metrics import SUPPLY, SUPPLY_CHECKS, SUPPLY_SHORTFALL, VAULT_BALANCE
 from wpokt_node.pokt.client import PocketClient
+from wpokt_node.pokt.vault_sweeps import sweep_fees
 
 log = get_logger(__name__)
 BREACHES_TO_PAUSE = 2
@@ -38,17 +40,21 @@ class SupplyReading:
     supply: int
     vault: int
     retired: dict[str, int]
+    sweep_fees: int = 0  # what the retired vaults' migration sweeps paid out of the backing
 
     @property
     def backing(self) -> int:
-        return self.vault + sum(self.retired.values())
+        return self.vault + sum(self.retired.values()) + self.sweep_fees
 
     @property
     def shortfall(self) -> int:
         return max(0, self.supply - self.backing)
 
     def evidence(self, tolerance: int) -> str:
-        retired = f" + retired vaults {self.backing - self.vault}" if self.retired else ""
+        retired = ""
+        if self.retired:
+            retired = f" + retired vaults {sum(self.retired.values())} + their sweeps' fees " \
+                f"{self.sweep_fees}"  # fmt: skip
         return (
             f"wPOKT totalSupply {self.supply} exceeds the vaults' {self.backing} upokt "
             f"(vault {self.vault}{retired}) by {self.shortfall}, beyond the tolerance {tolerance}"
@@ -60,8 +66,9 @@ def read_supply(settings: Settings, token: TokenContract, pokt: PocketClient) ->
     supply = token.total_supply()
     denom = settings.pocket.denom
     retired = {v.address: pokt.balance(v.address, denom) for v in settings.pocket.retired_vaults}
+    fees = sum(sweep_fees(pokt, address, denom) for address in retired)
     vault = pokt.balance(settings.pocket.vault_address, denom)
-    return SupplyReading(supply=supply, vault=vault, retired=retired)
+    return SupplyReading(supply=supply, vault=vault, retired=retired, sweep_fees=fees)
 
 
 class SupplyMonitor:
@@ -97,7 +104,7 @@ class SupplyMonitor:
         token = self.settings.ethereum.token_address
         SUPPLY.labels(token).set(reading.supply)
         VAULT_BALANCE.labels("current").set(reading.vault)
-        VAULT_BALANCE.labels("retired").set(reading.backing - reading.vault)
+        VAULT_BALANCE.labels("retired").set(sum(reading.retired.values()))
         SUPPLY_SHORTFALL.labels(token).set(reading.shortfall)
         tolerance = self.settings.supply.tolerance_upokt
         if reading.shortfall <= tolerance:
