@@ -100,6 +100,10 @@ SUPPLY_CHECKS = Counter(
     "wpokt_supply_checks", "Supply checks, by result (backed, breach, error)", ["result"]
 )
 
+WEBHOOKS = Counter(
+    "wpokt_webhook_posts", "Webhook posts, by outcome (delivered, failed, dropped)", ["outcome"]
+)
+
 # -- the metrics pipeline itself ---------------------------------------------------------------
 PUSH_FAILURES = Counter(
     "wpokt_metrics_push_failures", "Pushes of these metrics that failed (sent on the next one)"

@@ -37,6 +37,7 @@ from wpokt_node.config.operations import (
     PoktSignerRotation,
     RotationSettings,
     SupplySettings,
+    WebhookSettings,
 )
 from wpokt_node.config.types import (
     BaseUnits,
@@ -75,6 +76,7 @@ __all__ = [
     "RotationSettings",
     "Settings",
     "SupplySettings",
+    "WebhookSettings",
     "WorkerSettings",
     "WorkersSettings",
     "apply_env_overrides",

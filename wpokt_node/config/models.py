@@ -12,6 +12,7 @@ from wpokt_node.config.operations import (
     MetricsSettings,
     RotationSettings,
     SupplySettings,
+    WebhookSettings,
 )
 from wpokt_node.config.types import (
     BaseUnits,
@@ -276,6 +277,7 @@ class Settings(StrictModel):
     metrics: MetricsSettings = MetricsSettings()
     supply: SupplySettings = SupplySettings()
     rotation: RotationSettings | None = None
+    webhooks: WebhookSettings = WebhookSettings()
     journal_path: Path = Field(
         Path("wpokt-journal.sqlite3"),
         description="this node's local signing journal (never the shared database)",

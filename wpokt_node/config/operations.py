@@ -1,8 +1,11 @@
-"""The operations sections of the settings: metrics, the supply monitor, a key rotation."""
+"""The operations sections of the settings: metrics, the supply monitor, a key rotation,
+webhooks."""
 
 from __future__ import annotations
 
-from pydantic import Field
+import re
+
+from pydantic import Field, model_validator
 
 from wpokt_node.config.types import (
     BaseUnits,
@@ -60,3 +63,32 @@ class RotationSettings(StrictModel):
 
     eth_signer: EthSignerRotation | None = None
     pokt_signer: PoktSignerRotation | None = None
+
+
+class WebhookSettings(StrictModel):
+    """Signed POSTs of every entry status change (the shared ``audit`` log) to the operator's
+    own endpoints: a chat alert, a frontend. Outbound only; never blocks a worker."""
+
+    urls: list[str] = Field(
+        default_factory=list,
+        description="endpoints (http or https, no credentials in the URL); empty: no webhooks",
+    )
+    secret_env: str | None = Field(
+        None, description="environment variable holding the HMAC-SHA256 secret of the posts"
+    )
+    timeout_s: PositiveSeconds = 5.0
+    attempts: int = Field(5, ge=1, le=20, description="tries per post, with backoff")
+    queue_size: int = Field(1000, ge=1, le=100_000, description="posts waiting; beyond: dropped")
+
+    @model_validator(mode="after")
+    def _valid(self) -> WebhookSettings:
+        for url in self.urls:
+            if not re.fullmatch(r"https?://[^/@\s]+(/\S*)?", url):
+                raise ValueError(
+                    f"webhooks.urls: {url!r} is not an http(s) URL without credentials"
+                )
+        if self.urls and not self.secret_env:
+            raise ValueError(
+                "webhooks.secret_env is required with webhooks.urls (posts are signed)"
+            )
+        return self

@@ -3,6 +3,7 @@ chains, the database or its own keys disagrees with its configuration."""
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 from typing import Any, TypeVar
 
@@ -132,12 +133,21 @@ def any_state(check: Callable[[T], object], states: list[T]) -> None:
         raise first
 
 
+def check_webhooks(context: NodeContext) -> None:
+    hooks = context.settings.webhooks
+    if hooks.urls and not os.environ.get(hooks.secret_env or ""):
+        raise StartupCheckError(
+            f"webhooks.secret_env names {hooks.secret_env}, which is not set in the environment"
+        )
+
+
 CHECKS: tuple[tuple[str, Callable[[NodeContext], None]], ...] = (
     ("database", check_database),
     ("own keys", check_own_keys),
     ("journal", check_journal),
     ("ethereum", check_ethereum),
     ("pocket", check_pocket),
+    ("webhooks", check_webhooks),
 )
 
 

@@ -16,6 +16,8 @@ import time
 from collections.abc import Callable, Sequence
 from types import FrameType
 
+from pymongo.errors import PyMongoError
+
 from wpokt_node import __version__
 from wpokt_node.config import Settings, load_config
 from wpokt_node.db.counters import COMMANDS
@@ -27,9 +29,10 @@ from wpokt_node.node.cluster_facts import cluster_facts_hash
 from wpokt_node.node.context import NodeContext, build_context
 from wpokt_node.node.metrics import MetricsPusher, WorkerMetrics
 from wpokt_node.node.supervisor import WORKER_NAMES
+from wpokt_node.node.webhooks import WebhookFeed, WebhookSender
 from wpokt_node.node.worker import LoopPolicy, LoopState, run_loop
 from wpokt_node.node.workers import build_task
-from wpokt_node.secret import redact
+from wpokt_node.secret import Secret, redact
 
 EXIT_CONFIG = 2
 
@@ -42,13 +45,21 @@ def loop_policy(settings: Settings, worker: str) -> LoopPolicy:
 
 
 def make_heartbeat(
-    context: NodeContext, worker: str, metrics: WorkerMetrics | None = None
+    context: NodeContext,
+    worker: str,
+    metrics: WorkerMetrics | None = None,
+    feed: WebhookFeed | None = None,
 ) -> Callable[[LoopState], None]:
     facts = cluster_facts_hash(context.settings)
 
     def beat(state: LoopState) -> None:
         if metrics is not None:
             metrics.after_pass(state, state.last_pass_s)
+        if feed is not None:
+            try:
+                feed.run_once()
+            except PyMongoError as exc:
+                log.warning("webhooks: reading the audit log failed", error=str(exc)[:300])
         heartbeat(
             context.db,
             context.node_id,
@@ -102,17 +113,32 @@ def main(argv: Sequence[str] | None = None) -> int:
         pusher = MetricsPusher(settings.metrics, settings.node_id, args.worker)
         pusher.start()
     metrics = WorkerMetrics(context, args.worker, sampling=pusher is not None)
+    sender = webhook_sender(settings) if args.worker == "pokt-watcher" else None
+    feed = None if sender is None else WebhookFeed(context.db, sender)
     try:
         task = build_task(args.worker, context)
         log.info("worker running", pid=os.getpid())
-        beat = make_heartbeat(context, args.worker, metrics)
+        beat = make_heartbeat(context, args.worker, metrics, feed)
         run_loop(task, loop_policy(settings, args.worker), stop, beat)
     finally:
+        if sender is not None:
+            sender.stop()
         if pusher is not None:
             pusher.stop()
         context.close()
     log.info("worker stopped")
     return 0
+
+
+def webhook_sender(settings: Settings) -> WebhookSender | None:
+    """The started sender of ``webhooks``, or None when none is configured (the startup check
+    ``webhooks`` made sure its secret is set)."""
+    hooks = settings.webhooks
+    if not hooks.urls:
+        return None
+    sender = WebhookSender(hooks, Secret(os.environ.get(hooks.secret_env or "", "")))
+    sender.start()
+    return sender
 
 
 def run_worker(config_path: str, worker: str) -> None:
