@@ -1,5 +1,6 @@
-"""Webhooks: each status change in the audit log is POSTed once, signed, to a real HTTP server;
-a failing endpoint is retried with backoff; an unreachable one is counted and never blocks."""
+"""Webhooks: each status change in the audit log (the embedded MongoDB server) is POSTed once,
+signed, to a real HTTP server; a failing endpoint is retried with backoff; an unreachable one
+is counted and never blocks."""
 
 from __future__ import annotations
 
@@ -14,9 +15,9 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from types import SimpleNamespace
 from typing import Any, cast
 
-import mongomock
 import pytest
 from bson import ObjectId
+from pymongo.database import Database
 
 from tests.unit.test_config import example_data, problems_of
 from wpokt_node.config import WebhookSettings, parse_settings
@@ -87,8 +88,10 @@ def wait_for(predicate: Any, timeout_s: float = 10.0) -> None:
         time.sleep(0.02)
 
 
-def test_each_change_is_posted_once_and_signed(receiver: Receiver) -> None:
-    db: Any = mongomock.MongoClient(tz_aware=True)["wpokt"]
+def test_each_change_is_posted_once_and_signed(
+    receiver: Receiver, mongo_db: Database[dict[str, Any]]
+) -> None:
+    db = mongo_db
     sender = WebhookSender(settings(receiver.url), Secret(SECRET))
     sender.start()
     feed = WebhookFeed(db, sender)
