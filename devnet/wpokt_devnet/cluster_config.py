@@ -225,8 +225,8 @@ def node_settings(
             {
                 "metrics": {
                     "pushgateway_url": endpoints.pushgateway_url,
-                    "push_interval_s": 2,
-                    "sample_interval_s": 2,
+                    "push_interval_s": 5,
+                    "sample_interval_s": 5,
                 }
             }
             if endpoints.pushgateway_url

@@ -10,7 +10,13 @@ from typing import Any
 import pytest
 from pymongo.database import Database
 
-from tests.e2e.helpers import fresh_eth_address, wait_executed, wait_for, wpokt_balance
+from tests.e2e.helpers import (
+    fresh_eth_address,
+    status_of,
+    wait_executed,
+    wait_for,
+    wpokt_balance,
+)
 from tests.frontend_contract import BURN, HEALTH, INVALID_MINT, MINT, FrontendQueries, problems
 from wpokt_devnet.actions import burn, deposit
 from wpokt_devnet.cluster import Devnet
@@ -93,6 +99,8 @@ def test_a_user_completes_their_mint_from_what_the_frontend_shows(
     )
     try:
         tx = deposit(devnet, 5_000_000, recipient)
+        # (the cluster's own signing takes several passes; the view then follows in one)
+        wait_for("the mint signed", lambda: status_of(db, MINTS, tx) == "signed", 120)
         shown = _shown("the mint", lambda: frontend.mint_from_pokt_tx("0x" + tx.lower()),
                        "signed")  # fmt: skip
         assert problems(MINT, shown) == []
