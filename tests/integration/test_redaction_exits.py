@@ -7,6 +7,7 @@ audit trail in the database, the CLI's output — and none of them comes out."""
 from __future__ import annotations
 
 import io
+import json
 from collections.abc import Iterator
 from contextlib import contextmanager, redirect_stderr, redirect_stdout
 from pathlib import Path
@@ -22,6 +23,7 @@ from hypothesis import strategies as st
 from pymongo.database import Database
 
 from tests.integration.test_control_and_readonly import write_config
+from wpokt_node.config import load_config
 from wpokt_node.db.nodes import heartbeat
 from wpokt_node.db.schema import MINTS, NODES, Status
 from wpokt_node.db.transitions import fail_entry
@@ -132,7 +134,9 @@ def test_cli_output(
 ) -> None:
     text, secrets = leak
     path = write_config(tmp_path, mongo_db)
-    public = path.read_text(encoding="utf-8").lower()  # addresses, ids: printed by `config check`
+    # addresses, ids and defaults (e.g. a fee cap of 10**12): `config check` prints them all
+    effective = json.dumps(load_config(path).model_dump(mode="json"))
+    public = (path.read_text(encoding="utf-8") + effective).lower()
     assume(not any(secret.lower() in public for secret in secrets))
     config = yaml.safe_load(path.read_text(encoding="utf-8"))
     url = next((word for word in text.split() if "://" in word), None)
