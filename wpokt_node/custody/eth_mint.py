@@ -30,7 +30,7 @@ from wpokt_node.custody.base import (
     UnpayableError,
 )
 from wpokt_node.custody.burn_return import BurnReturnSource
-from wpokt_node.custody.mint_chain import MintChain, recorded_raw_tx
+from wpokt_node.custody.mint_chain import MintChain, execution_fields, recorded_raw_tx
 from wpokt_node.custody.mint_gas import GasEscalation
 from wpokt_node.custody.mint_sources import DepositSource, MintSources
 from wpokt_node.custody.number_gaps import first_gap
@@ -293,14 +293,7 @@ class EthMintCustody:
     ) -> str | None:
         chosen = self._current_signatures(self.valid_signatures(order, signatures))
         signed = self.submitter.prepare(self.domain.mint_data(order), chosen)
-        recorded = record(
-            signed.tx_hash,
-            {
-                "execution_tx_raw": "0x" + signed.raw.hex(),
-                "execution_tx_sender": signed.sender,
-                "execution_tx_nonce": signed.nonce,
-            },
-        )
+        recorded = record(signed.tx_hash, execution_fields(signed))
         if not recorded:
             self.sender.release(signed)
             log.info("mint execution not recorded; not broadcasting", entry_id=str(entry.id))

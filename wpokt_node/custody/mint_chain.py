@@ -25,6 +25,7 @@ from wpokt_node.eth.eip712 import MintData
 from wpokt_node.eth.events import MINTED_TOPIC, MintedEvent, decode_minted, fee_collected_for
 from wpokt_node.eth.log_scan import BlockRange
 from wpokt_node.eth.mint import find_minted_event
+from wpokt_node.eth.transactions import SignedTransaction
 from wpokt_node.logs import get_logger
 
 log = get_logger(__name__)
@@ -146,6 +147,16 @@ class MintChain:
         mined = int(self.eth.request("eth_getTransactionCount", [sender, "latest"]), 16)
         # Re-read the receipt: the tx itself may have been mined since the first look.
         return mined > tx_nonce and self.eth.receipt(tx_hash) is None
+
+
+def execution_fields(signed: SignedTransaction) -> dict[str, object]:
+    """What an entry records of its mint tx before the tx is broadcast (``recorded_raw_tx``
+    reads the raw bytes back)."""
+    return {
+        "execution_tx_raw": "0x" + signed.raw.hex(),
+        "execution_tx_sender": signed.sender,
+        "execution_tx_nonce": signed.nonce,
+    }
 
 
 def recorded_raw_tx(entry: Entry) -> bytes | None:

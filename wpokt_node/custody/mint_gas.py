@@ -19,6 +19,7 @@ import time
 from collections.abc import Callable
 
 from wpokt_node.custody.base import RecordExecution
+from wpokt_node.custody.mint_chain import execution_fields
 from wpokt_node.db.models import Entry
 from wpokt_node.errors import ChainError
 from wpokt_node.eth.transactions import GasCapError, TransactionSender, decode_signed
@@ -66,12 +67,7 @@ class GasEscalation:
             log.error("mint gas escalation capped", alert=True, entry_id=str(entry.id),
                       error=str(capped))  # fmt: skip
             return None
-        fields = {
-            "execution_tx_raw": "0x" + signed.raw.hex(),
-            "execution_tx_sender": signed.sender,
-            "execution_tx_nonce": signed.nonce,
-        }
-        if not record(signed.tx_hash, fields):
+        if not record(signed.tx_hash, execution_fields(signed)):
             return None
         try:
             self.sender.broadcast(signed)
@@ -82,7 +78,7 @@ class GasEscalation:
         log.warning(
             "mint tx replaced with higher fees",
             entry_id=str(entry.id),
-            replaced=decode_signed(raw).tx_hash,
+            replaced=entry.execution_tx_hash,
             tx_hash=signed.tx_hash,
             nonce=signed.nonce,
             max_fee_per_gas=signed.max_fee_per_gas,

@@ -49,6 +49,7 @@ class Status(StrEnum):
 
 
 TERMINAL: frozenset[Status] = frozenset({Status.EXECUTED, Status.FAILED})
+OPEN_STATUSES: tuple[str, ...] = tuple(s.value for s in Status if s not in TERMINAL)
 
 
 class MintSource(StrEnum):

@@ -21,7 +21,7 @@ from pymongo.errors import PyMongoError
 
 from wpokt_node.addresses import normalize
 from wpokt_node.config import RetiredVaultSettings, Settings
-from wpokt_node.db.schema import BURNS, MINTS, REFUNDS, TERMINAL, Status
+from wpokt_node.db.schema import BURNS, MINTS, OPEN_STATUSES, REFUNDS, Status
 from wpokt_node.errors import DatabaseError, ValidationError, WpoktError
 from wpokt_node.keys.signer import Secp256k1Signer
 from wpokt_node.payout.journal import SigningJournal
@@ -128,7 +128,6 @@ def old_system_open(db: Database[Document], settings: Settings, vault: str) -> l
     below its ``start_height``, burns below ``ethereum.start_block``) not closed. The database
     may hide some: this is the drain's progress, the cut-over heights are its guarantee."""
     retired = {v.address: v for v in settings.pocket.retired_vaults}[vault]
-    open_statuses = [s.value for s in Status if s not in TERMINAL]
     started = [Status.STARTED.value, Status.SIGNED.value]
     queries: list[tuple[str, dict[str, Any]]] = [
         (BURNS, {"status": {"$in": started}, "order.from": vault}),
@@ -140,7 +139,7 @@ def old_system_open(db: Database[Document], settings: Settings, vault: str) -> l
     found: dict[str, None] = {}
     try:
         for collection, query in queries:
-            still_open = {"status": {"$in": open_statuses}, **query}
+            still_open = {"status": {"$in": list(OPEN_STATUSES)}, **query}
             for doc in db[collection].find(still_open, projection={"_id": 1, "status": 1}):
                 found[f"{collection}/{doc['_id']} ({doc.get('status')})"] = None
     except PyMongoError as exc:

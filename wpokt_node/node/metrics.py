@@ -26,7 +26,7 @@ from pymongo.errors import PyMongoError
 
 from wpokt_node.config import MetricsSettings
 from wpokt_node.db.control import read_bridge_pause
-from wpokt_node.db.schema import BURNS, MINTS, REFUNDS, TERMINAL, Status
+from wpokt_node.db.schema import BURNS, MINTS, OPEN_STATUSES, REFUNDS
 from wpokt_node.errors import WpoktError
 from wpokt_node.keys.signer import eth_address_of, pokt_address_of
 from wpokt_node.logs import get_logger
@@ -51,12 +51,10 @@ from wpokt_node.node.worker import LoopState
 
 log = get_logger(__name__)
 
-OPEN_STATUSES = [s.value for s in Status if s not in TERMINAL]
 WORKER_COLLECTIONS: dict[str, tuple[str, ...]] = {
     "mint-executor": (MINTS,),
     "release-executor": (BURNS, REFUNDS),
 }
-EXECUTOR_LEASES = {"mint-executor": "mint-executor", "release-executor": "release-executor"}
 
 
 class MetricsPusher:
@@ -135,9 +133,8 @@ class WorkerMetrics:
         CONSECUTIVE_ERRORS.set(state.consecutive_errors)
         if state.last_success_at is not None:
             LAST_SUCCESS.set(state.last_success_at.timestamp())
-        lease = EXECUTOR_LEASES.get(self.worker)
-        if lease is not None and "executor" in state.last_result:
-            LEASE_HELD.labels(lease).set(1 if state.last_result["executor"] else 0)
+        if "executor" in state.last_result:  # an executor's pass: its lease is named after it
+            LEASE_HELD.labels(self.worker).set(1 if state.last_result["executor"] else 0)
         now = self.clock()
         if self.sampling and now >= self._next_sample_at:
             self._next_sample_at = now + self.interval_s

@@ -17,7 +17,7 @@ from pymongo.database import Database
 
 from wpokt_node.db.control import BridgePause, read_bridge_pause
 from wpokt_node.db.nodes import node_document
-from wpokt_node.db.schema import ENTRY_COLLECTIONS, NODES, REFUNDS, TERMINAL, Status
+from wpokt_node.db.schema import ENTRY_COLLECTIONS, NODES, OPEN_STATUSES, REFUNDS, Status
 from wpokt_node.mint.daily_cap import minted_in_window
 from wpokt_node.node.supervisor import WORKER_NAMES
 from wpokt_node.secret import redact
@@ -126,7 +126,6 @@ def cluster_status(
     db: Database[Document], *, stuck_after_s: float, known_nodes: Sequence[str] = ()
 ) -> ClusterStatus:
     status = ClusterStatus()
-    open_statuses = [s.value for s in Status if s not in TERMINAL]
     cutoff = datetime.now(UTC) - timedelta(seconds=stuck_after_s)
     node_docs = list(db[NODES].find({}, projection={"node_id": 1, "workers": 1}))
     nodes = set(known_nodes) | {str(doc["node_id"]) for doc in node_docs}
@@ -140,7 +139,7 @@ def cluster_status(
             counts[str(row["_id"])] = int(row["n"])
         status.counts[name] = counts
         for entry in db[name].find(
-            {"status": {"$in": open_statuses}},
+            {"status": {"$in": list(OPEN_STATUSES)}},
             projection={
                 "status": 1,
                 "updated_at": 1,
