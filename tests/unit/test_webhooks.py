@@ -160,3 +160,18 @@ def test_a_node_with_webhooks_refuses_to_start_without_their_secret(
         check_webhooks(context)
     monkeypatch.setenv("WPOKT_HOOK_T", SECRET)
     check_webhooks(context)
+
+
+def test_a_malformed_audit_record_neither_breaks_the_feed_nor_repeats(
+    receiver: Receiver, mongo_db: Database[dict[str, Any]]
+) -> None:
+    # A database writer inserts an audit record with no entry id or seq
+    mongo_db["audit"].insert_one({"at": datetime.now(UTC), "to": "executed"})
+    sender = WebhookSender(settings(receiver.url), Secret(SECRET))
+    sender.start()
+    feed = WebhookFeed(mongo_db, sender)
+    assert feed.run_once() == 1
+    assert feed.run_once() == 0
+    wait_for(lambda: len(receiver.received) == 1)
+    sender.stop()
+    assert receiver.received[0][0]["X-Wpokt-Delivery"] == "None:None"

@@ -144,7 +144,8 @@ class WebhookFeed:
         cursor = self.db[AUDIT].find({"at": {"$gte": self._since}}).sort("at", 1).limit(limit)
         queued = 0
         for record in cursor:
-            delivery = f"{record['entry_id']}:{record['seq']}"
+            # the database is not trusted: a record missing its fields is sent as it is
+            delivery = f"{record.get('entry_id')}:{record.get('seq')}"
             at = record.get("at")
             if isinstance(at, datetime):
                 self._since = max(self._since, _aware(at))

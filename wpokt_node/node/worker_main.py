@@ -16,8 +16,6 @@ import time
 from collections.abc import Callable, Sequence
 from types import FrameType
 
-from pymongo.errors import PyMongoError
-
 from wpokt_node import __version__
 from wpokt_node.config import Settings, load_config
 from wpokt_node.db.counters import COMMANDS
@@ -58,7 +56,7 @@ def make_heartbeat(
         if feed is not None:
             try:
                 feed.run_once()
-            except PyMongoError as exc:
+            except Exception as exc:  # webhooks never keep the worker from beating
                 log.warning("webhooks: reading the audit log failed", error=str(exc)[:300])
         heartbeat(
             context.db,
