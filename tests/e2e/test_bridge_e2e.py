@@ -42,6 +42,7 @@ from wpokt_node.db.schema_version import SCHEMA_ID, SCHEMA_VERSION
 from wpokt_node.eth.client import EthClient
 from wpokt_node.eth.contracts import TokenContract
 from wpokt_node.keys.signer import LocalKeySigner
+from wpokt_node.node.supervisor import WORKER_NAMES
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow, pytest.mark.timeout(900)]
 
@@ -346,10 +347,13 @@ def test_a_newer_schema_admits_this_release_or_holds_it_everywhere(
         message = f"needs nodes of schema {SCHEMA_VERSION + 1} or newer"
 
         def every_node_holds() -> bool:
+            """Every worker of every node said so in a heartbeat, which follows its pass: a
+            pass begun before the record changed has ended."""
             docs = list(db[NODE_STATE].find({}, projection={"node_id": 1, "workers": 1}))
-            holds = [str(((d.get("workers") or {}).get("mint-executor") or {}).get("hold"))
-                     for d in docs if d["node_id"] in devnet.node_ids]  # fmt: skip
-            return len(holds) == NODES and all(message in h for h in holds)
+            holds = [str(((d.get("workers") or {}).get(worker) or {}).get("hold"))
+                     for d in docs if d["node_id"] in devnet.node_ids
+                     for worker in WORKER_NAMES]  # fmt: skip
+            return len(holds) == NODES * len(WORKER_NAMES) and all(message in h for h in holds)
 
         wait_for("every node to hold its signing", every_node_holds, 120)
         logged = _restart(devnet, node)
