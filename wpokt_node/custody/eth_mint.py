@@ -50,7 +50,7 @@ from wpokt_node.eth.contracts import ControllerContract, TokenContract
 from wpokt_node.eth.eip712 import mint_data_digest, recover_mint_signer, sign_mint_data
 from wpokt_node.eth.mint import MintSubmitter
 from wpokt_node.eth.mint_order import MintDomain, checksum
-from wpokt_node.eth.transactions import TransactionSender
+from wpokt_node.eth.transactions import SignedTransaction, TransactionSender
 from wpokt_node.keys.signer import Secp256k1Signer, eth_address_of
 from wpokt_node.logs import get_logger
 from wpokt_node.pokt.client import PocketClient
@@ -291,8 +291,7 @@ class EthMintCustody:
         signatures: Sequence[SignatureRecord],
         record: RecordExecution,
     ) -> str | None:
-        chosen = self._current_signatures(self.valid_signatures(order, signatures))
-        signed = self.submitter.prepare(self.domain.mint_data(order), chosen)
+        signed = self.submission(order, signatures)
         recorded = record(signed.tx_hash, execution_fields(signed))
         if not recorded:
             self.sender.release(signed)
@@ -302,6 +301,14 @@ class EthMintCustody:
         self.gas.sent(signed.tx_hash)
         log.info("mint broadcast", entry_id=str(entry.id), tx_hash=signed.tx_hash)
         return signed.tx_hash
+
+    def submission(
+        self, order: Mapping[str, Any], signatures: Sequence[SignatureRecord]
+    ) -> SignedTransaction:
+        """The simulated and signed ``mintWrappedPocket`` tx of ``order`` with the valid
+        signatures of current validators (NotReadyError below the threshold), not broadcast."""
+        chosen = self._current_signatures(self.valid_signatures(order, signatures))
+        return self.submitter.prepare(self.domain.mint_data(order), chosen)
 
     def _current_validator(self, address: str) -> bool:
         """Whether the controller has ``address`` as a validator (re-read every

@@ -361,6 +361,7 @@ VALIDATORS: Mapping[str, dict[str, Any]] = {
                     "bridge_pause_change",
                     "schema_version",
                     "operator_action",
+                    "mint_filler",
                 ],
             },
             # nx-27017 stores a boolean written by $set as 0/1
@@ -375,6 +376,10 @@ VALIDATORS: Mapping[str, dict[str, Any]] = {
             "target": _OPTIONAL_TEXT,
             "outcome": _OPTIONAL_TEXT,
             "dry_run": {"bsonType": ["bool", *_INT]},
+            "recipient": _TEXT,  # mint_filler (mint.free_nonce)
+            "nonce": {"bsonType": _INT, "minimum": 1},
+            "signatures": {"bsonType": "object"},
+            "execution_tx_hash": _TEXT,
         },
     ),
     AUDIT: _object(

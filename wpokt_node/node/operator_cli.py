@@ -1,4 +1,4 @@
-"""Operator tools: ``wpokt-node admin reobserve | retry | actions``.
+"""Operator tools: ``wpokt-node admin reobserve | retry | free-nonce | actions``.
 
 Each tool reads the chains through this node's own RPCs, refuses with a clear reason (and
 changes nothing) when its input is not what it must be, has a ``--dry-run``, and leaves an
@@ -22,8 +22,11 @@ from wpokt_node.db.reobserved import Reobserved
 from wpokt_node.db.schema import ENTRY_COLLECTIONS
 from wpokt_node.errors import WpoktError
 from wpokt_node.eth.client import EthClient
+from wpokt_node.mint.free_nonce import filler_for, free_nonce
 from wpokt_node.mint.reobserve import reobserve_deposit
+from wpokt_node.node.context import build_context
 from wpokt_node.node.retry import Chains, retry_entry
+from wpokt_node.node.workers.mint_executor import mint_custody
 from wpokt_node.pokt.client import PocketClient
 
 
@@ -52,6 +55,20 @@ def register(actions: Any) -> None:
     again.add_argument("--id", required=True, dest="entry_id", metavar="ENTRY_ID")
     again.add_argument("--dry-run", action="store_true", help="check it, change nothing")
     again.set_defaults(handler=_retry)
+
+    free = actions.add_parser(
+        "free-nonce",
+        help="sign (and with --send submit) a mint of nothing at a recipient's next nonce, "
+        "held by a mint that can never gather the threshold of signatures",
+    )
+    free.add_argument("--config", required=True, type=Path)
+    free.add_argument("--recipient", required=True, metavar="ADDRESS")
+    free.add_argument("--nonce", required=True, type=int, metavar="N")
+    mode = free.add_mutually_exclusive_group()
+    mode.add_argument("--dry-run", action="store_true", help="check it, sign nothing")
+    mode.add_argument("--send", action="store_true",
+                      help="also submit it once the threshold of signatures is stored")  # fmt: skip
+    free.set_defaults(handler=_free_nonce)
 
     show = actions.add_parser("actions", help="the audit record of operator tools")
     show.add_argument("--config", required=True, type=Path)
@@ -118,6 +135,31 @@ def _retry(args: argparse.Namespace) -> int:
         pokt.close()
         db.client.close()
     print(done)
+    return 0
+
+
+def _free_nonce(args: argparse.Namespace) -> int:
+    settings = load_config(args.config)
+    target = f"mint nonce {args.nonce} of {args.recipient}"
+    by = operator_name(settings.node_id)
+    context = build_context(settings, "mint-executor")  # its validator and gas keys
+    try:
+        try:
+            custody = mint_custody(context)
+            filler = filler_for(custody, args.recipient, args.nonce)
+            lines = free_nonce(custody, context.journal, context.db, filler,
+                               dry_run=args.dry_run, submit=args.send)  # fmt: skip
+        except WpoktError as exc:
+            record_action(context.db, action="free-nonce", by=by, target=target,
+                          outcome=f"refused: {exc}", dry_run=args.dry_run)  # fmt: skip
+            print(f"error: {exc}", file=sys.stderr)
+            return 1
+        record_action(context.db, action="free-nonce", by=by, target=target,
+                      outcome="; ".join(lines[1:]), dry_run=args.dry_run)  # fmt: skip
+    finally:
+        context.close()
+    for line in lines:
+        print(line)
     return 0
 
 
