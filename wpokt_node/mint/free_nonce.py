@@ -33,16 +33,18 @@ from pymongo.database import Database
 from pymongo.errors import DuplicateKeyError, PyMongoError
 
 from wpokt_node.custody.eth_mint import EthMintCustody
+from wpokt_node.db import leases
 from wpokt_node.db.models import Entry, SignatureRecord
 from wpokt_node.db.query import eq
 from wpokt_node.db.schema import CONTROL, MINTS, Status
 from wpokt_node.errors import DatabaseError, SigningError, ValidationError
 from wpokt_node.eth.mint_order import checksum
+from wpokt_node.mint.executor import EXECUTOR_LEASE
 from wpokt_node.payout.journal import SigningJournal
 
 Document = dict[str, Any]
 FILLER_KIND = "mint_filler"
-_OPEN = [Status.CONFIRMED.value, Status.STARTED.value, Status.SIGNED.value]
+_NUMBERED = [Status.STARTED.value, Status.SIGNED.value]  # the open statuses that hold a nonce
 
 
 class FillerRefusedError(ValidationError):
@@ -75,18 +77,18 @@ class Finding:
 
     filler: Filler
     chain_nonce: int
-    holder: str
+    holder_summary: str
     waiting: tuple[str, ...]
-    signed_by: tuple[str, ...]
-    threshold: int
+    signers: tuple[str, ...]  # validator addresses with a valid filler signature stored
+    threshold: int  # the MintController's
 
     def describe(self) -> str:
         waiting = ", ".join(self.waiting) or "none"
-        signers = ", ".join(self.signed_by) or "none"
+        signers = ", ".join(self.signers) or "none"
         return (
             f"nonce {self.filler.nonce} of {self.filler.recipient} (the chain's nonce is "
-            f"{self.chain_nonce}); held by {self.holder}; waiting behind it: {waiting}; "
-            f"filler signed by {len(self.signed_by)} of {self.threshold} needed ({signers})"
+            f"{self.chain_nonce}); held by {self.holder_summary}; waiting behind it: {waiting}; "
+            f"filler signed by {len(self.signers)} of {self.threshold} needed ({signers})"
         )
 
 
@@ -112,7 +114,7 @@ def examine(custody: EthMintCustody, db: Database[Document], filler: Filler) -> 
             f"{filler.recipient} is {chain_nonce}, so nonce {chain_nonce + 1} executes first "
             "(free that one if it is stuck)"
         )
-    threshold = custody.settings.cluster.threshold
+    threshold = custody.controller.signer_threshold()  # what executes, whatever the config
     holders, waiting = _open_mints(custody, db, filler)
     for entry, approvals in holders:
         if approvals >= threshold:
@@ -121,17 +123,18 @@ def examine(custody: EthMintCustody, db: Database[Document], filler: Filler) -> 
                 f"signatures of current validators (threshold {threshold}): it can execute; "
                 "let the mint-executor send it"
             )
-    if not holders and not waiting:
+    if not holders and not any(e.signatures for e in waiting):
         raise FillerRefusedError(
-            f"no open mint of {filler.recipient} holds or waits behind nonce {filler.nonce}: "
-            "nothing is stuck"
+            f"no open mint of {filler.recipient} holds nonce {filler.nonce} and none with "
+            "signatures waits behind it: nothing is stuck (an unsigned mint above a free nonce "
+            "is prepared again for it by the nodes themselves)"
         )
     holder = "; ".join(f"{MINTS} {e.id} ({e.status.value}, {n} of {threshold} valid "
                        "signatures)" for e, n in holders) or "no entry"  # fmt: skip
-    signed = sorted({s.node_id for s in _valid(custody, filler, stored_signatures(db, filler))})
+    valid = custody.valid_signatures(filler.order, stored_signatures(db, filler))
     return Finding(filler, chain_nonce, holder,
                    tuple(f"{MINTS} {e.id} (nonce {e.number}, {e.status.value})" for e in waiting),
-                   tuple(signed), threshold)  # fmt: skip
+                   tuple(s.signer for s in valid), threshold)  # fmt: skip
 
 
 def _open_mints(
@@ -140,7 +143,7 @@ def _open_mints(
     """Open mints of the recipient at the nonce (with their valid approvals) and above it."""
     try:
         found = list(db[MINTS].find({"to_address": eq(filler.recipient),
-                                     "status": {"$in": _OPEN}}))  # fmt: skip
+                                     "status": {"$in": _NUMBERED}}))  # fmt: skip
     except PyMongoError as exc:
         raise DatabaseError(f"{MINTS}: read failed: {exc}") from None
     holders: list[tuple[Entry, int]] = []
@@ -200,25 +203,51 @@ def stored_signatures(db: Database[Document], filler: Filler) -> list[SignatureR
     return [SignatureRecord.from_document(v) for v in stored.values() if isinstance(v, dict)]
 
 
-def _valid(
-    custody: EthMintCustody, filler: Filler, records: list[SignatureRecord]
-) -> list[SignatureRecord]:
-    return custody.valid_signatures(filler.order, records)
-
-
 def send(custody: EthMintCustody, db: Database[Document], filler: Filler) -> str:
     """Submit the filler with the stored signatures of current validators (NotReadyError when
-    fewer than the threshold), record the tx, wait for it; the tx hash."""
+    fewer than the threshold), wait for it; the tx hash. The tx is recorded before it is
+    broadcast, over nothing or over a recorded tx that this node's RPC no longer knows (never
+    mined, dropped), so two operators' sends are one."""
+    holder = leases.holder_of(db, EXECUTOR_LEASE)
+    if holder == custody.node_id:
+        raise FillerRefusedError(
+            "this node is the mint executor now and its gas key may have a mint tx in flight: "
+            "send the filler from another node"
+        )
+    recorded = _recorded_tx(db, filler)
+    if recorded is not None and _known(custody, recorded):
+        raise FillerRefusedError(f"the filler was sent already, in tx {recorded}: wait for it")
     signed = custody.submission(filler.order, stored_signatures(db, filler))
     try:
-        db[CONTROL].update_one({"_id": filler.doc_id},
-                               {"$set": {"execution_tx_hash": signed.tx_hash}})  # fmt: skip
+        claimed = db[CONTROL].update_one(
+            {"_id": filler.doc_id, "execution_tx_hash": recorded},
+            {"$set": {"execution_tx_hash": signed.tx_hash}},
+        )
     except PyMongoError as exc:
         custody.sender.release(signed)
         raise DatabaseError(f"{CONTROL}: recording the filler's tx failed: {exc}") from None
+    if claimed.matched_count != 1:
+        custody.sender.release(signed)
+        raise FillerRefusedError("another operator recorded a send of the filler just now")
     custody.submitter.broadcast(signed)
     custody.submitter.wait(signed.tx_hash, custody.domain.mint_data(filler.order))
     return signed.tx_hash
+
+
+def _recorded_tx(db: Database[Document], filler: Filler) -> str | None:
+    try:
+        document = db[CONTROL].find_one({"_id": filler.doc_id}) or {}
+    except PyMongoError as exc:
+        raise DatabaseError(f"{CONTROL}: reading the filler failed: {exc}") from None
+    value = document.get("execution_tx_hash")
+    return value if isinstance(value, str) else None
+
+
+def _known(custody: EthMintCustody, tx_hash: str) -> bool:
+    """The tx is mined or pending on this node's RPC."""
+    if custody.eth.receipt(tx_hash) is not None:
+        return True
+    return custody.eth.request("eth_getTransactionByHash", [tx_hash]) is not None
 
 
 def free_nonce(
@@ -229,29 +258,34 @@ def free_nonce(
     *,
     dry_run: bool,
     submit: bool,
-) -> list[str]:
-    """``admin free-nonce``: examine, sign unless signed (not in a dry run), submit on
-    ``submit``; what happened, line by line."""
+    done: list[str],
+) -> None:
+    """``admin free-nonce``: examine, sign unless this node's key has a valid signature
+    stored (not in a dry run), submit on ``submit``. Appends what happened to ``done``, so a
+    failure after a step still tells what was done."""
     finding = examine(custody, db, filler)
-    lines = [finding.describe()]
+    done.append(finding.describe())
     if not custody.controller.is_validator(custody.signer_address):
         raise FillerRefusedError(
             f"this node's key {custody.signer_address} is not a validator of the "
             "MintController: its signature would not count"
         )
     if dry_run:
-        return [*lines, "dry run: nothing signed or sent"]
-    if custody.node_id in finding.signed_by:
-        lines.append("this node's signature of the filler is stored already")
+        done.append("dry run: nothing signed or sent")
+        return
+    if custody.signer_address in finding.signers:
+        done.append("this node's signature of the filler is stored already")
     else:
         sign(custody, journal, db, filler)
-        lines.append(f"signed the filler (0 wPOKT to {filler.recipient} at nonce {filler.nonce})")
-    count = len(_valid(custody, filler, stored_signatures(db, filler)))
+        done.append(f"signed the filler (0 wPOKT to {filler.recipient} at nonce {filler.nonce})")
+    count = len(custody.valid_signatures(filler.order, stored_signatures(db, filler)))
     if not submit:
         more = ("run this command with --send on one node" if count >= finding.threshold
                 else "more operators must run this command")  # fmt: skip
-        return [*lines, f"{count} of {finding.threshold} signatures stored: {more}"]
+        done.append(f"{count} of {finding.threshold} signatures stored: {more}")
+        return
     tx_hash = send(custody, db, filler)
-    done = (f"filler minted in tx {tx_hash}: nonce {filler.nonce} is used, so the mint that "
-            "held it is prepared again for a new nonce and the mints behind it go on")  # fmt: skip
-    return [*lines, done]
+    done.append(
+        f"filler minted in tx {tx_hash}: nonce {filler.nonce} is used, so the mint that held "
+        "it is prepared again for a new nonce and the mints behind it go on"
+    )

@@ -143,23 +143,26 @@ def _free_nonce(args: argparse.Namespace) -> int:
     target = f"mint nonce {args.nonce} of {args.recipient}"
     by = operator_name(settings.node_id)
     context = build_context(settings, "mint-executor")  # its validator and gas keys
+    lines: list[str] = []
     try:
         try:
             custody = mint_custody(context)
             filler = filler_for(custody, args.recipient, args.nonce)
-            lines = free_nonce(custody, context.journal, context.db, filler,
-                               dry_run=args.dry_run, submit=args.send)  # fmt: skip
+            free_nonce(custody, context.journal, context.db, filler,
+                       dry_run=args.dry_run, submit=args.send, done=lines)  # fmt: skip
         except WpoktError as exc:
+            done = "; ".join(lines[1:])  # the first line is what it read
+            outcome = f"{done}; then failed: {exc}" if done else f"refused: {exc}"
             record_action(context.db, action="free-nonce", by=by, target=target,
-                          outcome=f"refused: {exc}", dry_run=args.dry_run)  # fmt: skip
+                          outcome=outcome, dry_run=args.dry_run)  # fmt: skip
+            print("\n".join(lines), file=sys.stderr)
             print(f"error: {exc}", file=sys.stderr)
             return 1
         record_action(context.db, action="free-nonce", by=by, target=target,
                       outcome="; ".join(lines[1:]), dry_run=args.dry_run)  # fmt: skip
     finally:
         context.close()
-    for line in lines:
-        print(line)
+    print("\n".join(lines))
     return 0
 
 
