@@ -46,6 +46,7 @@ class DevnetOptions:
     eth_block_time_s: float = 1.0
     pokt_block_time_s: float = 1.0
     worker_interval_s: float = 1.0
+    heartbeat_interval_s: float = 2.0  # the tests wait for passes, which heartbeats report
     eth_confirmations: int = 2
     pokt_confirmations: int = 1
     fee_upokt: int = 10_000
@@ -216,6 +217,7 @@ def node_settings(
             "burn_watcher": interval,
             "release_executor": interval,
             "heartbeat_stale_s": 30,
+            "heartbeat_interval_s": options.heartbeat_interval_s,
             "lease_ttl_s": 10,
             "governance_interval_s": 5,
         },

@@ -27,7 +27,7 @@ from wpokt_node.burn.returns import record_burn_returns
 from wpokt_node.config import EthereumSettings
 from wpokt_node.custody.source_events import burn_event
 from wpokt_node.db.entries import Document, insert_once
-from wpokt_node.db.nodes import get_cursor, set_cursor
+from wpokt_node.db.nodes import Cursors
 from wpokt_node.db.schema import BURNS, MINTS, Status
 from wpokt_node.db.transitions import revive_entry
 from wpokt_node.errors import ChainError, DatabaseError, ValidationError
@@ -76,6 +76,7 @@ class BurnWatcher:
         self.scanner = LogScanner(client, settings.scan_chunk_size)
         self.clock = clock
         self.claims = claims
+        self.cursors = Cursors(db, node_id)
         self._last_rescan: float | None = None
 
     def run_once(self) -> BurnScanResult:
@@ -84,7 +85,7 @@ class BurnWatcher:
         seen = inserted = 0
         scanned: BlockRange | None = None
         try:
-            cursor = get_cursor(self.db, self.node_id, self.cursor_name)
+            cursor = self.cursors.get(self.cursor_name)
             head = self.client.block_number()
             if cursor is not None and self._rescan_due():
                 inserted += self._rescan(cursor, head)
@@ -101,7 +102,7 @@ class BurnWatcher:
             for chunk in self.scanner.scan(self.settings.token_address, self._topics, blocks):
                 seen += len(chunk.logs)
                 inserted += self._record_chunk(chunk.logs, head)
-                set_cursor(self.db, self.node_id, self.cursor_name, chunk.blocks.last)
+                self.cursors.set(self.cursor_name, chunk.blocks.last)
                 cursor = chunk.blocks.last
                 scanned = BlockRange(blocks.first, chunk.blocks.last)
         except (ChainError, DatabaseError) as exc:
@@ -195,16 +196,25 @@ class BurnWatcher:
 
 
 class BurnWatcherTask:
-    """The ``burn-watcher`` worker: one scan per pass, then a return recorded for each burn
-    failed because its recipient can never be paid (``burn.returns``); a failed scan fails the
-    pass (so the heartbeat records it and the loop backs off)."""
+    """The ``burn-watcher`` worker: one scan per pass, and every ``rescan_interval_s`` a return
+    recorded for each burn failed because its recipient can never be paid (``burn.returns``,
+    which reads every such burn); a failed scan fails the pass (so the heartbeat records it
+    and the loop backs off)."""
 
-    def __init__(self, watcher: BurnWatcher) -> None:
+    def __init__(self, watcher: BurnWatcher, *, returns_every_s: float | None = None) -> None:
         self.watcher = watcher
+        self.returns_every_s = (
+            watcher.settings.rescan_interval_s if returns_every_s is None else returns_every_s
+        )
+        self._returns_at: float | None = None
 
     def run_once(self) -> dict[str, object]:
         result = self.watcher.run_once()
-        returns = record_burn_returns(self.watcher.db)
+        returns = 0
+        now = self.watcher.clock()
+        if self._returns_at is None or now - self._returns_at >= self.returns_every_s:
+            returns = record_burn_returns(self.watcher.db)
+            self._returns_at = now
         if result.error is not None:
             raise ChainError(f"burn scan failed at cursor {result.cursor}: {result.error}")
         return {

@@ -236,12 +236,26 @@ class WorkersSettings(StrictModel):
     heartbeat_stale_s: PositiveSeconds = Field(
         60.0, description="a worker whose last heartbeat is older is unhealthy"
     )
+    heartbeat_interval_s: PositiveSeconds = Field(
+        15.0,
+        description="how often a worker writes its heartbeat (at once when its errors or hold "
+        "change); at most half of heartbeat_stale_s",
+    )
     lease_ttl_s: PositiveSeconds = 30.0
     governance_interval_s: PositiveSeconds = Field(
         60.0,
         description="how often the governance watch re-reads the chains' validators, "
         "threshold, vault members and roles",
     )
+
+    @model_validator(mode="after")
+    def _beats_before_stale(self) -> WorkersSettings:
+        if 2 * self.heartbeat_interval_s > self.heartbeat_stale_s:
+            raise ValueError(
+                f"heartbeat_interval_s ({self.heartbeat_interval_s}) is more than half of "
+                f"heartbeat_stale_s ({self.heartbeat_stale_s}): a healthy worker would look stale"
+            )
+        return self
 
 
 class CapsSettings(StrictModel):

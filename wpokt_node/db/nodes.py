@@ -62,6 +62,25 @@ def set_cursor(db: Database[Document], node_id: str, name: str, value: int) -> N
     )
 
 
+class Cursors:
+    """A watcher's scan positions: each read from ``nodes`` once, then kept in memory and
+    written through on every move. A running watcher neither pays a round trip per pass for
+    them nor follows a cursor that someone else moved in the database."""
+
+    def __init__(self, db: Database[Document], node_id: str) -> None:
+        self.db, self.node_id = db, node_id
+        self._known: dict[str, int | None] = {}
+
+    def get(self, name: str) -> int | None:
+        if name not in self._known:
+            self._known[name] = get_cursor(self.db, self.node_id, name)
+        return self._known[name]
+
+    def set(self, name: str, value: int) -> None:
+        set_cursor(self.db, self.node_id, name, value)
+        self._known[name] = value
+
+
 def heartbeat(db: Database[Document], node_id: str, worker: str, **fields: Any) -> None:
     """Record that ``worker`` of ``node_id`` is alive: ``workers.<worker>`` gets ``at`` (server
     time), ``pid`` and ``fields`` (ints, strings, None, lists, dicts; no dates: use epoch ms)."""

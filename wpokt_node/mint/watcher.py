@@ -33,7 +33,7 @@ from wpokt_node.config import Settings
 from wpokt_node.custody.source_window import SourceWindow
 from wpokt_node.db.control import read_bridge_pause
 from wpokt_node.db.entries import insert_once
-from wpokt_node.db.nodes import get_cursor, set_cursor
+from wpokt_node.db.nodes import Cursors
 from wpokt_node.logs import get_logger
 from wpokt_node.mint.entries import entry_document
 from wpokt_node.mint.rescan import DepositRescan
@@ -103,6 +103,7 @@ class PoktWatcher:
             for index, (rules, start) in enumerate(zip(self.all_rules, starts, strict=True))
         ]
         self._held = False
+        self.cursors = Cursors(db, settings.node_id)
 
     @property
     def node_id(self) -> str:
@@ -118,7 +119,7 @@ class PoktWatcher:
         return summary
 
     def _run_scan(self, scan: VaultScan) -> dict[str, object]:
-        cursor = get_cursor(self.db, self.node_id, scan.cursor)
+        cursor = self.cursors.get(scan.cursor)
         first = scan.start_height if cursor is None else cursor + 1
         if self._paused(first):
             return {"paused": True, "held_from_height": first}
@@ -179,5 +180,5 @@ class PoktWatcher:
                 )
             else:
                 counts["known"] += 1
-        set_cursor(self.db, self.node_id, scan.cursor, scanned_to)
+        self.cursors.set(scan.cursor, scanned_to)
         return {**counts, "cursor": scanned_to}

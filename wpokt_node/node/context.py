@@ -123,13 +123,14 @@ def build_context(settings: Settings, worker: str | None = None) -> NodeContext:
             * max(settings.pocket.rescan_interval_s, settings.ethereum.rescan_interval_s),
         ),
     )
-    context.governance = GovernanceWatch(
-        settings,
-        context.controller,
-        context.pokt,
-        context.public_keys.pokt_signer,
-        role_watch(settings, context.token),
-    )
+    if worker is None or WORKER_KEYS.get(worker):  # a watcher signs nothing: nothing to hold
+        context.governance = GovernanceWatch(
+            settings,
+            context.controller,
+            context.pokt,
+            context.public_keys.pokt_signer,
+            role_watch(settings, context.token),
+        )
     context.schema = SchemaWatch(context.db, __version__)
     return context
 

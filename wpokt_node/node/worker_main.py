@@ -49,6 +49,7 @@ def make_heartbeat(
     feed: WebhookFeed | None = None,
 ) -> Callable[[LoopState], None]:
     facts = cluster_facts_hash(context.settings)
+    clock = BeatClock(context.settings.workers.heartbeat_interval_s)
 
     def beat(state: LoopState) -> None:
         if metrics is not None:
@@ -58,6 +59,9 @@ def make_heartbeat(
                 feed.run_once()
             except Exception as exc:  # webhooks never keep the worker from beating
                 log.warning("webhooks: reading the audit log failed", error=str(exc)[:300])
+        hold = context.hold()
+        if not clock.due((state.consecutive_errors, state.last_error, hold)):
+            return
         heartbeat(
             context.db,
             context.node_id,
@@ -70,13 +74,31 @@ def make_heartbeat(
             last_error=state.last_error,
             last_error_class=state.last_error_class,
             paused=context.settings.caps.paused,
-            hold=context.hold(),
+            hold=hold,
             signing_keys=sorted(SIGNERS_LOADED),
             last_result={k: v for k, v in state.last_result.items() if _plain(v)},
             db_commands=COMMANDS.count,
         )
 
     return beat
+
+
+class BeatClock:
+    """When a worker writes its heartbeat: every ``interval_s``, and at once when what it
+    reports about its health (errors, hold) changed. Passes in between only count."""
+
+    def __init__(self, interval_s: float, clock: Callable[[], float] = time.monotonic) -> None:
+        self.interval_s, self.clock = interval_s, clock
+        self._last_at: float | None = None
+        self._last_state: object = None
+
+    def due(self, state: object) -> bool:
+        now = self.clock()
+        if (self._last_at is not None and now - self._last_at < self.interval_s
+                and state == self._last_state):  # fmt: skip
+            return False
+        self._last_at, self._last_state = now, state
+        return True
 
 
 def _plain(value: object) -> bool:

@@ -13,7 +13,7 @@ from pymongo.errors import PyMongoError
 
 from wpokt_node.custody.base import Custody
 from wpokt_node.db.models import Entry
-from wpokt_node.db.schema import Status
+from wpokt_node.db.schema import OPEN_STATUSES, Status
 from wpokt_node.errors import DatabaseError, ValidationError
 from wpokt_node.logs import get_logger
 from wpokt_node.payout.gates import Hold
@@ -39,6 +39,18 @@ class EntryStore:
             raise DatabaseError(
                 f"{collection}: reading {status.value} entries failed: {exc}"
             ) from None
+
+    def statuses_present(self) -> set[Status]:
+        """The open statuses that some entry has now: one command per collection, so an idle
+        pass costs one round trip per collection, not one per status."""
+        present: set[Status] = set()
+        for collection in self.custodies:
+            try:
+                values = self.db[collection].distinct("status", {"status": {"$in": OPEN_STATUSES}})
+            except PyMongoError as exc:
+                raise DatabaseError(f"{collection}: reading open statuses failed: {exc}") from None
+            present.update(Status(v) for v in values if v in OPEN_STATUSES)
+        return present
 
     def open(self, status: Status) -> list[tuple[str, Document]]:
         found = [

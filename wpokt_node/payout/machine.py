@@ -134,14 +134,22 @@ class PayoutMachine:
 
     def run_once(self) -> dict[str, object]:
         summary: dict[str, int] = {}
+        # A status is read when an entry had it at the start of the pass, or when an earlier
+        # status had entries (moved on in this pass, they are worked again at once).
+        present = self.store.statuses_present()
+        moved_on = False
         for status, step in (
             (Status.DETECTED, self._detected),
             (Status.CONFIRMED, self._start),
             (Status.STARTED, self._sign),
         ):
-            for collection, document in self.store.open(status):
+            if status not in present and not moved_on:
+                continue
+            found = self.store.open(status)
+            moved_on = moved_on or bool(found)
+            for collection, document in found:
                 self._guarded(summary, collection, document, step)
-        signed = self.store.open_signed()
+        signed = self.store.open_signed() if Status.SIGNED in present or moved_on else []
         # The executor lease is taken (or renewed) only by a node with signed entries to move.
         is_executor = bool(signed) and leases.acquire(
             self.db, self.settings.executor_lease, self.node_id, self.settings.lease_ttl_s

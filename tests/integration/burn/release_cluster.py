@@ -157,7 +157,8 @@ class ReleaseCluster:
                 self.eth_client,
                 ethereum,
                 claims=self.nodes[0].claims,
-            )
+            ),
+            returns_every_s=0,  # every pass: the tests drive the passes
         )
 
     def run(self, passes: int = 1, nodes: list[Node] | None = None) -> None:

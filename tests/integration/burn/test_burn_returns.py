@@ -125,7 +125,7 @@ def cluster(mint_cluster_factory: MintClusterFactory) -> ReturnCluster:
     settings = mint.nodes[0].context.settings
     claims = mint.nodes[0].context.claims  # node 0's executors check what its watcher offers
     watcher = BurnWatcher(mint.db, settings.node_id, mint.eth, settings.ethereum, claims=claims)
-    return ReturnCluster(mint, releasers, BurnWatcherTask(watcher))
+    return ReturnCluster(mint, releasers, BurnWatcherTask(watcher, returns_every_s=0))
 
 
 def _burn_entry(cluster: ReturnCluster, tx_hash: str) -> Document:
