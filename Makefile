@@ -123,7 +123,7 @@ BENCH_ARGS ?=
 # Not part of `make test`: a 12-node devnet under load; writes docs/benchmarks.md (+ PNG).
 bench: setup
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[test,bench]' -e ./devnet
-	$(BIN)/python scripts/bench.py $(BENCH_ARGS)
+	$(BIN)/python -m scripts.bench $(BENCH_ARGS)
 
 DEMO_DIR ?= .devnet/demo
 

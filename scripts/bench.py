@@ -22,6 +22,7 @@ from typing import Any
 import matplotlib
 from eth_utils.address import to_checksum_address
 
+from scripts.bench_rtt import rtt_section
 from wpokt_devnet.actions import BURN_GAS, deposit_memo, snapshot
 from wpokt_devnet.cluster import Devnet, down, up
 from wpokt_devnet.cluster_config import ETH_CHAIN_ID, DevnetOptions
@@ -45,6 +46,7 @@ ROOT = Path(__file__).resolve().parents[1]
 BURN_UNITS = 100_000
 CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
 PAGE = os.sysconf("SC_PAGE_SIZE")
+KEEP_MARKER = "<!-- the generated report ends here; what follows is kept by make bench -->\n"
 
 
 def _proc_cpu_s(pid: int) -> float:
@@ -219,27 +221,49 @@ def _plot(rows: list[tuple[datetime, float, str]], start: datetime, path: Path) 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--deposits", type=int, default=200)
+    parser.add_argument("--deposits", type=int, default=200, help="0: no batch")
     parser.add_argument("--recipients", type=int, default=20)
     parser.add_argument("--burns", type=int, default=40)
     parser.add_argument("--nodes", type=int, default=12)
     parser.add_argument("--threshold", type=int, default=9)
+    parser.add_argument("--db-rtt-ms", default="0,100,250",
+                        help="database round trips (ms) for single entries; '': none")  # fmt: skip
     parser.add_argument("--dir", type=Path, default=ROOT / ".bench" / "devnet")
     parser.add_argument("--report", type=Path, default=ROOT / "docs" / "benchmarks.md")
     parser.add_argument("--timeout", type=float, default=1800.0)
     args = parser.parse_args(argv)
     configure_logging("warning", worker="bench")
+    rtts = [float(v) for v in args.db_rtt_ms.split(",") if v.strip()]
+    progress = lambda m: print(f"  {m}", flush=True)  # noqa: E731
+    sections: list[str] = []
+    failed = 0
+    if rtts:
+        sections += rtt_section(args, rtts, _machine(), progress)
+    if args.deposits > 0:
+        # Burns of 0.1 wPOKT: the bench's vault pays down to that (the default minimum is 1 POKT).
+        options = DevnetOptions(nodes=args.nodes, threshold=args.threshold, database="bench",
+                                min_payout_upokt=BURN_UNITS)  # fmt: skip
+        print(f"bringing up a {args.threshold}-of-{args.nodes} devnet in {args.dir}", flush=True)
+        devnet = up(args.dir, options, progress=progress)
+        try:
+            batch, failed = _run(devnet, args, options)
+        finally:
+            down(args.dir)
+        sections = batch + sections
+    _write_report(args.report, sections)
+    return failed
 
-    # Burns of 0.1 wPOKT: the bench's vault pays down to that (the default minimum is 1 POKT).
-    options = DevnetOptions(
-        nodes=args.nodes, threshold=args.threshold, database="bench", min_payout_upokt=BURN_UNITS
-    )
-    print(f"bringing up a {args.threshold}-of-{args.nodes} devnet in {args.dir}", flush=True)
-    devnet = up(args.dir, options, progress=lambda m: print(f"  {m}", flush=True))
-    try:
-        return _run(devnet, args, options)
-    finally:
-        down(args.dir)
+
+def _write_report(path: Path, sections: list[str]) -> None:
+    """The generated report, then whatever followed the marker in the old one (kept)."""
+    kept = ""
+    if path.exists():
+        old = path.read_text(encoding="utf-8")
+        if KEEP_MARKER in old:
+            kept = old.split(KEEP_MARKER, 1)[1]
+    path.write_text("\n".join(["# Benchmarks", "", *sections, KEEP_MARKER]) + kept,
+                    encoding="utf-8")  # fmt: skip
+    print(f"report written to {path}")
 
 
 def _wait_until_bridged(
@@ -275,7 +299,8 @@ def _wait_until_bridged(
     return burns_wall
 
 
-def _run(devnet: Devnet, args: argparse.Namespace, options: DevnetOptions) -> int:
+def _run(devnet: Devnet, args: argparse.Namespace, options: DevnetOptions) -> tuple[list[str], int]:
+    """The batch: its report section, and 1 if an entry failed or an invariant broke."""
     db = connect(devnet.mongodb_uri, devnet.database)
     roots = {node_id: devnet.services()[node_id].pid for node_id in devnet.node_ids}
     sampler = ResourceSampler(roots)
@@ -314,7 +339,7 @@ def _run(devnet: Devnet, args: argparse.Namespace, options: DevnetOptions) -> in
     png = args.report.with_name("benchmarks-latency.png")
     _plot(rows, start_wall, png)
     lines = [
-        "# Benchmarks",
+        "## A batch",
         "",
         f"`make bench` on {datetime.now(UTC):%Y-%m-%d}: a {args.threshold}-of-{args.nodes} devnet "
         f"(1 s blocks on both chains, 1 s worker interval) bridging {args.deposits} deposits "
@@ -355,11 +380,9 @@ def _run(devnet: Devnet, args: argparse.Namespace, options: DevnetOptions) -> in
         "workers per node every second.",
         "",
     ]
-    args.report.write_text("\n".join(lines), encoding="utf-8")
-    print("\n".join(lines[8:20]))
-    print(f"report written to {args.report} and {png}")
+    print("\n".join(lines[6:18]))
     db.client.close()
-    return 0 if report.ok and failed == 0 else 1
+    return lines, 0 if report.ok and failed == 0 else 1
 
 
 if __name__ == "__main__":
