@@ -150,8 +150,12 @@ class PayoutMachine:
             for collection, document in found:
                 self._guarded(summary, collection, document, step)
         signed = self.store.open_signed() if Status.SIGNED in present or moved_on else []
-        # The executor lease is taken (or renewed) only by a node with signed entries to move.
-        is_executor = bool(signed) and leases.acquire(
+        # The executor lease is taken (or renewed) only by a node with signed entries to move
+        # that may send them: a paused or held node gives it up, or it would stall every payout.
+        paused = self.paused() if signed else None
+        if paused is not None:
+            leases.release(self.db, self.settings.executor_lease, self.node_id)
+        is_executor = bool(signed) and paused is None and leases.acquire(
             self.db, self.settings.executor_lease, self.node_id, self.settings.lease_ttl_s
         )
         summary["executor"] = int(is_executor)

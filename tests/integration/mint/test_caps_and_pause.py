@@ -127,16 +127,21 @@ def test_a_node_paused_by_its_config_signs_and_sends_nothing(
     entry = cluster.mint(tx_hash)
     assert (entry["status"], entry["signers"]) == ("started", [])
 
-    # When the two others sign, then the paused node holding the lease does not submit
+    # When the two others sign, then the paused node, holding the executor lease from before
+    # its pause, runs: it submits nothing and gives the lease up (a paused executor would
+    # stall every mint of the cluster)
     cluster.execute(1, 2)
     release_lease(cluster)
+    assert leases.acquire(cluster.db, "mint-executor", "node-0", 600)
     cluster.execute(0)
     entry = cluster.mint(tx_hash)
     assert (entry["status"], entry["execution_tx_hash"]) == ("signed", None)
     assert sorted(entry["signers"]) == ["node-1", "node-2"]
+    assert leases.holder_of(cluster.db, "mint-executor") is None
+    cluster.execute(0)
+    assert leases.holder_of(cluster.db, "mint-executor") is None  # nor takes it again
 
-    # And an unpaused node does; status names the paused node
-    leases.release(cluster.db, "mint-executor", "node-0")
+    # And an unpaused node takes it and sends; status names the paused node
     cluster.execute(1, passes=2)
     assert cluster.mint(tx_hash)["status"] == "executed"
     make_heartbeat(cluster.nodes[0].context, "mint-executor")(LoopState())
