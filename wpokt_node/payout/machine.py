@@ -155,8 +155,12 @@ class PayoutMachine:
         paused = self.paused() if signed else None
         if paused is not None:
             leases.release(self.db, self.settings.executor_lease, self.node_id)
-        is_executor = bool(signed) and paused is None and leases.acquire(
-            self.db, self.settings.executor_lease, self.node_id, self.settings.lease_ttl_s
+        is_executor = (
+            bool(signed)
+            and paused is None
+            and leases.acquire(
+                self.db, self.settings.executor_lease, self.node_id, self.settings.lease_ttl_s
+            )
         )
         summary["executor"] = int(is_executor)
         for collection, document in signed:
