@@ -33,7 +33,7 @@ from wpokt_node.custody.burn_return import BurnReturnSource
 from wpokt_node.custody.mint_chain import MintChain, execution_fields, recorded_raw_tx
 from wpokt_node.custody.mint_gas import GasEscalation
 from wpokt_node.custody.mint_sources import DepositSource, MintSources
-from wpokt_node.custody.number_gaps import first_gap
+from wpokt_node.custody.number_gaps import VouchedHolders, first_gap
 from wpokt_node.custody.source_window import SourceWindow
 from wpokt_node.db import leases, reservations
 from wpokt_node.db.models import Entry, RetiredOrder, SignatureRecord
@@ -59,6 +59,11 @@ log = get_logger(__name__)
 
 Document = dict[str, Any]
 MEMBERSHIP_TTL_S = 60.0  # how long a validator's membership read from the controller is reused
+# what a holder's verification reads of it (the source fields, its nonce and order)
+_HOLDER_FIELDS = (
+    "transaction_hash", "height", "from_address", "to_address", "amount", "memo", "source",
+    "source_event", "burn_index", "burn_recipient", "reason", "nonce", "order",
+)  # fmt: skip
 _ALREADY_SENT = ("already known", "already imported", "known transaction", "nonce too low")
 
 
@@ -117,6 +122,7 @@ class EthMintCustody:
                 window=SourceWindow.from_settings(settings),
             ),
         )
+        self._vouched = VouchedHolders(_HOLDER_FIELDS)
 
     @property
     def node_id(self) -> str:
@@ -203,7 +209,7 @@ class EthMintCustody:
             number_field=self.number_field,
             chain_next=self.token.get_user_nonce(recipient) + 1,
             number=nonce,
-            verify=self._verify_holder,
+            verify=self._vouched.verify(self._verify_holder),
         )
 
     def pays_source(self, entry: Entry, order: Mapping[str, Any]) -> bool:

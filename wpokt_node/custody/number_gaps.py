@@ -10,7 +10,9 @@ moved on) is *free*: an unsigned entry above it is prepared again and takes it.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import json
+from collections import OrderedDict
+from collections.abc import Callable, Collection
 
 from pymongo.database import Database
 from pymongo.errors import PyMongoError
@@ -26,6 +28,45 @@ Document = dict[str, object]
 Verify = Callable[[Entry], str | None]  # None: the holder checks out; else why not
 
 _PREPARING = (Status.DETECTED, Status.CONFIRMED)
+
+
+class VouchedHolders:
+    """Holders this node has verified, remembered by the fields the verification reads.
+
+    A node signs entry after entry of one recipient, and each one's gap check verifies every
+    open holder below it again against the chain: quadratic in the queue. A holder that checked
+    out depends only on final chain facts and on the fields in ``key_fields``, so while those
+    are unchanged it checks out again; any edit of them makes a new key (verified afresh).
+    Only a success is remembered: a failure may be an RPC that has not caught up.
+    """
+
+    def __init__(self, key_fields: Collection[str], capacity: int = 4096) -> None:
+        self.key_fields = tuple(sorted(key_fields))
+        self.capacity = capacity
+        self._vouched: OrderedDict[str, None] = OrderedDict()
+
+    def verify(self, verify: Verify) -> Verify:
+        """``verify``, answered from memory for a holder already vouched for."""
+
+        def remembered(holder: Entry) -> str | None:
+            if not holder.document:
+                return verify(holder)  # nothing to key it on
+            key = self._key(holder)
+            if key in self._vouched:
+                self._vouched.move_to_end(key)
+                return None
+            problem = verify(holder)
+            if problem is None:
+                self._vouched[key] = None
+                if len(self._vouched) > self.capacity:
+                    self._vouched.popitem(last=False)
+            return problem
+
+        return remembered
+
+    def _key(self, holder: Entry) -> str:
+        fields = {name: holder.document.get(name) for name in self.key_fields}
+        return json.dumps([holder.collection, str(holder.id), fields], sort_keys=True, default=repr)
 
 
 def first_gap(
