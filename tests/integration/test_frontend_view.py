@@ -17,11 +17,14 @@ from pymongo.database import Database
 
 from tests.frontend_contract import BURN, INVALID_MINT, MINT, FrontendQueries, problems
 from tests.unit.frontend.test_shapes import FACTS, VALIDATORS, mint_entry, signed_mint_entry
+from wpokt_node.db.counters import COMMANDS
+from wpokt_node.db.leases import holder_of
 from wpokt_node.db.models import new_entry
 from wpokt_node.db.schema import BURNS, MINTS, REFUNDS
 from wpokt_node.frontend import BURN_PROJECTIONS, MINT_PROJECTIONS, FrontendView
 from wpokt_node.frontend.shapes import mint_view
 from wpokt_node.frontend.view import VERSION, source_version, write_if_newer
+from wpokt_node.frontend.writer import WriterLease
 
 pytestmark = pytest.mark.node
 
@@ -165,3 +168,84 @@ def test_twelve_writers_racing_leave_the_newest_version(view_db: Database[Docume
         thread.join()
     assert _shown(view_db, "burns", entry_id)[VERSION] == max(versions)
     assert view_db["burns"].count_documents({}) == 1
+
+
+class StepClock:
+    def __init__(self) -> None:
+        self.now = 0.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def _lease_view(
+    db: Database[Document], view: Database[Document], node_id: str, clock: StepClock
+) -> FrontendView:
+    writer = WriterLease(db, "frontend-view:mints", node_id, ttl_s=1.0, clock=clock)
+    return FrontendView(db, view, FACTS, MINT_PROJECTIONS, writer=writer)
+
+
+def test_one_node_at_a_time_writes_the_entries_and_another_takes_over_when_it_stops(
+    mongo_db: Database[Document], view_db: Database[Document]
+) -> None:
+    # Given two nodes' views under the writer lease, and a mint
+    clock = StepClock()
+    first, second = (_lease_view(mongo_db, view_db, n, clock) for n in ("node-01", "node-02"))
+    entry = signed_mint_entry(VALIDATORS[:3])
+    mongo_db[MINTS].insert_one(entry)
+
+    # When both run a round, the first holds the lease and writes; the second writes nothing
+    assert first.sync()["view_written"] == 1
+    assert second.sync()["view_written"] == 0
+    assert holder_of(mongo_db, "frontend-view:mints") == "node-01"
+
+    # and a change is written by the holder alone
+    mongo_db[MINTS].update_one({"_id": entry["_id"]},
+                               {"$set": {"status": "executed", "audit_seq": 5},
+                                "$currentDate": {"updated_at": True}})  # fmt: skip
+    assert second.sync()["view_written"] == 0
+    assert _shown(view_db, "mints", entry["_id"])["status"] != "success"
+    assert first.sync()["view_written"] == 1
+    assert _shown(view_db, "mints", entry["_id"])["status"] == "success"
+
+    # When the first stops (its lease expires) and the entry changes while nobody writes
+    mongo_db[MINTS].update_one({"_id": entry["_id"]}, {"$set": {"audit_seq": 6},
+                               "$currentDate": {"updated_at": True}})  # fmt: skip
+    deadline = datetime.now(UTC) + timedelta(seconds=30)
+    while holder_of(mongo_db, "frontend-view:mints") is not None:
+        assert datetime.now(UTC) < deadline, "the lease never expired"
+    clock.now += 1.0  # the second's next check of the lease is due
+
+    # Then the second takes the lease and shows the change it never saw
+    assert second.sync()["view_written"] == 1
+    assert holder_of(mongo_db, "frontend-view:mints") == "node-02"
+    assert _shown(view_db, "mints", entry["_id"])[VERSION] == source_version(
+        mongo_db[MINTS].find_one({"_id": entry["_id"]}) or {}
+    )
+
+
+def test_a_round_over_every_entry_writes_only_what_the_view_does_not_show(
+    mongo_db: Database[Document], view_db: Database[Document]
+) -> None:
+    # Given three mints a node already shows, and a fourth it does not
+    entries = [
+        signed_mint_entry(
+            VALIDATORS[:3], transaction_hash=f"{i:02X}" * 32, source_event=f"pokt:{i}"
+        )
+        for i in range(4)
+    ]
+    mongo_db[MINTS].insert_many(entries[:3])
+    assert _views(mongo_db, view_db).sync()["view_written"] == 3
+    mongo_db[MINTS].insert_one(entries[3])
+
+    # When a node that never wrote (a new process, a new lease holder) runs its first round
+    fresh = _views(mongo_db, view_db)
+    before = COMMANDS.count
+    written = fresh.sync()["view_written"]
+
+    # Then it writes the fourth alone, and the view's versions answered for the rest: the
+    # server's clock; per view collection (mints, invalidMints, burns) its versions and its
+    # entries; the fourth's replace and insert (writing each of the three again would be 9 more)
+    assert written == 1
+    assert COMMANDS.count - before == 9
+    assert view_db["mints"].count_documents({}) == 4

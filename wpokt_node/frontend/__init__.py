@@ -17,6 +17,7 @@ from wpokt_node.frontend.view import (
     FrontendView,
     Projection,
 )
+from wpokt_node.frontend.writer import WriterLease
 from wpokt_node.keys.signer import eth_address_of, pokt_address_of
 
 __all__ = [
@@ -78,4 +79,7 @@ def frontend_view(
     name = settings.mongodb.frontend_database
     if name is None:
         return None
-    return FrontendView(db, db.client[name], view_facts(settings), projections, health)
+    writer = WriterLease(db, f"frontend-view:{projections[0].target}", settings.node_id)
+    return FrontendView(
+        db, db.client[name], view_facts(settings), projections, health, writer=writer
+    )

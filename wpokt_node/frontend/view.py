@@ -3,15 +3,16 @@ database of their own (``mongodb.frontend_database``), which the frontend's read
 the only thing reading. The node's own collections stay the only truth; the view is rebuilt
 from them and never read back.
 
-Every node's watchers keep it current (``pokt-watcher``: ``mints`` and ``invalidMints`` and its
-node's ``healthchecks`` document; ``burn-watcher``: ``burns``): after each pass, the entries
-changed since the last one (``updated_at`` against the server's clock read before the round,
-with a margin for writes in flight), and every entry every ten minutes. Twelve nodes write the
-same documents, so a write carries the version of the entry it was built from (transitions,
-signatures, ``updated_at``) and never replaces a newer one: a replacement that requires an
-older version, else an insert (a duplicate key there means someone wrote it meanwhile:
-compared again once). An entry that cannot be mapped is logged and counted, and its view
-document is left as it was.
+The watchers keep it current (``pokt-watcher``: ``mints`` and ``invalidMints`` and its node's
+``healthchecks`` document; ``burn-watcher``: ``burns``): after each pass, the entries changed
+since the last one (``updated_at`` against the server's clock read before the round, with a
+margin for writes in flight), and every entry every ten minutes. One node at a time writes
+the entries (``frontend.writer``); every node writes its own health check. A write carries the
+version of the entry it was built from (transitions, signatures, ``updated_at``) and never
+replaces a newer one: a replacement that requires an older version, else an insert (a
+duplicate key there means someone wrote it meanwhile: compared again once). A round that
+reads every entry first reads the versions the view holds, and writes only what differs. An
+entry that cannot be mapped is logged and counted, and its view document is left as it was.
 """
 
 from __future__ import annotations
@@ -36,6 +37,7 @@ from wpokt_node.frontend.shapes import (
     invalid_mint_view,
     mint_view,
 )
+from wpokt_node.frontend.writer import WriterLease
 from wpokt_node.logs import get_logger
 
 log = get_logger(__name__)
@@ -100,9 +102,13 @@ class FrontendView:
         facts: ViewFacts,
         projections: tuple[Projection, ...],
         health: NodeFacts | None = None,
+        *,
+        writer: WriterLease | None = None,
     ) -> None:
+        """``writer``: the lease that says when this node writes the entries (None: always)."""
         self.db, self.view, self.facts, self.projections = db, view, facts, projections
-        self.health = health
+        self.health, self.writer = health, writer
+        self._writing = False
         self._since: dict[str, datetime | None] = {p.target: None for p in projections}
         self._written: OrderedDict[tuple[str, str], str] = OrderedDict()
         self._full_at = time.monotonic()
@@ -113,6 +119,19 @@ class FrontendView:
     def sync(self) -> dict[str, int]:
         """One round: every entry changed since the last round, written where it is newer."""
         report = {"view_written": 0, "view_unmappable": 0}
+        writing = self.writer is None or self.writer.ours()
+        if writing and not self._writing:  # gained: whatever the last writer missed
+            self._since = dict.fromkeys(self._since)
+        self._writing = writing
+        if writing:
+            self._sync_entries(report)
+        self.unmappable += report["view_unmappable"]
+        if self.health is not None and time.monotonic() - self._health_at >= HEALTH_EVERY_S:
+            self._write_health(self.health)
+            self._health_at = time.monotonic()
+        return report
+
+    def _sync_entries(self, report: dict[str, int]) -> None:
         if time.monotonic() - self._full_at >= FULL_RESYNC_S:  # whatever a cursor missed
             self._since = dict.fromkeys(self._since)
             self._full_at = time.monotonic()
@@ -121,11 +140,6 @@ class FrontendView:
             written, unmappable = self._sync(projection, server_now)
             report["view_written"] += written
             report["view_unmappable"] += unmappable
-        self.unmappable += report["view_unmappable"]
-        if self.health is not None and time.monotonic() - self._health_at >= HEALTH_EVERY_S:
-            self._write_health(self.health)
-            self._health_at = time.monotonic()
-        return report
 
     def _write_health(self, own: NodeFacts) -> None:
         """This node's own ``healthchecks`` document (``_id``: its node id)."""
@@ -166,6 +180,8 @@ class FrontendView:
             query["updated_at"] = {"$gte": since - IN_FLIGHT}
         written = unmappable = 0
         try:
+            if since is None:
+                self._remember_view(projection.target)
             for document in self.db[projection.source].find(query):
                 if not projection.keep(document):
                     continue
@@ -194,6 +210,13 @@ class FrontendView:
         outcome = write_if_newer(self.view, projection.target, shaped)
         self._remember(key, version)
         return outcome
+
+    def _remember_view(self, target: str) -> None:
+        """The versions the view holds, as if written by this process: a round over every entry
+        then writes only those that changed."""
+        for shown in self.view[target].find({}, projection={VERSION: 1}):
+            if isinstance(shown.get(VERSION), str):
+                self._remember((target, str(shown["_id"])), shown[VERSION])
 
     def _remember(self, key: tuple[str, Any], version: str) -> None:
         self._written[key] = version
