@@ -14,7 +14,7 @@ payout machine from the chain; nothing here pays anything.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from pymongo.database import Database
@@ -24,7 +24,6 @@ from wpokt_node.config import Settings
 from wpokt_node.custody.source_events import deposit_event
 from wpokt_node.db.entries import insert_once
 from wpokt_node.db.models import Entry
-from wpokt_node.db.query import match
 from wpokt_node.db.schema import SOURCE_GONE, UNIQUE_KEYS, Status
 from wpokt_node.db.transitions import revive_entry
 from wpokt_node.errors import DatabaseError, ValidationError
@@ -38,6 +37,7 @@ from wpokt_node.pokt.deposits import DepositRules
 log = get_logger(__name__)
 
 Document = dict[str, Any]
+_READ_CHUNK = 200  # tx hashes per query
 SOURCE_FIELDS = ("from_address", "to_address", "amount", "height", "memo", "vault_address")
 
 
@@ -79,48 +79,60 @@ class DepositRescan:
         pocket = self.settings.pocket
         first = max(self.start_height, cursor - pocket.rescan_blocks + 1)
         counts = {"rescanned": 0, "rerecorded": 0, "revived": 0, "offered": 0}
+        window: list[tuple[str, Document]] = []
         for response in self.pokt.search_transfers_to(self.rules.vault_address, first):
             verdict, paid = classify_for_vaults(response, self.all_rules)
             if verdict.height is not None and verdict.height > cursor:
                 break
             built = entry_document(verdict, paid.vault_address)
-            if built is None:
-                continue
+            if built is not None:
+                window.append(built)
+        stored = self._stored(window)
+        for collection, document in window:
             counts["rescanned"] += 1
             try:
-                outcome = self._check(*built)
+                outcome = self._check(collection, document, stored.get(_key(collection, document)))
             except DatabaseError as exc:  # one deposit's trouble never stops the re-scan
                 log.error("re-scan of a deposit failed", alert=True, error=str(exc),
-                          transaction_hash=built[1]["transaction_hash"])  # fmt: skip
+                          transaction_hash=document["transaction_hash"])  # fmt: skip
                 continue
             if outcome is not None:
                 counts[outcome] += 1
         self._last = self.clock()
         return counts
 
-    def _check(self, collection: str, document: Document) -> str | None:
-        tx_hash = document["transaction_hash"]
-        key = match({name: document[name] for name in UNIQUE_KEYS[collection]})
-        try:
-            existing = self.db[collection].find_one(
-                key, projection={"_id": 1, "status": 1, "execution_tx_hash": 1}
-            )
-        except PyMongoError as exc:
-            raise DatabaseError(f"{collection}: re-scan read failed: {exc}") from None
+    def _stored(self, window: Sequence[tuple[str, Document]]) -> dict[tuple[str, ...], Document]:
+        """The entries of the window's deposits, read a chunk of tx hashes per query."""
+        found: dict[tuple[str, ...], Document] = {}
+        for collection in sorted({c for c, _ in window}):
+            hashes = sorted({d["transaction_hash"] for c, d in window if c == collection})
+            for at in range(0, len(hashes), _READ_CHUNK):
+                query = {"transaction_hash": {"$in": hashes[at : at + _READ_CHUNK]}}
+                try:
+                    documents = list(self.db[collection].find(query))
+                except PyMongoError as exc:
+                    raise DatabaseError(f"{collection}: re-scan read failed: {exc}") from None
+                found.update({_key(collection, d): d for d in documents})
+        return found
+
+    def _check(self, collection: str, document: Document, existing: Document | None) -> str | None:
         if existing is None:
             if not insert_once(self.db[collection], document).inserted:
                 return None
+            tx_hash = document["transaction_hash"]
             log.error("deposit recorded again: its entry was missing", alert=True,
                       collection=collection, transaction_hash=tx_hash)  # fmt: skip
             return "rerecorded"
-        if self._malformed(collection, existing["_id"]):
-            self._unblock(collection, existing["_id"], document)
+        if _malformed(collection, existing):
+            self._unblock(collection, existing["_id"], document)  # failed as absent now
         elif existing.get("status") == Status.EXECUTED.value:
             event = deposit_event(str(document["transaction_hash"]))
             offered = self.claims is not None and self.claims.offer(
                 collection, event, existing["_id"], existing.get("execution_tx_hash")
             )
             return "offered" if offered else None
+        elif existing.get("status") != Status.FAILED.value:
+            return None  # open: the payout machine checks it against the chain
         revived = revive_entry(
             self.db,
             collection,
@@ -134,16 +146,6 @@ class DepositRescan:
         log.error("deposit entry revived: it was failed as absent", alert=True,
                   collection=collection, entry_id=str(existing["_id"]))  # fmt: skip
         return "revived"
-
-    def _malformed(self, collection: str, entry_id: object) -> bool:
-        document = self.db[collection].find_one({"_id": entry_id})
-        if document is None:
-            return False
-        try:
-            Entry.from_document(collection, document)
-        except ValidationError:
-            return True
-        return False
 
     def _unblock(self, collection: str, entry_id: object, document: Document) -> None:
         """An entry the payout machine cannot read (garbled in the database) holds the key of
@@ -161,3 +163,16 @@ class DepositRescan:
             raise DatabaseError(f"{collection}: re-scan repair failed: {exc}") from None
         log.error("unreadable deposit entry reset from the chain", alert=True,
                   collection=collection, entry_id=str(entry_id))  # fmt: skip
+
+
+def _key(collection: str, document: Mapping[str, Any]) -> tuple[str, ...]:
+    """The entry's unique key (``db.schema.UNIQUE_KEYS``), as the index compares it."""
+    return (collection, *(repr(document.get(name)) for name in UNIQUE_KEYS[collection]))
+
+
+def _malformed(collection: str, document: Document) -> bool:
+    try:
+        Entry.from_document(collection, document)
+    except ValidationError:
+        return True
+    return False

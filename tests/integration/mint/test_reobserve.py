@@ -20,12 +20,14 @@ from tests.fixtures.mint_cluster import (
     MintClusterFactory,
     recipient_address,
 )
+from wpokt_node.db.counters import COMMANDS
 from wpokt_node.db.nodes import set_cursor
 from wpokt_node.db.operator_log import recent_actions
 from wpokt_node.db.schema import BURNS, MINTS, REFUNDS, SOURCE_GONE, Status
 from wpokt_node.db.transitions import transition
 from wpokt_node.eth.transactions import TransactionSender
 from wpokt_node.keys.signer import LocalKeySigner
+from wpokt_node.mint.rescan import DepositRescan
 from wpokt_node.mint.watcher import CURSOR
 from wpokt_node.node.cli import main
 
@@ -211,3 +213,41 @@ def test_retry_refuses_final_failures_and_edited_entries(
     actions = recent_actions(cluster.db)
     assert [a["action"] for a in actions] == ["retry"] * 4
     assert all(a["outcome"].startswith("refused: ") for a in actions)
+
+
+def test_a_rescan_reads_its_window_at_once_and_repairs_what_a_database_writer_broke(
+    mint_cluster_factory: MintClusterFactory,
+) -> None:
+    # Given four deposits recorded by node 0's watcher
+    cluster = mint_cluster_factory()
+    hashes = [cluster.deposit(1_000_000 * (i + 1), recipient_address(60 + i)) for i in range(4)]
+    cluster.watch(0)
+    gone, garbled, failed, intact = hashes
+    ids = {h: cluster.mint(h)["_id"] for h in hashes}
+    # When a database writer deletes one, garbles one, fails one as absent
+    cluster.db[MINTS].delete_one({"_id": ids[gone]})
+    cluster.db[MINTS].update_one({"_id": ids[garbled]}, {"$set": {"status": "bogus"}})
+    as_absent = {"status": "failed", "error": SOURCE_GONE + "x"}
+    cluster.db[MINTS].update_one({"_id": ids[failed]}, {"$set": as_absent})
+    # and node 0 re-scans the window behind its cursor
+    node = cluster.nodes[0]
+    scan = node.watcher.scans[0]
+    rescan = DepositRescan(node.context.settings, cluster.db, node.context.pokt, scan.rules)
+    before = COMMANDS.count
+    counts = rescan.run(cluster.sim.state.height)
+    commands = COMMANDS.count - before
+
+    # Then the deleted one is recorded again and the other two are back in the flow, from the
+    # chain's fields; the intact one is untouched
+    assert counts == {"rescanned": 4, "rerecorded": 1, "revived": 2, "offered": 0}
+    assert cluster.mint(gone)["status"] == "detected"
+    for tx_hash in (garbled, failed):
+        assert cluster.db[MINTS].find_one({"_id": ids[tx_hash]})["status"] == "detected"
+    assert cluster.mint(intact)["status"] == "detected"
+    assert cluster.db[MINTS].count_documents({}) == 4
+    # and the intact deposit cost no command of its own: one read for the window, then only
+    # the repairs (an insert; per revival a reset, a read, a transition and its audit copy)
+    assert commands <= 1 + 2 + 2 * 6
+    quiet_before = COMMANDS.count
+    assert rescan.run(cluster.sim.state.height)["rerecorded"] == 0
+    assert COMMANDS.count - quiet_before == 1
