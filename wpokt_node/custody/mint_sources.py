@@ -27,7 +27,7 @@ from wpokt_node.custody.source_window import SourceWindow, refuse_outside
 from wpokt_node.db.models import Entry
 from wpokt_node.db.schema import MintSource as SourceName
 from wpokt_node.errors import ValidationError
-from wpokt_node.pokt.client import HEIGHT_REUSE_S, PocketClient
+from wpokt_node.pokt.client import PocketClient
 from wpokt_node.pokt.deposit_rules import classify_for_vaults, vault_rules
 from wpokt_node.pokt.deposits import Classification
 from wpokt_node.pokt.release_memo import normalize_pokt_tx_hash
@@ -123,7 +123,7 @@ class DepositSource:
             return SourceCheck(SourceState.GONE, reason=mismatch.reason)
         event = self.source_event(entry)
         if checked is None:
-            if self.missing.proven_absent(event, self.pokt.latest_height(HEIGHT_REUSE_S)):
+            if self.missing.proven_absent(event, self.pokt.latest_height()):
                 return SourceCheck(SourceState.GONE, reason="deposit tx not found on Pocket")
             return SourceCheck(SourceState.NOT_YET, reason="deposit tx not indexed yet")
         self.missing.found(event)
@@ -167,7 +167,7 @@ class DepositSource:
             tx_hash = normalize_pokt_tx_hash(entry.transaction_hash)
         except ValidationError as exc:
             raise RebuildMismatchError(str(exc)) from None
-        latest = self.pokt.latest_height(HEIGHT_REUSE_S)
+        latest = self.pokt.latest_height()
         response = self.pokt.tx(tx_hash)
         if response is None:
             return None

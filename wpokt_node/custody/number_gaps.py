@@ -12,22 +12,23 @@ from __future__ import annotations
 
 import json
 from collections import OrderedDict
-from collections.abc import Callable, Collection
+from collections.abc import Callable, Collection, Iterable, Mapping
 
+from bson import ObjectId
 from pymongo.database import Database
 from pymongo.errors import PyMongoError
 
 from wpokt_node.custody.base import Gap
 from wpokt_node.db import reservations
 from wpokt_node.db.models import Entry
-from wpokt_node.db.query import eq
-from wpokt_node.db.schema import Status
+from wpokt_node.db.schema import ENTRY_COLLECTIONS, Status
 from wpokt_node.errors import DatabaseError, ValidationError
 
 Document = dict[str, object]
 Verify = Callable[[Entry], str | None]  # None: the holder checks out; else why not
 
 _PREPARING = (Status.DETECTED, Status.CONFIRMED)
+_ENTRY_ID_TYPES = (ObjectId, str, int)
 
 
 class VouchedHolders:
@@ -80,31 +81,56 @@ def first_gap(
     verify: Verify,
 ) -> Gap | None:
     """The first number in ``[chain_next, number)`` not held by an open entry that ``verify``
-    accepts, or None."""
-    for below in range(max(chain_next, number - reservations.MAX_AHEAD), number):
-        holder = _holder(db, kind, scope, number_field, below)
+    accepts, or None. The reservations and their entries are read at once (two reads)."""
+    numbers = range(max(chain_next, number - reservations.MAX_AHEAD), number)
+    if not numbers:
+        return None
+    booked = reservations.holders(db, kind, scope, numbers)
+    entries = _entries(db, kind, booked.values())
+    for below in numbers:
+        holder = _holder(booked.get(below), entries, number_field, below)
         gap = holder if isinstance(holder, Gap) else _unverified(holder, below, verify)
         if gap is not None:
             return gap
     return None
 
 
+def _entries(
+    db: Database[Document], kind: str, booked: Iterable[Document]
+) -> dict[tuple[str, object], Document]:
+    """The entries the reservations name, by (collection, id): one read per collection."""
+    ids: dict[str, list[object]] = {}
+    for reservation in booked:
+        name, entry_id = reservation.get("collection"), reservation.get("entry_id")
+        if name in ENTRY_COLLECTIONS and isinstance(entry_id, _ENTRY_ID_TYPES):
+            ids.setdefault(str(name), []).append(entry_id)
+    found: dict[tuple[str, object], Document] = {}
+    try:
+        for collection, entry_ids in ids.items():
+            for document in db[collection].find({"_id": {"$in": entry_ids}}):
+                found[(collection, document["_id"])] = document
+    except PyMongoError as exc:
+        raise DatabaseError(f"reading the holders of {kind} numbers failed: {exc}") from None
+    return found
+
+
 def _holder(
-    db: Database[Document], kind: str, scope: str, number_field: str, number: int
+    reservation: Document | None,
+    entries: Mapping[tuple[str, object], Document],
+    number_field: str,
+    number: int,
 ) -> Entry | Gap:
     """The entry that holds ``number``, or the gap its absence makes."""
-    reservation = reservations.holder(db, kind, scope, number)
     if reservation is None:
         return Gap(number, "no entry holds it", free=True)
-    try:
-        if reservations.is_stale(db, reservation, number_field):
-            return Gap(number, "its holder is gone, failed or holds another number", free=True)
-        collection = str(reservation["collection"])
-        document = db[collection].find_one({"_id": eq(reservation.get("entry_id"))})
-    except PyMongoError as exc:
-        raise DatabaseError(f"reading the holder of {kind} {number} failed: {exc}") from None
-    if document is None:
-        return Gap(number, "no entry holds it", free=True)
+    collection, entry_id = str(reservation.get("collection")), reservation.get("entry_id")
+    # an id of another type (a forged reservation) names no entry: its number is free
+    document = (
+        entries.get((collection, entry_id)) if isinstance(entry_id, _ENTRY_ID_TYPES) else None
+    )
+    if reservations.holder_is_stale(reservation, document, number_field):
+        return Gap(number, "its holder is gone, failed or holds another number", free=True)
+    assert document is not None  # a missing holder is stale
     try:
         return Entry.from_document(collection, document)
     except ValidationError as malformed:

@@ -15,7 +15,7 @@ from wpokt_node.custody.base import Outcome, OutcomeKind
 from wpokt_node.custody.release_config import ReleaseConfig
 from wpokt_node.errors import ChainError
 from wpokt_node.logs import get_logger
-from wpokt_node.pokt.client import HEIGHT_REUSE_S, PocketClient
+from wpokt_node.pokt.client import PocketClient
 from wpokt_node.pokt.release_memo import normalize_pokt_tx_hash
 from wpokt_node.pokt.release_order import matches_release
 from wpokt_node.pokt.release_spec import ReleaseSpec
@@ -103,7 +103,7 @@ class ReleaseChain:
                 f"{FAILED_ON_CHAIN} with code {code}: {str(found.get('raw_log'))[:200]}",
             )
         height = int(found.get("height") or 0)
-        confirmations = max(0, self.pokt.latest_height(HEIGHT_REUSE_S) - height + 1)
+        confirmations = max(0, self.pokt.latest_height() - height + 1)
         if confirmations < max(1, self.config.pokt_confirmations):
             return Outcome(OutcomeKind.PENDING, tx_hash, "included, not yet confirmed", True)
         return Outcome(

@@ -29,7 +29,7 @@ from wpokt_node.eth.burn_check import BurnLogCheck, BurnLogState, ExpectedBurn, 
 from wpokt_node.eth.client import EthClient
 from wpokt_node.eth.events import BurnEvent
 from wpokt_node.logs import get_logger
-from wpokt_node.pokt.client import HEIGHT_REUSE_S, PocketClient
+from wpokt_node.pokt.client import PocketClient
 from wpokt_node.pokt.deposit_rules import classify_for_vaults
 from wpokt_node.pokt.deposits import Classification, DepositKind
 from wpokt_node.pokt.release_memo import (
@@ -79,7 +79,7 @@ class ReleaseSources:
         return self._refund_recipient(entry)
 
     def pokt_confirmations(self, height: int) -> int:
-        return max(0, self.pokt.latest_height(HEIGHT_REUSE_S) - height + 1)
+        return max(0, self.pokt.latest_height() - height + 1)
 
     # -- burns ----------------------------------------------------------------------------------
 
@@ -169,7 +169,7 @@ class ReleaseSources:
             return SourceCheck(SourceState.GONE, reason="tx hash not in the chain's spelling")
         response = self.pokt.tx(tx_hash)
         if response is None:
-            if self.missing.proven_absent(tx_hash, self.pokt.latest_height(HEIGHT_REUSE_S)):
+            if self.missing.proven_absent(tx_hash, self.pokt.latest_height()):
                 return SourceCheck(SourceState.GONE, reason="deposit tx not found on Pocket")
             log.warning("refund deposit not found (yet)", entry_id=str(entry.id))
             return SourceCheck(SourceState.NOT_YET, reason="deposit tx not found (yet)")

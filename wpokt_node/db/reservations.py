@@ -117,6 +117,13 @@ def is_stale(db: Database[Document], reservation: Document, number_field: str) -
     holder = db[str(name)].find_one(
         {"_id": eq(reservation.get("entry_id"))}, projection={"status": 1, number_field: 1}
     )
+    return holder_is_stale(reservation, holder, number_field)
+
+
+def holder_is_stale(reservation: Document, holder: Document | None, number_field: str) -> bool:
+    """``is_stale`` with the holder entry already read (None: there is none)."""
+    if reservation.get("collection") not in ENTRY_COLLECTIONS:
+        return True
     if holder is None or holder.get("status") == Status.FAILED.value:
         return True
     moved_on = holder.get(number_field) != reservation.get("number")
@@ -137,3 +144,15 @@ def holder(db: Database[Document], kind: str, scope: str, number: int) -> Docume
         return db[RESERVATIONS].find_one({"_id": reservation_id(kind, scope, number)})
     except PyMongoError as exc:
         raise DatabaseError(f"reservations: read failed: {exc}") from None
+
+
+def holders(
+    db: Database[Document], kind: str, scope: str, numbers: Collection[int]
+) -> dict[int, Document]:
+    """The reservations of ``numbers`` that exist, by number, in one read."""
+    by_id = {reservation_id(kind, scope, number): number for number in numbers}
+    try:
+        found = list(db[RESERVATIONS].find({"_id": {"$in": list(by_id)}})) if by_id else []
+    except PyMongoError as exc:
+        raise DatabaseError(f"reservations: read failed: {exc}") from None
+    return {by_id[r["_id"]]: r for r in found if r.get("_id") in by_id}

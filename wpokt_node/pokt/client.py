@@ -40,10 +40,6 @@ log = get_logger(__name__)
 _TXS = "/cosmos/tx/v1beta1/txs"
 
 
-# how long a latest height read may answer a confirmation count (a pass over many entries)
-HEIGHT_REUSE_S = 1.0
-
-
 class PocketClient:
     """Read and broadcast against one Pocket REST endpoint (``rest_url``)."""
 
@@ -65,7 +61,6 @@ class PocketClient:
             max_backoff_s=max_backoff_s,
             session=session,
         )
-        self._height: tuple[int, float] | None = None  # (latest height, monotonic read time)
 
     @classmethod
     def from_settings(cls, settings: PocketSettings, **kwargs: Any) -> PocketClient:
@@ -82,15 +77,8 @@ class PocketClient:
     def latest_block(self) -> LatestBlock:
         return parse_latest_block(self._rest.get("/cosmos/base/tendermint/v1beta1/blocks/latest"))
 
-    def latest_height(self, max_age_s: float = 0.0) -> int:
-        """The chain's latest height; with ``max_age_s``, one read that long ago may answer.
-        Heights only grow, so a reused one can only count fewer confirmations."""
-        now = time.monotonic()
-        if self._height is not None and now - self._height[1] <= max_age_s:
-            return self._height[0]
-        height = self.latest_block().height
-        self._height = (height, now)
-        return height
+    def latest_height(self) -> int:
+        return self.latest_block().height
 
     def chain_id(self) -> str:
         return self.latest_block().chain_id

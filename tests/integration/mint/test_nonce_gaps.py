@@ -9,9 +9,13 @@ from typing import Any
 
 import pytest
 from bson import ObjectId
+from pymongo.database import Database
 
 from tests.fixtures.anvil import CHAIN_ID
 from tests.fixtures.mint_cluster import MintCluster, recipient_address
+from wpokt_node.custody.base import Gap
+from wpokt_node.custody.number_gaps import first_gap
+from wpokt_node.db.counters import COMMANDS
 from wpokt_node.db.models import Entry, new_entry
 from wpokt_node.db.reservations import MINT_NONCE, reservation_id
 from wpokt_node.db.schema import MINTS, RESERVATIONS, Status
@@ -87,3 +91,51 @@ def test_a_node_signing_what_it_read_before_a_re_prepare_still_signs_the_new_non
     assert "node-1" in minted["signers"]
     assert mint_cluster.token.get_user_nonce(recipient) == 1
     assert mint_cluster.token.balance_of(recipient) == AMOUNT
+
+
+def _held(db: Database[Document], recipient: str, nonce: int, entry_id: object,
+          status: str = "started") -> None:  # fmt: skip
+    if isinstance(entry_id, ObjectId):
+        entry = new_entry(transaction_hash=f"{nonce:02X}" * 32, height=2, from_address="pokt1x",
+                          to_address=recipient, amount=AMOUNT, memo="", nonce=nonce)  # fmt: skip
+        entry.update(_id=entry_id, status=status, order={"nonce": nonce})
+        db[MINTS].insert_one(entry)
+    db[RESERVATIONS].insert_one({
+        "_id": reservation_id(MINT_NONCE, recipient, nonce), "kind": MINT_NONCE,
+        "scope": recipient, "number": nonce, "collection": MINTS, "entry_id": entry_id,
+    })  # fmt: skip
+
+
+def test_the_gap_check_reads_every_holder_at_once_and_a_forged_reservation_frees_its_nonce(
+    mongo_db: Database[Document],
+) -> None:
+    # Given nonces 1-3 held by started mints, 4 by a reservation naming no entry (an operator
+    # expression for an id), 5 by a failed mint
+    recipient = recipient_address(31)
+    for nonce in (1, 2, 3):
+        _held(mongo_db, recipient, nonce, ObjectId())
+    _held(mongo_db, recipient, 4, {"$ne": None})
+    _held(mongo_db, recipient, 5, ObjectId(), status="failed")
+    verified: list[int] = []
+
+    def verify(holder: Entry) -> str | None:
+        verified.append(int(holder.number or 0))
+        return None
+
+    def gap_below(number: int) -> Gap | None:
+        return first_gap(mongo_db, kind=MINT_NONCE, scope=recipient, number_field="nonce",
+                         chain_next=1, number=number, verify=verify)  # fmt: skip
+
+    # When a mint at nonce 4 is checked: its holders below check out, in two reads
+    before = COMMANDS.count
+    assert gap_below(4) is None
+    assert (verified, COMMANDS.count - before) == ([1, 2, 3], 2)
+    # Then a mint at 6 finds 4 free (its reservation names no entry), then 5 free (failed)
+    gap = gap_below(6)
+    assert gap is not None
+    assert (gap.number, gap.free) == (4, True)
+    mongo_db[RESERVATIONS].delete_one({"_id": reservation_id(MINT_NONCE, recipient, 4)})
+    _held(mongo_db, recipient, 4, ObjectId())
+    gap = gap_below(6)
+    assert gap is not None
+    assert (gap.number, gap.free) == (5, True)

@@ -70,33 +70,6 @@ def test_latest_block(server: ScriptedServer, client: PocketClient) -> None:
     assert client.latest_height() == 77
 
 
-def test_a_recent_height_answers_a_confirmation_count_without_a_request(
-    server: ScriptedServer, client: PocketClient
-) -> None:
-    latest = "/cosmos/base/tendermint/v1beta1/blocks/latest"
-    server.on(
-        "GET",
-        latest,
-        *[
-            (200, {"sdk_block": {"header": {"chain_id": "pocket", "height": str(h)}}})
-            for h in (7, 8, 9)
-        ],
-    )
-
-    def reads() -> int:
-        return sum(1 for r in server.requests if r.path == latest)
-
-    # given a height read just now
-    assert client.latest_height() == 7
-    # when a caller accepts a height a minute old, it gets that one without a request
-    assert client.latest_height(max_age_s=60) == 7
-    assert reads() == 1
-    # when a caller wants the latest (the default), the chain is asked again
-    assert client.latest_height() == 8
-    assert client.latest_height(max_age_s=0.0) == 9
-    assert reads() == 3
-
-
 def test_multisig_account(server: ScriptedServer, client: PocketClient) -> None:
     pub_key = {
         "@type": MULTISIG_PUBKEY_TYPE_URL,
