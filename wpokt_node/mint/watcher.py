@@ -121,13 +121,13 @@ class PoktWatcher:
     def _run_scan(self, scan: VaultScan) -> dict[str, object]:
         cursor = self.cursors.get(scan.cursor)
         first = scan.start_height if cursor is None else cursor + 1
-        if self._paused(first):
-            return {"paused": True, "held_from_height": first}
         latest = self.pokt.latest_height() - self.settings.pocket.index_lag_blocks
         if self.stop_height is not None:
             latest = min(latest, self.stop_height)  # handing over: nothing after the stop
         summary: dict[str, object] = {"from_height": first, "latest_height": latest}
         if cursor is not None and scan.rescan.due():
+            if self._paused(first):
+                return {"paused": True, "held_from_height": first}
             repaired = scan.rescan.run(cursor)
             summary.update({k: n for k, n in repaired.items() if n and k != "rescanned"})
         if first <= latest:
@@ -135,6 +135,7 @@ class PoktWatcher:
         return summary
 
     def _paused(self, first: int) -> bool:
+        """Read before recording anything (not every pass: a quiet pass reads nothing)."""
         pause = read_bridge_pause(self.db)
         if pause.paused:
             if not self._held:
@@ -153,6 +154,7 @@ class PoktWatcher:
         counts = {"mints": 0, "refunds": 0, "ignored": 0, "known": 0}
         seen = 0
         last_height = first - 1
+        checked_pause = False
         for response in self.pokt.search_transfers_to(scan.rules.vault_address, first):
             verdict, paid = classify_for_vaults(response, self.all_rules)
             height = verdict.height if verdict.height is not None else last_height
@@ -167,6 +169,11 @@ class PoktWatcher:
             if built is None:
                 counts["ignored"] += 1
                 continue
+            if not checked_pause and self._paused(height):
+                if height > first:  # nothing below ``height`` is left to record
+                    self.cursors.set(scan.cursor, height - 1)
+                return {"paused": True, "held_from_height": height}
+            checked_pause = True
             collection, document = built
             outcome = insert_once(self.db[collection], document)
             if outcome.inserted:

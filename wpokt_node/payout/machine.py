@@ -55,6 +55,7 @@ from wpokt_node.payout.claims import ClaimQueue, audit_offered
 from wpokt_node.payout.entries import EntryStore
 from wpokt_node.payout.gates import OPEN, Gates
 from wpokt_node.payout.journal import SigningJournal
+from wpokt_node.payout.pause import PassPause
 from wpokt_node.payout.repair import (
     SOURCE_GONE,
     below_gap,
@@ -123,7 +124,7 @@ class PayoutMachine:
         self.journal = journal
         self.custodies = dict(custodies)
         self.settings = settings
-        self.paused = paused
+        self.paused = PassPause(paused)
         self.gates = gates
         self.claims = claims
         self.store = EntryStore(db, self.custodies, settings.batch_size)
@@ -134,6 +135,7 @@ class PayoutMachine:
 
     def run_once(self) -> dict[str, object]:
         summary: dict[str, int] = {}
+        self.paused.new_pass()
         # A status is read when an entry had it at the start of the pass, or when an earlier
         # status had entries (moved on in this pass, they are worked again at once).
         present = self.store.statuses_present()

@@ -8,6 +8,8 @@ signed.
 
 from __future__ import annotations
 
+import time
+from collections.abc import Callable
 from typing import Any
 
 from pymongo.database import Database
@@ -28,3 +30,28 @@ def pause_reason(db: Database[Document], settings: Settings) -> str | None:
     if state.paused:
         return f"the bridge is paused ({state.describe()})"
     return None
+
+
+class PassPause:
+    """``paused`` as one pass asks it entry after entry: read afresh at the start of every pass
+    (``new_pass``) and then at most once per ``reuse_s``, so a pass over many entries does not
+    read the control record for each, and a pause still stops the next signature within a
+    second."""
+
+    def __init__(
+        self,
+        paused: Callable[[], str | None],
+        reuse_s: float = 1.0,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.paused, self.reuse_s, self.clock = paused, reuse_s, clock
+        self._read: tuple[str | None, float] | None = None
+
+    def new_pass(self) -> None:
+        self._read = None
+
+    def __call__(self) -> str | None:
+        now = self.clock()
+        if self._read is None or now - self._read[1] >= self.reuse_s:
+            self._read = (self.paused(), now)
+        return self._read[0]

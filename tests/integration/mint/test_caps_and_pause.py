@@ -97,7 +97,9 @@ def test_cluster_pause_holds_deposits_and_stops_signing_and_sending(
     assert (signed["status"], signed["execution_tx_hash"]) == ("signed", None)
     assert cluster.db[MINTS].find_one({"transaction_hash": held_tx}) is None
     assert cluster.db[REFUNDS].find_one({"transaction_hash": held_tx}) is None
-    assert get_cursor(cluster.db, "node-1", CURSOR) == cursor
+    # (node 1's cursor stops below the first deposit it would record, even one known already)
+    assert cursor is None
+    assert get_cursor(cluster.db, "node-1", CURSOR) == cluster.mint(ready_tx)["height"] - 1
     assert wpokt_balance(cluster, ready) == 0
     status = cluster_status(cluster.db, stuck_after_s=3600)
     assert status.bridge_pause.paused

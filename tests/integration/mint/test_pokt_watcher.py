@@ -14,6 +14,7 @@ from tests.fixtures.mint_cluster import (
     recipient_address,
 )
 from wpokt_devnet.pokt_wallet import build_signed_send
+from wpokt_node.db.counters import COMMANDS
 from wpokt_node.db.entries import insert_once
 from wpokt_node.db.nodes import get_cursor
 from wpokt_node.errors import DatabaseError
@@ -58,6 +59,10 @@ def test_valid_deposit_becomes_one_mint_and_bad_memo_one_refund(mint_cluster: Mi
     assert (other["mints"], other["refunds"], other["known"]) == (0, 0, 2)
     assert len(mint_cluster.mints()) == 1
     assert len(list(mint_cluster.db["refunds"].find())) == 1
+    # and a quiet pass (no new block, no re-scan due) sends the database nothing
+    before = COMMANDS.count
+    mint_cluster.watch(0)
+    assert COMMANDS.count == before
 
 
 def test_racing_watchers_record_one_entry(mint_cluster: MintCluster) -> None:
