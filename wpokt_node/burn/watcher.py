@@ -143,56 +143,79 @@ class BurnWatcher:
         return inserted
 
     def _record_chunk(self, logs: Sequence[LogRecord], head: int) -> int:
-        # a chunk holds whole blocks, so every burn log of each of its txs
-        return sum(
-            self._record(entry, burn_index, head)
-            for entry, burn_index in burn_logs(logs, self.settings.token_address)
-        )
-
-    def _record(self, entry: LogRecord, burn_index: int, head: int) -> int:
-        try:
-            event = decode_burn(entry, burn_index)
-        except ValidationError as exc:
-            log.error("burn_log_malformed", tx=entry.transaction_hash, error=str(exc))
+        """Record the chunk's burns (a chunk holds whole blocks, so every burn log of each of
+        its txs); the burns and returns already recorded are read at once, a query each."""
+        documents: list[Document] = []
+        for entry, burn_index in burn_logs(logs, self.settings.token_address):
+            try:
+                event = decode_burn(entry, burn_index)
+            except ValidationError as exc:
+                log.error("burn_log_malformed", tx=entry.transaction_hash, error=str(exc))
+                continue
+            documents.append(burn_document(event, confirmation_depth(event.block_number, head)))
+        if not documents:
             return 0
-        document = burn_document(event, confirmation_depth(event.block_number, head))
-        outcome = insert_once(self.db[BURNS], document)
-        if outcome.inserted:
-            return 1
-        self._offer_claim(outcome.id, event.transaction_hash, burn_index)
+        stored, returns = self._stored(documents)
+        inserted = 0
+        for document in documents:
+            key = (document["transaction_hash"], document["burn_index"])
+            existing = stored.get(key)
+            if existing is None:
+                outcome = insert_once(self.db[BURNS], document)
+                if outcome.inserted:
+                    inserted += 1
+                    continue
+                existing = {"_id": outcome.id}
+            self._known(document, existing, returns.get(burn_event(*key), ()))
+        return inserted
+
+    def _stored(
+        self, documents: Sequence[Document]
+    ) -> tuple[dict[tuple[str, int], Document], dict[str, list[Document]]]:
+        """The chunk's burns already recorded, by (tx, burn index), and its executed returns, by
+        source event."""
+        hashes = sorted({d["transaction_hash"] for d in documents})
+        executed = Status.EXECUTED.value
+        try:
+            burns = list(self.db[BURNS].find({"transaction_hash": {"$in": hashes}}))
+            returned_by = {  # the unique index's leading field, so no collection scan
+                "transaction_hash": {"$in": sorted({h.strip().lower() for h in hashes})},
+                "status": executed,
+            }
+            minted = [] if self.claims is None else list(self.db[MINTS].find(
+                returned_by,
+                projection={"source_event": 1, "execution_tx_hash": 1},
+            ))  # fmt: skip
+        except PyMongoError as exc:
+            raise DatabaseError(f"burns: read failed: {exc}") from None
+        stored = {
+            (str(b.get("transaction_hash")), b["burn_index"]): b
+            for b in burns
+            if isinstance(b.get("burn_index"), int)
+        }
+        returns: dict[str, list[Document]] = {}
+        for returned in minted:
+            returns.setdefault(str(returned.get("source_event")), []).append(returned)
+        return stored, returns
+
+    def _known(self, document: Document, existing: Document, returns: Sequence[Document]) -> None:
+        """A burn recorded before: offer it to the claim checks if it (or its return) says
+        executed, and revive it if it was failed as absent."""
+        event = burn_event(document["transaction_hash"], document["burn_index"])
+        if self.claims is not None:
+            if existing.get("status") == Status.EXECUTED.value:
+                self.claims.offer(BURNS, event, existing["_id"], existing.get("execution_tx_hash"))
+            for returned in returns:
+                self.claims.offer(MINTS, event, returned["_id"], returned.get("execution_tx_hash"))
+        if "status" in existing and existing.get("status") != Status.FAILED.value:
+            return  # read with the chunk and not failed: nothing to revive
         fields = {name: document[name] for name in _SOURCE_FIELDS}
         if revive_entry(
-            self.db, BURNS, outcome.id, node_id=self.node_id, reason="the burn is on chain",
+            self.db, BURNS, existing["_id"], node_id=self.node_id, reason="the burn is on chain",
             fields=fields,
         ):  # fmt: skip
             log.error("burn entry revived: it was failed as absent", alert=True,
-                      entry_id=str(outcome.id))  # fmt: skip
-        return 0
-
-    def _offer_claim(self, entry_id: object, tx_hash: str, burn_index: int) -> None:
-        """An entry that claims its burn was paid (or its return minted): the node's executors
-        check it against the chain (``payout.claims``)."""
-        if self.claims is None:
-            return
-        projection = {"status": 1, "execution_tx_hash": 1}
-        executed = Status.EXECUTED.value
-        source_event = burn_event(tx_hash, burn_index)
-        returned_by = {  # the unique index's leading field, so no collection scan
-            "transaction_hash": tx_hash.strip().lower(),
-            "source_event": source_event,
-            "status": executed,
-        }
-        try:
-            current = self.db[BURNS].find_one({"_id": entry_id}, projection=projection)
-            returns = list(self.db[MINTS].find(returned_by, projection=projection))
-        except PyMongoError as exc:
-            raise DatabaseError(f"burn claims: read failed: {exc}") from None
-        if current is not None and current.get("status") == executed:
-            self.claims.offer(BURNS, source_event, entry_id, current.get("execution_tx_hash"))
-        for returned in returns:
-            self.claims.offer(
-                MINTS, source_event, returned["_id"], returned.get("execution_tx_hash")
-            )
+                      entry_id=str(existing["_id"]))  # fmt: skip
 
 
 class BurnWatcherTask:

@@ -18,6 +18,7 @@ from wpokt_node.burn import watcher as watcher_module
 from wpokt_node.burn.reobserve import reobserve_burns
 from wpokt_node.burn.watcher import CURSOR_NAME, BurnWatcher
 from wpokt_node.config import EthereumSettings, Settings, parse_settings
+from wpokt_node.db.counters import COMMANDS
 from wpokt_node.db.entries import InsertOutcome, insert_once
 from wpokt_node.db.nodes import get_cursor
 from wpokt_node.db.schema import BURNS
@@ -34,7 +35,13 @@ POKT = bytes.fromhex("a1a2a3a4a5a6a7a8a9aaabacadaeafb0b1b2b3b4")
 
 
 def _watcher(
-    env: EthEnv, db: Database[Document], *, chunk: int = 1000, margin: int = 16, rpc: str = ""
+    env: EthEnv,
+    db: Database[Document],
+    *,
+    chunk: int = 1000,
+    margin: int = 16,
+    rpc: str = "",
+    node: str = NODE,
 ) -> BurnWatcher:
     settings = EthereumSettings.model_validate(
         {
@@ -50,7 +57,7 @@ def _watcher(
         }
     )
     client = EthClient(settings.rpc_url, timeout_s=2, retry=FAST_RETRY)
-    return BurnWatcher(db, NODE, client, settings)
+    return BurnWatcher(db, node, client, settings)
 
 
 def _burns(db: Database[Document]) -> list[Document]:
@@ -106,6 +113,25 @@ def test_every_log_is_recorded_exactly_once_across_runs(
     assert [d["transaction_hash"] for d in docs] == expected
     assert [d["amount"] for d in docs] == [str(1_000 + i) for i in range(8)]
     assert get_cursor(mongo_db, NODE, CURSOR_NAME) == eth_env.anvil.block_number()
+
+
+def test_another_nodes_scan_of_known_burns_reads_them_at_once(
+    eth_env: EthEnv, mongo_db: Database[Document]
+) -> None:
+    # Given five burns one node recorded
+    eth_env.mint(eth_env.holder_address, 10_000)
+    for i in range(5):
+        eth_env.burn(100 + i, POKT)
+    eth_env.anvil.mine(3)
+    assert _watcher(eth_env, mongo_db).run_once().inserted == 5
+    # When another node scans the same blocks
+    before = COMMANDS.count
+    result = _watcher(eth_env, mongo_db, node="node-other").run_once()
+    # Then it records nothing, in three commands: its cursor's read, the burns' read (one
+    # chunk), its cursor's write
+    assert (result.inserted, result.logs_seen, result.error) == (0, 5, None)
+    assert COMMANDS.count - before == 3
+    assert len(_burns(mongo_db)) == 5
 
 
 def test_reorged_burn_stays_unconfirmed_and_the_replacement_is_found(
