@@ -12,23 +12,20 @@ from __future__ import annotations
 
 import json
 from collections import OrderedDict
-from collections.abc import Callable, Collection, Iterable, Mapping
+from collections.abc import Callable, Collection, Mapping
 
-from bson import ObjectId
 from pymongo.database import Database
-from pymongo.errors import PyMongoError
 
 from wpokt_node.custody.base import Gap
 from wpokt_node.db import reservations
 from wpokt_node.db.models import Entry
-from wpokt_node.db.schema import ENTRY_COLLECTIONS, Status
-from wpokt_node.errors import DatabaseError, ValidationError
+from wpokt_node.db.schema import Status
+from wpokt_node.errors import ValidationError
 
 Document = dict[str, object]
 Verify = Callable[[Entry], str | None]  # None: the holder checks out; else why not
 
 _PREPARING = (Status.DETECTED, Status.CONFIRMED)
-_ENTRY_ID_TYPES = (ObjectId, str, int)
 
 
 class VouchedHolders:
@@ -86,32 +83,13 @@ def first_gap(
     if not numbers:
         return None
     booked = reservations.holders(db, kind, scope, numbers)
-    entries = _entries(db, kind, booked.values())
+    entries = reservations.holder_entries(db, booked.values())
     for below in numbers:
         holder = _holder(booked.get(below), entries, number_field, below)
         gap = holder if isinstance(holder, Gap) else _unverified(holder, below, verify)
         if gap is not None:
             return gap
     return None
-
-
-def _entries(
-    db: Database[Document], kind: str, booked: Iterable[Document]
-) -> dict[tuple[str, object], Document]:
-    """The entries the reservations name, by (collection, id): one read per collection."""
-    ids: dict[str, list[object]] = {}
-    for reservation in booked:
-        name, entry_id = reservation.get("collection"), reservation.get("entry_id")
-        if name in ENTRY_COLLECTIONS and isinstance(entry_id, _ENTRY_ID_TYPES):
-            ids.setdefault(str(name), []).append(entry_id)
-    found: dict[tuple[str, object], Document] = {}
-    try:
-        for collection, entry_ids in ids.items():
-            for document in db[collection].find({"_id": {"$in": entry_ids}}):
-                found[(collection, document["_id"])] = document
-    except PyMongoError as exc:
-        raise DatabaseError(f"reading the holders of {kind} numbers failed: {exc}") from None
-    return found
 
 
 def _holder(
@@ -123,11 +101,9 @@ def _holder(
     """The entry that holds ``number``, or the gap its absence makes."""
     if reservation is None:
         return Gap(number, "no entry holds it", free=True)
-    collection, entry_id = str(reservation.get("collection")), reservation.get("entry_id")
+    collection = str(reservation.get("collection"))
     # an id of another type (a forged reservation) names no entry: its number is free
-    document = (
-        entries.get((collection, entry_id)) if isinstance(entry_id, _ENTRY_ID_TYPES) else None
-    )
+    document = reservations.holder_entry(entries, reservation)
     if reservations.holder_is_stale(reservation, document, number_field):
         return Gap(number, "its holder is gone, failed or holds another number", free=True)
     assert document is not None  # a missing holder is stale

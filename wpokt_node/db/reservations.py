@@ -13,7 +13,8 @@ it; it is safe because the chain executes at most one payload per number (docs/s
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Collection, Iterable, Mapping
+from dataclasses import dataclass
 from typing import Any
 
 from bson import ObjectId
@@ -29,6 +30,8 @@ Document = dict[str, Any]
 MINT_NONCE = "mint-nonce"
 VAULT_SEQUENCE = "vault-sequence"
 MAX_AHEAD = 1000  # numbers tried past ``first`` before giving up (never plausible)
+_WINDOW = 32  # numbers whose reservations one read fetches
+ENTRY_ID_TYPES = (ObjectId, str, int)  # what an entry's ``_id`` can be
 _USING = (Status.STARTED.value, Status.SIGNED.value, Status.EXECUTED.value)
 
 
@@ -49,79 +52,82 @@ def reserve(
 ) -> int:
     """The lowest number from ``first`` on that is ``entry_id``'s own, free, or stale (then
     taken over); numbers in ``taken`` (held by open entries) are passed over unless they are
-    this entry's own."""
+    this entry's own. The reservations of a window of numbers and their holders are read at
+    once; the claim itself is an insert or a compare-and-set, so a read that is out of date
+    only costs a retry."""
     try:
-        for number in range(first, first + MAX_AHEAD):
-            if _claim(
-                db,
-                kind=kind,
-                scope=scope,
-                collection=collection,
-                entry_id=entry_id,
-                number=number,
-                number_field=number_field,
-                taken=number in taken,
-            ):
-                return number
+        for start in range(first, first + MAX_AHEAD, _WINDOW):
+            numbers = range(start, min(start + _WINDOW, first + MAX_AHEAD))
+            booked = holders(db, kind, scope, numbers)
+            entries = holder_entries(db, booked.values())
+            for number in numbers:
+                current = booked.get(number)
+                claim = _Claim(kind, scope, number, collection, entry_id)
+                if current is None:
+                    if number not in taken and claim.insert(db):
+                        return number
+                    current = claim.read(db)  # inserted by another meanwhile, or taken
+                    if current is None:
+                        continue
+                    entry = _read_holder(db, current, number_field)
+                else:
+                    entry = holder_entry(entries, current)
+                if is_reserved_for(current, collection, entry_id):
+                    return number
+                if holder_is_stale(current, entry, number_field) and claim.take_over(db, current):
+                    return number
     except PyMongoError as exc:
         raise DatabaseError(f"reservations: {kind} allocation failed: {exc}") from None
     raise NotReadyError(f"no free {kind} for {scope} within {MAX_AHEAD} of {first}")
 
 
-def _claim(
-    db: Database[Document],
-    *,
-    kind: str,
-    scope: str,
-    collection: str,
-    entry_id: ObjectId,
-    number: int,
-    number_field: str,
-    taken: bool,
-) -> bool:
-    key = reservation_id(kind, scope, number)
-    document = {
-        "_id": key,
-        "kind": kind,
-        "scope": scope,
-        "number": number,
-        "collection": collection,
-        "entry_id": entry_id,
-    }
-    reservations = db[RESERVATIONS]
-    current = reservations.find_one({"_id": key})
-    if current is None:
-        if taken:
-            return False
+@dataclass(frozen=True, slots=True)
+class _Claim:
+    kind: str
+    scope: str
+    number: int
+    collection: str
+    entry_id: ObjectId
+
+    @property
+    def key(self) -> str:
+        return reservation_id(self.kind, self.scope, self.number)
+
+    def document(self) -> Document:
+        return {"_id": self.key, "kind": self.kind, "scope": self.scope, "number": self.number,
+                "collection": self.collection, "entry_id": self.entry_id}  # fmt: skip
+
+    def insert(self, db: Database[Document]) -> bool:
         try:
-            reservations.insert_one(document)
-            return True
+            db[RESERVATIONS].insert_one(self.document())
         except DuplicateKeyError:
-            current = reservations.find_one({"_id": key})
-    if current is None or is_reserved_for(current, collection, entry_id):
-        return current is not None
-    if not is_stale(db, current, number_field):
-        return False
-    replaced = reservations.replace_one(
-        {"_id": key, "entry_id": eq(current.get("entry_id"))}, document
-    )
-    return replaced.modified_count == 1
+            return False
+        return True
+
+    def read(self, db: Database[Document]) -> Document | None:
+        return db[RESERVATIONS].find_one({"_id": self.key})
+
+    def take_over(self, db: Database[Document], current: Document) -> bool:
+        """Replace ``current`` (stale) unless someone replaced it since it was read."""
+        replaced = db[RESERVATIONS].replace_one(
+            {"_id": self.key, "entry_id": eq(current.get("entry_id"))}, self.document()
+        )
+        return replaced.modified_count == 1
 
 
-def is_stale(db: Database[Document], reservation: Document, number_field: str) -> bool:
-    """Whether the holder of ``reservation`` can no longer use its number: the entry is gone,
-    ``failed``, or holds another number."""
-    name = reservation.get("collection")
-    if name not in ENTRY_COLLECTIONS:
-        return True  # a reservation naming no entry collection is forged
-    holder = db[str(name)].find_one(
-        {"_id": eq(reservation.get("entry_id"))}, projection={"status": 1, number_field: 1}
-    )
-    return holder_is_stale(reservation, holder, number_field)
+def _read_holder(
+    db: Database[Document], reservation: Document, number_field: str
+) -> Document | None:
+    name, entry_id = reservation.get("collection"), reservation.get("entry_id")
+    if name not in ENTRY_COLLECTIONS or not isinstance(entry_id, ENTRY_ID_TYPES):
+        return None
+    return db[str(name)].find_one({"_id": eq(entry_id)}, projection={"status": 1, number_field: 1})
 
 
 def holder_is_stale(reservation: Document, holder: Document | None, number_field: str) -> bool:
-    """``is_stale`` with the holder entry already read (None: there is none)."""
+    """Whether the holder of ``reservation`` (``holder``, its entry as read; None: there is
+    none) can no longer use its number: the entry is gone, ``failed``, or holds another
+    number, or the reservation names no entry collection (forged)."""
     if reservation.get("collection") not in ENTRY_COLLECTIONS:
         return True
     if holder is None or holder.get("status") == Status.FAILED.value:
@@ -156,3 +162,33 @@ def holders(
     except PyMongoError as exc:
         raise DatabaseError(f"reservations: read failed: {exc}") from None
     return {by_id[r["_id"]]: r for r in found if r.get("_id") in by_id}
+
+
+def holder_entries(
+    db: Database[Document], booked: Iterable[Document]
+) -> dict[tuple[str, object], Document]:
+    """The entries the reservations ``booked`` name, by (collection, id): a read per collection.
+    A reservation naming no entry collection, or an id of a type no entry has, names none."""
+    ids: dict[str, list[object]] = {}
+    for reservation in booked:
+        name, entry_id = reservation.get("collection"), reservation.get("entry_id")
+        if name in ENTRY_COLLECTIONS and isinstance(entry_id, ENTRY_ID_TYPES):
+            ids.setdefault(str(name), []).append(entry_id)
+    found: dict[tuple[str, object], Document] = {}
+    try:
+        for collection, entry_ids in ids.items():
+            for document in db[collection].find({"_id": {"$in": entry_ids}}):
+                found[(collection, document["_id"])] = document
+    except PyMongoError as exc:
+        raise DatabaseError(f"reservations: reading their holders failed: {exc}") from None
+    return found
+
+
+def holder_entry(
+    entries: Mapping[tuple[str, object], Document], reservation: Document
+) -> Document | None:
+    """The entry ``reservation`` names, from ``holder_entries``; None if there is none."""
+    entry_id = reservation.get("entry_id")
+    if not isinstance(entry_id, ENTRY_ID_TYPES):
+        return None
+    return entries.get((str(reservation.get("collection")), entry_id))
