@@ -186,6 +186,7 @@ def rtt_section(
         options = DevnetOptions(
             nodes=args.nodes, threshold=args.threshold, database=f"bench_rtt_{int(rtt)}",
             min_payout_upokt=BURN_UNITS, worker_interval_s=5.0, heartbeat_interval_s=15.0,
+            idle_recheck_s=60.0,
         )  # fmt: skip
         print(f"database round trip {rtt:.0f} ms: a devnet at the shipped intervals", flush=True)
         with devnet_behind_proxy(args.dir.with_name(f"rtt{int(rtt)}"), options, rtt,

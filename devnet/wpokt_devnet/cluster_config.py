@@ -47,6 +47,7 @@ class DevnetOptions:
     pokt_block_time_s: float = 1.0
     worker_interval_s: float = 1.0
     heartbeat_interval_s: float = 2.0  # the tests wait for passes, which heartbeats report
+    idle_recheck_s: float = 10.0  # the tests write entries no watcher meets (a forger's)
     eth_confirmations: int = 2
     pokt_confirmations: int = 1
     fee_upokt: int = 10_000
@@ -218,6 +219,7 @@ def node_settings(
             "release_executor": interval,
             "heartbeat_stale_s": 30,
             "heartbeat_interval_s": options.heartbeat_interval_s,
+            "idle_recheck_s": options.idle_recheck_s,
             "lease_ttl_s": 10,
             "governance_interval_s": 5,
         },

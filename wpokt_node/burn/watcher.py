@@ -78,6 +78,7 @@ class BurnWatcher:
         self.claims = claims
         self.cursors = Cursors(db, node_id)
         self._last_rescan: float | None = None
+        self.met = 0  # burns met so far (new scans, re-recorded, returns): wakes the executors
 
     def run_once(self) -> BurnScanResult:
         """One pass; RPC and database failures are logged and reported, never raised."""
@@ -101,6 +102,7 @@ class BurnWatcher:
             )
             for chunk in self.scanner.scan(self.settings.token_address, self._topics, blocks):
                 seen += len(chunk.logs)
+                self.met += len(chunk.logs)
                 inserted += self._record_chunk(chunk.logs, head)
                 self.cursors.set(self.cursor_name, chunk.blocks.last)
                 cursor = chunk.blocks.last
@@ -137,6 +139,7 @@ class BurnWatcher:
             for chunk in self.scanner.scan(self.settings.token_address, self._topics, window):
                 inserted += self._record_chunk(chunk.logs, head)
         self._last_rescan = self.clock()
+        self.met += inserted
         if inserted:
             log.error("burns recorded again: their entries were missing", alert=True,
                       inserted=inserted, first=first, last=cursor)  # fmt: skip
@@ -237,6 +240,7 @@ class BurnWatcherTask:
         now = self.watcher.clock()
         if self._returns_at is None or now - self._returns_at >= self.returns_every_s:
             returns = record_burn_returns(self.watcher.db)
+            self.watcher.met += returns
             self._returns_at = now
         if result.error is not None:
             raise ChainError(f"burn scan failed at cursor {result.cursor}: {result.error}")

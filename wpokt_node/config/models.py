@@ -242,6 +242,11 @@ class WorkersSettings(StrictModel):
         "change); at most half of heartbeat_stale_s",
     )
     lease_ttl_s: PositiveSeconds = 30.0
+    idle_recheck_s: PositiveSeconds = Field(
+        60.0,
+        description="an executor whose last pass found no open entry reads the database again "
+        "at once when this node's watchers meet an entry, else after this long",
+    )
     governance_interval_s: PositiveSeconds = Field(
         60.0,
         description="how often the governance watch re-reads the chains' validators, "

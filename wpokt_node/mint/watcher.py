@@ -104,6 +104,7 @@ class PoktWatcher:
         ]
         self._held = False
         self.cursors = Cursors(db, settings.node_id)
+        self.met = 0  # deposits met so far (recorded, known, repaired): wakes the executors
 
     @property
     def node_id(self) -> str:
@@ -129,6 +130,7 @@ class PoktWatcher:
             if self._paused(first):
                 return {"paused": True, "held_from_height": first}
             repaired = scan.rescan.run(cursor)
+            self.met += sum(n for k, n in repaired.items() if k != "rescanned")
             summary.update({k: n for k, n in repaired.items() if n and k != "rescanned"})
         if first <= latest:
             summary.update(self._scan(scan, first, latest))
@@ -174,6 +176,7 @@ class PoktWatcher:
                     self.cursors.set(scan.cursor, height - 1)
                 return {"paused": True, "held_from_height": height}
             checked_pause = True
+            self.met += 1
             collection, document = built
             outcome = insert_once(self.db[collection], document)
             if outcome.inserted:

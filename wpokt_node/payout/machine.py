@@ -165,6 +165,7 @@ class PayoutMachine:
             )
         )
         summary["executor"] = int(is_executor)
+        summary["open"] = int(bool(present or moved_on or signed))  # else idle (node.activity)
         for collection, document in signed:
             self._guarded(summary, collection, document, lambda e: self._execute(e, is_executor))
         self._audit_claims(summary)

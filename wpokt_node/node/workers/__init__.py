@@ -1,13 +1,16 @@
 """The four workers of a node: each worker process imports and builds only its own.
 
 ``build_task(name, context)`` loads ``wpokt_node.node.workers.<module>`` and calls its
-``build(context)``; this is the one place the flows are wired to a node's context.
+``build(context)``; this is the one place the flows are wired to a node's context. The
+watchers' modules also say how many entries their task has met (``met(task)``), which wakes
+the executors (``node.activity``).
 """
 
 from __future__ import annotations
 
 import importlib
 
+from wpokt_node.node.activity import Activity, MarksActivity, SleepsWhileIdle
 from wpokt_node.node.context import NodeContext
 from wpokt_node.node.worker import Task
 
@@ -22,6 +25,11 @@ WORKER_MODULES: dict[str, str] = {
 def build_task(worker: str, context: NodeContext) -> Task:
     module = importlib.import_module(f"{__name__}.{WORKER_MODULES[worker]}")
     task: Task = module.build(context)
+    activity = Activity.of(context.settings)
+    if worker.endswith("-executor"):
+        task = SleepsWhileIdle(task, activity, context.settings.workers.idle_recheck_s)
+    else:
+        task = MarksActivity(task, activity, module.met(task))
     return SchemaHeld(task, context)
 
 

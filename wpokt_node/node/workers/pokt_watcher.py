@@ -3,11 +3,20 @@ view's ``mints``, ``invalidMints`` and this node's ``healthchecks`` document, wh
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from wpokt_node.frontend import MINT_PROJECTIONS, frontend_view, node_facts
 from wpokt_node.mint.watcher import PoktWatcher
 from wpokt_node.node.context import NodeContext
 from wpokt_node.node.worker import Task
 from wpokt_node.node.workers.view import KeepsFrontendView
+
+
+def met(task: Task) -> Callable[[], int]:
+    """How many deposits the task's watcher has met (``node.activity``)."""
+    watcher = task.task if isinstance(task, KeepsFrontendView) else task
+    assert isinstance(watcher, PoktWatcher)
+    return lambda: watcher.met
 
 
 def build(context: NodeContext) -> Task:
