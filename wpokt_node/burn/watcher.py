@@ -64,6 +64,7 @@ class BurnWatcher:
         max_blocks_per_run: int = 100_000,
         clock: Callable[[], float] = time.monotonic,
         claims: ClaimQueue | None = None,
+        cursor_write_every_s: float = 0.0,
     ) -> None:
         if max_blocks_per_run < 1:
             raise ValueError("max_blocks_per_run must be at least 1")
@@ -76,7 +77,7 @@ class BurnWatcher:
         self.scanner = LogScanner(client, settings.scan_chunk_size)
         self.clock = clock
         self.claims = claims
-        self.cursors = Cursors(db, node_id)
+        self.cursors = Cursors(db, node_id, cursor_write_every_s, clock)
         self._last_rescan: float | None = None
         self.met = 0  # burns met so far (new scans, re-recorded, returns): wakes the executors
 
@@ -103,8 +104,9 @@ class BurnWatcher:
             for chunk in self.scanner.scan(self.settings.token_address, self._topics, blocks):
                 seen += len(chunk.logs)
                 self.met += len(chunk.logs)
-                inserted += self._record_chunk(chunk.logs, head)
-                self.cursors.set(self.cursor_name, chunk.blocks.last)
+                recorded = self._record_chunk(chunk.logs, head)
+                inserted += recorded
+                self.cursors.set(self.cursor_name, chunk.blocks.last, recorded=recorded > 0)
                 cursor = chunk.blocks.last
                 scanned = BlockRange(blocks.first, chunk.blocks.last)
         except (ChainError, DatabaseError) as exc:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import os
 import re
+import time
+from collections.abc import Callable
 from datetime import date, datetime
 from typing import Any
 
@@ -62,23 +64,41 @@ def set_cursor(db: Database[Document], node_id: str, name: str, value: int) -> N
     )
 
 
-class Cursors:
-    """A watcher's scan positions: each read from ``nodes`` once, then kept in memory and
-    written through on every move. A running watcher neither pays a round trip per pass for
-    them nor follows a cursor that someone else moved in the database."""
+# how long a running watcher lets a cursor move without writing it (no entry recorded)
+CURSOR_WRITE_S = 30.0
 
-    def __init__(self, db: Database[Document], node_id: str) -> None:
-        self.db, self.node_id = db, node_id
+
+class Cursors:
+    """A watcher's scan positions: each read from ``nodes`` once, then kept in memory. A move
+    is written through at once when the pass recorded something (``recorded``) or when
+    ``write_every_s`` has passed since the last write; else it waits. A restart then scans
+    again from a cursor up to that old, which records nothing twice (every insert is once per
+    unique key). A running watcher neither pays a round trip per pass for them nor follows a
+    cursor that someone else moved in the database."""
+
+    def __init__(
+        self,
+        db: Database[Document],
+        node_id: str,
+        write_every_s: float = 0.0,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.db, self.node_id, self.write_every_s, self.clock = db, node_id, write_every_s, clock
         self._known: dict[str, int | None] = {}
+        self._written_at: dict[str, float] = {}
 
     def get(self, name: str) -> int | None:
         if name not in self._known:
             self._known[name] = get_cursor(self.db, self.node_id, name)
         return self._known[name]
 
-    def set(self, name: str, value: int) -> None:
-        set_cursor(self.db, self.node_id, name, value)
+    def set(self, name: str, value: int, *, recorded: bool = True) -> None:
         self._known[name] = value
+        last = self._written_at.get(name)
+        due = last is None or self.clock() - last >= self.write_every_s
+        if recorded or due:
+            set_cursor(self.db, self.node_id, name, value)
+            self._written_at[name] = self.clock()
 
 
 def heartbeat(db: Database[Document], node_id: str, worker: str, **fields: Any) -> None:

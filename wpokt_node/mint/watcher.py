@@ -76,6 +76,7 @@ class PoktWatcher:
         db: Database[Document],
         pokt: PocketClient,
         claims: ClaimQueue | None = None,
+        cursor_write_every_s: float = 0.0,
     ) -> None:
         self.settings = settings
         self.db = db
@@ -103,7 +104,7 @@ class PoktWatcher:
             for index, (rules, start) in enumerate(zip(self.all_rules, starts, strict=True))
         ]
         self._held = False
-        self.cursors = Cursors(db, settings.node_id)
+        self.cursors = Cursors(db, settings.node_id, cursor_write_every_s)
         self.met = 0  # deposits met so far (recorded, known, repaired): wakes the executors
 
     @property
@@ -190,5 +191,6 @@ class PoktWatcher:
                 )
             else:
                 counts["known"] += 1
-        self.cursors.set(scan.cursor, scanned_to)
+        recorded = counts["mints"] + counts["refunds"] > 0
+        self.cursors.set(scan.cursor, scanned_to, recorded=recorded)
         return {**counts, "cursor": scanned_to}

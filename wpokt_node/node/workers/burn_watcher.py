@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from wpokt_node.burn.watcher import BurnWatcher, BurnWatcherTask
+from wpokt_node.db.nodes import CURSOR_WRITE_S
 from wpokt_node.frontend import BURN_PROJECTIONS, frontend_view
 from wpokt_node.node.context import NodeContext
 from wpokt_node.node.worker import Task
@@ -26,6 +27,7 @@ def build(context: NodeContext) -> Task:
         context.eth,
         context.settings.ethereum,
         claims=context.claims,
+        cursor_write_every_s=CURSOR_WRITE_S,
     )
     task = BurnWatcherTask(watcher)
     view = frontend_view(context.settings, context.db, BURN_PROJECTIONS)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from wpokt_node.db.nodes import CURSOR_WRITE_S
 from wpokt_node.frontend import MINT_PROJECTIONS, frontend_view, node_facts
 from wpokt_node.mint.watcher import PoktWatcher
 from wpokt_node.node.context import NodeContext
@@ -20,7 +21,8 @@ def met(task: Task) -> Callable[[], int]:
 
 
 def build(context: NodeContext) -> Task:
-    watcher = PoktWatcher(context.settings, context.db, context.pokt, claims=context.claims)
+    watcher = PoktWatcher(context.settings, context.db, context.pokt, claims=context.claims,
+                          cursor_write_every_s=CURSOR_WRITE_S)  # fmt: skip
     keys = context.public_keys
     health = node_facts(context.settings, keys.eth_signer, keys.pokt_signer)
     view = frontend_view(context.settings, context.db, MINT_PROJECTIONS, health)
