@@ -7,14 +7,18 @@ decimal strings of ``upokt``; timestamps are timezone-aware UTC (docs/schema.md)
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
+
+from pymongo.database import Database
+from pymongo.errors import PyMongoError
 
 from wpokt_node.addresses import normalize as normalize_pokt_address
 from wpokt_node.custody.source_events import deposit_event
 from wpokt_node.db.models import new_entry
-from wpokt_node.db.schema import MINTS, REFUNDS, MintSource
-from wpokt_node.errors import ValidationError
+from wpokt_node.db.schema import MINTS, REFUNDS, UNIQUE_KEYS, MintSource
+from wpokt_node.errors import DatabaseError, ValidationError
 from wpokt_node.pokt.deposits import Classification, DepositKind
 
 
@@ -85,3 +89,37 @@ def entry_document(
     if deposit.kind is DepositKind.REFUND:
         return REFUNDS, refund_entry_document(deposit, vault_address, now)
     return None
+
+
+READ_CHUNK = 200  # tx hashes per query
+Built = tuple[str, dict[str, Any]]  # (collection, entry document), as ``entry_document`` builds
+
+
+def entry_key(collection: str, document: Mapping[str, Any]) -> tuple[str, ...]:
+    """The entry's unique key (``db.schema.UNIQUE_KEYS``), as the index compares it."""
+    return (collection, *(repr(document.get(name)) for name in UNIQUE_KEYS[collection]))
+
+
+def recorded_entries(
+    db: Database[dict[str, Any]],
+    window: Sequence[Built],
+    projection: Mapping[str, Any] | None = None,
+) -> dict[tuple[str, ...], dict[str, Any]]:
+    """The entries already recorded for the deposits of ``window``, by ``entry_key``: one query
+    per collection and chunk of tx hashes."""
+    found: dict[tuple[str, ...], dict[str, Any]] = {}
+    wanted = dict(projection or {}) or None
+    if wanted is not None:
+        wanted.update(dict.fromkeys(UNIQUE_KEYS[MINTS] + UNIQUE_KEYS[REFUNDS], 1))
+    for collection in sorted({c for c, _ in window}):
+        hashes = sorted({d["transaction_hash"] for c, d in window if c == collection})
+        for at in range(0, len(hashes), READ_CHUNK):
+            query = {"transaction_hash": {"$in": hashes[at : at + READ_CHUNK]}}
+            try:
+                documents = list(db[collection].find(query, projection=wanted))
+            except PyMongoError as exc:
+                raise DatabaseError(
+                    f"{collection}: reading recorded deposits failed: {exc}"
+                ) from None
+            found.update({entry_key(collection, d): d for d in documents})
+    return found

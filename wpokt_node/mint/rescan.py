@@ -14,7 +14,7 @@ payout machine from the chain; nothing here pays anything.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from pymongo.database import Database
@@ -24,11 +24,11 @@ from wpokt_node.config import Settings
 from wpokt_node.custody.source_events import deposit_event
 from wpokt_node.db.entries import insert_once
 from wpokt_node.db.models import Entry
-from wpokt_node.db.schema import SOURCE_GONE, UNIQUE_KEYS, Status
+from wpokt_node.db.schema import SOURCE_GONE, Status
 from wpokt_node.db.transitions import revive_entry
 from wpokt_node.errors import DatabaseError, ValidationError
 from wpokt_node.logs import get_logger
-from wpokt_node.mint.entries import entry_document
+from wpokt_node.mint.entries import entry_document, entry_key, recorded_entries
 from wpokt_node.payout.claims import ClaimQueue
 from wpokt_node.pokt.client import PocketClient
 from wpokt_node.pokt.deposit_rules import classify_for_vaults
@@ -37,7 +37,6 @@ from wpokt_node.pokt.deposits import DepositRules
 log = get_logger(__name__)
 
 Document = dict[str, Any]
-_READ_CHUNK = 200  # tx hashes per query
 SOURCE_FIELDS = ("from_address", "to_address", "amount", "height", "memo", "vault_address")
 
 
@@ -87,11 +86,13 @@ class DepositRescan:
             built = entry_document(verdict, paid.vault_address)
             if built is not None:
                 window.append(built)
-        stored = self._stored(window)
+        stored = recorded_entries(self.db, window)
         for collection, document in window:
             counts["rescanned"] += 1
             try:
-                outcome = self._check(collection, document, stored.get(_key(collection, document)))
+                outcome = self._check(
+                    collection, document, stored.get(entry_key(collection, document))
+                )
             except DatabaseError as exc:  # one deposit's trouble never stops the re-scan
                 log.error("re-scan of a deposit failed", alert=True, error=str(exc),
                           transaction_hash=document["transaction_hash"])  # fmt: skip
@@ -100,20 +101,6 @@ class DepositRescan:
                 counts[outcome] += 1
         self._last = self.clock()
         return counts
-
-    def _stored(self, window: Sequence[tuple[str, Document]]) -> dict[tuple[str, ...], Document]:
-        """The entries of the window's deposits, read a chunk of tx hashes per query."""
-        found: dict[tuple[str, ...], Document] = {}
-        for collection in sorted({c for c, _ in window}):
-            hashes = sorted({d["transaction_hash"] for c, d in window if c == collection})
-            for at in range(0, len(hashes), _READ_CHUNK):
-                query = {"transaction_hash": {"$in": hashes[at : at + _READ_CHUNK]}}
-                try:
-                    documents = list(self.db[collection].find(query))
-                except PyMongoError as exc:
-                    raise DatabaseError(f"{collection}: re-scan read failed: {exc}") from None
-                found.update({_key(collection, d): d for d in documents})
-        return found
 
     def _check(self, collection: str, document: Document, existing: Document | None) -> str | None:
         if existing is None:
@@ -163,11 +150,6 @@ class DepositRescan:
             raise DatabaseError(f"{collection}: re-scan repair failed: {exc}") from None
         log.error("unreadable deposit entry reset from the chain", alert=True,
                   collection=collection, entry_id=str(entry_id))  # fmt: skip
-
-
-def _key(collection: str, document: Mapping[str, Any]) -> tuple[str, ...]:
-    """The entry's unique key (``db.schema.UNIQUE_KEYS``), as the index compares it."""
-    return (collection, *(repr(document.get(name)) for name in UNIQUE_KEYS[collection]))
 
 
 def _malformed(collection: str, document: Document) -> bool:

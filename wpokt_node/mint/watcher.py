@@ -35,7 +35,7 @@ from wpokt_node.db.control import read_bridge_pause
 from wpokt_node.db.entries import insert_once
 from wpokt_node.db.nodes import Cursors
 from wpokt_node.logs import get_logger
-from wpokt_node.mint.entries import entry_document
+from wpokt_node.mint.entries import Built, entry_document, entry_key, recorded_entries
 from wpokt_node.mint.rescan import DepositRescan
 from wpokt_node.payout.claims import ClaimQueue
 from wpokt_node.pokt.client import PocketClient
@@ -152,45 +152,58 @@ class PoktWatcher:
 
     def _scan(self, scan: VaultScan, first: int, latest: int) -> dict[str, object]:
         """Record the deposits of ``first..latest`` (at most about ``batch_size``), then move
-        the cursor to the last height fully recorded."""
-        scanned_to = latest
-        counts = {"mints": 0, "refunds": 0, "ignored": 0, "known": 0}
-        seen = 0
-        last_height = first - 1
-        checked_pause = False
-        for response in self.pokt.search_transfers_to(scan.rules.vault_address, first):
+        the cursor to the last height fully recorded. The ones recorded already (by another
+        node, mostly) are read at once."""
+        window, scanned_to, ignored = self._window(scan, first, latest)
+        counts = {"mints": 0, "refunds": 0, "ignored": ignored, "known": 0}
+        if window:
+            height = window[0][0]
+            if self._paused(height):
+                if height > first:  # nothing below ``height`` is left to record
+                    self.cursors.set(scan.cursor, height - 1)
+                return {"paused": True, "held_from_height": height}
+            self.met += len(window)
+            built = [b for _, b in window]
+            known = recorded_entries(self.db, built, projection={"_id": 1})
+            for collection, document in built:
+                if entry_key(collection, document) in known:
+                    counts["known"] += 1
+                else:
+                    counts[self._record(collection, document)] += 1
+        recorded = counts["mints"] + counts["refunds"] > 0
+        self.cursors.set(scan.cursor, scanned_to, recorded=recorded)
+        return {**counts, "cursor": scanned_to}
+
+    def _window(
+        self, scan: VaultScan, first: int, latest: int
+    ) -> tuple[list[tuple[int, Built]], int, int]:
+        """The deposits to record in ``first..latest``, at most about ``batch_size`` (with their
+        heights); the height up to which that is all of them; how many txs were ignored."""
+        window: list[tuple[int, Built]] = []
+        scanned_to, ignored, last_height = latest, 0, first - 1
+        responses = self.pokt.search_transfers_to(scan.rules.vault_address, first)
+        for seen, response in enumerate(responses):
             verdict, paid = classify_for_vaults(response, self.all_rules)
             height = verdict.height if verdict.height is not None else last_height
             if height > latest:
                 break
             if seen >= self.batch_size and height > last_height:
-                scanned_to = last_height  # every tx below ``height`` is recorded
+                scanned_to = last_height  # every tx below ``height`` is in the window
                 break
-            seen += 1
             last_height = height
             built = entry_document(verdict, paid.vault_address)
             if built is None:
-                counts["ignored"] += 1
-                continue
-            if not checked_pause and self._paused(height):
-                if height > first:  # nothing below ``height`` is left to record
-                    self.cursors.set(scan.cursor, height - 1)
-                return {"paused": True, "held_from_height": height}
-            checked_pause = True
-            self.met += 1
-            collection, document = built
-            outcome = insert_once(self.db[collection], document)
-            if outcome.inserted:
-                counts[collection] += 1
-                log.info(
-                    "deposit recorded",
-                    collection=collection,
-                    entry_id=str(outcome.id),
-                    transaction_hash=document["transaction_hash"],
-                    amount=document["amount"],
-                )
+                ignored += 1
             else:
-                counts["known"] += 1
-        recorded = counts["mints"] + counts["refunds"] > 0
-        self.cursors.set(scan.cursor, scanned_to, recorded=recorded)
-        return {**counts, "cursor": scanned_to}
+                window.append((height, built))
+        return window, scanned_to, ignored
+
+    def _record(self, collection: str, document: dict[str, Any]) -> str:
+        """``collection`` if this node recorded it, ``known`` if another node was first."""
+        outcome = insert_once(self.db[collection], document)
+        if not outcome.inserted:
+            return "known"
+        tx_hash, amount = document["transaction_hash"], document["amount"]
+        log.info("deposit recorded", collection=collection, entry_id=str(outcome.id),
+                 transaction_hash=tx_hash, amount=amount)  # fmt: skip
+        return collection
