@@ -114,3 +114,16 @@ def test_a_watcher_pass_that_fails_still_marks_what_it_met(tmp_path: Path) -> No
     with pytest.raises(RuntimeError):
         marks.run_once()
     assert activity.stamp() is not None
+
+
+def test_an_executor_is_woken_by_a_mark_made_since_its_last_pass(tmp_path: Path) -> None:
+    activity, executor = Activity(tmp_path / "journal.activity"), Executor()
+    executor.open = 1
+    idle = SleepsWhileIdle(executor, activity, recheck_s=60, clock=Clock())
+    activity.mark()
+    idle.run_once()
+    assert not idle.woken()
+    activity.mark()
+    assert idle.woken()
+    idle.run_once()
+    assert not idle.woken()

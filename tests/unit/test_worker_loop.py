@@ -77,6 +77,25 @@ def test_stop_ends_the_loop_during_its_sleep() -> None:
     assert task.passes == 1
 
 
+def test_a_woken_worker_runs_its_next_pass_before_its_interval_is_over() -> None:
+    # Given a worker with a 30 s interval that has run one pass
+    stop, wake = threading.Event(), threading.Event()
+    task = Signalling()
+    thread = threading.Thread(
+        target=run_loop, args=(task, LoopPolicy(interval_s=30), stop),
+        kwargs={"woken": wake.is_set, "max_passes": 2},
+    )  # fmt: skip
+    thread.start()
+    assert task.ran.wait(5)
+    task.ran.clear()
+    assert not task.ran.wait(0.5)  # asleep
+    # When it is woken, the second pass runs at once
+    wake.set()
+    assert task.ran.wait(5)
+    thread.join(5)
+    assert task.passes == 2
+
+
 def test_backoff_grows_after_errors_and_is_capped() -> None:
     policy = LoopPolicy(interval_s=1.0, error_backoff_max_s=10.0, jitter=0.0)
     rng = random.Random(1)

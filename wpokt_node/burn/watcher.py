@@ -79,7 +79,8 @@ class BurnWatcher:
         self.claims = claims
         self.cursors = Cursors(db, node_id, cursor_write_every_s, clock)
         self._last_rescan: float | None = None
-        self.met = 0  # burns met so far (new scans, re-recorded, returns): wakes the executors
+        self.met = 0  # burns met so far (new blocks, re-recorded, returns): wakes the executors
+        self._met_through = -1  # the forward scan re-reads a reorg margin: count each block once
 
     def run_once(self) -> BurnScanResult:
         """One pass; RPC and database failures are logged and reported, never raised."""
@@ -103,7 +104,8 @@ class BurnWatcher:
             )
             for chunk in self.scanner.scan(self.settings.token_address, self._topics, blocks):
                 seen += len(chunk.logs)
-                self.met += len(chunk.logs)
+                self.met += sum(1 for x in chunk.logs if x.block_number > self._met_through)
+                self._met_through = max(self._met_through, chunk.blocks.last)
                 recorded = self._record_chunk(chunk.logs, head)
                 inserted += recorded
                 self.cursors.set(self.cursor_name, chunk.blocks.last, recorded=recorded > 0)

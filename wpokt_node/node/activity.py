@@ -81,9 +81,15 @@ class SleepsWhileIdle:
     ) -> None:
         self.task, self.activity, self.recheck_s, self.clock = task, activity, recheck_s, clock
         self._idle_since: tuple[str | None, float] | None = None  # (mark, when) of an idle pass
+        self._seen: str | None = None  # the mark as the last pass began
+
+    def woken(self) -> bool:
+        """Whether a watcher marked activity since the last pass began (the loop then runs the
+        next pass at once: an entry waits for no interval between a watcher and an executor)."""
+        return self.activity.stamp() != self._seen
 
     def run_once(self) -> dict[str, object]:
-        stamp = self.activity.stamp()
+        stamp = self._seen = self.activity.stamp()
         if self._idle_since is not None:
             mark, at = self._idle_since
             if stamp is not None and stamp == mark and self.clock() - at < self.recheck_s:

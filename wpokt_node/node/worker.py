@@ -46,6 +46,7 @@ class LoopState:
 
 
 Heartbeat = Callable[[LoopState], None]
+WAKE_POLL_S = 0.2  # how often a sleeping worker asks whether it was woken
 
 
 def next_delay(policy: LoopPolicy, consecutive_errors: int, rng: random.Random) -> float:
@@ -68,7 +69,9 @@ def run_loop(
     *,
     max_passes: int | None = None,
     rng: random.Random | None = None,
+    woken: Callable[[], bool] | None = None,
 ) -> LoopState:
+    """``woken``: asked every ``WAKE_POLL_S`` of a sleep after a good pass; True ends it."""
     rng = rng or random.Random()  # noqa: S311 - jitter, not cryptography
     state = LoopState()
     while not stop.is_set():
@@ -96,8 +99,23 @@ def run_loop(
             break
         elapsed = time.monotonic() - started
         delay = next_delay(policy, state.consecutive_errors, rng)
-        stop.wait(max(0.0, delay - elapsed) if not state.consecutive_errors else delay)
+        if state.consecutive_errors:
+            stop.wait(delay)
+        else:
+            _sleep(max(0.0, delay - elapsed), stop, woken)
     return state
+
+
+def _sleep(seconds: float, stop: threading.Event, woken: Callable[[], bool] | None) -> None:
+    if woken is None:
+        stop.wait(seconds)
+        return
+    deadline = time.monotonic() + seconds
+    while not stop.is_set():
+        left = deadline - time.monotonic()
+        if left <= 0 or woken():
+            return
+        stop.wait(min(WAKE_POLL_S, left))
 
 
 def error_summary(exc: BaseException) -> str:

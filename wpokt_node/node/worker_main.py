@@ -139,7 +139,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         task = build_task(args.worker, context)
         log.info("worker running", pid=os.getpid())
         beat = make_heartbeat(context, args.worker, metrics, feed)
-        run_loop(task, loop_policy(settings, args.worker), stop, beat)
+        run_loop(task, loop_policy(settings, args.worker), stop, beat, woken=task.woken)
     finally:
         if sender is not None:
             sender.stop()

@@ -9,6 +9,7 @@ the executors (``node.activity``).
 from __future__ import annotations
 
 import importlib
+from collections.abc import Callable
 
 from wpokt_node.node.activity import Activity, MarksActivity, SleepsWhileIdle
 from wpokt_node.node.context import NodeContext
@@ -22,23 +23,25 @@ WORKER_MODULES: dict[str, str] = {
 }
 
 
-def build_task(worker: str, context: NodeContext) -> Task:
+def build_task(worker: str, context: NodeContext) -> SchemaHeld:
     module = importlib.import_module(f"{__name__}.{WORKER_MODULES[worker]}")
     task: Task = module.build(context)
     activity = Activity.of(context.settings)
     if worker.endswith("-executor"):
-        task = SleepsWhileIdle(task, activity, context.settings.workers.idle_recheck_s)
-    else:
-        task = MarksActivity(task, activity, module.met(task))
-    return SchemaHeld(task, context)
+        executor = SleepsWhileIdle(task, activity, context.settings.workers.idle_recheck_s)
+        return SchemaHeld(executor, context, woken=executor.woken)
+    return SchemaHeld(MarksActivity(task, activity, module.met(task)), context)
 
 
 class SchemaHeld:
     """Runs nothing while the database needs a newer node than this one: an old node must
     neither sign nor write entries, cursors or nonces in a shape the database has left."""
 
-    def __init__(self, task: Task, context: NodeContext) -> None:
-        self.task, self.context = task, context
+    def __init__(
+        self, task: Task, context: NodeContext, woken: Callable[[], bool] | None = None
+    ) -> None:
+        """``woken``: the task's own "run me now" (``run_loop``), if it has one."""
+        self.task, self.context, self.woken = task, context, woken
 
     def run_once(self) -> dict[str, object]:
         too_old = self.context.schema.reason() if self.context.schema is not None else None
