@@ -193,7 +193,7 @@ def rtt_section(
                                  progress) as devnet:  # fmt: skip
             idle = idle_commands_per_node_minute(devnet)
             single = single_latency(devnet, options)
-            memory = [pss_bytes([pid, *descendants(pid)])
+            memory = [pss_bytes(descendants(pid))
                       for pid in (devnet.services()[n].pid for n in devnet.node_ids)]  # fmt: skip
         pss = statistics.median(m[0] for m in memory) / 2**20
         rss = statistics.median(m[1] for m in memory) / 2**20
