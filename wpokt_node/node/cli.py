@@ -19,6 +19,7 @@ from wpokt_node import __version__
 from wpokt_node.config import load_config, redacted_dump
 from wpokt_node.errors import WpoktError
 from wpokt_node.node.health import main as health_main
+from wpokt_node.node.run import main as run_main
 from wpokt_node.secret import redact
 
 Handler = Callable[[argparse.Namespace], int]
@@ -120,6 +121,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     arguments = list(sys.argv[1:] if argv is None else argv)
     if arguments[:1] == ["health"]:  # Docker's HEALTHCHECK: the short path (node/health.py)
         return health_main(arguments[1:])
+    if arguments[:1] == ["run"]:  # the supervisor: the short path too (node/run.py)
+        return run_main(arguments[1:])
     parser = _parser_for(arguments)
     args = parser.parse_args(arguments)
     handler: Handler | None = getattr(args, "handler", None)

@@ -14,11 +14,8 @@ from pymongo.database import Database
 from wpokt_node.config import Settings, load_config
 from wpokt_node.db.client import connect_settings
 from wpokt_node.db.schema import NODES
-from wpokt_node.keys.sources import SIGNERS_LOADED
-from wpokt_node.logs import configure_logging, get_logger
-from wpokt_node.node.context import build_context
 from wpokt_node.node.health import add_health_arguments, run_health
-from wpokt_node.node.startup import run_startup_checks
+from wpokt_node.node.run import add_run_arguments, run_node
 from wpokt_node.node.status import (
     ClusterStatus,
     cluster_status,
@@ -27,7 +24,6 @@ from wpokt_node.node.status import (
     signing_hold,
 )
 from wpokt_node.node.status_page import NodeRow, render_status_page, write_status_page
-from wpokt_node.node.supervisor import supervise
 
 MAX_LISTED = 20
 Document = dict[str, Any]
@@ -35,12 +31,7 @@ Document = dict[str, Any]
 
 def register(commands: Any) -> None:
     run = commands.add_parser("run", help="run this node: startup checks, then the four workers")
-    run.add_argument("--config", required=True, type=Path)
-    run.add_argument(
-        "--skip-startup-checks",
-        action="store_true",
-        help="start even if the chains disagree with the config (for diagnosis only)",
-    )
+    add_run_arguments(run)
     run.set_defaults(handler=_run)
 
     health = commands.add_parser(
@@ -68,17 +59,7 @@ def register(commands: Any) -> None:
 
 
 def _run(args: argparse.Namespace) -> int:
-    settings = load_config(args.config)
-    configure_logging(settings.log_level, node_id=settings.node_id, worker="supervisor")
-    log = get_logger(__name__)
-    if not args.skip_startup_checks:
-        context = build_context(settings)
-        try:
-            passed = run_startup_checks(context)
-        finally:
-            context.close()
-        log.info("startup checks passed", checks=passed, signing_keys=sorted(SIGNERS_LOADED))
-    return supervise(args.config.resolve())
+    return run_node(args.config, skip_startup_checks=args.skip_startup_checks)
 
 
 _HELD_TEXT = {

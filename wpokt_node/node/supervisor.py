@@ -18,6 +18,7 @@ import multiprocessing
 import os
 import signal
 import subprocess
+import sys
 import time
 from collections import deque
 from collections.abc import Callable, Sequence
@@ -39,6 +40,16 @@ WORKER_NAMES: tuple[str, ...] = (
 )
 EXIT_CRASH_LOOP = 3
 WORKER_MODULE = "wpokt_node.node.worker_main"
+PREFLIGHT_MODULE = "wpokt_node.node.preflight"
+
+
+def _start_worker(config: str, worker: str) -> None:
+    """A worker's process (the fork server imported its module, so this is instant)."""
+    importlib.import_module(WORKER_MODULE).run_worker(config, worker)
+
+
+def _preflight(config: str) -> None:
+    sys.exit(importlib.import_module(PREFLIGHT_MODULE).main(config))
 
 
 class WorkerProcess(Protocol):
@@ -89,20 +100,27 @@ class _ForkedWorker:
 
 
 class ForkServerLauncher:
-    """Starts ``worker_main.run_worker(config, worker)`` in a process forked from the server."""
+    """Starts ``worker_main.run_worker(config, worker)`` in a process forked from the server.
+    The supervisor names the worker's code only by module: it never imports it."""
 
     def __init__(self, config_path: Path) -> None:
         self._config = str(config_path.resolve())
         self._context = multiprocessing.get_context("forkserver")
-        self._context.set_forkserver_preload([WORKER_MODULE])
-        self._target = importlib.import_module(WORKER_MODULE).run_worker
+        self._context.set_forkserver_preload([WORKER_MODULE, PREFLIGHT_MODULE])
 
     def __call__(self, worker: str) -> WorkerProcess:
         process = self._context.Process(
-            target=self._target, args=(self._config, worker), name=worker
+            target=_start_worker, args=(self._config, worker), name=worker
         )
         process.start()
         return _ForkedWorker(process)
+
+    def preflight(self) -> int:
+        """Run the startup checks (``node.preflight``) in a forked process; its exit status."""
+        process = self._context.Process(target=_preflight, args=(self._config,), name="checks")
+        process.start()
+        process.join()
+        return process.exitcode if process.exitcode is not None else 1
 
 
 @dataclass(frozen=True, slots=True)
@@ -214,6 +232,12 @@ class Supervisor:
         return [c.process.pid for c in self._children if c.process is not None]
 
 
-def supervise(config_path: Path, policy: RestartPolicy | None = None) -> int:
+def supervise(
+    config_path: Path, policy: RestartPolicy | None = None, *, startup_checks: bool = True
+) -> int:
+    """Run the startup checks (unless told not to), then the workers until stopped."""
     log.info("supervisor starting", pid=os.getpid(), config=str(config_path))
-    return Supervisor(config_path, policy=policy).run()
+    launcher = ForkServerLauncher(config_path)
+    if startup_checks and launcher.preflight() != 0:
+        return 1
+    return Supervisor(config_path, policy=policy, launcher=launcher).run()
