@@ -21,6 +21,7 @@ from wpokt_node.db.counters import COMMANDS
 from wpokt_node.db.leases import holder_of
 from wpokt_node.db.models import new_entry
 from wpokt_node.db.schema import BURNS, MINTS, REFUNDS
+from wpokt_node.errors import DatabaseError
 from wpokt_node.frontend import BURN_PROJECTIONS, MINT_PROJECTIONS, FrontendView
 from wpokt_node.frontend.shapes import mint_view
 from wpokt_node.frontend.view import VERSION, source_version, write_if_newer
@@ -249,3 +250,39 @@ def test_a_round_over_every_entry_writes_only_what_the_view_does_not_show(
     assert written == 1
     assert COMMANDS.count - before == 9
     assert view_db["mints"].count_documents({}) == 4
+
+
+def test_a_holder_that_cannot_write_leaves_the_view_to_another(
+    mongo_db: Database[Document], view_db: Database[Document], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Given node 1 holding the writer lease, whose writes then fail
+    clock = StepClock()
+    first, second = (_lease_view(mongo_db, view_db, n, clock) for n in ("node-01", "node-02"))
+    mongo_db[MINTS].insert_one(signed_mint_entry(VALIDATORS[:3]))
+    assert first.sync()["view_written"] == 1
+
+    def broken(report: dict[str, int]) -> None:
+        raise DatabaseError("frontend view: writing mints failed: not authorized")
+
+    monkeypatch.setattr(first, "_sync_entries", broken)
+    clock.now += 1.0
+    # When its round fails, it gives the lease up (and keeps away from it for a TTL)
+    with pytest.raises(DatabaseError):
+        first.sync()
+    assert holder_of(mongo_db, "frontend-view:mints") is None
+    # Then node 2 takes it at its next check, and node 1 does not take it back meanwhile
+    assert second.sync()["view_written"] == 0  # the view already shows the entry
+    assert holder_of(mongo_db, "frontend-view:mints") == "node-02"
+    clock.now += 1.0
+    assert first.sync()["view_written"] == 0
+    assert holder_of(mongo_db, "frontend-view:mints") == "node-02"
+
+
+def test_a_garbled_lease_document_counts_as_not_held(
+    mongo_db: Database[Document], view_db: Database[Document]
+) -> None:
+    mongo_db["leases"].insert_one({"_id": "frontend-view:mints", "holder": "forger",
+                                   "expires_at_ms": "never", "generation": 1})  # fmt: skip
+    mongo_db[MINTS].insert_one(signed_mint_entry(VALIDATORS[:3]))
+    view = _lease_view(mongo_db, view_db, "node-01", StepClock())
+    assert view.sync() == {"view_written": 0, "view_unmappable": 0}

@@ -127,3 +127,14 @@ def test_an_executor_is_woken_by_a_mark_made_since_its_last_pass(tmp_path: Path)
     assert idle.woken()
     idle.run_once()
     assert not idle.woken()
+
+
+def test_a_mark_wakes_once_even_when_the_pass_it_wakes_is_held(tmp_path: Path) -> None:
+    # a schema hold skips the executor's run_once: the mark must not keep waking the loop
+    activity, executor = Activity(tmp_path / "journal.activity"), Executor()
+    idle = SleepsWhileIdle(executor, activity, recheck_s=60, clock=Clock())
+    idle.run_once()
+    activity.mark()
+    assert idle.woken()
+    assert not idle.woken()
+    assert executor.passes == 1

@@ -1,16 +1,19 @@
-"""The gap check's memory of verified holders: a holder is verified once while its fields stay."""
+"""The gap check's memory of verified holders: a holder whose source event is confirmed is
+verified once while the fields the mint back end's verification reads stay as they were."""
 
 from __future__ import annotations
 
 from typing import Any
 
+import pytest
 from bson import ObjectId
 
+from wpokt_node.custody.eth_mint import HOLDER_FIELDS
 from wpokt_node.custody.number_gaps import VouchedHolders
 from wpokt_node.db.models import Entry
 from wpokt_node.db.schema import MINTS
 
-FIELDS = ("transaction_hash", "amount", "nonce", "order")
+RECIPIENT = "0x" + "11" * 20
 
 
 def holder(entry_id: ObjectId, **fields: Any) -> Entry:
@@ -18,11 +21,15 @@ def holder(entry_id: ObjectId, **fields: Any) -> Entry:
         "_id": entry_id,
         "status": "started",
         "transaction_hash": "AB" * 32,
+        "height": 7,
         "from_address": "pokt1sender",
-        "to_address": "0x" + "11" * 20,
+        "to_address": RECIPIENT,
         "amount": "1000",
+        "memo": "{}",
+        "source": "deposit",
+        "source_event": "pokt:" + "AB" * 32,
         "nonce": 3,
-        "order": {"recipient": "0x" + "11" * 20, "amount": "1000", "nonce": 3},
+        "order": {"recipient": RECIPIENT, "amount": "1000", "nonce": 3},
         "signers": [],
         "signatures": [],
     }
@@ -30,63 +37,53 @@ def holder(entry_id: ObjectId, **fields: Any) -> Entry:
     return Entry.from_document(MINTS, document)
 
 
-class CountingVerify:
-    def __init__(self, answer: str | None = None) -> None:
-        self.answer = answer
-        self.calls = 0
-
-    def __call__(self, entry: Entry) -> str | None:
-        self.calls += 1
-        return self.answer
-
-
-def test_a_holder_that_checked_out_is_not_verified_again_while_its_fields_stay() -> None:
-    chain = CountingVerify()
-    verify = VouchedHolders(FIELDS).verify(chain)
+def test_a_remembered_holder_is_known_whatever_its_state_fields_say() -> None:
+    vouched = VouchedHolders(HOLDER_FIELDS)
     entry_id = ObjectId()
-    # given a holder verified once
-    assert verify(holder(entry_id)) is None
-    # when it is checked again, also with its state fields changed (a signature, a status)
-    assert verify(holder(entry_id)) is None
-    assert verify(holder(entry_id, status="signed", signers=["node-01"])) is None
-    # then the chain was read once
-    assert chain.calls == 1
+    assert not vouched.knows(holder(entry_id))
+    vouched.remember(holder(entry_id))
+    assert vouched.knows(holder(entry_id))
+    # a signature, a status, a hold: none of them is read by the verification
+    assert vouched.knows(holder(entry_id, status="signed", signers=["node-01"], held="x"))
+    # another entry with the same fields is its own holder
+    assert not vouched.knows(holder(ObjectId()))
 
 
-def test_an_edited_holder_is_verified_afresh() -> None:
-    chain = CountingVerify()
-    verify = VouchedHolders(FIELDS).verify(chain)
+@pytest.mark.parametrize(
+    ("field", "edited"),
+    [
+        ("transaction_hash", "CD" * 32),
+        ("from_address", "pokt1other"),
+        ("to_address", "0x" + "22" * 20),
+        ("amount", "999999"),
+        ("source", "burn_return"),
+        ("source_event", "pokt:" + "CD" * 32),
+        ("nonce", 4),
+        ("order", {"recipient": RECIPIENT, "amount": "999999", "nonce": 3}),
+        ("burn_index", 1),
+        ("burn_recipient", "pokt1x"),
+    ],
+)
+def test_an_edit_of_what_the_verification_reads_makes_a_stranger(field: str, edited: Any) -> None:
+    vouched = VouchedHolders(HOLDER_FIELDS)
     entry_id = ObjectId()
-    verify(holder(entry_id))
-    # when a database writer edits a field the verification reads
-    chain.answer = "its order is not the one its source event implies"
-    assert verify(holder(entry_id, amount="999999")) == chain.answer
-    assert verify(holder(entry_id, order={"recipient": "0x" + "22" * 20})) == chain.answer
-    # and another entry with the same fields is its own holder
-    assert verify(holder(ObjectId())) == chain.answer
-    assert chain.calls == 4
+    vouched.remember(holder(entry_id))
+    assert not vouched.knows(holder(entry_id, **{field: edited}))
 
 
-def test_a_failure_is_not_remembered() -> None:
-    chain = CountingVerify("deposit is not on this node's Pocket RPC")
-    verify = VouchedHolders(FIELDS).verify(chain)
-    entry_id = ObjectId()
-    assert verify(holder(entry_id)) == chain.answer
-    # the RPC catches up: the next check reads the chain again and succeeds
-    chain.answer = None
-    assert verify(holder(entry_id)) is None
-    assert verify(holder(entry_id)) is None
-    assert chain.calls == 2
+def test_an_entry_without_its_document_is_never_remembered() -> None:
+    vouched = VouchedHolders(HOLDER_FIELDS)
+    bare = Entry.from_document(MINTS, holder(ObjectId()).document)
+    bare = Entry(**{**{f: getattr(bare, f) for f in bare.__dataclass_fields__}, "document": {}})
+    vouched.remember(bare)
+    assert not vouched.knows(bare)
 
 
 def test_the_memory_is_bounded_and_forgets_the_oldest() -> None:
-    chain = CountingVerify()
-    verify = VouchedHolders(FIELDS, capacity=2).verify(chain)
+    vouched = VouchedHolders(HOLDER_FIELDS, capacity=2)
     first, second, third = ObjectId(), ObjectId(), ObjectId()
     for entry_id in (first, second, third):
-        verify(holder(entry_id))
-    assert chain.calls == 3
-    verify(holder(third))
-    assert chain.calls == 3
-    verify(holder(first))  # forgotten: verified again
-    assert chain.calls == 4
+        vouched.remember(holder(entry_id))
+    assert not vouched.knows(holder(first))
+    assert vouched.knows(holder(second))
+    assert vouched.knows(holder(third))

@@ -16,9 +16,10 @@ finds it on chain.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
+from bson.errors import BSONError
 from pymongo.database import Database
 from pymongo.errors import PyMongoError
 
@@ -50,6 +51,9 @@ class BurnScanResult:
     inserted: int
     cursor: int | None
     error: str | None = None
+
+
+_STORED_FIELDS = {"transaction_hash": 1, "burn_index": 1, "status": 1, "execution_tx_hash": 1}
 
 
 class BurnWatcher:
@@ -91,7 +95,7 @@ class BurnWatcher:
             cursor = self.cursors.get(self.cursor_name)
             head = self.client.block_number()
             if cursor is not None and self._rescan_due():
-                inserted += self._rescan(cursor, head)
+                inserted += self._guarded_rescan(cursor, head)
             blocks = next_scan_range(
                 cursor, self.settings.start_block, head, self.settings.reorg_margin
             )
@@ -108,6 +112,7 @@ class BurnWatcher:
                 self._met_through = max(self._met_through, chunk.blocks.last)
                 recorded = self._record_chunk(chunk.logs, head)
                 inserted += recorded
+                self.met += recorded  # a reorg can re-include a burn below ``_met_through``
                 self.cursors.set(self.cursor_name, chunk.blocks.last, recorded=recorded > 0)
                 cursor = chunk.blocks.last
                 scanned = BlockRange(blocks.first, chunk.blocks.last)
@@ -132,6 +137,16 @@ class BurnWatcher:
             return False
         last = self._last_rescan
         return last is None or self.clock() - last >= self.settings.rescan_interval_s
+
+    def _guarded_rescan(self, cursor: int, head: int) -> int:
+        """The re-scan, whose database trouble (an entry no one can read, in its window) never
+        keeps the forward scan from recording new burns: it is tried again an interval later."""
+        try:
+            return self._rescan(cursor, head)
+        except DatabaseError as exc:
+            self._last_rescan = self.clock()
+            log.error("burn re-scan failed", alert=True, error=str(exc)[:300])
+            return 0
 
     def _rescan(self, cursor: int, head: int) -> int:
         """Read the window behind the cursor again: a burn whose entry was deleted is recorded
@@ -184,7 +199,8 @@ class BurnWatcher:
         hashes = sorted({d["transaction_hash"] for d in documents})
         executed = Status.EXECUTED.value
         try:
-            burns = list(self.db[BURNS].find({"transaction_hash": {"$in": hashes}}))
+            burns = list(self.db[BURNS].find({"transaction_hash": {"$in": hashes}},
+                                             projection=_STORED_FIELDS))  # fmt: skip
             returned_by = {  # the unique index's leading field, so no collection scan
                 "transaction_hash": {"$in": sorted({h.strip().lower() for h in hashes})},
                 "status": executed,
@@ -193,13 +209,9 @@ class BurnWatcher:
                 returned_by,
                 projection={"source_event": 1, "execution_tx_hash": 1},
             ))  # fmt: skip
-        except PyMongoError as exc:
+        except (PyMongoError, BSONError) as exc:  # BSONError: a document Python cannot decode
             raise DatabaseError(f"burns: read failed: {exc}") from None
-        stored = {
-            (str(b.get("transaction_hash")), b["burn_index"]): b
-            for b in burns
-            if isinstance(b.get("burn_index"), int)
-        }
+        stored = recorded_by_key(burns)
         returns: dict[str, list[Document]] = {}
         for returned in minted:
             returns.setdefault(str(returned.get("source_event")), []).append(returned)
@@ -210,10 +222,11 @@ class BurnWatcher:
         executed, and revive it if it was failed as absent."""
         event = burn_event(document["transaction_hash"], document["burn_index"])
         if self.claims is not None:
+            offers = [(MINTS, r["_id"], r.get("execution_tx_hash")) for r in returns]
             if existing.get("status") == Status.EXECUTED.value:
-                self.claims.offer(BURNS, event, existing["_id"], existing.get("execution_tx_hash"))
-            for returned in returns:
-                self.claims.offer(MINTS, event, returned["_id"], returned.get("execution_tx_hash"))
+                offers.append((BURNS, existing["_id"], existing.get("execution_tx_hash")))
+            for collection, entry_id, tx_hash in offers:
+                self.met += self.claims.offer(collection, event, entry_id, tx_hash)
         if "status" in existing and existing.get("status") != Status.FAILED.value:
             return  # read with the chunk and not failed: nothing to revive
         fields = {name: document[name] for name in _SOURCE_FIELDS}
@@ -223,6 +236,17 @@ class BurnWatcher:
         ):  # fmt: skip
             log.error("burn entry revived: it was failed as absent", alert=True,
                       entry_id=str(existing["_id"]))  # fmt: skip
+
+
+def recorded_by_key(burns: Iterable[Document]) -> dict[tuple[str, int], Document]:
+    """Recorded burns by (tx, burn index), compared as MongoDB's unique index compares them: it
+    tells ``false`` from ``0``, but Python's ``(tx, False) == (tx, 0)`` would match a forged
+    entry to a real burn and hide the burn."""
+    return {
+        (b["transaction_hash"], b["burn_index"]): b
+        for b in burns
+        if type(b.get("transaction_hash")) is str and type(b.get("burn_index")) is int
+    }
 
 
 class BurnWatcherTask:

@@ -60,7 +60,7 @@ log = get_logger(__name__)
 Document = dict[str, Any]
 MEMBERSHIP_TTL_S = 60.0  # how long a validator's membership read from the controller is reused
 # what a holder's verification reads of it (the source fields, its nonce and order)
-_HOLDER_FIELDS = (
+HOLDER_FIELDS = (
     "transaction_hash", "height", "from_address", "to_address", "amount", "memo", "source",
     "source_event", "burn_index", "burn_recipient", "reason", "nonce", "order",
 )  # fmt: skip
@@ -122,7 +122,7 @@ class EthMintCustody:
                 window=SourceWindow.from_settings(settings),
             ),
         )
-        self._vouched = VouchedHolders(_HOLDER_FIELDS)
+        self._vouched = VouchedHolders(HOLDER_FIELDS)
 
     @property
     def node_id(self) -> str:
@@ -209,7 +209,7 @@ class EthMintCustody:
             number_field=self.number_field,
             chain_next=self.token.get_user_nonce(recipient) + 1,
             number=nonce,
-            verify=self._vouched.verify(self._verify_holder),
+            verify=self._verify_holder,
         )
 
     def pays_source(self, entry: Entry, order: Mapping[str, Any]) -> bool:
@@ -222,6 +222,8 @@ class EthMintCustody:
 
     def _verify_holder(self, holder: Entry) -> str | None:
         """Why this node cannot vouch for the open mint ``holder`` (None: it can)."""
+        if self._vouched.knows(holder):
+            return None
         try:
             claim = self.sources.of(holder).claim(holder)
         except RebuildMismatchError as mismatch:
@@ -230,6 +232,8 @@ class EthMintCustody:
             claim.recipient, claim.amount, holder.number
         ):
             return "its order is not the one its source event implies"
+        if claim.confirmed:
+            self._vouched.remember(holder)
         return None
 
     # -- payload, signatures -------------------------------------------------------------------

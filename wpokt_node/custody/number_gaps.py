@@ -32,10 +32,11 @@ class VouchedHolders:
     """Holders this node has verified, remembered by the fields the verification reads.
 
     A node signs entry after entry of one recipient, and each one's gap check verifies every
-    open holder below it again against the chain: quadratic in the queue. A holder that checked
-    out depends only on final chain facts and on the fields in ``key_fields``, so while those
-    are unchanged it checks out again; any edit of them makes a new key (verified afresh).
-    Only a success is remembered: a failure may be an RPC that has not caught up.
+    open holder below it again against the chain: quadratic in the queue. A holder whose
+    source event is confirmed (as deep as the config requires: the depth the signing rule
+    trusts) checks out again while the fields in ``key_fields`` are unchanged; any edit of them
+    makes a new key (verified afresh). Only such a success is remembered: a failure may be an
+    RPC that has not caught up, and a shallower event could still be reorganised away.
     """
 
     def __init__(self, key_fields: Collection[str], capacity: int = 4096) -> None:
@@ -43,26 +44,24 @@ class VouchedHolders:
         self.capacity = capacity
         self._vouched: OrderedDict[str, None] = OrderedDict()
 
-    def verify(self, verify: Verify) -> Verify:
-        """``verify``, answered from memory for a holder already vouched for."""
+    def knows(self, holder: Entry) -> bool:
+        key = self._key(holder)
+        if key is None or key not in self._vouched:
+            return False
+        self._vouched.move_to_end(key)
+        return True
 
-        def remembered(holder: Entry) -> str | None:
-            if not holder.document:
-                return verify(holder)  # nothing to key it on
-            key = self._key(holder)
-            if key in self._vouched:
-                self._vouched.move_to_end(key)
-                return None
-            problem = verify(holder)
-            if problem is None:
-                self._vouched[key] = None
-                if len(self._vouched) > self.capacity:
-                    self._vouched.popitem(last=False)
-            return problem
+    def remember(self, holder: Entry) -> None:
+        key = self._key(holder)
+        if key is None:
+            return
+        self._vouched[key] = None
+        if len(self._vouched) > self.capacity:
+            self._vouched.popitem(last=False)
 
-        return remembered
-
-    def _key(self, holder: Entry) -> str:
+    def _key(self, holder: Entry) -> str | None:
+        if not holder.document:
+            return None  # nothing to key it on
         fields = {name: holder.document.get(name) for name in self.key_fields}
         return json.dumps([holder.collection, str(holder.id), fields], sort_keys=True, default=repr)
 

@@ -74,7 +74,9 @@ def reserve(
                     entry = holder_entry(entries, current)
                 if is_reserved_for(current, collection, entry_id):
                     return number
-                if holder_is_stale(current, entry, number_field) and claim.take_over(db, current):
+                if holder_is_stale(current, entry, number_field) and _still_stale(
+                    db, claim, number_field
+                ):
                     return number
     except PyMongoError as exc:
         raise DatabaseError(f"reservations: {kind} allocation failed: {exc}") from None
@@ -108,11 +110,22 @@ class _Claim:
         return db[RESERVATIONS].find_one({"_id": self.key})
 
     def take_over(self, db: Database[Document], current: Document) -> bool:
-        """Replace ``current`` (stale) unless someone replaced it since it was read."""
+        """Replace ``current`` (stale) unless someone replaced it since it was read. ``$in``
+        compares the id as a value, whatever it is (a forged operator document included)."""
         replaced = db[RESERVATIONS].replace_one(
-            {"_id": self.key, "entry_id": eq(current.get("entry_id"))}, self.document()
+            {"_id": self.key, "entry_id": {"$in": [current.get("entry_id")]}}, self.document()
         )
         return replaced.modified_count == 1
+
+
+def _still_stale(db: Database[Document], claim: _Claim, number_field: str) -> bool:
+    """Take the number over if, read again now, its reservation's holder still cannot use it
+    (the window's read may be many round trips old: a holder revived meanwhile keeps it)."""
+    current = claim.read(db)
+    if current is None or not holder_is_stale(current, _read_holder(db, current, number_field),
+                                              number_field):  # fmt: skip
+        return False
+    return claim.take_over(db, current)
 
 
 def _read_holder(

@@ -79,7 +79,7 @@ def frontend_view(
     name = settings.mongodb.frontend_database
     if name is None:
         return None
-    writer = WriterLease(db, f"frontend-view:{projections[0].target}", settings.node_id)
+    writer = WriterLease(db, f"frontend-view:{name}.{projections[0].target}", settings.node_id)
     return FrontendView(
         db, db.client[name], view_facts(settings), projections, health, writer=writer
     )

@@ -124,7 +124,12 @@ class FrontendView:
             self._since = dict.fromkeys(self._since)
         self._writing = writing
         if writing:
-            self._sync_entries(report)
+            try:
+                self._sync_entries(report)
+            except Exception:
+                if self.writer is not None:
+                    self.writer.give_up()
+                raise
         self.unmappable += report["view_unmappable"]
         if self.health is not None and time.monotonic() - self._health_at >= HEALTH_EVERY_S:
             self._write_health(self.health)

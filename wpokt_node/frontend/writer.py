@@ -5,9 +5,11 @@ times the database commands of one, for the same result. So each view collection
 writer lease (``frontend-view:<collection>``, ``db.leases``): its holder writes, renewing it
 every third of its TTL; the other nodes only try to take it, as often, and take it once it
 expires (a holder that stopped: the view lags by at most the TTL and a third). A node that
-gains it re-reads every entry, so nothing its predecessor missed stays missing. Correctness
-never rests on the lease: every write still carries its entry's version and never replaces
-a newer one, so two nodes that both believe they hold it only duplicate work.
+gains it re-reads every entry, so nothing its predecessor missed stays missing. A holder
+whose round fails (it cannot write the view) gives the lease up and leaves it to the others
+for a TTL; a lease document nobody can read counts as not held. Correctness never rests on
+the lease: every write still carries its entry's version and never replaces a newer one, so
+two nodes that both believe they hold it only duplicate work.
 """
 
 from __future__ import annotations
@@ -19,6 +21,10 @@ from typing import Any
 from pymongo.database import Database
 
 from wpokt_node.db import leases
+from wpokt_node.errors import DatabaseError
+from wpokt_node.logs import get_logger
+
+log = get_logger(__name__)
 
 Document = dict[str, Any]
 WRITER_TTL_S = 30.0
@@ -44,7 +50,20 @@ class WriterLease:
         if self._checked_at is not None and now - self._checked_at < self.ttl_s / 3:
             return self._held
         self._checked_at = now
-        if self._held and leases.renew(self.db, self.name, self.holder, self.ttl_s):
-            return True
-        self._held = leases.acquire(self.db, self.name, self.holder, self.ttl_s)
+        try:
+            if self._held and leases.renew(self.db, self.name, self.holder, self.ttl_s):
+                return True
+            self._held = leases.acquire(self.db, self.name, self.holder, self.ttl_s)
+        except (DatabaseError, ValueError, TypeError) as exc:  # a garbled lease document
+            log.warning("frontend view: writer lease unreadable", lease=self.name, error=str(exc))
+            self._held = False
         return self._held
+
+    def give_up(self) -> None:
+        """After a failed round: release the lease and leave it to the others for a TTL."""
+        self._held = False
+        self._checked_at = self.clock() + self.ttl_s
+        try:
+            leases.release(self.db, self.name, self.holder)
+        except DatabaseError as exc:
+            log.warning("frontend view: writer lease not released", error=str(exc))

@@ -11,6 +11,7 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
+from bson.errors import BSONError
 from pymongo.database import Database
 from pymongo.errors import PyMongoError
 
@@ -117,7 +118,7 @@ def recorded_entries(
             query = {"transaction_hash": {"$in": hashes[at : at + READ_CHUNK]}}
             try:
                 documents = list(db[collection].find(query, projection=wanted))
-            except PyMongoError as exc:
+            except (PyMongoError, BSONError) as exc:  # BSONError: a document Python can't decode
                 raise DatabaseError(
                     f"{collection}: reading recorded deposits failed: {exc}"
                 ) from None

@@ -73,6 +73,16 @@ class DepositRescan:
             or self.clock() - self._last >= self.settings.pocket.rescan_interval_s
         )
 
+    def guarded_run(self, cursor: int) -> dict[str, int]:
+        """``run``, whose database trouble (an entry no one can read, in its window) never keeps
+        the watcher from recording new deposits: it is tried again an interval later."""
+        try:
+            return self.run(cursor)
+        except DatabaseError as exc:
+            self._last = self.clock()
+            log.error("deposit re-scan failed", alert=True, error=str(exc)[:300])
+            return {"rescan_failed": 1}
+
     def run(self, cursor: int) -> dict[str, int]:
         """Re-check the window that ends at ``cursor`` (the last height fully scanned)."""
         pocket = self.settings.pocket

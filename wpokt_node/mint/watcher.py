@@ -130,8 +130,8 @@ class PoktWatcher:
         if cursor is not None and scan.rescan.due():
             if self._paused(first):
                 return {"paused": True, "held_from_height": first}
-            repaired = scan.rescan.run(cursor)
-            self.met += sum(n for k, n in repaired.items() if k != "rescanned")
+            repaired = scan.rescan.guarded_run(cursor)
+            self.met += sum(repaired.get(k, 0) for k in ("rerecorded", "revived", "offered"))
             summary.update({k: n for k, n in repaired.items() if n and k != "rescanned"})
         if first <= latest:
             summary.update(self._scan(scan, first, latest))

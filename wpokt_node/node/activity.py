@@ -84,9 +84,15 @@ class SleepsWhileIdle:
         self._seen: str | None = None  # the mark as the last pass began
 
     def woken(self) -> bool:
-        """Whether a watcher marked activity since the last pass began (the loop then runs the
-        next pass at once: an entry waits for no interval between a watcher and an executor)."""
-        return self.activity.stamp() != self._seen
+        """Whether a watcher marked activity since the last pass began or the last time this
+        said so (the loop then runs the next pass at once: an entry waits for no interval
+        between a watcher and an executor). True once per mark, so a loop whose passes do not
+        reach ``run_once`` (a schema hold) still sleeps."""
+        stamp = self.activity.stamp()
+        if stamp == self._seen:
+            return False
+        self._seen = stamp
+        return True
 
     def run_once(self) -> dict[str, object]:
         stamp = self._seen = self.activity.stamp()

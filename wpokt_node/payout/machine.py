@@ -243,8 +243,8 @@ class PayoutMachine:
         return "failed" if moved else "race_lost"
 
     def _signer(self, *, to_sign: bool = False) -> Signer:
-        """This node's signing-rule parameters; ``to_sign`` reads the pause fresh (it can change
-        at any time), which only signing needs."""
+        """This node's signing-rule parameters; ``to_sign`` reads the pause (afresh in each
+        pass, then at most a second old: ``PassPause``), which only signing needs."""
         return Signer(
             db=self.db,
             journal=self.journal,
