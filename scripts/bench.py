@@ -12,7 +12,9 @@ from __future__ import annotations
 import argparse
 import os
 import platform
+import shutil
 import sys
+from collections import Counter
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
@@ -22,6 +24,7 @@ import matplotlib
 from scripts.bench_batch import Batch, median_mib, run_batch
 from scripts.bench_rtt import BURN_UNITS, devnet_behind_proxy, rtt_section
 from wpokt_devnet.cluster_config import DevnetOptions
+from wpokt_node.db.command_profile import PROFILE_DIR_ENV, aggregate
 from wpokt_node.db.schema import BURNS, MINTS
 from wpokt_node.logs import configure_logging
 
@@ -139,6 +142,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--nodes", type=int, default=12)
     parser.add_argument("--threshold", type=int, default=9)
     parser.add_argument("--db-rtt-ms", default="0,100,250", help="database round trips (ms)")
+    parser.add_argument("--db-profile", action="store_true",
+                        help="count the nodes' database commands by call site")  # fmt: skip
     parser.add_argument("--no-single", action="store_true",
                         help="skip the single-entry and idle measures")  # fmt: skip
     parser.add_argument("--dir", type=Path, default=ROOT / ".bench" / "devnet")
@@ -149,6 +154,7 @@ def main(argv: list[str] | None = None) -> int:
     rtts = [float(v) for v in args.db_rtt_ms.split(",") if v.strip()] or [0.0]
     progress = lambda m: print(f"  {m}", flush=True)  # noqa: E731
     sections: list[str] = []
+    sections_after: list[str] = []
     batches: list[Batch] = []
     if args.deposits > 0:
         # Burns of 0.1 wPOKT: the bench's vault pays down to that (the default minimum is 1 POKT).
@@ -159,17 +165,56 @@ def main(argv: list[str] | None = None) -> int:
             )  # fmt: skip
             print(f"database round trip {rtt:.0f} ms: the batch", flush=True)
             directory = args.dir.with_name(f"batch{int(rtt)}")
+            profile_dir = _profile_dir(args, rtt)
             with devnet_behind_proxy(directory, options, rtt, progress) as devnet:
                 batches.append(run_batch(devnet, args, rtt))
             print("\n".join(_batch_table(batches[-1:])), flush=True)
+            if profile_dir is not None:
+                os.environ.pop(PROFILE_DIR_ENV)
+                sections_after.append(_profile_section(batches[-1], aggregate(profile_dir)))
         png = args.report.with_name("benchmarks-latency.png")
         _plot(batches, png)
         sections += _batch_section(batches, args, png)
     if not args.no_single:
         sections += rtt_section(args, rtts, _machine(), progress)
+    sections += sections_after
     _write_report(args.report, sections)
     problems = [b for b in batches if b.failed or b.invariants != "hold"]
     return 1 if problems else 0
+
+
+def _profile_dir(args: argparse.Namespace, rtt: float) -> Path | None:
+    """With ``--db-profile``: an empty directory the batch's nodes write their profiles to."""
+    if not args.db_profile:
+        return None
+    directory: Path = args.dir.with_name(f"db-profile-{int(rtt)}")
+    shutil.rmtree(directory, ignore_errors=True)
+    directory.mkdir(parents=True)
+    os.environ[PROFILE_DIR_ENV] = str(directory)
+    return directory
+
+
+def _profile_section(batch: Batch, counts: Counter[str], top: int = 25) -> str:
+    """The call sites that sent the most database commands, per bridged entry."""
+    total = sum(counts.values())
+    rows = [
+        f"| {n / max(batch.bridged, 1):.1f} | {n / max(total, 1):.0%} | `{key.split(' | ')[0]}` "
+        f"| {key.split(' | ', 1)[1] if ' | ' in key else ''} |"
+        for key, n in counts.most_common(top)
+    ]
+    return "\n".join([
+        f"## Where the database commands come from ({batch.rtt_ms:.0f} ms batch, `--db-profile`)",
+        "",
+        f"All nodes' commands from their start to the end of the batch, {total} in all "
+        f"({total / max(batch.bridged, 1):.0f} per bridged entry; the profile slows the nodes, "
+        "so its batch figures above are not comparable). Call sites: the innermost three "
+        "functions of the node's code, innermost first.",
+        "",
+        "| per entry | share | command | sent by |",
+        "|---|---|---|---|",
+        *rows,
+        "",
+    ])  # fmt: skip
 
 
 def _write_report(path: Path, sections: list[str]) -> None:

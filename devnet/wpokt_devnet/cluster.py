@@ -46,6 +46,7 @@ from wpokt_devnet.mongo import free_port, ping
 from wpokt_devnet.processes import Service, is_alive, kill_hard, spawn, stop
 from wpokt_node.db.bootstrap import init_db
 from wpokt_node.db.client import connect
+from wpokt_node.db.command_profile import PROFILE_DIR_ENV
 from wpokt_node.errors import WpoktError
 from wpokt_node.node.status import node_health
 
@@ -127,7 +128,10 @@ class Devnet:
         return self.dir / "nodes" / node_id / "keys"
 
     def node_env(self, node_id: str) -> dict[str, str]:
-        return {k: v for k, v in os.environ.items() if not k.startswith("WPOKT_")}
+        """This environment without the node's own settings (``WPOKT_*``), but for the
+        benchmark's database command profile."""
+        return {k: v for k, v in os.environ.items()
+                if not k.startswith("WPOKT_") or k == PROFILE_DIR_ENV}  # fmt: skip
 
     def start_node(self, node_id: str) -> Service:
         argv = [sys.executable, "-m", "wpokt_node.node.cli", "run", "--config"]
