@@ -12,17 +12,20 @@ never raises: it returns a result with a machine-readable reason.
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 from dataclasses import dataclass
 from enum import StrEnum
 
-from eth_utils.address import to_checksum_address
+from eth_utils.address import to_checksum_address as _to_checksum_address
 
 MAX_MEMO_CHARACTERS = 256
 _HEX_ADDRESS = re.compile(r"0x[0-9a-fA-F]{40}")
 _ZERO_ADDRESS = "0x" + "0" * 40
 _MEMO_KEYS = frozenset({"address", "chain_id"})
+# keccak in pure Python per memo: the same recipients recur in every pass and re-scan
+to_checksum_address = functools.lru_cache(maxsize=4096)(_to_checksum_address)
 
 
 class RefundReason(StrEnum):
