@@ -12,6 +12,7 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import secrets
+import shutil
 import statistics
 import time
 from collections.abc import Callable, Iterator
@@ -57,7 +58,9 @@ def devnet_behind_proxy(
 ) -> Iterator[Devnet]:
     """A devnet whose every database connection (nodes, setup, this script) crosses a proxy
     adding ``rtt_ms`` per round trip (none at 0)."""
-    database = EmbeddedMongo(directory.with_name(directory.name + "-db")).start()
+    data = directory.with_name(directory.name + "-db")
+    shutil.rmtree(data, ignore_errors=True)  # every run starts from an empty database
+    database = EmbeddedMongo(data).start()
     proxy = None
     uri = database.uri
     if rtt_ms > 0:
