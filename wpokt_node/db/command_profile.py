@@ -26,11 +26,16 @@ _OWN = (os.sep + "db" + os.sep + "command_profile.py", os.sep + "db" + os.sep + 
 
 class CommandProfile:
     def __init__(self, directory: Path) -> None:
-        self.path = directory / f"{os.getpid()}.json"
+        self.directory = directory
         self.counts: Counter[str] = Counter()
         self._lock = threading.Lock()
         self._flushed = 0.0
         directory.mkdir(parents=True, exist_ok=True)
+
+    @property
+    def path(self) -> Path:
+        """This process's file (the workers are forked after the profile is made)."""
+        return self.directory / f"{os.getpid()}.json"
 
     @classmethod
     def from_environment(cls) -> CommandProfile | None:

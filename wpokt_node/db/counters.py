@@ -8,6 +8,7 @@ import threading
 
 from pymongo import monitoring
 
+from wpokt_node.db.command_profile import CommandProfile
 from wpokt_node.metrics import DB_ERRORS, DB_SECONDS
 
 
@@ -15,10 +16,13 @@ class CommandCounter(monitoring.CommandListener):
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._count = 0
+        self.profile = CommandProfile.from_environment()  # make bench --db-profile
 
     def started(self, event: monitoring.CommandStartedEvent) -> None:
         with self._lock:
             self._count += 1
+        if self.profile is not None:
+            self.profile.record(event)
 
     def succeeded(self, event: monitoring.CommandSucceededEvent) -> None:
         DB_SECONDS.observe(event.duration_micros / 1e6)
