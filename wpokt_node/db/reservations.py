@@ -21,7 +21,6 @@ from bson import ObjectId
 from pymongo.database import Database
 from pymongo.errors import DuplicateKeyError, PyMongoError
 
-from wpokt_node.db.query import eq
 from wpokt_node.db.schema import ENTRY_COLLECTIONS, RESERVATIONS, Status
 from wpokt_node.errors import DatabaseError, NotReadyError
 
@@ -69,14 +68,12 @@ def reserve(
                     current = claim.read(db)  # inserted by another meanwhile, or taken
                     if current is None:
                         continue
-                    entry = _read_holder(db, current, number_field)
+                    stale = True  # not read with the window: let ``_take_over_if_stale`` decide
                 else:
-                    entry = holder_entry(entries, current)
+                    stale = holder_is_stale(current, holder_entry(entries, current), number_field)
                 if is_reserved_for(current, collection, entry_id):
                     return number
-                if holder_is_stale(current, entry, number_field) and _still_stale(
-                    db, claim, number_field
-                ):
+                if stale and _take_over_if_stale(db, claim, number_field):
                     return number
     except PyMongoError as exc:
         raise DatabaseError(f"reservations: {kind} allocation failed: {exc}") from None
@@ -118,23 +115,14 @@ class _Claim:
         return replaced.modified_count == 1
 
 
-def _still_stale(db: Database[Document], claim: _Claim, number_field: str) -> bool:
+def _take_over_if_stale(db: Database[Document], claim: _Claim, number_field: str) -> bool:
     """Take the number over if, read again now, its reservation's holder still cannot use it
     (the window's read may be many round trips old: a holder revived meanwhile keeps it)."""
     current = claim.read(db)
-    if current is None or not holder_is_stale(current, _read_holder(db, current, number_field),
-                                              number_field):  # fmt: skip
+    if current is None:
         return False
-    return claim.take_over(db, current)
-
-
-def _read_holder(
-    db: Database[Document], reservation: Document, number_field: str
-) -> Document | None:
-    name, entry_id = reservation.get("collection"), reservation.get("entry_id")
-    if name not in ENTRY_COLLECTIONS or not isinstance(entry_id, ENTRY_ID_TYPES):
-        return None
-    return db[str(name)].find_one({"_id": eq(entry_id)}, projection={"status": 1, number_field: 1})
+    holder = holder_entry(holder_entries(db, [current]), current)
+    return holder_is_stale(current, holder, number_field) and claim.take_over(db, current)
 
 
 def holder_is_stale(reservation: Document, holder: Document | None, number_field: str) -> bool:
