@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 from bson import ObjectId
 
-from wpokt_node.custody.eth_mint import HOLDER_FIELDS
+from wpokt_node.custody.mint_nonces import HOLDER_FIELDS
 from wpokt_node.custody.number_gaps import VouchedHolders
 from wpokt_node.db.models import Entry
 from wpokt_node.db.schema import MINTS
