@@ -1,6 +1,7 @@
 """The release executor: the payout state machine over ``burns`` and ``refunds`` (vault
 releases), with the Pocket vault's back end: a group policy (proposals and votes from this
-node's member account) or a legacy multisig (one vault sequence per release). Burn payouts
+node's member account), a legacy multisig (one vault sequence per release), or a Copper vault
+(one Copper order per release, co-signed through this node's CUO). Burn payouts
 and refunds share the member account's or the vault's sequence, so one machine moves both."""
 
 from __future__ import annotations
@@ -12,6 +13,8 @@ from pymongo.database import Database
 
 from wpokt_node.config import PocketCustody, Settings
 from wpokt_node.custody.base import Custody
+from wpokt_node.custody.copper.account import CopperAccount
+from wpokt_node.custody.copper.release import CopperReleaseCustody
 from wpokt_node.custody.pokt_group import PoktGroupCustody, member_account
 from wpokt_node.custody.pokt_multisig import PoktMultisigCustody
 from wpokt_node.custody.release_base import ReleaseNode
@@ -47,7 +50,18 @@ def release_executor(
         for kind in ReleaseKind
     }
     custodies: dict[str, Custody]
-    if config.custody is PocketCustody.GROUP:
+    if config.custody is PocketCustody.COPPER and settings.copper is not None:
+        account = CopperAccount.from_settings(settings)
+        custodies = {
+            kind.collection: CopperReleaseCustody(
+                node,
+                account=account,
+                currency=settings.copper.pokt_currency,
+                min_payout=settings.copper.min_payout_upokt,
+            )
+            for kind, node in nodes.items()
+        }
+    elif config.custody is PocketCustody.GROUP:
         member = member_account(config, pokt, pokt_signer)
         custodies = {
             kind.collection: PoktGroupCustody(node, member=member) for kind, node in nodes.items()

@@ -5,6 +5,7 @@ Nested keys are joined with a double underscore: ``WPOKT_ETHEREUM__RPC_URL`` ove
 ``ConfigError`` with one line per problem; secrets are ``SecretStr`` and never printed.
 """
 
+from wpokt_node.config.copper import CopperSettings, MintCustody, SecretSource
 from wpokt_node.config.loading import (
     ENV_NESTING,
     ENV_PREFIX,
@@ -56,6 +57,7 @@ __all__ = [
     "BaseUnits",
     "CapsSettings",
     "ClusterSettings",
+    "CopperSettings",
     "EthAddress",
     "EthSignerRotation",
     "EthereumSettings",
@@ -64,6 +66,7 @@ __all__ = [
     "KeySource",
     "KeysSettings",
     "MetricsSettings",
+    "MintCustody",
     "MongoSettings",
     "Network",
     "PocketCustody",
@@ -74,6 +77,7 @@ __all__ = [
     "PubKeyHex",
     "RetiredVaultSettings",
     "RotationSettings",
+    "SecretSource",
     "Settings",
     "SupplySettings",
     "WebhookSettings",

@@ -8,6 +8,7 @@ from typing import Literal
 
 from pydantic import AliasChoices, Field, SecretStr, model_validator
 
+from wpokt_node.config.copper import CopperSettings, MintCustody
 from wpokt_node.config.operations import (
     MetricsSettings,
     RotationSettings,
@@ -69,6 +70,10 @@ class EthereumSettings(StrictModel):
     validator_addresses: list[EthAddress] = Field(
         description="the N MintController validators (EIP-712 signers), one per node"
     )
+    custody: MintCustody = Field(
+        MintCustody.MULTISIG,
+        description="who mints: the validators through the MintController, or a Copper vault",
+    )
     confirmations: int | Literal["finalized"] = Field(
         12, description="blocks of depth, or 'finalized' to use the finalized block tag"
     )
@@ -118,6 +123,7 @@ class PocketCustody(StrEnum):
     AUTO = "auto"  # multisig when vault_address is the members' multisig address, else group
     GROUP = "group"  # an x/group threshold policy account (any N)
     MULTISIG = "multisig"  # a LegacyAminoPubKey vault (N <= the chain's tx_sig_limit)
+    COPPER = "copper"  # a Copper vault's Pocket wallet: payouts are Copper orders (docs/copper.md)
 
 
 class GroupVaultSettings(StrictModel):
@@ -296,6 +302,9 @@ class Settings(StrictModel):
     metrics: MetricsSettings = MetricsSettings()
     supply: SupplySettings = SupplySettings()
     rotation: RotationSettings | None = None
+    copper: CopperSettings | None = Field(
+        None, description="the Copper account; required when a chain's custody is copper"
+    )
     webhooks: WebhookSettings = WebhookSettings()
     journal_path: Path = Field(
         Path("wpokt-journal.sqlite3"),
@@ -328,9 +337,28 @@ class Settings(StrictModel):
             raise ValueError("ethereum.validator_addresses contains a duplicate address")
         if self.network is not Network.DEVNET:
             self._outside_devnet_checks()
+        self._copper_checks()
         if self.rotation is not None:
             self._rotation_checks(self.rotation)
         return self
+
+    def uses_copper(self) -> bool:
+        return (
+            self.pocket.custody is PocketCustody.COPPER
+            or self.ethereum.custody is MintCustody.COPPER
+        )
+
+    def _copper_checks(self) -> None:
+        if not self.uses_copper():
+            return
+        if self.copper is None:
+            raise ValueError("a chain's custody is copper but the 'copper' section is missing")
+        if self.ethereum.custody is MintCustody.COPPER and self.copper.eth_vault_address is None:
+            raise ValueError(
+                "ethereum.custody is copper: copper.eth_vault_address (the minter) is required"
+            )
+        if self.rotation is not None:
+            raise ValueError("a key rotation does not apply to Copper custody (Copper's shards)")
 
     def _rotation_checks(self, rotation: RotationSettings) -> None:
         pairs = [

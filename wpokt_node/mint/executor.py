@@ -1,5 +1,5 @@
-"""The mint executor: the payout state machine over ``mints`` with the Ethereum mint back end
-and the mint gates (daily cap, on-chain mint limit)."""
+"""The mint executor: the payout state machine over ``mints`` with a mint back end (the
+validators' multisig, or Copper) and the mint gates (daily cap, the MintController's limit)."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from typing import Any
 from pymongo.database import Database
 
 from wpokt_node.config import Settings
+from wpokt_node.custody.copper.mint import CopperMintCustody
 from wpokt_node.custody.eth_mint import EthMintCustody
 from wpokt_node.db.schema import MINTS
 from wpokt_node.eth.contracts import ControllerContract
@@ -26,8 +27,8 @@ def mint_executor(
     settings: Settings,
     db: Database[Document],
     journal: SigningJournal,
-    custody: EthMintCustody,
-    controller: ControllerContract,
+    custody: EthMintCustody | CopperMintCustody,
+    controller: ControllerContract | None,
     paused: Callable[[], str | None],
     executor_lease: str = EXECUTOR_LEASE,
     claims: ClaimQueue | None = None,

@@ -49,9 +49,11 @@ class MintGates:
         node_id: str,
         daily_cap: int | None,
         lease_ttl_s: float,
-        controller: ControllerContract,
+        controller: ControllerContract | None,
         token: TokenContract,
     ) -> None:
+        """``controller``: the MintController whose limits apply, None when mints do not go
+        through it (Copper custody calls the token itself)."""
         self.db = db
         self.node_id = node_id
         self.daily_cap = daily_cap
@@ -71,7 +73,11 @@ class MintGates:
                 f"the token's mint fee is on and {amount} is not a multiple of "
                 f"{FEE_BASIS_POINTS}: the mint would revert (FeeBasisDust)",
             )
-        maximum = (limit or self.controller.mint_limit()).maximum
+        if limit is None:
+            if self.controller is None:
+                return None
+            limit = self.controller.mint_limit()
+        maximum = limit.maximum
         if amount > maximum:
             return Hold(
                 HELD_OVER_MAX_MINT_LIMIT,
@@ -99,6 +105,8 @@ class MintGates:
 
     def admit_execute(self, entry: Entry, order: Mapping[str, Any]) -> Hold | None:
         amount = amount_from_db(order.get("amount"))
+        if self.controller is None:
+            return self._never_mintable(amount)
         limit = self.controller.mint_limit()
         never = self._never_mintable(amount, limit)
         if never is not None:

@@ -80,7 +80,12 @@ from wpokt_node.payout.steps import run_entry_step
 log = get_logger(__name__)
 
 Document = dict[str, Any]
-_NUMBER_NAMES = {"nonce": "nonce", "sequence": "vault sequence", "proposal_id": "proposal"}
+_NUMBER_NAMES = {
+    "nonce": "nonce",
+    "sequence": "vault sequence",
+    "proposal_id": "proposal",
+    "attempt": "Copper order, attempt",
+}
 
 
 def _now_ms() -> int:

@@ -76,9 +76,12 @@ def check_vault_account(account: Account | None, multisig: MultisigPubKey) -> No
 def run_pocket_startup_checks(
     client: PocketClient, settings: Settings, own_public_key: bytes
 ) -> PocketCustody:
-    """All Pocket checks for the configured back end (group or multisig), which it returns."""
+    """All Pocket checks for the configured back end (group, multisig or Copper), which it
+    returns."""
     check_chain_id(client.chain_id(), settings.pocket.chain_id)
     custody = resolve_custody(settings)
+    if custody is PocketCustody.COPPER:
+        return custody  # the vault is Copper's wallet: its keys are shards no node can see
     if custody is PocketCustody.GROUP:
         problems = group_vault_problems(GroupReader(client), settings, own_public_key)
         if problems:

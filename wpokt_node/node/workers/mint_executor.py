@@ -1,7 +1,11 @@
-"""The ``mint-executor`` worker: the payout machine over ``mints`` with the Ethereum back end."""
+"""The ``mint-executor`` worker: the payout machine over ``mints`` with the configured back end
+(``ethereum.custody``: the validators' multisig, or a Copper vault)."""
 
 from __future__ import annotations
 
+from wpokt_node.config import MintCustody
+from wpokt_node.custody.copper.account import CopperAccount
+from wpokt_node.custody.copper.mint import CopperMintCustody
 from wpokt_node.custody.eth_mint import EthMintCustody
 from wpokt_node.eth.transactions import FeePolicy, TransactionSender
 from wpokt_node.mint.executor import mint_executor
@@ -31,13 +35,25 @@ def mint_custody(context: NodeContext) -> EthMintCustody:
     )
 
 
+def copper_mint_custody(context: NodeContext) -> CopperMintCustody:
+    return CopperMintCustody(
+        settings=context.settings,
+        db=context.db,
+        pokt=context.pokt,
+        eth=context.eth,
+        token=context.token,
+        account=CopperAccount.from_settings(context.settings),
+    )
+
+
 def build(context: NodeContext) -> PayoutMachine:
+    copper = context.settings.ethereum.custody is MintCustody.COPPER
     return mint_executor(
         settings=context.settings,
         db=context.db,
         journal=context.journal,
-        custody=mint_custody(context),
-        controller=context.controller,
+        custody=copper_mint_custody(context) if copper else mint_custody(context),
+        controller=None if copper else context.controller,
         paused=context.paused,
         claims=context.claims,
     )

@@ -1,0 +1,138 @@
+"""This node's side of a Copper vault: placing a payout's order, checking the order Copper
+shows against this node's own rebuild, and co-signing it through this node's CUO.
+
+A node co-signs only the order it has just read from Copper *and* found equal, field by field
+and in its sign request, to the payout it rebuilt from its own RPCs and config; what it hands
+CUO is that checked sign request. A compromised Copper account or database can create or alter
+orders, but no node co-signs one that pays anything else (docs/copper.md, docs/security.md).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from wpokt_node.config import SecretSource, Settings
+from wpokt_node.custody.base import RebuildMismatchError
+from wpokt_node.custody.copper.client import CopperClient
+from wpokt_node.custody.copper.cuo import CuoClient
+from wpokt_node.custody.copper.orders import CopperOrder, OrderRequest
+from wpokt_node.db.models import SignatureRecord
+from wpokt_node.errors import NotReadyError, SigningError
+from wpokt_node.keys.passwords import password_from_env, password_from_file
+from wpokt_node.logs import get_logger
+from wpokt_node.secret import Secret
+
+log = get_logger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class CopperAccount:
+    """The platform account, this node's CUO, and the threshold Copper enforces."""
+
+    client: CopperClient
+    cuo: CuoClient
+    portfolio_id: str
+    threshold: int
+    node_id: str
+    shard: str  # this node's shard file name: the signer named in its signature records
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> CopperAccount:
+        copper = settings.copper
+        if copper is None:
+            raise SigningError("Copper custody without a 'copper' section")
+        api_key, api_secret = _secret(copper.api_key), _secret(copper.api_secret)
+        password = _secret(copper.key_password)
+        client = CopperClient(
+            copper.api_url,
+            api_key=api_key,
+            api_secret=api_secret,
+            timeout_s=copper.request_timeout_s,
+            attempts=copper.attempts,
+        )
+        cuo = CuoClient(
+            copper.cuo_url,
+            key_filename=copper.key_filename,
+            key_password=password,
+            api_key=api_key,
+            api_secret=api_secret,
+            timeout_s=copper.request_timeout_s,
+            attempts=copper.attempts,
+            sign_timeout_s=copper.sign_timeout_s,
+            poll_s=copper.sign_poll_s,
+        )
+        return cls(
+            client=client,
+            cuo=cuo,
+            portfolio_id=copper.portfolio_id,
+            threshold=settings.cluster.threshold,
+            node_id=settings.node_id,
+            shard=copper.key_filename,
+        )
+
+    def place(self, request: OrderRequest) -> CopperOrder:
+        """The payout's order on Copper, created if the portfolio has none under its id.
+        An order Copper already holds under that id that is not this payout is an alert, and
+        the payout waits: no node co-signs it (NotReadyError)."""
+        order = self.client.create_order(request)
+        wrong = request.mismatch(order)
+        if wrong is not None:
+            log.error(
+                "Copper holds a different order under this payout's id",
+                alert=True,
+                external_order_id=request.external_order_id,
+                order_id=order.order_id,
+                reason=wrong,
+            )
+            raise NotReadyError(f"Copper order {order.order_id} is not this payout: {wrong}")
+        return order
+
+    def verified(self, request: OrderRequest) -> CopperOrder | None:
+        """The payout's order as Copper shows it now, if it is exactly ``request``; None if
+        Copper has no order under its id; RebuildMismatchError if the order pays anything else."""
+        order = self.client.find_order(request.external_order_id, request.portfolio_id)
+        if order is None:
+            return None
+        wrong = request.mismatch(order)
+        if wrong is not None:
+            raise RebuildMismatchError(f"Copper order {order.order_id}: {wrong}")
+        return order
+
+    def cosign(self, request: OrderRequest) -> SignatureRecord:
+        """Add this node's partial signature to the payout's order, read and checked again
+        right before (the order may have changed since the rebuild): CUO signs the very sign
+        request this node checked."""
+        try:
+            order = self.verified(request)
+        except RebuildMismatchError as mismatch:
+            log.error("Copper order changed; not co-signing", alert=True, reason=mismatch.reason)
+            raise SigningError(mismatch.reason) from None
+        if order is None:
+            order = self.place(request)
+        if order.ended_unpaid:
+            raise SigningError(f"Copper order {order.order_id} is {order.status}")
+        if order.fully_signed:
+            return SignatureRecord(self.node_id, self.shard, f"copper:{order.order_id}:full")
+        signature = self.cuo.sign(order.sign_request)
+        log.info("co-signed on Copper", order_id=order.order_id, node_id=self.node_id)
+        return SignatureRecord(self.node_id, self.shard, signature or f"copper:{order.order_id}")
+
+    def approvals(self, request: OrderRequest) -> int:
+        """How many shard holders Copper shows on the payout's own order (the threshold once
+        Copper has it fully signed); 0 for an order that is not exactly this payout."""
+        try:
+            order = self.verified(request)
+        except RebuildMismatchError:
+            return 0
+        if order is None or order.ended_unpaid:
+            return 0
+        if order.fully_signed:
+            return max(self.threshold, len(order.co_signers))
+        return len(order.co_signers)
+
+
+def _secret(source: SecretSource) -> Secret:
+    """The secret from its file (private to this user) or its environment variable."""
+    if source.file is not None:
+        return password_from_file(source.file)
+    return password_from_env(source.env or "")

@@ -1,0 +1,159 @@
+"""The Copper back end for mints: a ``smart-call`` order from the Copper vault's Ethereum
+wallet whose payload is ``mint(recipient, amount, nonce)`` on the wPOKT token (the vault's
+address holds ``MINTER_ROLE``). Nonces and source events are those of every mint back end
+(``custody.mint_nonces``); the order's ``controller`` is the Copper vault's address.
+
+- ``confirmed -> started``: the nonce is allocated, then the order is placed on Copper under
+  an id derived from ``(chain id, recipient, nonce)``: the token mints a nonce once, so one
+  Copper order per nonce is one mint, whichever node asks and however often.
+- ``started``: each node rebuilds the mint and checks Copper's order against it; it co-signs
+  only when the mint's nonce is the recipient's next one (Copper broadcasts a fully signed
+  order at once, and the token would revert a nonce out of turn).
+- ``executed`` only from the chain's ``Minted`` event, never from Copper's status.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from pymongo.database import Database
+
+from wpokt_node.config import Settings
+from wpokt_node.custody.base import Outcome, OutcomeKind, Prepared, RecordExecution
+from wpokt_node.custody.copper.account import CopperAccount
+from wpokt_node.custody.copper.orders import (
+    SMART_CALL,
+    OrderRequest,
+    external_order_id,
+    mint_payload,
+)
+from wpokt_node.custody.mint_nonces import MintNonceCustody
+from wpokt_node.db.models import Entry, SignatureRecord
+from wpokt_node.errors import NotReadyError, SigningError
+from wpokt_node.eth.client import EthClient
+from wpokt_node.eth.contracts import TokenContract
+from wpokt_node.eth.mint_order import MintDomain, checksum
+from wpokt_node.logs import get_logger
+from wpokt_node.pokt.client import PocketClient
+
+log = get_logger(__name__)
+
+Document = dict[str, Any]
+
+
+class CopperMintCustody(MintNonceCustody):
+    """``custody.base.Custody`` for mints through a Copper vault."""
+
+    execution_fields = ("copper_order_id",)
+
+    def __init__(
+        self,
+        *,
+        settings: Settings,
+        db: Database[Document],
+        pokt: PocketClient,
+        eth: EthClient,
+        token: TokenContract,
+        account: CopperAccount,
+    ) -> None:
+        copper = settings.copper
+        if copper is None or copper.eth_vault_address is None:
+            raise SigningError("Copper mints need copper.eth_vault_address")
+        minter = checksum(copper.eth_vault_address, "copper.eth_vault_address")
+        domain = MintDomain(settings.ethereum.chain_id, minter)
+        super().__init__(settings=settings, db=db, pokt=pokt, eth=eth, token=token, domain=domain)
+        self.account = account
+        self.currency = copper.eth_currency
+
+    def request(self, order: Mapping[str, Any]) -> OrderRequest:
+        """The Copper order that is this mint (ValidationError for a malformed order)."""
+        data = self.domain.mint_data(order)
+        key = f"{self.domain.chain_id}:{data.recipient}:{data.nonce}"
+        return OrderRequest(
+            external_order_id=external_order_id("mint", key),
+            portfolio_id=self.account.portfolio_id,
+            currency=self.currency,
+            amount="0",
+            to_address=checksum(self.token.address, "token"),
+            memo="",
+            transaction_type=SMART_CALL,
+            payload=mint_payload(data.recipient, data.amount, data.nonce),
+        )
+
+    # -- started: place the order, rebuild against it, co-sign ----------------------------------
+
+    def prepare(self, entry: Entry) -> Prepared:
+        prepared = super().prepare(entry)
+        self.account.place(self.request(prepared.order))
+        return prepared
+
+    def rebuild(self, entry: Entry) -> dict[str, Any]:
+        order = super().rebuild(entry)
+        self.account.verified(self.request(order))  # RebuildMismatchError: a refusal
+        return order
+
+    def payload_hash(self, order: Mapping[str, Any]) -> str:
+        return self.request(order).payload_hash()
+
+    def sign(self, order: Mapping[str, Any]) -> SignatureRecord:
+        data = self.domain.mint_data(order)
+        chain_nonce = self.token.get_user_nonce(data.recipient)
+        if chain_nonce + 1 != data.nonce:
+            raise NotReadyError(
+                f"co-signs nonce {data.nonce} of {data.recipient} once nonce {chain_nonce + 1} "
+                "is minted (Copper broadcasts a fully signed order at once)"
+            )
+        return self.account.cosign(self.request(order))
+
+    def sign_again(self, entry: Entry) -> bool:
+        return False  # Copper keeps this node's partial signature with the order
+
+    def approvals(self, order: Mapping[str, Any], records: Sequence[SignatureRecord]) -> int:
+        return self.account.approvals(self.request(order))  # Copper's count, not the records
+
+    # -- outcome: the chain first, then Copper --------------------------------------------------
+
+    def outcome(self, entry: Entry, order: Mapping[str, Any]) -> Outcome:
+        data = self.domain.mint_data(order)
+        chain_nonce = self.token.get_user_nonce(data.recipient)
+        if chain_nonce >= data.nonce:
+            return self.chain.outcome(entry, data)  # minted (by this order or another mint)
+        request = self.request(order)
+        shown = self.account.verified(request)
+        next_in_line = chain_nonce + 1 == data.nonce
+        if shown is None or not shown.fully_signed:
+            if shown is not None and shown.ended_unpaid:
+                return Outcome(OutcomeKind.FAILED, None, _ended(shown.order_id, shown.status))
+            detail = "no Copper order" if shown is None else f"Copper order {shown.status}"
+            return Outcome(OutcomeKind.NOT_SUBMITTED, None, detail, next_in_line=next_in_line)
+        if shown.transaction_id is not None:
+            receipt = self.eth.receipt(shown.transaction_id)
+            if receipt is not None and receipt.status == 0:
+                detail = f"Copper's mint tx {shown.transaction_id} reverted"
+                return Outcome(OutcomeKind.FAILED, shown.transaction_id, detail)
+        return Outcome(
+            OutcomeKind.PENDING, shown.transaction_id, f"Copper order {shown.status}", False
+        )
+
+    def execute(
+        self,
+        entry: Entry,
+        order: Mapping[str, Any],
+        signatures: Sequence[SignatureRecord],
+        record: RecordExecution,
+    ) -> str | None:
+        """Copper broadcasts a fully signed order itself: nothing to send. Records Copper's tx
+        hash once it has one."""
+        shown = self.account.verified(self.request(order))
+        if shown is None or shown.transaction_id is None:
+            return None
+        fields = {"copper_order_id": shown.order_id}
+        return shown.transaction_id if record(shown.transaction_id, fields) else None
+
+    def rebroadcast(self, entry: Entry, record: RecordExecution) -> str:
+        return "copper_broadcasts"
+
+
+def _ended(order_id: str, status: str) -> str:
+    return f"Copper order {order_id} ended {status} without a mint; an operator decides"

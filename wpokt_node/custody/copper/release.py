@@ -1,0 +1,227 @@
+"""The Copper back end for vault releases (burn payouts, refunds): a ``withdraw`` order with
+``blockchainTransactionType: send`` from the Copper vault's Pocket wallet (``pocket.
+vault_address``), memo ``burn:<eth tx>:<index>`` or ``refund:<pokt tx>``.
+
+- ``confirmed -> started``: the order is placed on Copper under an id derived from the source
+  event, so Copper keeps one order per event whichever node asks and however often (the entry's
+  ``attempt`` is always 1: no second order is ever made for an event).
+- ``started``: each node rebuilds the payout from its own RPCs and checks Copper's order, and
+  its sign request, against it before its CUO co-signs.
+- ``executed`` only when this node's Pocket RPC shows the vault's ``MsgSend`` with the memo,
+  never from Copper's status. The recipient gets the amount less ``pocket.fee_upokt``, which
+  pays the network fee, so the vault keeps covering the wPOKT supply.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping, Sequence
+from typing import Any
+
+from wpokt_node.amounts import amount_from_db
+from wpokt_node.custody.base import (
+    Gap,
+    Outcome,
+    OutcomeKind,
+    Prepared,
+    RebuildMismatchError,
+    RecordExecution,
+    UnpayableError,
+)
+from wpokt_node.custody.copper.account import CopperAccount
+from wpokt_node.custody.copper.orders import SEND, OrderRequest, external_order_id, pokt_decimal
+from wpokt_node.custody.release_base import ReleaseCustodyBase, ReleaseNode
+from wpokt_node.custody.release_config import (
+    AMOUNT_NOT_ABOVE_FEE,
+    BELOW_MINIMUM_PAYOUT,
+    payout_amount,
+)
+from wpokt_node.custody.release_sources import release_title
+from wpokt_node.db.models import Entry, RetiredOrder, SignatureRecord
+from wpokt_node.errors import ValidationError
+from wpokt_node.pokt.release_memo import normalize_pokt_tx_hash
+from wpokt_node.pokt.tx_encoding import MSG_SEND_TYPE_URL
+
+ATTEMPT = 1
+ORDER_KEYS = frozenset({"external_order_id", "portfolio_id", "currency", "from", "to", "amount",
+                        "denom", "memo"})  # fmt: skip
+
+
+class CopperReleaseCustody(ReleaseCustodyBase):
+    """``custody.base.Custody`` of one release kind through a Copper vault."""
+
+    execution_fields = ("copper_order_id",)
+    number_field = "attempt"
+    payload_names_source = True
+
+    def __init__(
+        self, node: ReleaseNode, *, account: CopperAccount, currency: str, min_payout: int
+    ) -> None:
+        super().__init__(node)
+        self.account = account
+        self.currency = currency
+        self.min_payout = min_payout
+
+    # -- the payout -------------------------------------------------------------------------
+
+    def _order(self, entry: Entry, recipient: str) -> dict[str, Any]:
+        """The stored order: plain values only, so a MongoDB round trip compares equal."""
+        if entry.amount < self.min_payout:
+            raise UnpayableError(BELOW_MINIMUM_PAYOUT)
+        paid = payout_amount(entry.amount, self.config.fee)
+        if paid is None:
+            raise UnpayableError(AMOUNT_NOT_ABOVE_FEE)
+        return {
+            "external_order_id": external_order_id(self.kind.value, self.source_event(entry)),
+            "portfolio_id": self.account.portfolio_id,
+            "currency": self.currency,
+            "from": self.vault,
+            "to": recipient,
+            "amount": str(paid),
+            "denom": self.config.denom,
+            "memo": release_title(self.kind, entry),
+        }
+
+    def request(self, order: Mapping[str, Any]) -> OrderRequest:
+        if set(order) != ORDER_KEYS or not all(isinstance(order[k], str) for k in ORDER_KEYS):
+            raise ValidationError(
+                f"a Copper release order has exactly the text keys {sorted(ORDER_KEYS)}"
+            )
+        if order["from"] != self.vault or order["portfolio_id"] != self.account.portfolio_id:
+            raise ValidationError("the order's vault or portfolio is not this node's")
+        return OrderRequest(
+            external_order_id=order["external_order_id"],
+            portfolio_id=order["portfolio_id"],
+            currency=order["currency"],
+            amount=pokt_decimal(amount_from_db(order["amount"])),
+            to_address=order["to"],
+            memo=order["memo"],
+            transaction_type=SEND,
+        )
+
+    # -- started: place the order, rebuild against it, co-sign ------------------------------
+
+    def prepare(self, entry: Entry) -> Prepared:
+        self.sources.refuse_unpayable(self.kind, entry)
+        self.check_recipient(entry.to_address)
+        order = self._order(entry, entry.to_address)
+        self.account.place(self.request(order))
+        return Prepared(order=order, number=ATTEMPT)
+
+    def rebuild(self, entry: Entry) -> dict[str, Any]:
+        try:
+            order = self._order(entry, self.sources.recipient(self.kind, entry))
+            request = self.request(order)
+        except (ValidationError, UnpayableError) as exc:
+            raise RebuildMismatchError(f"entry is not a valid release: {exc}") from None
+        attempt = entry.document.get(self.number_field)
+        if attempt != ATTEMPT:
+            raise RebuildMismatchError(f"a Copper release is attempt {ATTEMPT}, not {attempt!r}")
+        self.account.verified(request)  # RebuildMismatchError: Copper's order pays otherwise
+        return order
+
+    def payload_hash(self, order: Mapping[str, Any]) -> str:
+        return self.request(order).payload_hash()
+
+    def sign(self, order: Mapping[str, Any]) -> SignatureRecord:
+        return self.account.cosign(self.request(order))
+
+    def sign_again(self, entry: Entry) -> bool:
+        return False  # Copper keeps this node's partial signature with the order
+
+    def approvals(self, order: Mapping[str, Any], records: Sequence[SignatureRecord]) -> int:
+        return self.account.approvals(self.request(order))  # Copper's count, not the records
+
+    def gap_below(self, entry: Entry) -> Gap | None:
+        return None  # Copper orders are independent: none waits behind another
+
+    # -- the chain's verdict ----------------------------------------------------------------
+
+    def decided(self, entry: Entry, order: Mapping[str, Any]) -> Outcome | None:
+        paid = self._paid(order, None)
+        return paid if paid is not None and paid.kind is OutcomeKind.EXECUTED else None
+
+    def outcome(self, entry: Entry, order: Mapping[str, Any]) -> Outcome:
+        request = self.request(order)
+        shown = self.account.verified(request)
+        hint = None if shown is None else shown.transaction_id
+        paid = self._paid(order, hint)
+        if paid is not None:
+            return paid
+        if shown is not None and shown.ended_unpaid:
+            detail = f"Copper order {shown.order_id} ended {shown.status} without a payout"
+            return Outcome(OutcomeKind.FAILED, None, f"{detail}; an operator decides")
+        if shown is None or not shown.fully_signed:
+            detail = "no Copper order" if shown is None else f"Copper order {shown.status}"
+            return Outcome(OutcomeKind.NOT_SUBMITTED, None, detail, next_in_line=True)
+        return Outcome(OutcomeKind.PENDING, hint, f"Copper order {shown.status}", False)
+
+    def _paid(self, order: Mapping[str, Any], hint: str | None) -> Outcome | None:
+        """The vault's payout of ``order`` on this node's Pocket RPC: executed at depth,
+        pending in a block, failed on chain; None if the chain shows none."""
+        for found in self._candidates(order, hint):
+            if not _pays(found, order):
+                continue
+            tx_hash = normalize_pokt_tx_hash(str(found.get("txhash", "")))
+            if int(found.get("code") or 0) != 0:
+                detail = f"Copper's payout tx {tx_hash} failed on chain; an operator decides"
+                return Outcome(OutcomeKind.FAILED, tx_hash, detail)
+            height = int(found.get("height") or 0)
+            if self.pokt.latest_height() - height + 1 < max(1, self.config.pokt_confirmations):
+                return Outcome(OutcomeKind.PENDING, tx_hash, "included, not yet confirmed", True)
+            return Outcome(OutcomeKind.EXECUTED, tx_hash, f"paid by Copper at height {height}")
+        return None
+
+    def _candidates(self, order: Mapping[str, Any], hint: str | None) -> Iterator[dict[str, Any]]:
+        if hint is not None:
+            try:
+                found = self.pokt.tx(hint)
+            except ValidationError:
+                found = None
+            if found is not None:
+                yield found
+        query = f"transfer.sender='{self.vault}' AND transfer.recipient='{order['to']}'"
+        yield from self.pokt.iter_txs(query)
+
+    def proven_dead(self, retired: RetiredOrder) -> bool:
+        return False  # one order per event: there is never an earlier payload to retire
+
+    # -- execution: Copper's own -------------------------------------------------------------
+
+    def execute(
+        self,
+        entry: Entry,
+        order: Mapping[str, Any],
+        signatures: Sequence[SignatureRecord],
+        record: RecordExecution,
+    ) -> str | None:
+        """Copper broadcasts a fully signed order itself: nothing to send. Records Copper's tx
+        hash once it has one."""
+        shown = self.account.verified(self.request(order))
+        if shown is None or shown.transaction_id is None:
+            return None
+        fields = {"copper_order_id": shown.order_id}
+        return shown.transaction_id if record(shown.transaction_id, fields) else None
+
+    def rebroadcast(self, entry: Entry, record: RecordExecution) -> str:
+        return "copper_broadcasts"
+
+    def queue_key(self, entry: Entry) -> tuple[Any, ...]:
+        return (str(entry.id),)
+
+
+def _pays(found: Mapping[str, Any], order: Mapping[str, Any]) -> bool:
+    """Whether a committed tx (REST JSON) is one ``MsgSend`` of exactly ``order``."""
+    tx = found.get("tx")
+    body = tx.get("body") if isinstance(tx, dict) else None
+    if not isinstance(body, dict) or body.get("memo") != order["memo"]:
+        return False
+    messages = body.get("messages")
+    if not isinstance(messages, list) or len(messages) != 1 or not isinstance(messages[0], dict):
+        return False
+    message = messages[0]
+    return (
+        message.get("@type") == MSG_SEND_TYPE_URL
+        and message.get("from_address") == order["from"]
+        and message.get("to_address") == order["to"]
+        and message.get("amount") == [{"denom": order["denom"], "amount": order["amount"]}]
+    )
