@@ -5,4 +5,5 @@ pytest_plugins = [
     "tests.fixtures.anvil",
     "tests.fixtures.pokt",
     "tests.fixtures.mint_cluster",
+    "tests.fixtures.copper",
 ]
