@@ -29,8 +29,10 @@ import yaml
 from wpokt_devnet import monitoring
 from wpokt_devnet.anvil import find_anvil
 from wpokt_devnet.cluster_config import (
+    COPPER,
     ETH_CHAIN_ID,
     GROUP,
+    MULTISIG,
     DevnetOptions,
     NodeEndpoints,
     create_devnet_group_vault,
@@ -40,10 +42,10 @@ from wpokt_devnet.cluster_config import (
     node_settings,
     pokt_genesis,
     write_keystores,
-    write_private,
 )
+from wpokt_devnet.copper_devnet import copper_ready, start_copper_sim
 from wpokt_devnet.mongo import free_port, ping
-from wpokt_devnet.processes import Service, is_alive, kill_hard, spawn, stop
+from wpokt_devnet.processes import Service, is_alive, kill_hard, spawn, stop, write_private
 from wpokt_node.db.bootstrap import init_db
 from wpokt_node.db.client import connect
 from wpokt_node.db.command_profile import PROFILE_DIR_ENV
@@ -51,6 +53,7 @@ from wpokt_node.errors import WpoktError
 from wpokt_node.node.status import node_health
 
 STATE_FILE = "devnet.json"
+VAULT_KINDS = {GROUP: "group policy", MULTISIG: "legacy multisig", COPPER: "Copper vault"}
 KEYS_FILE = "keys.json"
 
 
@@ -355,7 +358,9 @@ def _bootstrap_chains(
     _wait("the Pocket simulator", lambda: _pokt_ready(devnet.pokt_url), 30, service)
     if options.custody == GROUP:
         facts["vault"] = create_devnet_group_vault(devnet.pokt_url, keys, node_ids[0], options)
-    kind = "group policy" if options.custody == GROUP else "legacy multisig"
+    if options.custody == COPPER:
+        facts.update(_start_copper(devnet, options, keys, node_ids, say))
+    kind = VAULT_KINDS[options.custody]
     say(
         f"Pocket simulator ready at {devnet.pokt_url} (tx_sig_limit {options.tx_sig_limit}); "
         f"vault {facts['vault']}: {options.threshold}-of-{options.nodes} {kind}"
@@ -369,6 +374,29 @@ def _bootstrap_chains(
 
     devnet.state.update(facts)
     devnet.save()
+    return facts
+
+
+def _start_copper(
+    devnet: Devnet,
+    options: DevnetOptions,
+    keys: Mapping[str, Any],
+    node_ids: list[str],
+    say: Callable[[str], None],
+) -> dict[str, Any]:
+    service, facts = start_copper_sim(
+        devnet.dir,
+        keys,
+        node_ids,
+        threshold=options.threshold,
+        pokt_url=devnet.pokt_url,
+        eth_url=devnet.eth_url,
+        fee_upokt=options.fee_upokt,
+    )
+    devnet._record(service)
+    url = str(facts["copper_platform_url"])
+    _wait("the Copper simulator", lambda: copper_ready(url), 30, service)
+    say(f"Copper simulator ready at {url}: {options.nodes} shards, {options.threshold} to sign")
     return facts
 
 

@@ -12,7 +12,7 @@ from wpokt_devnet import monitoring, rotation
 from wpokt_devnet.actions import burn, deposit, snapshot
 from wpokt_devnet.cli import devnet_commands
 from wpokt_devnet.cluster import Devnet, DevnetError, down, up
-from wpokt_devnet.cluster_config import GROUP, MULTISIG, DevnetOptions
+from wpokt_devnet.cluster_config import COPPER, GROUP, MULTISIG, DevnetOptions
 from wpokt_devnet.demo import round_trip, run_demo, wait_for_nodes
 from wpokt_devnet.deploy import PROFILES, PROJECT
 from wpokt_devnet.successor import add_successor, set_vault, successor_ids
@@ -102,10 +102,11 @@ def _cluster_options(parser: argparse.ArgumentParser) -> None:
                         help="seconds per block on both chains")  # fmt: skip
     parser.add_argument(
         "--custody",
-        choices=(GROUP, MULTISIG),
+        choices=(GROUP, MULTISIG, COPPER),
         default=GROUP,
-        help="the Pocket vault: an x/group policy (default) or a legacy multisig (N <= 7); "
-        "the simulator runs mainnet's tx_sig_limit of 7 either way",
+        help="the vault: an x/group policy (default), a legacy multisig (N <= 7; the simulator "
+        "runs mainnet's tx_sig_limit of 7 either way), or a Copper vault for both chains (the "
+        "Copper simulator, one CUO and shard per node; docs/copper.md)",
     )
     parser.add_argument(
         "--contracts",

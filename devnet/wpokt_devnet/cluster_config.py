@@ -7,7 +7,6 @@ Keys are devnet keys; never use them for real funds.
 
 from __future__ import annotations
 
-import os
 import secrets
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -15,7 +14,9 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
+from wpokt_devnet.copper_devnet import copper_addresses, copper_section, make_copper_the_minter
 from wpokt_devnet.deploy import PROFILES, PROJECT, deploy_contracts, set_mint_fee
+from wpokt_devnet.processes import write_private
 from wpokt_node.eth.client import EthClient
 from wpokt_node.keys.kdf import MIN_MEMORY_KIB, MIN_TIME_COST, KdfParams
 from wpokt_node.keys.keystore import KEY_PURPOSES, create_keystore
@@ -35,7 +36,7 @@ USER_POKT_BALANCE = 1_000_000 * 10**6  # 1,000,000 POKT
 MEMBER_POKT_BALANCE = 10_000 * 10**6  # each member account pays its own vote and exec fees
 GAS_BALANCE_WEI = 100 * 10**18
 MAINNET_TX_SIG_LIMIT = 7  # pokt-network/pocket-network-genesis shannon/mainnet/genesis.json
-GROUP, MULTISIG = "group", "multisig"
+GROUP, MULTISIG, COPPER = "group", "multisig", "copper"
 MAX_MINT_FEE_BP = 300  # the token's MAX_FEE_BASIS (3 %)
 
 
@@ -55,7 +56,7 @@ class DevnetOptions:
     mongodb_uri: str | None = None
     database: str = "wpokt"
     healthy_timeout_s: float = 240.0
-    custody: str = GROUP  # the vault: an x/group policy, or a legacy multisig (N <= 7)
+    custody: str = GROUP  # the vault: an x/group policy, a legacy multisig (N <= 7), or Copper
     voting_period_s: int = 600
     min_payout_upokt: int = 1_000_000
     tx_sig_limit: int = MAINNET_TX_SIG_LIMIT
@@ -71,8 +72,10 @@ class DevnetOptions:
             raise ValueError(f"contracts must be one of {PROFILES}, not {self.contracts!r}")
         if not 0 <= self.mint_fee_bp <= MAX_MINT_FEE_BP:
             raise ValueError(f"the mint fee is 0 to {MAX_MINT_FEE_BP} basis points")
-        if self.custody not in (GROUP, MULTISIG):
-            raise ValueError(f"custody must be {GROUP!r} or {MULTISIG!r}, not {self.custody!r}")
+        if self.custody not in (GROUP, MULTISIG, COPPER):
+            raise ValueError(
+                f"custody must be {GROUP!r}, {MULTISIG!r} or {COPPER!r}, not {self.custody!r}"
+            )
         if self.custody == MULTISIG and self.nodes > self.tx_sig_limit:
             raise ValueError(
                 f"a {self.nodes}-key multisig vault can never pay out at tx_sig_limit "
@@ -87,7 +90,10 @@ def _new_key() -> str:
 
 
 def generate_keys(node_ids: list[str]) -> dict[str, Any]:
+    """Every devnet key, also the Copper vault's accounts and the seed of the nodes' Copper
+    credentials (used only by a ``--custody copper`` devnet)."""
     return {
+        "copper": {"pokt_vault": _new_key(), "eth_vault": _new_key(), "seed": _new_key()[2:34]},
         "admin": _new_key(),
         "eth_user": _new_key(),
         "pokt_user": _new_key(),
@@ -96,12 +102,6 @@ def generate_keys(node_ids: list[str]) -> dict[str, Any]:
             for node_id in node_ids
         },
     }
-
-
-def write_private(path: Path, text: str) -> None:
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "w", encoding="utf-8") as handle:
-        handle.write(text)
 
 
 def _signer(hex_key: str) -> LocalKeySigner:
@@ -194,6 +194,7 @@ def node_settings(
             "roles_from_block": facts["deploy_block"],
             "reorg_margin": 8,
             "rescan_interval_s": options.rescan_interval_s,
+            "custody": "copper" if options.custody == COPPER else "multisig",
         },
         "pocket": {
             "rest_url": endpoints.pokt_url,
@@ -212,6 +213,11 @@ def node_settings(
             },
         },
         "keys": keystore_section(endpoints.keys_dir),
+        **(
+            {"copper": copper_section(endpoints.keys_dir, node_id, facts, options.min_payout_upokt)}
+            if options.custody == COPPER
+            else {}
+        ),
         "workers": {
             "pokt_watcher": interval,
             "mint_executor": interval,
@@ -255,6 +261,7 @@ def deploy_cluster_contracts(
     member_signers = [_signer(node_keys[n]["pokt_signer"]) for n in node_ids]
     members = [signer.public_key.hex() for signer in member_signers]
     vault = vault_address(options.threshold, members) if options.custody == MULTISIG else None
+    copper = copper_addresses(keys) if options.custody == COPPER else {}
 
     eth = EthClient(eth_url)
     admin = _signer(keys["admin"])
@@ -269,7 +276,13 @@ def deploy_cluster_contracts(
     if options.mint_fee_bp:
         set_mint_fee(eth, admin, deployment.token, options.mint_fee_bp, admin_address)
     say(f"contracts deployed: wPOKT {deployment.token}, MintController {deployment.controller}")
+    if copper:
+        facts = {"token": deployment.token, "controller": deployment.controller, **copper}
+        make_copper_the_minter(eth_url, admin, facts)
+        say(f"the Copper vault {copper['copper_eth_vault']} is the token's only minter")
+        vault = copper["vault"]
     return {
+        **copper,
         "token": deployment.token,
         "controller": deployment.controller,
         "deploy_block": deployment.deploy_block,

@@ -17,7 +17,7 @@ from typing import Any
 from pymongo.database import Database
 
 from wpokt_devnet.actions import Snapshot, burn, deposit, snapshot
-from wpokt_devnet.cluster import Devnet, down, up
+from wpokt_devnet.cluster import VAULT_KINDS, Devnet, down, up
 from wpokt_devnet.cluster_config import GROUP, DevnetOptions
 from wpokt_devnet.invariants import check_invariants
 from wpokt_node.db.client import connect
@@ -93,7 +93,7 @@ def run_demo(
 ) -> None:
     timings: dict[str, float] = {}
     started = time.monotonic()
-    vault = "x/group policy" if options.custody == GROUP else "legacy multisig"
+    vault = VAULT_KINDS[options.custody]
     say(
         f"== starting a {options.threshold}-of-{options.nodes} devnet in {directory}: "
         f"{vault} vault, Pocket tx_sig_limit {options.tx_sig_limit} (as on mainnet)"
@@ -145,8 +145,8 @@ def round_trip(devnet: Devnet, say: Say = print, timeout_s: float = 300.0) -> di
     try:
         eth_user = str(devnet.state["eth_user"])
         pokt_user = str(devnet.state["pokt_user"])
-        # A group vault pays the whole amount (members pay the fees); a multisig vault pays
-        # amount - fee out of the vault.
+        # A group vault pays the whole amount (members pay the fees); a multisig or Copper
+        # vault pays amount - fee out of the vault.
         kept = devnet.state.get("options") or {}
         defaults = DevnetOptions()
         custody = str(kept.get("custody", defaults.custody))

@@ -122,3 +122,10 @@ def kill_hard(service: Service) -> None:
     while time.monotonic() < deadline and _group_alive(service.pid):
         is_alive(service.pid)
         time.sleep(0.02)
+
+
+def write_private(path: Path, text: str) -> None:
+    """Write ``text`` to a file only this user can read (mode 0600)."""
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as handle:
+        handle.write(text)

@@ -30,10 +30,10 @@ from wpokt_devnet.cluster_config import (
     ETH_CHAIN_ID,
     MEMBER_POKT_BALANCE,
     POKT_CHAIN_ID,
-    write_private,
 )
 from wpokt_devnet.deploy import admin_calls
 from wpokt_devnet.pokt_wallet import DevnetWallet
+from wpokt_devnet.processes import write_private
 from wpokt_node.db.client import connect
 from wpokt_node.db.nodes import node_document
 from wpokt_node.errors import NotReadyError

@@ -30,9 +30,9 @@ from wpokt_devnet.cluster_config import (
     node_settings,
     pokt_genesis,
     write_keystores,
-    write_private,
 )
 from wpokt_devnet.pokt_sim.group import policy_address
+from wpokt_devnet.processes import write_private
 from wpokt_node.db.bootstrap import init_db
 from wpokt_node.db.client import connect
 from wpokt_node.errors import DatabaseError

@@ -24,9 +24,9 @@ from wpokt_devnet.cluster_config import (
     MEMBER_POKT_BALANCE,
     DevnetOptions,
     generate_keys,
-    write_private,
 )
 from wpokt_devnet.pokt_wallet import DevnetWallet, msg_send
+from wpokt_devnet.processes import write_private
 from wpokt_node.eth.client import EthClient
 from wpokt_node.keys.signer import LocalKeySigner, eth_address_of, pokt_address_of
 from wpokt_node.pokt.client import PocketClient

@@ -14,7 +14,7 @@ from eth_utils.address import to_checksum_address
 from pymongo.database import Database
 
 from wpokt_devnet.cluster import Devnet, down, up
-from wpokt_devnet.cluster_config import DevnetOptions
+from wpokt_devnet.cluster_config import GROUP, DevnetOptions
 from wpokt_devnet.deploy import PRODUCTION
 from wpokt_node.db.schema import BURNS, MINTS, REFUNDS, TERMINAL, Status
 from wpokt_node.db.schema import NODES as NODE_STATE
@@ -37,6 +37,7 @@ def running_devnet(
     metrics: bool = False,
     nodes: int = NODES,
     threshold: int = THRESHOLD,
+    custody: str = GROUP,
 ) -> Iterator[Devnet]:
     """The 12-node / threshold-9 devnet on 1 s blocks and worker intervals, torn down after; its
     Ethereum contracts are the production profile (``make demo`` runs the project's). With
@@ -53,6 +54,7 @@ def running_devnet(
         healthy_timeout_s=300,
         contracts=PRODUCTION,
         metrics=metrics,
+        custody=custody,
     )
     network = up(directory, options)
     try:

@@ -11,9 +11,13 @@ from pymongo.database import Database
 from pymongo.errors import PyMongoError
 
 from wpokt_node import __version__
+from wpokt_node.config import MintCustody
+from wpokt_node.custody.copper.account import CopperAccount
+from wpokt_node.custody.copper.client import CopperError
 from wpokt_node.db.schema import ALL_COLLECTIONS, INDEXES
 from wpokt_node.db.schema_version import check_schema
 from wpokt_node.errors import StartupCheckError, WpoktError
+from wpokt_node.eth.contracts import MINTER_ROLE
 from wpokt_node.eth.startup import run_ethereum_startup_checks
 from wpokt_node.keys.signer import eth_address_of
 from wpokt_node.logs import get_logger
@@ -133,6 +137,27 @@ def any_state(check: Callable[[T], object], states: list[T]) -> None:
         raise first
 
 
+def check_copper(context: NodeContext) -> None:
+    """With Copper custody: the secrets load, the platform accepts this node's signed
+    requests for the portfolio, its CUO answers, and (Copper mints) the Copper vault holds the
+    token's MINTER_ROLE."""
+    settings = context.settings
+    if not settings.uses_copper() or settings.copper is None:
+        return
+    account = CopperAccount.from_settings(settings)
+    try:
+        account.client.find_order("wpokt-node-startup-check", account.portfolio_id)
+        account.cuo.reachable()
+    except CopperError as exc:
+        raise StartupCheckError(f"Copper: {exc}") from None
+    minter = settings.copper.eth_vault_address
+    copper_mints = settings.ethereum.custody is MintCustody.COPPER and minter is not None
+    if copper_mints and not context.token.has_role(MINTER_ROLE, str(minter)):
+        raise StartupCheckError(
+            f"copper.eth_vault_address {minter} does not hold the token's MINTER_ROLE"
+        )
+
+
 def check_webhooks(context: NodeContext) -> None:
     hooks = context.settings.webhooks
     if hooks.urls and not os.environ.get(hooks.secret_env or ""):
@@ -147,6 +172,7 @@ CHECKS: tuple[tuple[str, Callable[[NodeContext], None]], ...] = (
     ("journal", check_journal),
     ("ethereum", check_ethereum),
     ("pocket", check_pocket),
+    ("copper", check_copper),
     ("webhooks", check_webhooks),
 )
 

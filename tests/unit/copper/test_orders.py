@@ -141,7 +141,14 @@ def test_given_a_smart_call_when_its_payload_differs_then_the_node_refuses() -> 
 
 
 def test_given_garbage_when_read_as_an_order_then_a_clear_error() -> None:
-    for data in (None, [], {"orderId": "o"}, {"orderId": 1, "externalOrderId": "e", "status": "x"}):
+    garbage: list[object] = [
+        None,
+        [],
+        {"orderId": "o"},
+        {"orderId": 1, "externalOrderId": "e", "status": "x"},
+        {"orderId": "o", "externalOrderId": "e", "status": "x", "extra": {"coSigners": "all"}},
+    ]
+    for data in garbage:
         with pytest.raises(CopperOrderError):
             CopperOrder.from_json(data)
 

@@ -85,6 +85,15 @@ class CuoClient:
                 raise NotReadyError(f"CUO still {status} after {self._sign_timeout:.0f} s")
             self._sleep(self._poll)
 
+    def reachable(self) -> None:
+        """Raise CopperError unless this node's CUO answers (an unknown request id is a 404,
+        which is an answer)."""
+        try:
+            self._request("GET", "/sign-async/wpokt-node-startup-check", None)
+        except CopperError as exc:
+            if exc.status != 404:
+                raise
+
     def _request(self, method: str, path: str, body: Mapping[str, Any] | None) -> dict[str, Any]:
         last = "no attempt"
         for attempt in range(1, self._attempts + 1):
