@@ -126,3 +126,29 @@ def test_during_a_rotation_the_old_the_new_and_both_validators_are_accepted() ->
     assert set(settings.accepted_validators()) == {*validators, new}
     assert settings.rotated().ethereum.validator_addresses[4] == new
     assert settings.rotated().rotation is None
+
+
+def test_with_copper_mints_the_controller_is_not_watched_but_the_minter_role_is() -> None:
+    # Given a cluster whose mints are Copper orders (the MintController mints nothing)
+    from tests.unit.copper.test_config import COPPER
+
+    data: dict[str, Any] = example_data()
+    data["ethereum"]["custody"] = "copper"
+    data["copper"] = COPPER
+    settings = parse_settings(data, {})
+    controller = _Controller([], 1)  # a controller whose validators no longer match
+    roles = _Roles()
+    now = [0.0]
+    watch = GovernanceWatch(
+        settings,
+        cast(ControllerContract, controller),
+        cast(PocketClient, None),
+        b"",
+        cast(RoleWatch, roles),
+        clock=lambda: now[0],
+    )
+    # Then its validator set holds nothing, but a second minter does
+    assert watch.reason() is None
+    roles.found = ["MINTER_ROLE is held by 0xabc"]
+    now[0] += INTERVAL_S
+    assert watch.reason() == "the token: MINTER_ROLE is held by 0xabc"

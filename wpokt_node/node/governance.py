@@ -17,7 +17,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 
-from wpokt_node.config import PocketCustody, Settings
+from wpokt_node.config import MintCustody, PocketCustody, Settings
 from wpokt_node.eth.contracts import ControllerContract
 from wpokt_node.eth.roles import RoleWatch
 from wpokt_node.logs import get_logger
@@ -91,7 +91,11 @@ class GovernanceWatch:
         """What differs from the config; during a key rotation (``rotation``), from each of the
         states the rotation passes through: only what differs from all of them counts."""
         settings = self.settings
-        found = first_agreeing([self._validators(v) for v in validator_sets(settings)])
+        found = (
+            []
+            if settings.ethereum.custody is MintCustody.COPPER  # the controller mints nothing
+            else first_agreeing([self._validators(v) for v in validator_sets(settings)])
+        )
         found += [f"the token: {p}" for p in self.roles.problems()]
         if resolve_custody(settings) is PocketCustody.GROUP:
             reader, own = GroupReader(self.pokt), self.own_pokt_key

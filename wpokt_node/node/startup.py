@@ -105,6 +105,10 @@ def check_journal(context: NodeContext) -> None:
 
 def check_ethereum(context: NodeContext) -> None:
     settings = context.settings
+    if settings.ethereum.custody is MintCustody.COPPER:
+        # Copper mints without the MintController: its validators sign nothing that counts.
+        run_ethereum_startup_checks(context.eth, settings.ethereum)
+        return
     any_state(
         lambda validators: run_ethereum_startup_checks(
             context.eth, settings.ethereum, validators=validators,

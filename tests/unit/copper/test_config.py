@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Any
+from types import SimpleNamespace
+from typing import Any, cast
 
 import pytest
 
 from tests.unit.test_config import example_data, problems_of
 from wpokt_node.config import MintCustody, PocketCustody, parse_settings
+from wpokt_node.eth.contracts import TokenContract
+from wpokt_node.node.context import role_watch
 
 COPPER: dict[str, Any] = {
     "portfolio_id": "wpokt-vault",
@@ -64,3 +67,16 @@ def test_given_a_secret_not_given_by_exactly_one_reference_then_refused(
     problems = problems_of(data)
     assert any("api_secret" in p for p in problems)
     assert all("the secret itself" not in p for p in problems)
+
+
+def test_given_copper_mints_then_the_role_watch_expects_the_copper_vault_as_the_only_minter() -> (
+    None
+):
+    data = example_data()
+    data["ethereum"]["custody"] = "copper"
+    data["copper"] = COPPER
+    settings = parse_settings(data, {})
+    token = cast(TokenContract, SimpleNamespace(client=None))
+    assert role_watch(settings, token).expected.controller == COPPER["eth_vault_address"]
+    plain = parse_settings(example_data(), {})
+    assert role_watch(plain, token).expected.controller == plain.ethereum.mint_controller_address
