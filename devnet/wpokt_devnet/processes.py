@@ -7,10 +7,12 @@ import contextlib
 import os
 import signal
 import subprocess
+import threading
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
+from types import FrameType
 from typing import Any
 
 
@@ -129,3 +131,36 @@ def write_private(path: Path, text: str) -> None:
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with os.fdopen(fd, "w", encoding="utf-8") as handle:
         handle.write(text)
+
+
+def stop_child(process: subprocess.Popen[bytes] | None, grace_s: float) -> None:
+    """Stop a child process of ours: SIGTERM, then SIGKILL after ``grace_s``."""
+    if process is None or process.poll() is not None:
+        return
+    os.kill(process.pid, signal.SIGTERM)
+    try:
+        process.wait(timeout=grace_s)
+    except subprocess.TimeoutExpired:
+        os.kill(process.pid, signal.SIGKILL)
+        process.wait(timeout=grace_s)
+
+
+def serve_until_signal(
+    start: Callable[[], object], stop: Callable[[], None], ready: Callable[[], str]
+) -> None:
+    """Run a simulator in the foreground: ``start``, print its ``ready()`` line, wait for
+    SIGTERM or SIGINT, then ``stop`` (and restore the previous signal handlers)."""
+    stopping = threading.Event()
+
+    def on_signal(_signum: int, _frame: FrameType | None) -> None:
+        stopping.set()
+
+    previous = {sig: signal.signal(sig, on_signal) for sig in (signal.SIGTERM, signal.SIGINT)}
+    try:
+        start()
+        print(ready(), flush=True)
+        stopping.wait()
+    finally:
+        stop()
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)

@@ -9,11 +9,9 @@ broadcast thread, all on 127.0.0.1 in this process.
 from __future__ import annotations
 
 import json
-import signal
 import threading
 from http.server import ThreadingHTTPServer
 from pathlib import Path
-from types import FrameType
 from typing import Any
 
 import structlog
@@ -26,6 +24,7 @@ from wpokt_devnet.copper_sim.orders import OrderBook
 from wpokt_devnet.copper_sim.platform import PlatformApi
 from wpokt_devnet.copper_sim.validation import ETH, POKT
 from wpokt_devnet.copper_sim.web import make_server, url_of
+from wpokt_devnet.processes import serve_until_signal
 
 log = structlog.get_logger(__name__)
 
@@ -134,17 +133,4 @@ class CopperSimulator:
 
     def run_until_signal(self) -> None:
         """Serve in the foreground until SIGTERM or SIGINT; print one JSON ready line."""
-        stop = threading.Event()
-
-        def on_signal(_signum: int, _frame: FrameType | None) -> None:
-            stop.set()
-
-        previous = {sig: signal.signal(sig, on_signal) for sig in (signal.SIGTERM, signal.SIGINT)}
-        try:
-            self.start()
-            print(json.dumps(self.ready_line()), flush=True)
-            stop.wait()
-        finally:
-            self.stop()
-            for sig, handler in previous.items():
-                signal.signal(sig, handler)
+        serve_until_signal(self.start, self.stop, lambda: json.dumps(self.ready_line()))

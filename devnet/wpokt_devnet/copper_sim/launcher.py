@@ -10,13 +10,13 @@ from __future__ import annotations
 
 import json
 import os
-import signal
 import subprocess
 import sys
 import time
 from pathlib import Path
 from typing import IO, Any
 
+from wpokt_devnet.processes import stop_child
 from wpokt_node.errors import ChainError
 
 
@@ -97,13 +97,7 @@ class CopperSimProcess:
 
     def stop(self, grace_s: float = 10.0) -> None:
         process, self._process = self._process, None
-        if process is not None and process.poll() is None:
-            os.kill(process.pid, signal.SIGTERM)
-            try:
-                process.wait(timeout=grace_s)
-            except subprocess.TimeoutExpired:
-                os.kill(process.pid, signal.SIGKILL)
-                process.wait(timeout=grace_s)
+        stop_child(process, grace_s)
         for handle in self._files:
             handle.close()
         self._files = []

@@ -7,16 +7,15 @@ background threads; ``run_until_signal`` is the foreground mode of
 
 from __future__ import annotations
 
-import signal
 import threading
 from pathlib import Path
-from types import FrameType
 
 import structlog
 
 from wpokt_devnet.pokt_sim.genesis import Genesis
 from wpokt_devnet.pokt_sim.http import make_server
 from wpokt_devnet.pokt_sim.state import ChainState, Clock
+from wpokt_devnet.processes import serve_until_signal
 
 log = structlog.get_logger(__name__)
 
@@ -88,18 +87,5 @@ class PoktSimulator:
         self.stop()
 
     def run_until_signal(self) -> None:
-        """Serve in the foreground until SIGTERM or SIGINT, then stop cleanly."""
-        stop = threading.Event()
-
-        def on_signal(_signum: int, _frame: FrameType | None) -> None:
-            stop.set()
-
-        previous = {sig: signal.signal(sig, on_signal) for sig in (signal.SIGTERM, signal.SIGINT)}
-        try:
-            self.start()
-            print(self.url, flush=True)
-            stop.wait()
-        finally:
-            self.stop()
-            for sig, handler in previous.items():
-                signal.signal(sig, handler)
+        """Serve in the foreground until SIGTERM or SIGINT (printing the URL), then stop."""
+        serve_until_signal(self.start, self.stop, lambda: self.url)

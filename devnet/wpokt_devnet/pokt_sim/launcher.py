@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 import os
-import signal
 import subprocess
 import sys
 import time
@@ -18,6 +17,7 @@ from typing import IO, Any
 
 import requests
 
+from wpokt_devnet.processes import stop_child
 from wpokt_node.errors import ChainError
 
 READY_PATH = "/cosmos/base/tendermint/v1beta1/blocks/latest"
@@ -96,13 +96,7 @@ class PoktSimProcess:
 
     def stop(self, grace_s: float = 10.0) -> None:
         process, self._process = self._process, None
-        if process is not None and process.poll() is None:
-            os.kill(process.pid, signal.SIGTERM)
-            try:
-                process.wait(timeout=grace_s)
-            except subprocess.TimeoutExpired:
-                os.kill(process.pid, signal.SIGKILL)
-                process.wait(timeout=grace_s)
+        stop_child(process, grace_s)
         for handle in self._files:
             handle.close()
         self._files = []

@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from wpokt_node.config import SecretSource, Settings
-from wpokt_node.custody.base import RebuildMismatchError
+from wpokt_node.custody.base import RebuildMismatchError, RecordExecution
 from wpokt_node.custody.copper.client import CopperClient
 from wpokt_node.custody.copper.cuo import CuoClient
 from wpokt_node.custody.copper.orders import CopperOrder, OrderRequest
@@ -116,6 +116,15 @@ class CopperAccount:
         signature = self.cuo.sign(order.sign_request)
         log.info("co-signed on Copper", order_id=order.order_id, node_id=self.node_id)
         return SignatureRecord(self.node_id, self.shard, signature or f"copper:{order.order_id}")
+
+    def record_payout(self, request: OrderRequest, record: RecordExecution) -> str | None:
+        """The executor's step: Copper broadcasts a fully signed order itself, so there is
+        nothing to send; Copper's tx hash is recorded on the entry once it has one."""
+        shown = self.verified(request)
+        if shown is None or shown.transaction_id is None:
+            return None
+        fields = {"copper_order_id": shown.order_id}
+        return shown.transaction_id if record(shown.transaction_id, fields) else None
 
     def approvals(self, request: OrderRequest) -> int:
         """How many shard holders Copper shows on the payout's own order (the threshold once

@@ -194,13 +194,7 @@ class CopperReleaseCustody(ReleaseCustodyBase):
         signatures: Sequence[SignatureRecord],
         record: RecordExecution,
     ) -> str | None:
-        """Copper broadcasts a fully signed order itself: nothing to send. Records Copper's tx
-        hash once it has one."""
-        shown = self.account.verified(self.request(order))
-        if shown is None or shown.transaction_id is None:
-            return None
-        fields = {"copper_order_id": shown.order_id}
-        return shown.transaction_id if record(shown.transaction_id, fields) else None
+        return self.account.record_payout(self.request(order), record)
 
     def rebroadcast(self, entry: Entry, record: RecordExecution) -> str:
         return "copper_broadcasts"
