@@ -156,3 +156,13 @@ def test_given_garbage_when_read_as_an_order_then_a_clear_error() -> None:
 def test_given_a_bad_external_id_when_requested_then_refused() -> None:
     with pytest.raises(ValidationError):
         OrderRequest("has space", "p", "POKT", "1.0", RECIPIENT, "", SEND)
+
+
+@pytest.mark.parametrize("field", ["value", "fee", "fromAddress", "nonce"])
+def test_given_a_sign_request_with_a_field_the_node_cannot_check_then_it_refuses(
+    field: str,
+) -> None:
+    request = _release()
+    reason = request.mismatch(_shown(request, **{f"extra.transactionRequest.{field}": "1"}))
+    assert reason is not None
+    assert field in reason

@@ -4,8 +4,8 @@ address holds ``MINTER_ROLE``). Nonces and source events are those of every mint
 (``custody.mint_nonces``); the order's ``controller`` is the Copper vault's address.
 
 - ``confirmed -> started``: the nonce is allocated, then the order is placed on Copper under
-  an id derived from ``(chain id, recipient, nonce)``: the token mints a nonce once, so one
-  Copper order per nonce is one mint, whichever node asks and however often.
+  an id derived from ``(chain id, recipient, nonce, amount)``: the token mints a nonce once, so
+  at most one such order ever mints, whichever node asks and however often.
 - ``started``: each node rebuilds the mint and checks Copper's order against it; it co-signs
   only when the mint's nonce is the recipient's next one (Copper broadcasts a fully signed
   order at once, and the token would revert a nonce out of turn).
@@ -69,7 +69,9 @@ class CopperMintCustody(MintNonceCustody):
     def request(self, order: Mapping[str, Any]) -> OrderRequest:
         """The Copper order that is this mint (ValidationError for a malformed order)."""
         data = self.domain.mint_data(order)
-        key = f"{self.domain.chain_id}:{data.recipient}:{data.nonce}"
+        # The amount too: a mint that never got signed (its source failed) must not hold the
+        # id of the next mint to take its nonce.
+        key = f"{self.domain.chain_id}:{data.recipient}:{data.nonce}:{data.amount}"
         return OrderRequest(
             external_order_id=external_order_id("mint", key),
             portfolio_id=self.account.portfolio_id,
@@ -110,7 +112,13 @@ class CopperMintCustody(MintNonceCustody):
         return False  # Copper keeps this node's partial signature with the order
 
     def approvals(self, order: Mapping[str, Any], records: Sequence[SignatureRecord]) -> int:
-        return self.account.approvals(self.request(order))  # Copper's count, not the records
+        """Copper's count (the stored records are only hints); the threshold once the chain
+        shows this very mint, whatever Copper still says about its order."""
+        count = self.account.approvals(self.request(order))
+        if count >= self.account.threshold:
+            return count
+        used = self.chain.used_nonce(self.domain.mint_data(order))
+        return self.account.threshold if used and used.kind is OutcomeKind.EXECUTED else count
 
     # -- outcome: the chain first, then Copper --------------------------------------------------
 

@@ -31,6 +31,11 @@ SIGNING = frozenset({"new", "working", "co-sign-require", "part-signed-tx-added"
 FULLY_SIGNED = frozenset({"full-signed-tx-added", "processing", "executed"})
 ENDED_UNPAID = frozenset({"canceled", "rejected", "declined", "error"})
 
+# Assumption (docs/copper.md): the sign request of an order carries exactly these fields.
+SIGN_REQUEST_FIELDS = frozenset({
+    "transactionRequestId", "orderId", "currency", "toAddress", "amount", "memo", "payload",
+    "blockchainTransactionType",
+})  # fmt: skip
 _EXTERNAL_ID = re.compile(r"[A-Za-z0-9._:-]{1,128}")
 _DECIMAL = re.compile(r"(\d{1,30})(?:\.(\d{1,6}))?")
 _MINT_SELECTOR = keccak(text="mint(address,uint256,uint256)")[:4]
@@ -200,6 +205,11 @@ class OrderRequest:
                 expected = wanted[name]
                 return f"Copper order {name} is {str(value)[:80]!r}, this node expects {expected!r}"
         signed = order.sign_request
+        unknown = sorted(set(signed) - SIGN_REQUEST_FIELDS)
+        if unknown:
+            # What a co-signer signs must be understood in full: a field this node cannot
+            # check (a value, a fee, another sender) could change what is paid.
+            return f"Copper order's sign request carries fields this node cannot check: {unknown}"
         for name, expected in (
             ("orderId", order.order_id),
             ("currency", self.currency),

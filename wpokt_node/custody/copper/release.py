@@ -129,7 +129,13 @@ class CopperReleaseCustody(ReleaseCustodyBase):
         return False  # Copper keeps this node's partial signature with the order
 
     def approvals(self, order: Mapping[str, Any], records: Sequence[SignatureRecord]) -> int:
-        return self.account.approvals(self.request(order))  # Copper's count, not the records
+        """Copper's count (the stored records are only hints); the threshold once the chain
+        shows this very payout, whatever Copper still says about its order."""
+        count = self.account.approvals(self.request(order))
+        if count >= self.account.threshold:
+            return count
+        paid = self._paid(order, None)
+        return self.account.threshold if paid and paid.kind is OutcomeKind.EXECUTED else count
 
     def gap_below(self, entry: Entry) -> Gap | None:
         return None  # Copper orders are independent: none waits behind another
