@@ -16,12 +16,7 @@ One pass handles, in this order, at most ``batch_size`` entries of each status:
   wait behind a gap in the numbers (an unsigned entry above a free gap takes it); the signing
   rule (``payout.signing``); where this node refuses, repair from the chain
   (``payout.repair``); -> ``signed`` at ``threshold`` valid signatures.
-- ``signed``: read the outcome from the chain. Any node records ``executed`` or re-prepares a
-  dead payload (-> ``confirmed``); only the holder of the executor lease submits, not while
-  paused, and only the entry whose number is the chain's next one: the execution tx is
-  recorded on the entry (compare-and-set) before it is broadcast; a pending tx is rebroadcast
-  with the same bytes; an entry whose stored signatures no longer reach the threshold goes
-  back to ``started``; an outcome that can never be retried -> ``failed``.
+- ``signed``: the outcome read from the chain, and the executor's move (``payout.execution``).
 - ``executed`` claims offered by the re-scans (``payout.claims``): re-opened unless the chain
   shows the payout.
 """
@@ -39,7 +34,6 @@ from pymongo.database import Database
 from wpokt_node.config import Settings, WorkerSettings
 from wpokt_node.custody.base import (
     Custody,
-    Outcome,
     OutcomeKind,
     RebuildMismatchError,
     SourceState,
@@ -48,11 +42,12 @@ from wpokt_node.custody.base import (
 from wpokt_node.db import leases
 from wpokt_node.db.models import Entry
 from wpokt_node.db.schema import Status
-from wpokt_node.db.transitions import fail_entry, record_confirmations, transition
+from wpokt_node.db.transitions import record_confirmations
 from wpokt_node.errors import NotReadyError, ValidationError
 from wpokt_node.logs import get_logger
 from wpokt_node.payout.claims import ClaimQueue, audit_offered
 from wpokt_node.payout.entries import EntryStore
+from wpokt_node.payout.execution import SignedEntries, fail, move
 from wpokt_node.payout.gates import OPEN, Gates
 from wpokt_node.payout.journal import SigningJournal
 from wpokt_node.payout.pause import PassPause
@@ -62,7 +57,6 @@ from wpokt_node.payout.repair import (
     journal_payload_landed,
     paid_elsewhere,
     reprepare,
-    resign,
     restore,
     restore_order,
 )
@@ -170,9 +164,17 @@ class PayoutMachine:
             )
         )
         summary["executor"] = int(is_executor)
+        signed_step = SignedEntries(
+            self.custodies,
+            self.store,
+            self.gates,
+            self.paused,
+            self._signer,
+            self.settings.threshold,
+        ).step
         summary["open"] = int(bool(present or moved_on or signed))  # else idle (node.activity)
         for collection, document in signed:
-            self._guarded(summary, collection, document, lambda e: self._execute(e, is_executor))
+            self._guarded(summary, collection, document, lambda e: signed_step(e, is_executor))
         self._audit_claims(summary)
         return dict(summary)
 
@@ -216,36 +218,10 @@ class PayoutMachine:
     def _move(
         self, entry: Entry, to: Status, reason: str, fields: Mapping[str, Any] | None = None
     ) -> bool:
-        """Move the entry on from the status it was read in; False if another node moved it."""
-        moved = transition(
-            self.db,
-            entry.collection,
-            entry.id,
-            expected=entry.status,
-            to=to,
-            node_id=self.node_id,
-            reason=reason,
-            set_fields=fields,
-        )
-        return moved is not None
+        return move(self._signer(), entry, to, reason, fields)
 
     def _fail(self, entry: Entry, expected: Status, error: str) -> str:
-        log.error(
-            "payout failed",
-            alert=True,
-            collection=entry.collection,
-            entry_id=str(entry.id),
-            error=error,
-        )
-        moved = fail_entry(
-            self.db,
-            entry.collection,
-            entry.id,
-            expected=expected,
-            node_id=self.node_id,
-            error=error,
-        )
-        return "failed" if moved else "race_lost"
+        return fail(self._signer(), entry, expected, error)
 
     def _signer(self, *, to_sign: bool = False) -> Signer:
         """This node's signing-rule parameters; ``to_sign`` reads the pause (afresh in each
@@ -405,67 +381,3 @@ class PayoutMachine:
         """The chain proved the payload dead: back to ``confirmed`` for a new number."""
         custody = self.custodies[entry.collection]
         return reprepare(self._signer(), custody, entry, reason, proven_dead=True)
-
-    # -- signed ---------------------------------------------------------------------------------
-
-    def _execute(self, entry: Entry, is_executor: bool) -> str:
-        custody = self.custodies[entry.collection]
-        order = entry.order
-        try:
-            if order is None:
-                raise ValidationError("signed entry has no order")
-            outcome = custody.outcome(entry, order)
-        except ValidationError:  # order erased or malformed: signed again from the rebuild
-            return resign(self._signer(), custody, entry)
-        if outcome.kind is OutcomeKind.EXECUTED:
-            return self._executed(entry, order, outcome)
-        if outcome.kind is OutcomeKind.DEAD:
-            return self._reprepare(entry, outcome.detail)
-        if not is_executor:
-            return "not_executor"
-        return self._act(entry, order, outcome)
-
-    def _executed(self, entry: Entry, order: Mapping[str, Any], outcome: Outcome) -> str:
-        elsewhere = self._paid_elsewhere(entry, order)
-        if elsewhere is not None:
-            return elsewhere
-        moved = self._move(
-            entry, Status.EXECUTED, outcome.detail, {"execution_tx_hash": outcome.tx_hash}
-        )
-        return "executed" if moved else "race_lost"
-
-    def _act(self, entry: Entry, order: Mapping[str, Any], outcome: Outcome) -> str:
-        """The executor's move on a signed entry the chain has not settled."""
-        if outcome.kind is OutcomeKind.FAILED:
-            return self._fail(entry, Status.SIGNED, outcome.detail)
-        paused = self.paused()
-        if paused is not None:
-            log.info("payout not sent: paused", entry_id=str(entry.id), why=paused)
-            return "paused"
-        if outcome.kind is OutcomeKind.NOT_SUBMITTED:
-            return self._submit(entry, order, outcome)
-        if outcome.on_chain:
-            return "pending"
-
-        def record(tx_hash: str, fields: Mapping[str, Any]) -> bool:
-            return self.store.record_execution(entry, tx_hash, fields, entry.execution_tx_hash)
-
-        return self.custodies[entry.collection].rebroadcast(entry, record)
-
-    def _submit(self, entry: Entry, order: Mapping[str, Any], outcome: Outcome) -> str:
-        custody = self.custodies[entry.collection]
-        if custody.approvals(order, entry.signatures) < self.settings.threshold:
-            return resign(self._signer(), custody, entry)  # edited: also an out-of-line order
-        if not outcome.next_in_line:
-            return "waiting_for_earlier"
-        hold = self.gates.admit_execute(entry, order)
-        if hold is not None or entry.held is not None:
-            self.store.hold(entry, hold)
-        if hold is not None:
-            return f"held_{hold.code}"
-
-        def record(tx_hash: str, fields: Mapping[str, Any]) -> bool:
-            return self.store.record_execution(entry, tx_hash, fields, outcome.tx_hash)
-
-        sent = self.custodies[entry.collection].execute(entry, order, entry.signatures, record)
-        return "submitted" if sent else "race_lost"
