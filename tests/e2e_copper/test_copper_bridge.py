@@ -1,10 +1,12 @@
 """End to end with Copper custody on the 12-node devnet (12 shards, 9 to sign): every payout
 is one Copper order and one payout on chain; 3 nodes down still pay, 4 down do not; a Copper
 order altered by a compromised account is refused by every node that has not co-signed yet;
-Copper answering errors, losing answers or timing out never yields a second order or payout."""
+Copper answering errors, losing answers or timing out never yields a second order or payout; a
+stored order copied from a paid entry is restored, never taken for this entry's payout."""
 
 from __future__ import annotations
 
+import secrets
 from typing import Any
 
 import pytest
@@ -27,7 +29,9 @@ from wpokt_devnet.cluster import Devnet
 from wpokt_devnet.demo import round_trip
 from wpokt_node.custody.copper.orders import mint_payload
 from wpokt_node.db.schema import BURNS, MINTS, Status
+from wpokt_node.keys.signer import LocalKeySigner, pokt_address_of
 from wpokt_node.pokt.client import PocketClient
+from wpokt_node.pokt.release_memo import burn_release_memo
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow, pytest.mark.timeout(900)]
 
@@ -178,3 +182,35 @@ def test_copper_errors_lost_answers_and_timeouts_never_make_a_second_order_or_pa
     assert len(copper.orders()) == orders_before + 2
     assert pokt.balance(pokt_user) - pokt_before == (2_000_000 - FEE) - 3_000_000
     assert wpokt_balance(devnet, eth_user) - wpokt_before == 3_000_000 - 2_000_000
+
+
+def test_a_burns_stored_order_copied_from_a_paid_burn_is_restored_and_pays_its_own_recipient(
+    devnet: Devnet, db: Database[Document], copper: CopperSim
+) -> None:
+    eth_user, pokt_user = str(devnet.state["eth_user"]), str(devnet.state["pokt_user"])
+    wait_executed(db, MINTS, deposit(devnet, 3_000_000, eth_user))
+    first = wait_executed(db, BURNS, burn(devnet, 1_000_000, pokt_user))
+    # A second burn held in `started`: 4 nodes down, 8 co-signers on its Copper order.
+    victims = ["node-02", "node-05", "node-08", "node-11"]
+    for node_id in victims:
+        devnet.kill_node(node_id)
+    recipient = pokt_address_of(LocalKeySigner(secrets.token_bytes(32)).public_key)
+    second = burn(devnet, 1_500_000, recipient)
+    memo = burn_release_memo(second, 0)
+
+    def held_at_eight() -> bool:
+        orders = [o for o in copper.orders() if o["extra"].get("memo") == memo]
+        return len(orders) == 1 and len(orders[0]["extra"]["coSigners"]) == NODES - len(victims)
+
+    wait_for("the second burn's order co-signed by the 8 live nodes", held_at_eight, 120)
+    # The attacker copies the paid burn's order over the second's: the chain shows that
+    # order paid, so a node that believed the database would record the second burn executed.
+    db[BURNS].update_one({"transaction_hash": second}, {"$set": {"order": first["order"]}})
+    for node_id in victims:
+        devnet.start_node(node_id)
+    done = wait_executed(db, BURNS, second)
+    assert done["execution_tx_hash"] != first["execution_tx_hash"]
+    assert done["order"]["memo"] == memo
+    assert PocketClient(devnet.pokt_url).balance(recipient) == 1_500_000 - FEE
+    refusals = done.get("refusals") or {}
+    assert any("not this entry" in r["reason"] for r in refusals.values())

@@ -5,10 +5,13 @@ from __future__ import annotations
 
 from enum import StrEnum
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from pydantic import Field, model_validator
 
 from wpokt_node.config.types import BaseUnits, EthAddress, PositiveSeconds, StrictModel
+
+_LOOPBACK = frozenset({"127.0.0.1", "localhost", "::1"})
 
 
 class MintCustody(StrEnum):
@@ -41,7 +44,7 @@ class CopperSettings(StrictModel):
     api_secret: SecretSource = Field(description="its API secret (HMAC key of every request)")
     cuo_url: str = Field(
         "http://127.0.0.1:3010",
-        pattern=r"^https?://[^/@\s]+$",
+        pattern=r"^https?://([^/@\s:]+|\[[0-9a-fA-F:]+\])(:\d{1,5})?$",
         description="this node's Copper Unlimited Online container",
     )
     key_filename: str = Field(
@@ -65,3 +68,13 @@ class CopperSettings(StrictModel):
         120.0, description="longest wait for this node's CUO to finish one signature"
     )
     sign_poll_s: PositiveSeconds = Field(0.5, description="how often CUO's status is read")
+
+    @model_validator(mode="after")
+    def _cuo_on_loopback_or_tls(self) -> CopperSettings:
+        host = urlsplit(self.cuo_url).hostname or ""
+        if self.cuo_url.startswith("http://") and host not in _LOOPBACK:
+            raise ValueError(
+                "copper.cuo_url: plain http only to this host (127.0.0.1, localhost, ::1): "
+                "the node sends CUO its shard password and API secret"
+            )
+        return self

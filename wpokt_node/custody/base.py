@@ -163,6 +163,11 @@ class Custody(Protocol):
 
     def sign(self, order: Mapping[str, Any]) -> SignatureRecord: ...
 
+    def sign_wait(self, entry: Entry) -> str | None:
+        """Why this node must not sign the entry yet (None: it may), asked before its signing
+        journal records anything: a reason that passes must not leave a payload behind."""
+        ...
+
     def sign_again(self, entry: Entry) -> bool:
         """For an entry this node has signed: whether its signature did not take effect on
         chain (a vote that failed in its block) and it must sign again."""
@@ -181,7 +186,8 @@ class Custody(Protocol):
 
     def decided(self, entry: Entry, order: Mapping[str, Any]) -> Outcome | None:
         """For a ``started`` entry: the outcome if the chain has already used the payload's
-        nonce/sequence (then signing is moot), else None."""
+        nonce/sequence (then signing is moot; FAILED: nothing can pay this payload any more,
+        the entry fails), else None."""
         ...
 
     def execute(

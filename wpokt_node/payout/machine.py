@@ -340,6 +340,8 @@ class PayoutMachine:
             except (RebuildMismatchError, NotReadyError):
                 rebuilt = None
             return self._refused(entry, rebuilt) or "invalid"
+        if decided is not None and decided.kind is OutcomeKind.FAILED:
+            return self._fail(entry, Status.STARTED, decided.detail)  # no signature can pay it
         if decided is None or decided.kind not in (OutcomeKind.DEAD, OutcomeKind.EXECUTED):
             return None
         if decided.kind is OutcomeKind.DEAD:

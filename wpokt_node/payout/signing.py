@@ -23,7 +23,7 @@ from wpokt_node.db.entries import add_signature
 from wpokt_node.db.models import Entry, RetiredOrder
 from wpokt_node.db.schema import Status
 from wpokt_node.db.transitions import transition
-from wpokt_node.errors import DatabaseError, ValidationError
+from wpokt_node.errors import DatabaseError, NotReadyError, ValidationError
 from wpokt_node.logs import get_logger
 from wpokt_node.metrics import REFUSALS, SIGNATURES, label
 from wpokt_node.payout.journal import SigningJournal
@@ -119,6 +119,9 @@ def sign_entry(
         return SignStep.ALREADY_SIGNED, None
     if signer.paused:
         return SignStep.PAUSED, None
+    wait = custody.sign_wait(entry)
+    if wait is not None:
+        raise NotReadyError(wait)  # before the journal records anything
     try:
         order = custody.rebuild(entry)
     except RebuildMismatchError as mismatch:

@@ -115,6 +115,9 @@ class StandInCustody:
     def sign(self, order: Mapping[str, Any]) -> SignatureRecord:
         return SignatureRecord(self.node_id, self.node_id, "sig:" + payload_hash(order))
 
+    def sign_wait(self, entry: Entry) -> str | None:
+        return None
+
     def sign_again(self, entry: Entry) -> bool:
         return False  # a signature stored on the entry is the signature
 

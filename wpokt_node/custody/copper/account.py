@@ -75,7 +75,7 @@ class CopperAccount:
         An order Copper already holds under that id that is not this payout is an alert, and
         the payout waits: no node co-signs it (NotReadyError)."""
         order = self.client.create_order(request)
-        wrong = request.mismatch(order)
+        wrong = request.order_mismatch(order)
         if wrong is not None:
             log.error(
                 "Copper holds a different order under this payout's id",
@@ -113,6 +113,8 @@ class CopperAccount:
             raise SigningError(f"Copper order {order.order_id} is {order.status}")
         if order.fully_signed:
             return SignatureRecord(self.node_id, self.shard, f"copper:{order.order_id}:full")
+        if not order.sign_request:
+            raise NotReadyError(f"Copper has not prepared order {order.order_id} for signing")
         signature = self.cuo.sign(order.sign_request)
         log.info("co-signed on Copper", order_id=order.order_id, node_id=self.node_id)
         return SignatureRecord(self.node_id, self.shard, signature or f"copper:{order.order_id}")
@@ -127,8 +129,8 @@ class CopperAccount:
         return shown.transaction_id if record(shown.transaction_id, fields) else None
 
     def approvals(self, request: OrderRequest) -> int:
-        """How many shard holders Copper shows on the payout's own order (the threshold once
-        Copper has it fully signed); 0 for an order that is not exactly this payout."""
+        """The threshold once Copper shows the payout's own order fully signed; else how many
+        shard holders it lists, below the threshold; 0 for an order that is not this payout."""
         try:
             order = self.verified(request)
         except RebuildMismatchError:
@@ -136,8 +138,9 @@ class CopperAccount:
         if order is None or order.ended_unpaid:
             return 0
         if order.fully_signed:
-            return max(self.threshold, len(order.co_signers))
-        return len(order.co_signers)
+            return self.threshold
+        # Below full signature Copper's list is a hint: it never makes an entry signed.
+        return min(len(order.co_signers), self.threshold - 1)
 
 
 def _secret(source: SecretSource) -> Secret:

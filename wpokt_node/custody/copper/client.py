@@ -142,6 +142,7 @@ class CopperClient:
                 data=body.encode() if body else None,
                 headers=headers,
                 timeout=self._timeout,
+                allow_redirects=False,  # signed for this URL only
             )
         except (requests.ConnectionError, requests.Timeout) as exc:
             raise CopperUnavailableError(f"Copper {method}: {type(exc).__name__}") from None
@@ -159,7 +160,7 @@ def _answer(method: str, path: str, response: requests.Response) -> dict[str, An
     where = f"Copper {method} {path.split('?', maxsplit=1)[0]}"
     if status >= 500 or status == 429:
         raise CopperUnavailableError(f"{where} answered HTTP {status}", status=status)
-    if status >= 400:
+    if status >= 300:
         code = str(data.get("error", "")) if isinstance(data, dict) else ""
         message = str(data.get("message", "")) if isinstance(data, dict) else response.text
         raise CopperError(

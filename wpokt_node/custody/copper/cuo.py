@@ -78,12 +78,20 @@ class CuoClient:
             if status == "completed":
                 return message
             if status == "error":
-                raise CopperError(f"CUO could not sign: {redact(message)[:300]}", code="cuo-error")
+                raise CopperError(f"CUO could not sign: {self._scrub(message)}", code="cuo-error")
             if status not in IN_FLIGHT:
                 raise CopperError(f"CUO answered an unknown status {str(status)[:40]!r}")
             if time.monotonic() >= deadline:
                 raise NotReadyError(f"CUO still {status} after {self._sign_timeout:.0f} s")
             self._sleep(self._poll)
+
+    def _scrub(self, text: str) -> str:
+        """``text`` without the secrets this client sends CUO (should CUO echo them)."""
+        for secret in (self._password, self._api_secret, self._api_key):
+            value = secret.reveal()
+            if value:
+                text = text.replace(value, "[REDACTED]")
+        return redact(text)[:300]
 
     def reachable(self) -> None:
         """Raise CopperError unless this node's CUO answers (an unknown request id is a 404,
@@ -99,13 +107,17 @@ class CuoClient:
         for attempt in range(1, self._attempts + 1):
             try:
                 response = self._session.request(
-                    method, self._base + path, json=body, timeout=self._timeout
+                    method,
+                    self._base + path,
+                    json=body,
+                    timeout=self._timeout,
+                    allow_redirects=False,  # the body carries secrets: to CUO and nowhere else
                 )
             except (requests.ConnectionError, requests.Timeout) as exc:
                 last = type(exc).__name__
             else:
                 if response.status_code < 500:
-                    return _answer(method, response)
+                    return _answer(method, response, self._scrub)
                 last = f"HTTP {response.status_code}"
             log.warning("cuo_retry", method=method, attempt=attempt, error=last)
             if attempt < self._attempts:
@@ -113,16 +125,18 @@ class CuoClient:
         raise CopperUnavailableError(f"CUO {method} failed after {self._attempts} attempts: {last}")
 
 
-def _answer(method: str, response: requests.Response) -> dict[str, Any]:
+def _answer(
+    method: str, response: requests.Response, scrub: Callable[[str], str]
+) -> dict[str, Any]:
     try:
         data = response.json()
     except ValueError:
         data = None
-    if response.status_code >= 400 or not isinstance(data, dict):
+    if response.status_code >= 300 or not isinstance(data, dict):
         code = str(data.get("error", "")) if isinstance(data, dict) else ""
         message = str(data.get("message", "")) if isinstance(data, dict) else response.text
         raise CopperError(
-            f"CUO {method} answered HTTP {response.status_code} {code}: {redact(message)[:300]}",
+            f"CUO {method} answered HTTP {response.status_code} {code}: {scrub(message)}",
             status=response.status_code,
             code=code,
         )

@@ -98,14 +98,23 @@ class CopperMintCustody(MintNonceCustody):
     def payload_hash(self, order: Mapping[str, Any]) -> str:
         return self.request(order).payload_hash()
 
+    def sign_wait(self, entry: Entry) -> str | None:
+        """Copper broadcasts a fully signed order at once: a node co-signs a mint only when
+        the token would take it now, at the recipient's next nonce and not paused."""
+        if entry.number is None:
+            return None  # the signing rule refuses it
+        recipient = checksum(entry.to_address, "recipient")
+        chain_next = self.token.get_user_nonce(recipient) + 1
+        if chain_next != entry.number:
+            return f"co-signs nonce {entry.number} of {recipient} once nonce {chain_next} is minted"
+        if self.token.paused():
+            return "the token is paused: a mint would revert"
+        return None
+
     def sign(self, order: Mapping[str, Any]) -> SignatureRecord:
         data = self.domain.mint_data(order)
-        chain_nonce = self.token.get_user_nonce(data.recipient)
-        if chain_nonce + 1 != data.nonce:
-            raise NotReadyError(
-                f"co-signs nonce {data.nonce} of {data.recipient} once nonce {chain_nonce + 1} "
-                "is minted (Copper broadcasts a fully signed order at once)"
-            )
+        if self.token.get_user_nonce(data.recipient) + 1 != data.nonce or self.token.paused():
+            raise NotReadyError("the token would not take this mint now")  # sign_wait said so
         return self.account.cosign(self.request(order))
 
     def sign_again(self, entry: Entry) -> bool:
@@ -119,6 +128,17 @@ class CopperMintCustody(MintNonceCustody):
             return count
         used = self.chain.used_nonce(self.domain.mint_data(order))
         return self.account.threshold if used and used.kind is OutcomeKind.EXECUTED else count
+
+    def decided(self, entry: Entry, order: Mapping[str, Any]) -> Outcome | None:
+        """The chain's use of the nonce; else failed when Copper ended the order without a
+        mint (canceled, rejected, error), which no signature can change."""
+        used = super().decided(entry, order)
+        if used is not None:
+            return used
+        shown = self.account.verified(self.request(order))
+        if shown is not None and shown.ended_unpaid:
+            return Outcome(OutcomeKind.FAILED, None, _ended(shown.order_id, shown.status))
+        return None
 
     # -- outcome: the chain first, then Copper --------------------------------------------------
 
@@ -135,13 +155,24 @@ class CopperMintCustody(MintNonceCustody):
                 return Outcome(OutcomeKind.FAILED, None, _ended(shown.order_id, shown.status))
             detail = "no Copper order" if shown is None else f"Copper order {shown.status}"
             return Outcome(OutcomeKind.NOT_SUBMITTED, None, detail, next_in_line=next_in_line)
-        if shown.transaction_id is not None:
-            receipt = self.eth.receipt(shown.transaction_id)
-            if receipt is not None and receipt.status == 0:
-                detail = f"Copper's mint tx {shown.transaction_id} reverted"
-                return Outcome(OutcomeKind.FAILED, shown.transaction_id, detail)
+        if shown.transaction_id is not None and self._reverted(shown.transaction_id, request):
+            detail = f"Copper's mint tx {shown.transaction_id} reverted"
+            return Outcome(OutcomeKind.FAILED, shown.transaction_id, detail)
         return Outcome(
             OutcomeKind.PENDING, shown.transaction_id, f"Copper order {shown.status}", False
+        )
+
+    def _reverted(self, tx_hash: str, request: OrderRequest) -> bool:
+        """Whether ``tx_hash`` is this very smart call (to the token, with its payload) and
+        reverted: a hash Copper names proves nothing until the chain says what it is."""
+        receipt = self.eth.receipt(tx_hash)
+        if receipt is None or receipt.status != 0:
+            return False
+        tx = self.eth.request("eth_getTransactionByHash", [tx_hash])
+        return (
+            isinstance(tx, dict)
+            and str(tx.get("to") or "").lower() == request.to_address.lower()
+            and str(tx.get("input") or "").lower() == request.payload.lower()
         )
 
     def execute(

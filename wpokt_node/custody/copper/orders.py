@@ -187,7 +187,11 @@ class OrderRequest:
 
     def mismatch(self, order: CopperOrder) -> str | None:
         """Why ``order`` (as Copper shows it) is not this payout; None if it is, both in its
-        fields and in the sign request a co-signer signs."""
+        fields and in the sign request a co-signer signs (when Copper has prepared one)."""
+        return self.order_mismatch(order) or self.sign_request_mismatch(order)
+
+    def order_mismatch(self, order: CopperOrder) -> str | None:
+        """Why the order's own fields are not this payout (None: they are)."""
         shown = {
             "externalOrderId": order.external_order_id,
             "portfolioId": order.portfolio_id,
@@ -201,10 +205,17 @@ class OrderRequest:
         }
         wanted = {**self.body(), "memo": self.memo, "payload": self.payload}
         for name, value in shown.items():
-            if not _same(name, value, wanted[name]):
-                expected = wanted[name]
+            expected = wanted[name]
+            if not _same(name, value, expected):
                 return f"Copper order {name} is {str(value)[:80]!r}, this node expects {expected!r}"
+        return None
+
+    def sign_request_mismatch(self, order: CopperOrder) -> str | None:
+        """Why the order's sign request is not this payout (None: it is, or Copper has not
+        prepared one yet, which nobody can sign)."""
         signed = order.sign_request
+        if not signed:
+            return None
         unknown = sorted(set(signed) - SIGN_REQUEST_FIELDS)
         if unknown:
             # What a co-signer signs must be understood in full: a field this node cannot
@@ -229,7 +240,7 @@ class OrderRequest:
 
 def _same(name: str, shown: object, wanted: object) -> bool:
     if name in ("toAddress", "payload") and isinstance(shown, str) and isinstance(wanted, str):
-        return shown.lower() == wanted.lower()  # hex and checksummed addresses
+        return shown.isascii() and shown.lower() == wanted.lower()  # hex, checksummed addresses
     if name == "amount" and isinstance(wanted, str) and "." in wanted:
         try:
             return parse_pokt_decimal(shown) == parse_pokt_decimal(wanted)

@@ -37,7 +37,7 @@ from wpokt_node.custody.release_config import (
 )
 from wpokt_node.custody.release_sources import release_title
 from wpokt_node.db.models import Entry, RetiredOrder, SignatureRecord
-from wpokt_node.errors import ValidationError
+from wpokt_node.errors import NotReadyError, ValidationError
 from wpokt_node.pokt.release_memo import normalize_pokt_tx_hash
 from wpokt_node.pokt.tx_encoding import MSG_SEND_TYPE_URL
 
@@ -81,6 +81,16 @@ class CopperReleaseCustody(ReleaseCustodyBase):
             "memo": release_title(self.kind, entry),
         }
 
+    def _own(self, entry: Entry, order: Mapping[str, Any]) -> OrderRequest:
+        """The stored order's request, which must pay this entry's own source event (its memo
+        and its id); ValidationError otherwise, so the machine restores it from the chain."""
+        request = self.request(order)
+        if order["memo"] != release_title(self.kind, entry) or order[
+            "external_order_id"
+        ] != external_order_id(self.kind.value, self.source_event(entry)):
+            raise ValidationError(f"the stored order pays {order['memo'][:100]!r}, not this entry")
+        return request
+
     def request(self, order: Mapping[str, Any]) -> OrderRequest:
         if set(order) != ORDER_KEYS or not all(isinstance(order[k], str) for k in ORDER_KEYS):
             raise ValidationError(
@@ -123,7 +133,13 @@ class CopperReleaseCustody(ReleaseCustodyBase):
         return self.request(order).payload_hash()
 
     def sign(self, order: Mapping[str, Any]) -> SignatureRecord:
+        paid = self._paid(order, None)
+        if paid is not None:  # Copper must never get a second signature for a paid event
+            raise NotReadyError(f"the chain already shows this payout: {paid.detail}")
         return self.account.cosign(self.request(order))
+
+    def sign_wait(self, entry: Entry) -> str | None:
+        return None
 
     def sign_again(self, entry: Entry) -> bool:
         return False  # Copper keeps this node's partial signature with the order
@@ -143,19 +159,26 @@ class CopperReleaseCustody(ReleaseCustodyBase):
     # -- the chain's verdict ----------------------------------------------------------------
 
     def decided(self, entry: Entry, order: Mapping[str, Any]) -> Outcome | None:
+        """Executed when the chain shows the payout; failed when Copper ended the order
+        without one (canceled, rejected, error), which no signature can change."""
+        request = self._own(entry, order)
         paid = self._paid(order, None)
-        return paid if paid is not None and paid.kind is OutcomeKind.EXECUTED else None
+        if paid is not None:
+            return paid if paid.kind is OutcomeKind.EXECUTED else None
+        shown = self.account.verified(request)
+        if shown is not None and shown.ended_unpaid:
+            return Outcome(OutcomeKind.FAILED, None, _ended(shown.order_id, shown.status))
+        return None
 
     def outcome(self, entry: Entry, order: Mapping[str, Any]) -> Outcome:
-        request = self.request(order)
+        request = self._own(entry, order)
         shown = self.account.verified(request)
         hint = None if shown is None else shown.transaction_id
         paid = self._paid(order, hint)
         if paid is not None:
             return paid
         if shown is not None and shown.ended_unpaid:
-            detail = f"Copper order {shown.order_id} ended {shown.status} without a payout"
-            return Outcome(OutcomeKind.FAILED, None, f"{detail}; an operator decides")
+            return Outcome(OutcomeKind.FAILED, None, _ended(shown.order_id, shown.status))
         if shown is None or not shown.fully_signed:
             detail = "no Copper order" if shown is None else f"Copper order {shown.status}"
             return Outcome(OutcomeKind.NOT_SUBMITTED, None, detail, next_in_line=True)
@@ -164,18 +187,20 @@ class CopperReleaseCustody(ReleaseCustodyBase):
     def _paid(self, order: Mapping[str, Any], hint: str | None) -> Outcome | None:
         """The vault's payout of ``order`` on this node's Pocket RPC: executed at depth,
         pending in a block, failed on chain; None if the chain shows none."""
+        failed: Outcome | None = None
         for found in self._candidates(order, hint):
             if not _pays(found, order):
                 continue
             tx_hash = normalize_pokt_tx_hash(str(found.get("txhash", "")))
-            if int(found.get("code") or 0) != 0:
+            if int(found.get("code") or 0) != 0:  # a later success must not hide behind it
                 detail = f"Copper's payout tx {tx_hash} failed on chain; an operator decides"
-                return Outcome(OutcomeKind.FAILED, tx_hash, detail)
+                failed = failed or Outcome(OutcomeKind.FAILED, tx_hash, detail)
+                continue
             height = int(found.get("height") or 0)
             if self.pokt.latest_height() - height + 1 < max(1, self.config.pokt_confirmations):
                 return Outcome(OutcomeKind.PENDING, tx_hash, "included, not yet confirmed", True)
             return Outcome(OutcomeKind.EXECUTED, tx_hash, f"paid by Copper at height {height}")
-        return None
+        return failed
 
     def _candidates(self, order: Mapping[str, Any], hint: str | None) -> Iterator[dict[str, Any]]:
         if hint is not None:
@@ -225,3 +250,7 @@ def _pays(found: Mapping[str, Any], order: Mapping[str, Any]) -> bool:
         and message.get("to_address") == order["to"]
         and message.get("amount") == [{"denom": order["denom"], "amount": order["amount"]}]
     )
+
+
+def _ended(order_id: str, status: str) -> str:
+    return f"Copper order {order_id} ended {status} without a payout; an operator decides"
