@@ -79,6 +79,8 @@ class StandInCustody:
         self.disagree = False
         self.broadcasts = 0
         self.gap: Gap | None = None  # a gap below every number above it
+        self.wait: str | None = None  # why this node must not sign yet (sign_wait)
+        self.ended: str | None = None  # the custodian ended the payload: nothing can pay it
 
     def source_event(self, entry: Entry) -> str:
         return f"stand-in:{entry.transaction_hash}"
@@ -116,7 +118,7 @@ class StandInCustody:
         return SignatureRecord(self.node_id, self.node_id, "sig:" + payload_hash(order))
 
     def sign_wait(self, entry: Entry) -> str | None:
-        return None
+        return self.wait
 
     def sign_again(self, entry: Entry) -> bool:
         return False  # a signature stored on the entry is the signature
@@ -139,6 +141,8 @@ class StandInCustody:
         return gap if gap is not None and (entry.number or 0) > gap.number else None
 
     def decided(self, entry: Entry, order: Mapping[str, Any]) -> Outcome | None:
+        if self.ended is not None:
+            return Outcome(OutcomeKind.FAILED, None, self.ended)
         if int(order["number"]) >= self.chain.next_number:
             return None
         return self.outcome(entry, order)

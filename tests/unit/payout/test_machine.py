@@ -364,3 +364,39 @@ def test_an_entry_pointing_at_another_deposits_paid_payload_is_paid_itself(
     entry = cluster.entry(other)
     assert (entry["status"], entry["sequence"]) == ("executed", 2)
     assert sorted(cluster.chain.landed) == [1, 2]
+
+
+def test_a_node_told_to_wait_signs_nothing_and_its_journal_records_nothing(
+    cluster: Cluster,
+) -> None:
+    # Given a started entry and node 1, whose back end says the chain would not take it now
+    entry_id = cluster.deposit("W")
+    cluster.run(0)
+    cluster.nodes[1].custody.wait = "an earlier payout first"
+
+    # When node 1 runs, it neither signs nor commits its journal to the payload
+    summary = cluster.run(1)[0]
+    assert summary.get("not_ready") == 1
+    assert cluster.entry(entry_id)["signers"] == ["node-0"]
+    assert cluster.nodes[1].journal.live_payload("stand-in:W") is None
+
+    # Then once the wait is over it signs, and the threshold is reached
+    cluster.nodes[1].custody.wait = None
+    cluster.run(1)
+    assert cluster.entry(entry_id)["status"] == "signed"
+
+
+def test_a_started_payload_the_custodian_ended_fails_the_entry(cluster: Cluster) -> None:
+    # Given a started entry whose payload the custodian ended (a canceled Copper order)
+    entry_id = cluster.deposit("E")
+    cluster.run(0)
+    ended = "order o-1 ended canceled without a payout"
+    cluster.nodes[1].custody.ended = ended
+
+    # When another node handles it, the entry fails with the reason, for an operator
+    cluster.run(1)
+    entry = cluster.entry(entry_id)
+    assert (entry["status"], entry["error"]) == (
+        "failed",
+        "order o-1 ended canceled without a payout",
+    )
