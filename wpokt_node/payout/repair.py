@@ -112,7 +112,10 @@ def restore_order(
     if entry.order is None or rebuilt == entry.order:
         return None
     try:
-        stored = custody.approvals(entry.order, entry.signatures)
+        # An order that does not pay this entry's source has no approvals for this entry,
+        # whatever the approvals of its own (a paid entry's order copied over this one).
+        paying = custody.pays_source(entry, entry.order)
+        stored = custody.approvals(entry.order, entry.signatures) if paying else 0
     except ValidationError:
         stored = 0  # a malformed order: nobody can have approved it
     if stored >= signer.threshold or stored > custody.approvals(rebuilt, entry.signatures):

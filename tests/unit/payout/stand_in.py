@@ -86,7 +86,9 @@ class StandInCustody:
         return f"stand-in:{entry.transaction_hash}"
 
     def pays_source(self, entry: Entry, order: Mapping[str, Any]) -> bool:
-        return order.get("amount") == entry.amount
+        return order.get("amount") == str(entry.amount - FEE) and order.get("to") == (
+            entry.to_address
+        )
 
     def check_source(self, entry: Entry) -> SourceCheck:
         return self.chain.sources.get(

@@ -98,6 +98,15 @@ class CopperAccount:
             raise RebuildMismatchError(f"Copper order {order.order_id}: {wrong}")
         return order
 
+    def shown(self, request: OrderRequest) -> CopperOrder | None:
+        """The payout's order as Copper shows it, for reading its state: None when Copper has
+        none, or one that is not this payout (then nobody signs it: the signing rule refuses
+        it and says why)."""
+        try:
+            return self.verified(request)
+        except RebuildMismatchError:
+            return None
+
     def cosign(self, request: OrderRequest) -> SignatureRecord:
         """Add this node's partial signature to the payout's order, read and checked again
         right before (the order may have changed since the rebuild): CUO signs the very sign
@@ -122,7 +131,7 @@ class CopperAccount:
     def record_payout(self, request: OrderRequest, record: RecordExecution) -> str | None:
         """The executor's step: Copper broadcasts a fully signed order itself, so there is
         nothing to send; Copper's tx hash is recorded on the entry once it has one."""
-        shown = self.verified(request)
+        shown = self.shown(request)
         if shown is None or shown.transaction_id is None:
             return None
         fields = {"copper_order_id": shown.order_id}
@@ -131,10 +140,7 @@ class CopperAccount:
     def approvals(self, request: OrderRequest) -> int:
         """The threshold once Copper shows the payout's own order fully signed; else how many
         shard holders it lists, below the threshold; 0 for an order that is not this payout."""
-        try:
-            order = self.verified(request)
-        except RebuildMismatchError:
-            return 0
+        order = self.shown(request)
         if order is None or order.ended_unpaid:
             return 0
         if order.fully_signed:

@@ -135,7 +135,7 @@ class CopperMintCustody(MintNonceCustody):
         used = super().decided(entry, order)
         if used is not None:
             return used
-        shown = self.account.verified(self.request(order))
+        shown = self.account.shown(self.request(order))
         if shown is not None and shown.ended_unpaid:
             return Outcome(OutcomeKind.FAILED, None, _ended(shown.order_id, shown.status))
         return None
@@ -148,7 +148,7 @@ class CopperMintCustody(MintNonceCustody):
         if chain_nonce >= data.nonce:
             return self.chain.outcome(entry, data)  # minted (by this order or another mint)
         request = self.request(order)
-        shown = self.account.verified(request)
+        shown = self.account.shown(request)
         next_in_line = chain_nonce + 1 == data.nonce
         if shown is None or not shown.fully_signed:
             if shown is not None and shown.ended_unpaid:

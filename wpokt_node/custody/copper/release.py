@@ -91,6 +91,13 @@ class CopperReleaseCustody(ReleaseCustodyBase):
             raise ValidationError(f"the stored order pays {order['memo'][:100]!r}, not this entry")
         return request
 
+    def pays_source(self, entry: Entry, order: Mapping[str, Any]) -> bool:
+        try:
+            self._own(entry, order)
+        except ValidationError:
+            return False
+        return True
+
     def request(self, order: Mapping[str, Any]) -> OrderRequest:
         if set(order) != ORDER_KEYS or not all(isinstance(order[k], str) for k in ORDER_KEYS):
             raise ValidationError(
@@ -165,14 +172,14 @@ class CopperReleaseCustody(ReleaseCustodyBase):
         paid = self._paid(order, None)
         if paid is not None:
             return paid if paid.kind is OutcomeKind.EXECUTED else None
-        shown = self.account.verified(request)
+        shown = self.account.shown(request)
         if shown is not None and shown.ended_unpaid:
             return Outcome(OutcomeKind.FAILED, None, _ended(shown.order_id, shown.status))
         return None
 
     def outcome(self, entry: Entry, order: Mapping[str, Any]) -> Outcome:
         request = self._own(entry, order)
-        shown = self.account.verified(request)
+        shown = self.account.shown(request)
         hint = None if shown is None else shown.transaction_id
         paid = self._paid(order, hint)
         if paid is not None:
