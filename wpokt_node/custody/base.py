@@ -163,9 +163,10 @@ class Custody(Protocol):
 
     def sign(self, order: Mapping[str, Any]) -> SignatureRecord: ...
 
-    def sign_wait(self, entry: Entry) -> str | None:
-        """Why this node must not sign the entry yet (None: it may), asked before its signing
-        journal records anything: a reason that passes must not leave a payload behind."""
+    def sign_wait(self, entry: Entry, order: Mapping[str, Any]) -> str | None:
+        """Why this node must not sign ``order`` (its own rebuild, equal to the stored one)
+        yet; None: it may. Asked before its signing journal records anything: a reason that
+        passes must not leave a payload behind."""
         ...
 
     def sign_again(self, entry: Entry) -> bool:

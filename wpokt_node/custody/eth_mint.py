@@ -90,7 +90,7 @@ class EthMintCustody(MintNonceCustody):
         )
         return SignatureRecord(self.node_id, self.signer_address, "0x" + signature.hex())
 
-    def sign_wait(self, entry: Entry) -> str | None:
+    def sign_wait(self, entry: Entry, order: Mapping[str, Any]) -> str | None:
         return None
 
     def sign_again(self, entry: Entry) -> bool:

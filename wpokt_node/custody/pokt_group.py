@@ -236,7 +236,7 @@ class PoktGroupCustody(ReleaseCustodyBase):
             log.info("voted yes", proposal_id=payout.proposal_id, tx_hash=signature)
         return SignatureRecord(self.node_id, self.member.address, signature)
 
-    def sign_wait(self, entry: Entry) -> str | None:
+    def sign_wait(self, entry: Entry, order: Mapping[str, Any]) -> str | None:
         return None
 
     def sign_again(self, entry: Entry) -> bool:

@@ -119,14 +119,15 @@ def sign_entry(
         return SignStep.ALREADY_SIGNED, None
     if signer.paused:
         return SignStep.PAUSED, None
-    wait = custody.sign_wait(entry)
-    if wait is not None:
-        raise NotReadyError(wait)  # before the journal records anything
     try:
         order = custody.rebuild(entry)
     except RebuildMismatchError as mismatch:
         record_refusal(signer.db, entry, signer.node_id, mismatch.reason, kind="rebuild_mismatch")
         return SignStep.REFUSED, None
+    if order == entry.order:  # a differing order is refused below, and repaired
+        wait = custody.sign_wait(entry, order)
+        if wait is not None:
+            raise NotReadyError(wait)  # before the journal records anything
     if not _unmoved(signer.db, entry):
         return SignStep.RACE_LOST, None
     if not _agrees(signer, custody, entry, order):

@@ -196,3 +196,32 @@ def test_given_a_wrong_shard_password_then_cuo_fails_clearly_and_adds_nothing(
         account.cosign(request)
     assert "wrong-password" not in str(failed.value)
     assert copper_pokt_env.order(order.order_id)["extra"]["coSigners"] == []
+
+
+def test_given_copper_lists_nine_co_signers_below_full_signature_then_it_never_counts_nine(
+    copper_pokt_env: CopperEnv,
+) -> None:
+    account = _account(copper_pokt_env, 0)
+    request = _payout(copper_pokt_env)
+    order = account.place(request)
+    fake = [f"shard-{i}" for i in range(10)]
+    copper_pokt_env.hook(
+        "POST", "/_sim/tamper", {"orderId": order.order_id, "set": {"extra.coSigners": fake}}
+    )
+    assert account.approvals(request) == 8  # the threshold (9) only once fully signed
+
+
+def test_given_an_order_copper_has_not_prepared_for_signing_then_the_node_waits(
+    copper_pokt_env: CopperEnv,
+) -> None:
+    account = _account(copper_pokt_env, 0)
+    request = _payout(copper_pokt_env)
+    order = account.place(request)
+    copper_pokt_env.hook(
+        "POST",
+        "/_sim/tamper",
+        {"orderId": order.order_id, "set": {"extra.transactionRequest": {}}},
+    )
+    assert account.place(request).order_id == order.order_id  # no "different order" alarm
+    with pytest.raises(NotReadyError, match="not prepared"):
+        account.cosign(request)

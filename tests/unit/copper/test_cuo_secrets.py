@@ -16,7 +16,8 @@ from wpokt_node.custody.copper.client import CopperError
 from wpokt_node.custody.copper.cuo import CuoClient
 from wpokt_node.secret import Secret
 
-PASSWORD, API_KEY, API_SECRET = "shard-pw-123456", "key-abcdef", "secret-987654"
+# A quote and a non-ASCII letter: an echo of the JSON body shows them escaped.
+PASSWORD, API_KEY, API_SECRET = 'shard-pw-"\u00fc-123456', "key-abcdef", "secret-987654"
 SEEN: list[str] = []
 
 
@@ -72,6 +73,8 @@ def test_given_a_cuo_that_echoes_or_redirects_then_no_secret_leaves_in_the_error
         cuo.sign({"transactionRequestId": "tr-1", "orderId": "o-1"})
     for secret in (PASSWORD, API_KEY, API_SECRET):
         assert secret not in str(refused.value)
+        assert json.dumps(secret)[1:-1] not in str(refused.value)
+    assert "-123456" not in str(refused.value)
     assert "/leak" not in SEEN  # a redirect is an error, not a second request
 
 

@@ -119,7 +119,7 @@ class StandInCustody:
     def sign(self, order: Mapping[str, Any]) -> SignatureRecord:
         return SignatureRecord(self.node_id, self.node_id, "sig:" + payload_hash(order))
 
-    def sign_wait(self, entry: Entry) -> str | None:
+    def sign_wait(self, entry: Entry, order: Mapping[str, Any]) -> str | None:
         return self.wait
 
     def sign_again(self, entry: Entry) -> bool:

@@ -400,3 +400,15 @@ def test_a_started_payload_the_custodian_ended_fails_the_entry(cluster: Cluster)
         "failed",
         "order o-1 ended canceled without a payout",
     )
+
+
+def test_a_node_whose_rebuild_differs_refuses_even_while_told_to_wait(cluster: Cluster) -> None:
+    # Given a started entry, and node 1 whose rebuild differs and whose back end says "wait"
+    entry_id = cluster.deposit("V")
+    cluster.run(0)
+    cluster.nodes[1].custody.disagree = True
+    cluster.nodes[1].custody.wait = "an earlier payout first"
+
+    # When node 1 runs, it refuses and says why (the wait is only for an order it would sign)
+    cluster.run(1)
+    assert "node-1" in cluster.entry(entry_id)["refusals"]

@@ -5,6 +5,7 @@ key and the order's sign request, then ``GET /sign-async/{transactionRequestId}`
 
 from __future__ import annotations
 
+import json
 import time
 from collections.abc import Callable, Mapping
 from typing import Any
@@ -89,8 +90,9 @@ class CuoClient:
         """``text`` without the secrets this client sends CUO (should CUO echo them)."""
         for secret in (self._password, self._api_secret, self._api_key):
             value = secret.reveal()
-            if value:
-                text = text.replace(value, "[REDACTED]")
+            for form in {value, json.dumps(value)[1:-1]}:  # as sent, and as JSON escapes it
+                if form:
+                    text = text.replace(form, "[REDACTED]")
         return redact(text)[:300]
 
     def reachable(self) -> None:

@@ -30,7 +30,7 @@ from wpokt_node.custody.copper.orders import (
 )
 from wpokt_node.custody.mint_nonces import MintNonceCustody
 from wpokt_node.db.models import Entry, SignatureRecord
-from wpokt_node.errors import NotReadyError, SigningError
+from wpokt_node.errors import NotReadyError, SigningError, ValidationError
 from wpokt_node.eth.client import EthClient
 from wpokt_node.eth.contracts import TokenContract
 from wpokt_node.eth.mint_order import MintDomain, checksum
@@ -98,15 +98,16 @@ class CopperMintCustody(MintNonceCustody):
     def payload_hash(self, order: Mapping[str, Any]) -> str:
         return self.request(order).payload_hash()
 
-    def sign_wait(self, entry: Entry) -> str | None:
-        """Copper broadcasts a fully signed order at once: a node co-signs a mint only when
-        the token would take it now, at the recipient's next nonce and not paused."""
-        if entry.number is None:
-            return None  # the signing rule refuses it
-        recipient = checksum(entry.to_address, "recipient")
-        chain_next = self.token.get_user_nonce(recipient) + 1
-        if chain_next != entry.number:
-            return f"co-signs nonce {entry.number} of {recipient} once nonce {chain_next} is minted"
+    def sign_wait(self, entry: Entry, order: Mapping[str, Any]) -> str | None:
+        """Copper broadcasts a fully signed order at once: a node co-signs a mint (its own
+        rebuild) only when the token would take it now, at the recipient's next nonce and not
+        paused."""
+        data = self.domain.mint_data(order)
+        chain_next = self.token.get_user_nonce(data.recipient) + 1
+        if chain_next != data.nonce:
+            return (
+                f"co-signs nonce {data.nonce} of {data.recipient} once nonce {chain_next} is minted"
+            )
         if self.token.paused():
             return "the token is paused: a mint would revert"
         return None
@@ -129,13 +130,24 @@ class CopperMintCustody(MintNonceCustody):
         used = self.chain.used_nonce(self.domain.mint_data(order))
         return self.account.threshold if used and used.kind is OutcomeKind.EXECUTED else count
 
+    def _own(self, entry: Entry, order: Mapping[str, Any]) -> OrderRequest:
+        """The stored order's request, which must be this entry's own mint (its nonce,
+        recipient and amount); ValidationError otherwise, so the machine restores it."""
+        data = self.domain.mint_data(order)
+        if (data.nonce, data.amount) != (entry.number, entry.amount) or (
+            data.recipient.lower() != entry.to_address.lower()
+        ):
+            raise ValidationError("the stored order is not this entry's mint")
+        return self.request(order)
+
     def decided(self, entry: Entry, order: Mapping[str, Any]) -> Outcome | None:
         """The chain's use of the nonce; else failed when Copper ended the order without a
         mint (canceled, rejected, error), which no signature can change."""
+        request = self._own(entry, order)
         used = super().decided(entry, order)
         if used is not None:
             return used
-        shown = self.account.shown(self.request(order))
+        shown = self.account.shown(request)
         if shown is not None and shown.ended_unpaid:
             return Outcome(OutcomeKind.FAILED, None, _ended(shown.order_id, shown.status))
         return None
@@ -143,11 +155,11 @@ class CopperMintCustody(MintNonceCustody):
     # -- outcome: the chain first, then Copper --------------------------------------------------
 
     def outcome(self, entry: Entry, order: Mapping[str, Any]) -> Outcome:
+        request = self._own(entry, order)
         data = self.domain.mint_data(order)
         chain_nonce = self.token.get_user_nonce(data.recipient)
         if chain_nonce >= data.nonce:
             return self.chain.outcome(entry, data)  # minted (by this order or another mint)
-        request = self.request(order)
         shown = self.account.shown(request)
         next_in_line = chain_nonce + 1 == data.nonce
         if shown is None or not shown.fully_signed:
@@ -163,14 +175,16 @@ class CopperMintCustody(MintNonceCustody):
         )
 
     def _reverted(self, tx_hash: str, request: OrderRequest) -> bool:
-        """Whether ``tx_hash`` is this very smart call (to the token, with its payload) and
-        reverted: a hash Copper names proves nothing until the chain says what it is."""
+        """Whether ``tx_hash`` is this very smart call (from the Copper vault, to the token,
+        with its payload) and reverted: a hash Copper names proves nothing until the chain
+        says what it is."""
         receipt = self.eth.receipt(tx_hash)
         if receipt is None or receipt.status != 0:
             return False
         tx = self.eth.request("eth_getTransactionByHash", [tx_hash])
         return (
             isinstance(tx, dict)
+            and str(tx.get("from") or "").lower() == self.domain.controller.lower()
             and str(tx.get("to") or "").lower() == request.to_address.lower()
             and str(tx.get("input") or "").lower() == request.payload.lower()
         )

@@ -145,7 +145,7 @@ class CopperReleaseCustody(ReleaseCustodyBase):
             raise NotReadyError(f"the chain already shows this payout: {paid.detail}")
         return self.account.cosign(self.request(order))
 
-    def sign_wait(self, entry: Entry) -> str | None:
+    def sign_wait(self, entry: Entry, order: Mapping[str, Any]) -> str | None:
         return None
 
     def sign_again(self, entry: Entry) -> bool:
@@ -170,8 +170,8 @@ class CopperReleaseCustody(ReleaseCustodyBase):
         without one (canceled, rejected, error), which no signature can change."""
         request = self._own(entry, order)
         paid = self._paid(order, None)
-        if paid is not None:
-            return paid if paid.kind is OutcomeKind.EXECUTED else None
+        if paid is not None:  # executed, or failed on chain; pending: wait
+            return None if paid.kind is OutcomeKind.PENDING else paid
         shown = self.account.shown(request)
         if shown is not None and shown.ended_unpaid:
             return Outcome(OutcomeKind.FAILED, None, _ended(shown.order_id, shown.status))
