@@ -53,7 +53,7 @@ from wpokt_node.errors import WpoktError
 from wpokt_node.node.status import node_health
 
 STATE_FILE = "devnet.json"
-VAULT_KINDS = {GROUP: "group policy", MULTISIG: "legacy multisig", COPPER: "Copper vault"}
+VAULT_KINDS = {GROUP: "group policy", MULTISIG: "legacy multisig", COPPER: "Copper"}
 KEYS_FILE = "keys.json"
 
 

@@ -20,7 +20,7 @@ from typing import Any
 from pymongo.database import Database
 
 from wpokt_node.config import Settings
-from wpokt_node.custody.base import Outcome, OutcomeKind, Prepared, RecordExecution
+from wpokt_node.custody.base import Outcome, OutcomeKind, Prepared
 from wpokt_node.custody.copper.account import CopperAccount
 from wpokt_node.custody.copper.orders import (
     SMART_CALL,
@@ -28,6 +28,7 @@ from wpokt_node.custody.copper.orders import (
     external_order_id,
     mint_payload,
 )
+from wpokt_node.custody.copper.payouts import CopperPayouts
 from wpokt_node.custody.mint_nonces import MintNonceCustody
 from wpokt_node.db.models import Entry, SignatureRecord
 from wpokt_node.errors import NotReadyError, SigningError, ValidationError
@@ -42,7 +43,7 @@ log = get_logger(__name__)
 Document = dict[str, Any]
 
 
-class CopperMintCustody(MintNonceCustody):
+class CopperMintCustody(CopperPayouts, MintNonceCustody):
     """``custody.base.Custody`` for mints through a Copper vault."""
 
     execution_fields = ("copper_order_id",)
@@ -95,9 +96,6 @@ class CopperMintCustody(MintNonceCustody):
         self.account.verified(self.request(order))  # RebuildMismatchError: a refusal
         return order
 
-    def payload_hash(self, order: Mapping[str, Any]) -> str:
-        return self.request(order).payload_hash()
-
     def sign_wait(self, entry: Entry, order: Mapping[str, Any]) -> str | None:
         """Copper broadcasts a fully signed order at once: a node co-signs a mint (its own
         rebuild) only when the token would take it now, at the recipient's next nonce and not
@@ -117,9 +115,6 @@ class CopperMintCustody(MintNonceCustody):
         if self.token.get_user_nonce(data.recipient) + 1 != data.nonce or self.token.paused():
             raise NotReadyError("the token would not take this mint now")  # sign_wait said so
         return self.account.cosign(self.request(order))
-
-    def sign_again(self, entry: Entry) -> bool:
-        return False  # Copper keeps this node's partial signature with the order
 
     def approvals(self, order: Mapping[str, Any], records: Sequence[SignatureRecord]) -> int:
         """Copper's count (the stored records are only hints); the threshold once the chain
@@ -188,18 +183,6 @@ class CopperMintCustody(MintNonceCustody):
             and str(tx.get("to") or "").lower() == request.to_address.lower()
             and str(tx.get("input") or "").lower() == request.payload.lower()
         )
-
-    def execute(
-        self,
-        entry: Entry,
-        order: Mapping[str, Any],
-        signatures: Sequence[SignatureRecord],
-        record: RecordExecution,
-    ) -> str | None:
-        return self.account.record_payout(self.request(order), record)
-
-    def rebroadcast(self, entry: Entry, record: RecordExecution) -> str:
-        return "copper_broadcasts"
 
 
 def _ended(order_id: str, status: str) -> str:

@@ -24,11 +24,11 @@ from wpokt_node.custody.base import (
     OutcomeKind,
     Prepared,
     RebuildMismatchError,
-    RecordExecution,
     UnpayableError,
 )
 from wpokt_node.custody.copper.account import CopperAccount
 from wpokt_node.custody.copper.orders import SEND, OrderRequest, external_order_id, pokt_decimal
+from wpokt_node.custody.copper.payouts import CopperPayouts
 from wpokt_node.custody.release_base import ReleaseCustodyBase, ReleaseNode
 from wpokt_node.custody.release_config import (
     AMOUNT_NOT_ABOVE_FEE,
@@ -46,7 +46,7 @@ ORDER_KEYS = frozenset({"external_order_id", "portfolio_id", "currency", "from",
                         "denom", "memo"})  # fmt: skip
 
 
-class CopperReleaseCustody(ReleaseCustodyBase):
+class CopperReleaseCustody(CopperPayouts, ReleaseCustodyBase):
     """``custody.base.Custody`` of one release kind through a Copper vault."""
 
     execution_fields = ("copper_order_id",)
@@ -136,9 +136,6 @@ class CopperReleaseCustody(ReleaseCustodyBase):
         self.account.verified(request)  # RebuildMismatchError: Copper's order pays otherwise
         return order
 
-    def payload_hash(self, order: Mapping[str, Any]) -> str:
-        return self.request(order).payload_hash()
-
     def sign(self, order: Mapping[str, Any]) -> SignatureRecord:
         paid = self._paid(order, None)
         if paid is not None:  # Copper must never get a second signature for a paid event
@@ -147,9 +144,6 @@ class CopperReleaseCustody(ReleaseCustodyBase):
 
     def sign_wait(self, entry: Entry, order: Mapping[str, Any]) -> str | None:
         return None
-
-    def sign_again(self, entry: Entry) -> bool:
-        return False  # Copper keeps this node's partial signature with the order
 
     def approvals(self, order: Mapping[str, Any], records: Sequence[SignatureRecord]) -> int:
         """Copper's count (the stored records are only hints); the threshold once the chain
@@ -222,20 +216,6 @@ class CopperReleaseCustody(ReleaseCustodyBase):
 
     def proven_dead(self, retired: RetiredOrder) -> bool:
         return False  # one order per event: there is never an earlier payload to retire
-
-    # -- execution: Copper's own -------------------------------------------------------------
-
-    def execute(
-        self,
-        entry: Entry,
-        order: Mapping[str, Any],
-        signatures: Sequence[SignatureRecord],
-        record: RecordExecution,
-    ) -> str | None:
-        return self.account.record_payout(self.request(order), record)
-
-    def rebroadcast(self, entry: Entry, record: RecordExecution) -> str:
-        return "copper_broadcasts"
 
     def queue_key(self, entry: Entry) -> tuple[Any, ...]:
         return (str(entry.id),)
