@@ -348,6 +348,14 @@ class Settings(StrictModel):
             or self.ethereum.custody is MintCustody.COPPER
         )
 
+    def minter_address(self) -> str:
+        """Who mints wPOKT, and alone holds the token's MINTER_ROLE: the MintController, or
+        with Copper mints the Copper vault's Ethereum address."""
+        copper = self.copper
+        if self.ethereum.custody is MintCustody.COPPER and copper and copper.eth_vault_address:
+            return copper.eth_vault_address
+        return self.ethereum.mint_controller_address
+
     def _copper_checks(self) -> None:
         if not self.uses_copper():
             return

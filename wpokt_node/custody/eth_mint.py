@@ -90,9 +90,6 @@ class EthMintCustody(MintNonceCustody):
         )
         return SignatureRecord(self.node_id, self.signer_address, "0x" + signature.hex())
 
-    def sign_wait(self, entry: Entry, order: Mapping[str, Any]) -> str | None:
-        return None
-
     def sign_again(self, entry: Entry) -> bool:
         return False  # a signature stored on the entry is the signature
 

@@ -236,9 +236,6 @@ class PoktGroupCustody(ReleaseCustodyBase):
             log.info("voted yes", proposal_id=payout.proposal_id, tx_hash=signature)
         return SignatureRecord(self.node_id, self.member.address, signature)
 
-    def sign_wait(self, entry: Entry, order: Mapping[str, Any]) -> str | None:
-        return None
-
     def sign_again(self, entry: Entry) -> bool:
         """A vote the mempool took can still fail in its block (or be dropped): vote again when
         the chain shows the proposal open and no vote from this member a while after sending."""

@@ -249,9 +249,6 @@ class PoktMultisigCustody(ReleaseCustodyBase):
         signature = sign_release(self.signer, sign_bytes(order))
         return SignatureRecord(self.node_id, self.signer.public_key.hex(), signature.hex())
 
-    def sign_wait(self, entry: Entry, order: Mapping[str, Any]) -> str | None:
-        return None
-
     def sign_again(self, entry: Entry) -> bool:
         return False  # a signature stored on the entry is the signature
 

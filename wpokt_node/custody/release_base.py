@@ -68,6 +68,9 @@ class ReleaseCustodyBase:
     def pays_source(self, entry: Entry, order: Mapping[str, Any]) -> bool:
         return True  # the outcome is matched to the node's own rebuild / the entry's own title
 
+    def sign_wait(self, entry: Entry, order: Mapping[str, Any]) -> str | None:
+        return None  # releases sign whenever their rebuild agrees
+
     def check_recipient(self, recipient: str) -> None:
         """Refuse, for good, a recipient the payout can only fail or loop on: a module account
         or the vault itself (``pokt.recipients``). The burn is then returned: its wPOKT is

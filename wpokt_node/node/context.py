@@ -15,7 +15,7 @@ from typing import Any
 from pymongo.database import Database
 
 from wpokt_node import __version__
-from wpokt_node.config import MintCustody, Network, Settings
+from wpokt_node.config import Network, Settings
 from wpokt_node.db.client import connect_settings
 from wpokt_node.db.schema_version import SchemaWatch
 from wpokt_node.errors import KeyMaterialError
@@ -139,17 +139,9 @@ def role_watch(settings: Settings, token: TokenContract) -> RoleWatch:
     """The watch of the token's admin and minters that this node's config expects."""
     eth = settings.ethereum
     first = eth.start_block if eth.roles_from_block is None else eth.roles_from_block
-    copper = settings.copper
-    minter = (
-        copper.eth_vault_address
-        if copper is not None
-        and copper.eth_vault_address is not None
-        and eth.custody is MintCustody.COPPER
-        else eth.mint_controller_address
-    )  # Copper custody: the Copper vault mints, and nobody else may
     expected = RoleExpectation(
         admin=eth.admin_address,
-        controller=minter,
+        controller=settings.minter_address(),
         admin_must_be_contract=settings.network is not Network.DEVNET,
     )
     return RoleWatch(token.client, token, first, expected, eth.scan_chunk_size, eth.reorg_margin)

@@ -154,9 +154,9 @@ def check_copper(context: NodeContext) -> None:
         account.cuo.reachable()
     except CopperError as exc:
         raise StartupCheckError(f"Copper: {exc}") from None
-    minter = settings.copper.eth_vault_address
-    copper_mints = settings.ethereum.custody is MintCustody.COPPER and minter is not None
-    if copper_mints and not context.token.has_role(MINTER_ROLE, str(minter)):
+    minter = settings.minter_address()
+    copper_mints = settings.ethereum.custody is MintCustody.COPPER
+    if copper_mints and not context.token.has_role(MINTER_ROLE, minter):
         raise StartupCheckError(
             f"copper.eth_vault_address {minter} does not hold the token's MINTER_ROLE"
         )

@@ -4,6 +4,7 @@ order that is not the payout this node rebuilt."""
 
 from __future__ import annotations
 
+import dataclasses
 import time
 from typing import Any
 
@@ -13,7 +14,13 @@ from tests.fixtures.copper import CopperEnv, CopperNode
 from wpokt_node.custody.copper.account import CopperAccount
 from wpokt_node.custody.copper.client import CopperClient, CopperError, CopperUnavailableError
 from wpokt_node.custody.copper.cuo import CuoClient
-from wpokt_node.custody.copper.orders import SEND, OrderRequest, external_order_id, pokt_decimal
+from wpokt_node.custody.copper.orders import (
+    SEND,
+    CopperOrder,
+    OrderRequest,
+    external_order_id,
+    pokt_decimal,
+)
 from wpokt_node.errors import NotReadyError, SigningError
 from wpokt_node.keys.signer import LocalKeySigner, pokt_address_of
 from wpokt_node.pokt.client import PocketClient
@@ -225,3 +232,44 @@ def test_given_an_order_copper_has_not_prepared_for_signing_then_the_node_waits(
     assert account.place(request).order_id == order.order_id  # no "different order" alarm
     with pytest.raises(NotReadyError, match="not prepared"):
         account.cosign(request)
+
+
+class _LaggingList(CopperClient):
+    """Copper's order list misses the newest order once (an index that lags behind)."""
+
+    lagged = False
+
+    def find_order(self, external_order_id: str, portfolio_id: str) -> CopperOrder | None:
+        if not self.lagged:
+            self.lagged = True
+            return None
+        return super().find_order(external_order_id, portfolio_id)
+
+
+def test_given_copper_answers_a_create_with_an_altered_sign_request_then_no_co_signature(
+    copper_pokt_env: CopperEnv,
+) -> None:
+    # Given an order whose sign request a compromised account altered, which the list misses
+    honest = _account(copper_pokt_env, 0)
+    request = _payout(copper_pokt_env)
+    order = honest.place(request)
+    elsewhere = pokt_address_of(LocalKeySigner(b"\x0b" * 32).public_key)
+    copper_pokt_env.hook(
+        "POST",
+        "/_sim/tamper",
+        {"orderId": order.order_id, "set": {"extra.transactionRequest.toAddress": elsewhere}},
+    )
+    node = copper_pokt_env.nodes[1]
+    lagging = _LaggingList(
+        copper_pokt_env.platform_url,
+        api_key=Secret(node.api_key),
+        api_secret=Secret(node.api_secret),
+        timeout_s=2.0,
+        attempts=1,
+    )
+    account = dataclasses.replace(_account(copper_pokt_env, 1), client=lagging)
+    # When the node co-signs, it places the order (a duplicate: Copper's answer is that order)
+    with pytest.raises(SigningError, match="sign request toAddress"):
+        account.cosign(request)
+    # Then it checked what CUO would sign, and signed nothing
+    assert copper_pokt_env.order(order.order_id)["extra"]["coSigners"] == []

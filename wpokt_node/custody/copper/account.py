@@ -111,13 +111,12 @@ class CopperAccount:
         """Add this node's partial signature to the payout's order, read and checked again
         right before (the order may have changed since the rebuild): CUO signs the very sign
         request this node checked."""
-        try:
-            order = self.verified(request)
-        except RebuildMismatchError as mismatch:
-            log.error("Copper order changed; not co-signing", alert=True, reason=mismatch.reason)
-            raise SigningError(mismatch.reason) from None
-        if order is None:
-            order = self.place(request)
+        order = self.client.find_order(request.external_order_id, request.portfolio_id)
+        order = order or self.place(request)
+        wrong = request.mismatch(order)  # also a placed one: place checks only its fields
+        if wrong is not None:
+            log.error("Copper order changed; not co-signing", alert=True, reason=wrong)
+            raise SigningError(f"Copper order {order.order_id}: {wrong}")
         if order.ended_unpaid:
             raise SigningError(f"Copper order {order.order_id} is {order.status}")
         if order.fully_signed:

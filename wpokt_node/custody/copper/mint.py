@@ -19,7 +19,7 @@ from typing import Any
 
 from pymongo.database import Database
 
-from wpokt_node.config import Settings
+from wpokt_node.config import MintCustody, Settings
 from wpokt_node.custody.base import Outcome, OutcomeKind, Prepared
 from wpokt_node.custody.copper.account import CopperAccount
 from wpokt_node.custody.copper.orders import (
@@ -34,6 +34,7 @@ from wpokt_node.db.models import Entry, SignatureRecord
 from wpokt_node.errors import NotReadyError, SigningError, ValidationError
 from wpokt_node.eth.client import EthClient
 from wpokt_node.eth.contracts import TokenContract
+from wpokt_node.eth.eip712 import MintData
 from wpokt_node.eth.mint_order import MintDomain, checksum
 from wpokt_node.logs import get_logger
 from wpokt_node.pokt.client import PocketClient
@@ -59,9 +60,9 @@ class CopperMintCustody(CopperPayouts, MintNonceCustody):
         account: CopperAccount,
     ) -> None:
         copper = settings.copper
-        if copper is None or copper.eth_vault_address is None:
-            raise SigningError("Copper mints need copper.eth_vault_address")
-        minter = checksum(copper.eth_vault_address, "copper.eth_vault_address")
+        if copper is None or settings.ethereum.custody is not MintCustody.COPPER:
+            raise SigningError("Copper mints need ethereum.custody copper and its section")
+        minter = checksum(settings.minter_address(), "copper.eth_vault_address")
         domain = MintDomain(settings.ethereum.chain_id, minter)
         super().__init__(settings=settings, db=db, pokt=pokt, eth=eth, token=token, domain=domain)
         self.account = account
@@ -98,9 +99,12 @@ class CopperMintCustody(CopperPayouts, MintNonceCustody):
 
     def sign_wait(self, entry: Entry, order: Mapping[str, Any]) -> str | None:
         """Copper broadcasts a fully signed order at once: a node co-signs a mint (its own
-        rebuild) only when the token would take it now, at the recipient's next nonce and not
-        paused."""
-        data = self.domain.mint_data(order)
+        rebuild) only when the token would take it now."""
+        return self._not_now(self.domain.mint_data(order))
+
+    def _not_now(self, data: MintData) -> str | None:
+        """Why the token would not take ``data`` now (its nonce is not the recipient's next,
+        or the token is paused); None: it would."""
         chain_next = self.token.get_user_nonce(data.recipient) + 1
         if chain_next != data.nonce:
             return (
@@ -111,9 +115,9 @@ class CopperMintCustody(CopperPayouts, MintNonceCustody):
         return None
 
     def sign(self, order: Mapping[str, Any]) -> SignatureRecord:
-        data = self.domain.mint_data(order)
-        if self.token.get_user_nonce(data.recipient) + 1 != data.nonce or self.token.paused():
-            raise NotReadyError("the token would not take this mint now")  # sign_wait said so
+        wait = self._not_now(self.domain.mint_data(order))  # again: the chain moves on
+        if wait is not None:
+            raise NotReadyError(wait)
         return self.account.cosign(self.request(order))
 
     def approvals(self, order: Mapping[str, Any], records: Sequence[SignatureRecord]) -> int:

@@ -142,9 +142,6 @@ class CopperReleaseCustody(CopperPayouts, ReleaseCustodyBase):
             raise NotReadyError(f"the chain already shows this payout: {paid.detail}")
         return self.account.cosign(self.request(order))
 
-    def sign_wait(self, entry: Entry, order: Mapping[str, Any]) -> str | None:
-        return None
-
     def approvals(self, order: Mapping[str, Any], records: Sequence[SignatureRecord]) -> int:
         """Copper's count (the stored records are only hints); the threshold once the chain
         shows this very payout, whatever Copper still says about its order."""
